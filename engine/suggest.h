@@ -1,0 +1,20 @@
+/* "Did you mean ...?": the closest known name to a misspelled one. */
+#ifndef SQ_SUGGEST_H
+#define SQ_SUGGEST_H
+
+#include <stddef.h>
+
+/* Accumulates candidates for one misspelled word. */
+typedef struct sq_suggest {
+  const char *word;
+  const char *best;   /* borrowed from the candidates */
+  size_t best_distance;
+} sq_suggest_t;
+
+void sq_suggest_init(sq_suggest_t *s, const char *word);
+void sq_suggest_offer(sq_suggest_t *s, const char *candidate);
+/* The closest candidate if it is close enough to be a likely typo
+ * (edit distance at most a third of the word, at least 1), else NULL. */
+const char *sq_suggest_best(const sq_suggest_t *s);
+
+#endif

@@ -1,0 +1,84 @@
+/* sq_parse and the small helpers the grammar's actions call: names from
+ * tokens, duration units, and the nesting-depth guard. */
+#include "grammar/parse.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "grammar/parse_state.h"
+#include "parser.h"
+#include "lexer.h"
+
+sq_name_t sq_name(char *text, sq_span_t span) {
+  sq_name_t n = {text, span};
+  return n;
+}
+
+sq_name_t sq_name_none(void) {
+  sq_name_t n = {NULL, {0, 0}};
+  return n;
+}
+
+sq_name_t sq_name_from_source(const sq_parse_state_t *ps, sq_span_t span) {
+  size_t len = span.end - span.start;
+  char *text = malloc(len + 1);
+  if (text) {
+    const char *s = sq_source_text(ps->src) + span.start;
+    for (size_t i = 0; i < len; i++) text[i] = (char)tolower((unsigned char)s[i]);
+    text[len] = '\0';
+  }
+  return sq_name(text, span);
+}
+
+int64_t sq_unit_ms(const char *unit) {
+  static const struct {
+    const char *name;
+    int64_t ms;
+  } units[] = {
+      {"millisecond", 1}, {"milliseconds", 1}, {"second", 1000}, {"seconds", 1000},
+      {"minute", 60000}, {"minutes", 60000}, {"hour", 3600000}, {"hours", 3600000},
+      {"day", 86400000}, {"days", 86400000},
+  };
+  for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+    if (strcasecmp(unit, units[i].name) == 0) return units[i].ms;
+  return 0;
+}
+
+sq_ast_t *sq_check_depth(sq_parse_state_t *ps, sq_ast_t *node) {
+  if (node && node->depth > SQ_AST_MAX_DEPTH && !ps->nesting_reported) {
+    sq_diag_error(ps->diag, node->span, "expression nested too deeply (more than %d levels)", SQ_AST_MAX_DEPTH);
+    ps->nesting_reported = true;
+  }
+  return node;
+}
+
+sq_ast_t *sq_parse_duration(sq_parse_state_t *ps, int64_t count, int64_t unit_ms, sq_span_t span) {
+  bool overflow = false;
+  sq_ast_t *d = sq_ast_duration(count, unit_ms, &overflow, span);
+  if (overflow) sq_diag_error(ps->diag, span, "duration out of range");
+  return d;
+}
+
+void sq_parse_statement_end(sq_parse_state_t *ps) {
+  ps->paren_depth = 0;
+  ps->nesting_reported = false;
+}
+
+sq_ast_t *sq_parse(const sq_source_t *src, sq_diag_t *diag) {
+  sq_parse_state_t ps = {.src = src, .diag = diag};
+  yyscan_t scanner;
+  if (yylex_init_extra(&ps, &scanner) != 0) {
+    sq_diag_error(diag, (sq_span_t){0, 0}, "out of memory");
+    return NULL;
+  }
+  ps.scanner = scanner;
+  YY_BUFFER_STATE buf = yy_scan_bytes(sq_source_text(src), (int)sq_source_len(src), scanner);
+  if (!buf) sq_diag_error(diag, (sq_span_t){0, 0}, "out of memory");
+  else if (yyparse(&ps) != 0 && sq_diag_count(diag) == 0)
+    sq_diag_error(diag, (sq_span_t){ps.offset, ps.offset}, "cannot parse this file");
+  yy_delete_buffer(buf, scanner);
+  yylex_destroy(scanner);
+  return ps.script;
+}

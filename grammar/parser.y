@@ -1,0 +1,468 @@
+/* The streamq SQL grammar (LANGUAGE.md). A pure, reentrant bison parser
+ * with byte-offset locations. Actions only build AST nodes, one
+ * constructor call each; every rule about meaning lives in
+ * engine/analyze.c. A bad statement is skipped up to the next ';' so that
+ * one run reports every broken statement of a file. */
+%define api.pure full
+%define api.location.type {sq_span_t}
+%define parse.error custom
+%locations
+%expect 0
+%param {sq_parse_state_t *ps}
+
+%code requires {
+#include "grammar/ast.h"
+#include "grammar/parse_state.h"
+}
+
+%code provides {
+/* The scanner (grammar/lexer.l); `scanner` is its yyscan_t. */
+int sq_scan(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+
+/* The stack lives on the heap; allow deep right-nested input to reach the
+ * friendlier AST depth check before the parser's own limit. */
+#define YYMAXDEPTH 200000
+
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                      \
+  do {                                                   \
+    if (N) {                                             \
+      (Cur).start = YYRHSLOC(Rhs, 1).start;              \
+      (Cur).end = YYRHSLOC(Rhs, N).end;                  \
+    } else {                                             \
+      (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;    \
+    }                                                    \
+  } while (0)
+
+#define yylex(lval, lloc, ps) sq_scan(lval, lloc, (ps)->scanner)
+
+static void yyerror(YYLTYPE *loc, sq_parse_state_t *ps, const char *msg) {
+  sq_diag_error(ps->diag, *loc, "%s", msg);
+}
+
+#define DEEP(node) sq_check_depth(ps, (node))
+#define NONE sq_name_none()
+}
+
+%union {
+  sq_ast_t *node;
+  sq_name_t name;
+  char *str;
+  int64_t ival;
+  double dval;
+  int op;
+}
+
+%token <str> IDENT "identifier" QIDENT "quoted identifier" STRING "string"
+%token <ival> INTEGER "integer" UNIT "time unit"
+%token <dval> NUMBER "number"
+%token LEX_ERROR "invalid token"
+%token NE "<>" LE "<=" GE ">=" CONCAT "||"
+%token ADVANCE AFTER AND AS BEFORE BEGINNING BETWEEN BY CASE CAST CHANGES CREATE
+%token DESCRIBE DISTINCT ELSE EMIT END EXPLAIN EXTRACT FALSE FINAL FROM FULL GAP
+%token GRACE GROUP HAVING HOPPING IN INNER INSERT INTO IS JOIN KEY LEFT LIKE LIMIT
+%token NOT NULL_P "NULL" ON OR OUTER PATH PERIOD PRIMARY PRINT RIGHT RUN SCRIPT
+%token SELECT SESSION SET SHOW SINK SINKS SIZE SOURCE SOURCES STREAM STREAMS TABLE
+%token TABLES THEN TIMESTAMP TOPIC TOPICS TRUE TUMBLING WHEN WHERE WINDOW WITH WITHIN
+
+%type <node> statements statement create_stmt insert_stmt select query_stmt
+%type <node> column_defs column_def options option option_value
+%type <node> select_list select_item from_clause table_ref where_opt window_opt window
+%type <node> group_opt having_opt limit_opt duration
+%type <node> expr predicate arith primary literal call case_expr when_list when
+%type <node> expr_list opt_else print_limit
+%type <name> ident alias_opt type_name name_or_string
+%type <op> distinct_opt join_type emit_opt show_target from_beginning_opt
+
+%destructor { free($$); } <str>
+%destructor { sq_name_free(&$$); } <name>
+%destructor { sq_ast_destroy($$); } <node>
+
+%left OR
+%left AND
+%precedence NOT
+%left CONCAT
+%left '+' '-'
+%left '*' '/' '%'
+%precedence UMINUS
+
+%%
+
+script:
+    statements                  { ps->script = $1; }
+  | statements statement        { ps->script = sq_ast_append($1, $2); }
+  ;
+
+statements:
+    %empty                      { $$ = sq_ast_new(SQ_AST_SCRIPT, @$); }
+  | statements ';'              { $$ = $1; sq_parse_statement_end(ps); }
+  | statements statement ';'    { $$ = sq_ast_append($1, $2); sq_parse_statement_end(ps); }
+  | statements error ';'        { $$ = $1; sq_parse_statement_end(ps); yyerrok; }
+  ;
+
+statement:
+    SET STRING '=' STRING       { $$ = sq_ast_set(sq_name($2, @2), $4, @$); }
+  | create_stmt
+  | insert_stmt
+  | query_stmt
+  | SHOW show_target            { $$ = sq_ast_show($2, @$); }
+  | DESCRIBE ident              { $$ = sq_ast_describe($2, false, @$); }
+  | DESCRIBE TOPIC STRING       { $$ = sq_ast_describe(sq_name($3, @3), true, @$); }
+  | PRINT name_or_string from_beginning_opt print_limit
+                                { $$ = sq_ast_print($2, $3, $4, @$); }
+  | EXPLAIN query_stmt          { $$ = sq_ast_explain($2, @$); }
+  | EXPLAIN insert_stmt         { $$ = sq_ast_explain($2, @$); }
+  | RUN SCRIPT STRING           { $$ = sq_ast_run_script(sq_name($3, @3), @$); }
+  ;
+
+show_target:
+    TOPICS   { $$ = SQ_SHOW_TOPICS; }
+  | SOURCES  { $$ = SQ_SHOW_SOURCES; }
+  | TABLES   { $$ = SQ_SHOW_TABLES; }
+  | SINKS    { $$ = SQ_SHOW_SINKS; }
+  | STREAMS  { $$ = SQ_SHOW_STREAMS; }
+  ;
+
+name_or_string:
+    ident
+  | STRING                      { $$ = sq_name($1, @1); }
+  ;
+
+from_beginning_opt:
+    %empty                      { $$ = 0; }
+  | FROM BEGINNING              { $$ = 1; }
+  ;
+
+print_limit:
+    %empty                      { $$ = NULL; }
+  | LIMIT INTEGER               { $$ = sq_ast_int($2, @2); }
+  ;
+
+create_stmt:
+    CREATE SOURCE ident '(' column_defs ')' WITH '(' options ')'
+                                { $$ = sq_ast_create_source($3, false, $5, $9, @$); }
+  | CREATE SOURCE ident WITH '(' options ')'
+                                { $$ = sq_ast_create_source($3, false, NULL, $6, @$); }
+  | CREATE TABLE ident '(' column_defs ')' WITH '(' options ')'
+                                { $$ = sq_ast_create_source($3, true, $5, $9, @$); }
+  | CREATE SINK ident WITH '(' options ')'
+                                { $$ = sq_ast_create_sink($3, $6, @$); }
+  | CREATE STREAM ident AS select
+                                { $$ = sq_ast_create_stream($3, $5, @$); }
+  ;
+
+column_defs:
+    column_def                  { $$ = sq_ast_list($1, @$); }
+  | column_defs ',' column_def  { $$ = sq_ast_append($1, $3); }
+  ;
+
+column_def:
+    ident type_name             { $$ = sq_ast_column_def($1, $2, @$); }
+  | column_def PRIMARY KEY      { $$ = sq_ast_column_constraint($1, true, NONE, @$); }
+  | column_def PATH STRING      { $$ = sq_ast_column_constraint($1, false, sq_name($3, @3), @$); }
+  ;
+
+type_name:
+    ident
+  ;
+
+options:
+    option                      { $$ = sq_ast_list($1, @$); }
+  | options ',' option          { $$ = sq_ast_append($1, $3); }
+  ;
+
+option:
+    ident '=' option_value      { $$ = sq_ast_option($1, $3, @$); }
+  ;
+
+option_value:
+    STRING                      { $$ = sq_ast_text_literal(SQ_LIT_STRING, $1, @$); }
+  | IDENT                       { $$ = sq_ast_text_literal(SQ_LIT_STRING, $1, @$); }
+  | INTEGER                     { $$ = sq_ast_int($1, @$); }
+  | NUMBER                      { $$ = sq_ast_double($1, @$); }
+  | TRUE                        { $$ = sq_ast_bool(true, @$); }
+  | FALSE                       { $$ = sq_ast_bool(false, @$); }
+  ;
+
+insert_stmt:
+    INSERT INTO ident select    { $$ = sq_ast_insert($3, $4, @$); }
+  ;
+
+query_stmt:
+    select                      { $$ = sq_ast_query($1, @$); }
+  ;
+
+select:
+    SELECT distinct_opt select_list FROM from_clause where_opt window_opt group_opt having_opt emit_opt limit_opt
+        { $$ = sq_ast_select_clauses(sq_ast_select($2, $3, $5, @$), $6, $7, $8, @8, $9, $10, @10, $11, @$); }
+  ;
+
+distinct_opt:
+    %empty                      { $$ = 0; }
+  | DISTINCT                    { $$ = 1; }
+  ;
+
+select_list:
+    select_item                 { $$ = sq_ast_list($1, @$); }
+  | select_list ',' select_item { $$ = sq_ast_append($1, $3); }
+  ;
+
+select_item:
+    '*'                         { $$ = sq_ast_star(NONE, @$); }
+  | ident '.' '*'               { $$ = sq_ast_star($1, @$); }
+  | expr alias_opt              { $$ = sq_ast_select_item($1, $2, @$); }
+  ;
+
+alias_opt:
+    %empty                      { $$ = NONE; }
+  | AS ident                    { $$ = $2; }
+  | ident
+  ;
+
+from_clause:
+    table_ref
+  | from_clause join_type JOIN table_ref ON expr
+                                { $$ = sq_ast_join($2, $1, $4, NULL, NULL, $6, @$); }
+  | from_clause join_type JOIN table_ref WITHIN duration ON expr
+                                { $$ = sq_ast_join($2, $1, $4, $6, NULL, $8, @$); }
+  | from_clause join_type JOIN table_ref WITHIN '(' duration BEFORE ',' duration AFTER ')' ON expr
+                                { $$ = sq_ast_join($2, $1, $4, $7, $10, $14, @$); }
+  ;
+
+join_type:
+    %empty                      { $$ = SQ_JOIN_INNER; }
+  | INNER                       { $$ = SQ_JOIN_INNER; }
+  | LEFT                        { $$ = SQ_JOIN_LEFT; }
+  | LEFT OUTER                  { $$ = SQ_JOIN_LEFT; }
+  | RIGHT                       { $$ = SQ_JOIN_RIGHT; }
+  | RIGHT OUTER                 { $$ = SQ_JOIN_RIGHT; }
+  | FULL                        { $$ = SQ_JOIN_FULL; }
+  | FULL OUTER                  { $$ = SQ_JOIN_FULL; }
+  ;
+
+table_ref:
+    ident alias_opt             { $$ = sq_ast_table_ref($1, $2, @$); }
+  ;
+
+where_opt:
+    %empty                      { $$ = NULL; }
+  | WHERE expr                  { $$ = $2; }
+  ;
+
+window_opt:
+    %empty                      { $$ = NULL; }
+  | WINDOW window               { $$ = $2; }
+  ;
+
+window:
+    TUMBLING '(' SIZE duration ')'
+        { $$ = sq_ast_window(SQ_WINDOW_TUMBLING, $4, NULL, NULL, @$); }
+  | TUMBLING '(' SIZE duration ',' GRACE PERIOD duration ')'
+        { $$ = sq_ast_window(SQ_WINDOW_TUMBLING, $4, NULL, $8, @$); }
+  | HOPPING '(' SIZE duration ',' ADVANCE BY duration ')'
+        { $$ = sq_ast_window(SQ_WINDOW_HOPPING, $4, $8, NULL, @$); }
+  | HOPPING '(' SIZE duration ',' ADVANCE BY duration ',' GRACE PERIOD duration ')'
+        { $$ = sq_ast_window(SQ_WINDOW_HOPPING, $4, $8, $12, @$); }
+  | SESSION '(' GAP duration ')'
+        { $$ = sq_ast_window(SQ_WINDOW_SESSION, $4, NULL, NULL, @$); }
+  | SESSION '(' GAP duration ',' GRACE PERIOD duration ')'
+        { $$ = sq_ast_window(SQ_WINDOW_SESSION, $4, NULL, $8, @$); }
+  ;
+
+duration:
+    INTEGER UNIT                { $$ = sq_parse_duration(ps, $1, $2, @$); }
+  ;
+
+group_opt:
+    %empty                      { $$ = NULL; }
+  | GROUP BY expr_list          { $$ = $3; }
+  ;
+
+having_opt:
+    %empty                      { $$ = NULL; }
+  | HAVING expr                 { $$ = $2; }
+  ;
+
+emit_opt:
+    %empty                      { $$ = SQ_EMIT_DEFAULT; }
+  | EMIT CHANGES                { $$ = SQ_EMIT_CHANGES; }
+  | EMIT FINAL                  { $$ = SQ_EMIT_FINAL; }
+  ;
+
+limit_opt:
+    %empty                      { $$ = NULL; }
+  | LIMIT INTEGER               { $$ = sq_ast_int($2, @2); }
+  ;
+
+expr_list:
+    expr                        { $$ = sq_ast_list($1, @$); }
+  | expr_list ',' expr          { $$ = DEEP(sq_ast_append($1, $3)); }
+  ;
+
+/* Boolean layer: OR, AND, NOT over predicates. */
+expr:
+    expr OR expr                { $$ = DEEP(sq_ast_binary(SQ_OP_OR, $1, $3, @$)); }
+  | expr AND expr               { $$ = DEEP(sq_ast_binary(SQ_OP_AND, $1, $3, @$)); }
+  | NOT expr                    { $$ = DEEP(sq_ast_unary(SQ_OP_NOT, $2, @$)); }
+  | predicate
+  ;
+
+/* Comparison layer: operands are arithmetic, so BETWEEN's AND is never
+ * confused with the boolean AND and `a = b = c` needs parentheses. */
+predicate:
+    arith '=' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_EQ, $1, $3, @$)); }
+  | arith NE arith              { $$ = DEEP(sq_ast_binary(SQ_OP_NE, $1, $3, @$)); }
+  | arith '<' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_LT, $1, $3, @$)); }
+  | arith LE arith              { $$ = DEEP(sq_ast_binary(SQ_OP_LE, $1, $3, @$)); }
+  | arith '>' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_GT, $1, $3, @$)); }
+  | arith GE arith              { $$ = DEEP(sq_ast_binary(SQ_OP_GE, $1, $3, @$)); }
+  | arith IS NULL_P             { $$ = DEEP(sq_ast_is_null($1, false, @$)); }
+  | arith IS NOT NULL_P         { $$ = DEEP(sq_ast_is_null($1, true, @$)); }
+  | arith IN '(' expr_list ')'  { $$ = DEEP(sq_ast_in($1, $4, false, @$)); }
+  | arith NOT IN '(' expr_list ')'
+                                { $$ = DEEP(sq_ast_in($1, $5, true, @$)); }
+  | arith BETWEEN arith AND arith
+                                { $$ = DEEP(sq_ast_between($1, $3, $5, false, @$)); }
+  | arith NOT BETWEEN arith AND arith
+                                { $$ = DEEP(sq_ast_between($1, $4, $6, true, @$)); }
+  | arith LIKE arith            { $$ = DEEP(sq_ast_like($1, $3, false, @$)); }
+  | arith NOT LIKE arith        { $$ = DEEP(sq_ast_like($1, $4, true, @$)); }
+  | arith
+  ;
+
+arith:
+    arith CONCAT arith          { $$ = DEEP(sq_ast_binary(SQ_OP_CONCAT, $1, $3, @$)); }
+  | arith '+' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_ADD, $1, $3, @$)); }
+  | arith '-' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_SUB, $1, $3, @$)); }
+  | arith '*' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_MUL, $1, $3, @$)); }
+  | arith '/' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_DIV, $1, $3, @$)); }
+  | arith '%' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_MOD, $1, $3, @$)); }
+  | '-' arith %prec UMINUS      { $$ = DEEP(sq_ast_unary(SQ_OP_NEG, $2, @$)); }
+  | '+' arith %prec UMINUS      { $$ = DEEP(sq_ast_unary(SQ_OP_PLUS, $2, @$)); }
+  | primary
+  ;
+
+primary:
+    literal
+  | ident                       { $$ = sq_ast_column(NONE, $1, @$); }
+  | ident '.' ident             { $$ = sq_ast_column($1, $3, @$); }
+  | call
+  | case_expr
+  | CAST '(' expr AS type_name ')'
+                                { $$ = DEEP(sq_ast_cast($3, $5, @$)); }
+  | EXTRACT '(' ident FROM arith ')'
+                                { $$ = DEEP(sq_ast_extract($3, $5, @$)); }
+  | '(' expr ')'                { $$ = $2; }
+  ;
+
+literal:
+    INTEGER                     { $$ = sq_ast_int($1, @$); }
+  | NUMBER                      { $$ = sq_ast_double($1, @$); }
+  | STRING                      { $$ = sq_ast_text_literal(SQ_LIT_STRING, $1, @$); }
+  | TRUE                        { $$ = sq_ast_bool(true, @$); }
+  | FALSE                       { $$ = sq_ast_bool(false, @$); }
+  | NULL_P                      { $$ = sq_ast_literal(SQ_LIT_NULL, @$); }
+  | TIMESTAMP STRING            { $$ = sq_ast_text_literal(SQ_LIT_TIMESTAMP, $2, @$); }
+  ;
+
+call:
+    ident '(' ')'               { $$ = sq_ast_call($1, sq_ast_list(NULL, @2), false, false, @$); }
+  | ident '(' '*' ')'           { $$ = sq_ast_call($1, sq_ast_list(NULL, @3), false, true, @$); }
+  | ident '(' expr_list ')'     { $$ = DEEP(sq_ast_call($1, $3, false, false, @$)); }
+  | ident '(' DISTINCT expr_list ')'
+                                { $$ = DEEP(sq_ast_call($1, $4, true, false, @$)); }
+  ;
+
+case_expr:
+    CASE when_list opt_else END { $$ = DEEP(sq_ast_case(NULL, $2, $3, @$)); }
+  | CASE arith when_list opt_else END
+                                { $$ = DEEP(sq_ast_case($2, $3, $4, @$)); }
+  ;
+
+when_list:
+    when                        { $$ = sq_ast_list($1, @$); }
+  | when_list when              { $$ = DEEP(sq_ast_append($1, $2)); }
+  ;
+
+when:
+    WHEN expr THEN expr         { $$ = DEEP(sq_ast_when($2, $4, @$)); }
+  ;
+
+opt_else:
+    %empty                      { $$ = NULL; }
+  | ELSE expr                   { $$ = $2; }
+  ;
+
+/* Identifiers: plain, quoted, or a keyword that is not reserved (so that
+ * columns may be called `key`, `timestamp`, `size` or `topic`). */
+ident:
+    IDENT                       { $$ = sq_name($1, @1); }
+  | QIDENT                      { $$ = sq_name($1, @1); }
+  | UNIT                        { $$ = sq_name_from_source(ps, @1); }
+  | ADVANCE                     { $$ = sq_name_from_source(ps, @1); }
+  | AFTER                       { $$ = sq_name_from_source(ps, @1); }
+  | BEFORE                      { $$ = sq_name_from_source(ps, @1); }
+  | BEGINNING                   { $$ = sq_name_from_source(ps, @1); }
+  | CHANGES                     { $$ = sq_name_from_source(ps, @1); }
+  | DESCRIBE                    { $$ = sq_name_from_source(ps, @1); }
+  | EXPLAIN                     { $$ = sq_name_from_source(ps, @1); }
+  | FINAL                       { $$ = sq_name_from_source(ps, @1); }
+  | GAP                         { $$ = sq_name_from_source(ps, @1); }
+  | GRACE                       { $$ = sq_name_from_source(ps, @1); }
+  | HOPPING                     { $$ = sq_name_from_source(ps, @1); }
+  | KEY                         { $$ = sq_name_from_source(ps, @1); }
+  | PATH                        { $$ = sq_name_from_source(ps, @1); }
+  | PERIOD                      { $$ = sq_name_from_source(ps, @1); }
+  | PRIMARY                     { $$ = sq_name_from_source(ps, @1); }
+  | PRINT                       { $$ = sq_name_from_source(ps, @1); }
+  | RUN                         { $$ = sq_name_from_source(ps, @1); }
+  | SCRIPT                      { $$ = sq_name_from_source(ps, @1); }
+  | SESSION                     { $$ = sq_name_from_source(ps, @1); }
+  | SHOW                        { $$ = sq_name_from_source(ps, @1); }
+  | SINK                        { $$ = sq_name_from_source(ps, @1); }
+  | SINKS                       { $$ = sq_name_from_source(ps, @1); }
+  | SIZE                        { $$ = sq_name_from_source(ps, @1); }
+  | SOURCE                      { $$ = sq_name_from_source(ps, @1); }
+  | SOURCES                     { $$ = sq_name_from_source(ps, @1); }
+  | STREAM                      { $$ = sq_name_from_source(ps, @1); }
+  | STREAMS                     { $$ = sq_name_from_source(ps, @1); }
+  | TABLE                       { $$ = sq_name_from_source(ps, @1); }
+  | TABLES                      { $$ = sq_name_from_source(ps, @1); }
+  | TIMESTAMP                   { $$ = sq_name_from_source(ps, @1); }
+  | TOPIC                       { $$ = sq_name_from_source(ps, @1); }
+  | TOPICS                      { $$ = sq_name_from_source(ps, @1); }
+  | TUMBLING                    { $$ = sq_name_from_source(ps, @1); }
+  ;
+
+%%
+
+/* "syntax error at or near 'X'", plus what was expected when that list is
+ * short enough to help. A LEX_ERROR token was already reported by the
+ * scanner. */
+static int yyreport_syntax_error(const yypcontext_t *ctx, sq_parse_state_t *ps) {
+  yysymbol_kind_t tok = yypcontext_token(ctx);
+  if (tok == YYSYMBOL_LEX_ERROR) return 0;
+  YYLTYPE loc = *yypcontext_location(ctx);
+  enum { MAX_EXPECTED = 5 };
+  yysymbol_kind_t expected[MAX_EXPECTED];
+  int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
+  char hint[256] = "";
+  if (n > 0 && n < MAX_EXPECTED) {
+    size_t len = (size_t)snprintf(hint, sizeof hint, "; expected ");
+    for (int i = 0; i < n && len < sizeof hint; i++)
+      len += (size_t)snprintf(hint + len, sizeof hint - len, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+                              yysymbol_name(expected[i]));
+  }
+  if (tok == YYSYMBOL_YYEOF) {
+    sq_diag_error(ps->diag, loc, "syntax error at end of input%s", hint);
+  } else {
+    int len = (int)(loc.end - loc.start);
+    if (len > 40) len = 40;
+    sq_diag_error(ps->diag, loc, "syntax error at or near '%.*s'%s", len, sq_source_text(ps->src) + loc.start, hint);
+  }
+  return 0;
+}
