@@ -43,19 +43,19 @@ static bool check_new_name(sq_analyzer_t *a, const sq_name_t *name) {
 
 static void analyze_set(sq_analyzer_t *a, const sq_ast_t *stmt) {
   const char *key = stmt->name.text;
-  if (!sq_check_env_refs(stmt->text, stmt->span, a->diag)) return;
+  if (!sq_check_env_refs(stmt->text, stmt->span2, a->diag)) return;
   if (strncmp(key, "kafka.", 6) == 0 && key[6]) return; /* passed to librdkafka as is */
   if (strcmp(key, "checkpoint.interval") == 0) {
     int64_t ms;
     if (!strstr(stmt->text, "${") && (!sq_duration_parse(stmt->text, &ms) || ms <= 0))
-      ERR(a, stmt->span, "invalid duration for 'checkpoint.interval'; write it like '10 seconds'");
+      ERR(a, stmt->span2, "invalid duration for 'checkpoint.interval'; write it like '10 seconds'");
     return;
   }
   if (strcmp(key, "state.cache.bytes") == 0) {
     char *end;
     long long v = strtoll(stmt->text, &end, 10);
     if (!strstr(stmt->text, "${") && (end == stmt->text || *end || v <= 0))
-      ERR(a, stmt->span, "'state.cache.bytes' must be a positive number of bytes");
+      ERR(a, stmt->span2, "'state.cache.bytes' must be a positive number of bytes");
     return;
   }
   static const char *const known[] = {"checkpoint.interval", "state.cache.bytes", "kafka.bootstrap.servers"};
@@ -283,12 +283,12 @@ static void check_window(sq_analyzer_t *a, const sq_ast_t *w) {
 
 /* Reports columns of `e` that are neither grouped nor aggregated. */
 static void check_grouped(sq_analyzer_t *a, const sq_ast_t *e, const sq_ast_t *group_by) {
-  if (!e) return;
+  if (!e || (e->kind != SQ_AST_LIST && e->type == SQ_TYPE_ERROR)) return; /* reported already */
   for (uint32_t i = 0; group_by && i < group_by->n; i++)
     if (sq_ast_equal(e, group_by->list[i])) return;
   if (sq_ast_is_aggregate(e)) return;
   if (e->kind == SQ_AST_COLUMN) {
-    if (e->type != SQ_TYPE_ERROR && e->ref != SQ_REF_WINDOW)
+    if (e->ref != SQ_REF_WINDOW)
       ERR(a, e->span, "column '%s' must appear in GROUP BY or be used in an aggregate function", e->name.text);
     return;
   }

@@ -237,7 +237,6 @@ static const char *arg_kind_name(sq_arg_kind_t k) {
   case SQ_ARG_INTEGER: return "BIGINT";
   case SQ_ARG_STRING: return "STRING";
   case SQ_ARG_TIMESTAMP: return "TIMESTAMP";
-  case SQ_ARG_COMPARABLE: return "a comparable type (not BOOLEAN)";
   case SQ_ARG_STRING_OR_INTEGER: return "STRING or BIGINT";
   default: return "of any type";
   }
@@ -281,7 +280,9 @@ static bool check_arg(sq_scope_t *scope, const sq_function_t *f, int index, cons
   case SQ_ARG_STRING_OR_INTEGER: good |= t == SQ_TYPE_STRING || t == SQ_TYPE_BIGINT; break;
   default: break;
   }
-  if (!good)
+  if (!good && kind == SQ_ARG_COMPARABLE)
+    ERR(scope, arg->span, "argument %d of %s cannot be BOOLEAN (it has no order)", index + 1, f->name);
+  else if (!good)
     ERR(scope, arg->span, "argument %d of %s must be %s, not %s", index + 1, f->name, arg_kind_name(kind), sq_type_name(t));
   return good;
 }
@@ -293,7 +294,8 @@ static bool check_arg_count(sq_scope_t *scope, const sq_ast_t *e, const sq_funct
   else if (f->min_args == f->max_args)
     ERR(scope, e->span, "%s takes %u argument%s, not %u", f->name, f->min_args, f->min_args == 1 ? "" : "s", n);
   else
-    ERR(scope, e->span, "%s takes %u to %u arguments, not %u", f->name, f->min_args, f->max_args, n);
+    ERR(scope, e->span, "%s takes %u %s %u arguments, not %u", f->name, f->min_args,
+        f->max_args == f->min_args + 1 ? "or" : "to", f->max_args, n);
   return false;
 }
 
@@ -331,7 +333,7 @@ static sq_type_t analyze_call(sq_scope_t *scope, sq_ast_t *e) {
     ERR(scope, e->span, "only COUNT accepts *; %s needs an argument", f->name);
     good = false;
   }
-  if (e->flag && (strcmp(f->name, "COUNT") != 0 || e->b->n != 1)) {
+  if (e->flag && strcmp(f->name, "COUNT") != 0) {
     ERR(scope, e->span, "DISTINCT is only supported as COUNT(DISTINCT x)");
     good = false;
   }

@@ -89,10 +89,14 @@ sq_ast_t *sq_ast_append(sq_ast_t *list, sq_ast_t *item) {
   return list;
 }
 
-sq_ast_t *sq_ast_set(sq_name_t key, char *value, sq_span_t span) {
+sq_ast_t *sq_ast_set(sq_name_t key, sq_name_t value, sq_span_t span) {
   sq_ast_t *n = named(SQ_AST_SET, key, span);
-  if (!n) free(value);
-  else n->text = value;
+  if (!n) {
+    sq_name_free(&value);
+    return NULL;
+  }
+  n->text = value.text;
+  n->span2 = value.span;
   return n;
 }
 

@@ -20,7 +20,7 @@
 typedef enum sq_ast_kind {
   /* statements */
   SQ_AST_SCRIPT,         /* list: statements */
-  SQ_AST_SET,            /* name: key (a string); text: value */
+  SQ_AST_SET,            /* name: key (a string); text: value (at span2) */
   SQ_AST_CREATE_SOURCE,  /* name; a: column defs (LIST or NULL); b: options (LIST); flag: is TABLE */
   SQ_AST_CREATE_SINK,    /* name; b: options */
   SQ_AST_CREATE_STREAM,  /* name; a: SELECT */
@@ -129,7 +129,7 @@ sq_ast_t *sq_ast_list(sq_ast_t *first, sq_span_t span);
  * returns `list`. */
 sq_ast_t *sq_ast_append(sq_ast_t *list, sq_ast_t *item);
 
-sq_ast_t *sq_ast_set(sq_name_t key, char *value, sq_span_t span);
+sq_ast_t *sq_ast_set(sq_name_t key, sq_name_t value, sq_span_t span);
 sq_ast_t *sq_ast_create_source(sq_name_t name, bool is_table, sq_ast_t *columns, sq_ast_t *options, sq_span_t span);
 sq_ast_t *sq_ast_create_sink(sq_name_t name, sq_ast_t *options, sq_span_t span);
 sq_ast_t *sq_ast_create_stream(sq_name_t name, sq_ast_t *select, sq_span_t span);

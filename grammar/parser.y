@@ -6,6 +6,7 @@
 %define api.pure full
 %define api.location.type {sq_span_t}
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %param {sq_parse_state_t *ps}
@@ -60,6 +61,7 @@ static void yyerror(YYLTYPE *loc, sq_parse_state_t *ps, const char *msg) {
 %token <str> IDENT "identifier" QIDENT "quoted identifier" STRING "string"
 %token <ival> INTEGER "integer" UNIT "time unit"
 %token <dval> NUMBER "number"
+%token YYEOF 0 "end of input"
 %token LEX_ERROR "invalid token"
 %token NE "<>" LE "<=" GE ">=" CONCAT "||"
 %token ADVANCE AFTER AND AS BEFORE BEGINNING BETWEEN BY CASE CAST CHANGES CREATE
@@ -105,7 +107,7 @@ statements:
   ;
 
 statement:
-    SET STRING '=' STRING       { $$ = sq_ast_set(sq_name($2, @2), $4, @$); }
+    SET STRING '=' STRING       { $$ = sq_ast_set(sq_name($2, @2), sq_name($4, @4), @$); }
   | create_stmt
   | insert_stmt
   | query_stmt
@@ -183,7 +185,9 @@ option_value:
     STRING                      { $$ = sq_ast_text_literal(SQ_LIT_STRING, $1, @$); }
   | IDENT                       { $$ = sq_ast_text_literal(SQ_LIT_STRING, $1, @$); }
   | INTEGER                     { $$ = sq_ast_int($1, @$); }
+  | '-' INTEGER                 { $$ = sq_ast_int(-$2, @$); }
   | NUMBER                      { $$ = sq_ast_double($1, @$); }
+  | '-' NUMBER                  { $$ = sq_ast_double(-$2, @$); }
   | TRUE                        { $$ = sq_ast_bool(true, @$); }
   | FALSE                       { $$ = sq_ast_bool(false, @$); }
   ;
@@ -440,23 +444,51 @@ ident:
 
 %%
 
-/* "syntax error at or near 'X'", plus what was expected when that list is
- * short enough to help. A LEX_ERROR token was already reported by the
- * scanner. */
+/* Keywords that may also be identifiers (the `ident` rule's keyword
+ * alternatives): where an identifier is expected, they are not listed. */
+static bool is_unreserved(yysymbol_kind_t sym) {
+  static const yysymbol_kind_t unreserved[] = {
+      YYSYMBOL_QIDENT, YYSYMBOL_UNIT, YYSYMBOL_ADVANCE, YYSYMBOL_AFTER, YYSYMBOL_BEFORE,
+      YYSYMBOL_BEGINNING, YYSYMBOL_CHANGES, YYSYMBOL_DESCRIBE, YYSYMBOL_EXPLAIN, YYSYMBOL_FINAL,
+      YYSYMBOL_GAP, YYSYMBOL_GRACE, YYSYMBOL_HOPPING, YYSYMBOL_KEY, YYSYMBOL_PATH, YYSYMBOL_PERIOD,
+      YYSYMBOL_PRIMARY, YYSYMBOL_PRINT, YYSYMBOL_RUN, YYSYMBOL_SCRIPT, YYSYMBOL_SESSION, YYSYMBOL_SHOW,
+      YYSYMBOL_SINK, YYSYMBOL_SINKS, YYSYMBOL_SIZE, YYSYMBOL_SOURCE, YYSYMBOL_SOURCES, YYSYMBOL_STREAM,
+      YYSYMBOL_STREAMS, YYSYMBOL_TABLE, YYSYMBOL_TABLES, YYSYMBOL_TIMESTAMP, YYSYMBOL_TOPIC,
+      YYSYMBOL_TOPICS, YYSYMBOL_TUMBLING,
+  };
+  for (size_t i = 0; i < sizeof unreserved / sizeof *unreserved; i++)
+    if (unreserved[i] == sym) return true;
+  return false;
+}
+
+/* "; expected A, B or C" when the list is short enough to help. */
+static void expected_hint(const yypcontext_t *ctx, char *hint, size_t size) {
+  yysymbol_kind_t all[YYNTOKENS];
+  int n_all = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
+  bool ident = false;
+  for (int i = 0; i < n_all; i++) ident |= all[i] == YYSYMBOL_IDENT;
+  enum { MAX_LISTED = 4 };
+  const char *names[MAX_LISTED];
+  int n = 0;
+  for (int i = 0; i < n_all; i++) {
+    if (ident && is_unreserved(all[i])) continue;
+    if (n == MAX_LISTED) return; /* too many to help */
+    names[n++] = yysymbol_name(all[i]);
+  }
+  if (n == 0) return;
+  size_t len = (size_t)snprintf(hint, size, "; expected ");
+  for (int i = 0; i < n && len < size; i++)
+    len += (size_t)snprintf(hint + len, size - len, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", names[i]);
+}
+
+/* "syntax error at or near 'X'", plus what was expected. A LEX_ERROR
+ * token was already reported by the scanner. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, sq_parse_state_t *ps) {
   yysymbol_kind_t tok = yypcontext_token(ctx);
   if (tok == YYSYMBOL_LEX_ERROR) return 0;
   YYLTYPE loc = *yypcontext_location(ctx);
-  enum { MAX_EXPECTED = 5 };
-  yysymbol_kind_t expected[MAX_EXPECTED];
-  int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
   char hint[256] = "";
-  if (n > 0 && n < MAX_EXPECTED) {
-    size_t len = (size_t)snprintf(hint, sizeof hint, "; expected ");
-    for (int i = 0; i < n && len < sizeof hint; i++)
-      len += (size_t)snprintf(hint + len, sizeof hint - len, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
-                              yysymbol_name(expected[i]));
-  }
+  expected_hint(ctx, hint, sizeof hint);
   if (tok == YYSYMBOL_YYEOF) {
     sq_diag_error(ps->diag, loc, "syntax error at end of input%s", hint);
   } else {

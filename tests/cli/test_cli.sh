@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The command-line contract of ARCHITECTURE.md §2 for the commands this
+# build has: help texts, version, and exit status 1 with usage for unknown
+# commands, unknown options and missing arguments.
+set -u
+streamq=$1 examples=$2
+failures=0
+expect() { # expect STATUS PATTERN STREAM -- ARGS...
+  local want=$1 pattern=$2 stream=$3
+  shift 4
+  local out err status
+  out=$("$streamq" "$@" 2>/tmp/sq_cli_err.$$); status=$?
+  err=$(cat /tmp/sq_cli_err.$$)
+  local text=$out
+  [ "$stream" = stderr ] && text=$err
+  if [ $status -ne "$want" ] || ! grep -qE -- "$pattern" <<<"$text"; then
+    echo "FAIL: streamq $*: status $status (want $want), $stream: $text"
+    failures=$((failures + 1))
+  fi
+}
+expect 0 '^usage: streamq COMMAND' stdout -- --help
+expect 0 'check +parse and analyze' stdout -- --help
+expect 1 '^usage: streamq COMMAND' stderr --
+expect 0 '^streamq [0-9]+\.[0-9]+\.[0-9]+$' stdout -- version
+expect 0 '^streamq [0-9]+\.[0-9]+\.[0-9]+$' stdout -- --version
+expect 0 '^usage: streamq check FILE.sql' stdout -- check --help
+expect 0 '^usage: streamq version' stdout -- version --help
+expect 1 "unknown command 'frobnicate'" stderr -- frobnicate
+expect 1 "unknown option '--frob'" stderr -- check --frob "$examples/quickstart.sql"
+expect 1 'usage: streamq check' stderr -- check --frob "$examples/quickstart.sql"
+expect 1 'missing the pipeline file' stderr -- check
+expect 1 "unexpected argument 'b.sql'" stderr -- check a.sql b.sql
+expect 1 "cannot read '/nonexistent.sql': No such file or directory" stderr -- check /nonexistent.sql
+expect 1 "unexpected argument 'x'" stderr -- version x
+expect 0 'quickstart.sql: ok: 1 sources, 0 tables, 0 streams, 1 sinks, 1 queries' stdout -- check "$examples/quickstart.sql"
+rm -f /tmp/sq_cli_err.$$
+[ $failures -eq 0 ] && echo "cli: all passed"
+[ $failures -eq 0 ]

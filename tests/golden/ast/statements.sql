@@ -1,0 +1,13 @@
+SET 'checkpoint.interval' = '5 seconds';
+CREATE SOURCE bids (auction BIGINT, price DOUBLE PATH '$.bid.price', ts TIMESTAMP)
+  WITH (connector = 'kafka', topic = 'bids', rate = 10, ratio = -1.5, follow = true, format = json);
+CREATE TABLE users (id STRING PRIMARY KEY, name STRING) WITH (connector = 'file', path = 'u.jsonl');
+CREATE SINK out WITH (connector = 'stdout');
+CREATE STREAM big AS SELECT * FROM bids WHERE price > 1000;
+INSERT INTO out SELECT b.* FROM big b;
+SHOW TOPICS; SHOW SOURCES; SHOW TABLES; SHOW SINKS; SHOW STREAMS;
+DESCRIBE bids;
+DESCRIBE TOPIC 'bids';
+PRINT 'bids' FROM BEGINNING LIMIT 10;
+EXPLAIN INSERT INTO out SELECT auction FROM bids;
+RUN SCRIPT 'more.sql'

@@ -1,0 +1,2 @@
+SELECT "" FROM x;
+SELECT a FROM x;

@@ -1,0 +1,16 @@
+CREATE SOURCE bids (auction BIGINT, bidder STRING, ts TIMESTAMP) WITH (connector = 'file', path = 'b', timestamp = 'ts');
+CREATE SOURCE auctions (id BIGINT, seller STRING, ts TIMESTAMP) WITH (connector = 'file', path = 'a', timestamp = 'ts');
+CREATE TABLE users (id STRING PRIMARY KEY, name STRING) WITH (connector = 'file', path = 'u');
+CREATE TABLE items (id BIGINT PRIMARY KEY, title STRING) WITH (connector = 'file', path = 'i');
+CREATE TABLE nokey (id STRING, name STRING) WITH (connector = 'file', path = 'n');
+CREATE SINK out WITH (connector = 'stdout');
+INSERT INTO out SELECT b.auction FROM bids b JOIN auctions a ON b.auction = a.id;
+INSERT INTO out SELECT b.auction FROM bids b JOIN auctions a WITHIN 1 MINUTE ON b.bidder = 'x';
+INSERT INTO out SELECT b.auction FROM bids b JOIN users u ON b.bidder = u.name;
+INSERT INTO out SELECT b.auction FROM bids b JOIN users u WITHIN 1 MINUTE ON b.bidder = u.id;
+INSERT INTO out SELECT b.auction FROM bids b FULL JOIN users u ON b.bidder = u.id;
+INSERT INTO out SELECT u.name FROM users u JOIN bids b ON b.bidder = u.id;
+INSERT INTO out SELECT u.name FROM users u JOIN items i ON u.id = CAST(i.id AS STRING);
+INSERT INTO out SELECT b.auction FROM bids b JOIN auctions a WITHIN 1 MINUTE ON COUNT(*) > 1;
+INSERT INTO out SELECT b.auction FROM bids b JOIN auctions a WITHIN 1 MINUTE ON b.auction;
+CREATE SOURCE keyed (id STRING PRIMARY KEY) WITH (connector = 'file', path = 'k');

@@ -1,0 +1,20 @@
+CREATE SOURCE bids (auction BIGINT, bidder BIGINT, amount DOUBLE, channel STRING, ts TIMESTAMP)
+  WITH (connector = 'file', path = 'bids.jsonl', timestamp = 'ts');
+CREATE SOURCE auctions (id BIGINT, bidder BIGINT, ts TIMESTAMP) WITH (connector = 'file', path = 'a.jsonl');
+CREATE SINK out WITH (connector = 'file', path = 'out.jsonl');
+CREATE SINK out WITH (connector = 'stdout');
+CREATE SOURCE dup (a BIGINT, a STRING, _key STRING) WITH (connector = 'file', path = 'd');
+INSERT INTO out SELECT amout FROM bids;
+INSERT INTO out SELECT zzz FROM bids;
+INSERT INTO out SELECT bidder FROM bids b JOIN auctions a WITHIN 1 MINUTE ON b.auction = a.id;
+INSERT INTO out SELECT x.auction FROM bids b;
+INSERT INTO out SELECT b.nope FROM bids b;
+INSERT INTO out SELECT 1 FROM bds;
+INSERT INTO out SELECT 1 FROM out;
+INSERT INTO outt SELECT auction FROM bids;
+INSERT INTO bids SELECT auction FROM bids;
+INSERT INTO out SELECT auction, bidder AS auction FROM bids;
+INSERT INTO out SELECT * FROM bids b JOIN auctions a WITHIN 1 MINUTE ON b.auction = a.id;
+INSERT INTO out SELECT q.* FROM bids;
+INSERT INTO out SELECT 1 FROM bids JOIN bids WITHIN 1 SECOND ON 1 = 1;
+DESCRIBE bidz;

@@ -1,0 +1,10 @@
+CREATE SOURCE t (b BOOLEAN, i BIGINT, d DOUBLE, s STRING, ts TIMESTAMP) WITH (connector = 'file', path = 't');
+CREATE SINK out WITH (connector = 'stdout');
+INSERT INTO out SELECT i = s, i + s, s * 2, -s, b AND i, NOT s, ts + 1.5 FROM t;
+INSERT INTO out SELECT i FROM t WHERE i;
+INSERT INTO out SELECT s LIKE 1, i LIKE 'a', i IN (1, 'x'), i BETWEEN 1 AND 'z' FROM t;
+INSERT INTO out SELECT CASE WHEN i THEN 1 END, CASE WHEN b THEN 1 ELSE 'x' END, CASE i WHEN 's' THEN 1 END FROM t;
+INSERT INTO out SELECT CAST(b AS TIMESTAMP), CAST(i AS BIGNT), CAST(s AS FLOAT) FROM t;
+INSERT INTO out SELECT TIMESTAMP '2026-13-01', TIMESTAMP 'yesterday' FROM t;
+INSERT INTO out SELECT EXTRACT(fortnight FROM ts), EXTRACT(HOUR FROM s) FROM t;
+CREATE SOURCE u (a BIGNT, p DOUBLE PATH 'bid.price', q DOUBLE PATH '$.a[x]') WITH (connector = 'file', path = 'u');

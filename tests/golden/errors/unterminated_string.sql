@@ -1,0 +1,2 @@
+SELECT 'abc FROM x;
+SELECT 1 FROM y;

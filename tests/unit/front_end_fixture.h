@@ -1,0 +1,60 @@
+/* Test fixture: parse and analyze a pipeline held in a string, keeping
+ * everything alive until fixture_free. Shared by the front-end tests. */
+#ifndef SQ_TEST_FRONT_END_FIXTURE_H
+#define SQ_TEST_FRONT_END_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/analyze.h"
+#include "grammar/parse.h"
+
+typedef struct fixture {
+  char *text; /* a copy: the source borrows it */
+  sq_source_t *src;
+  sq_diag_t *diag;
+  sq_ast_t *script;
+  sq_program_t *prog;
+} fixture_t;
+
+/* Parses `text`; analyzes it too when `analyze` and parsing succeeded. */
+static inline fixture_t fixture_load(const char *text, int analyze) {
+  fixture_t f = {0};
+  f.text = strdup(text);
+  f.src = sq_source_new("test.sql", f.text, strlen(f.text));
+  f.diag = sq_diag_new(f.src);
+  f.script = sq_parse(f.src, f.diag);
+  if (analyze && sq_diag_count(f.diag) == 0) f.prog = sq_analyze(f.script, f.diag);
+  return f;
+}
+
+static inline void fixture_free(fixture_t *f) {
+  sq_program_destroy(f->prog);
+  sq_ast_destroy(f->script);
+  sq_diag_destroy(f->diag);
+  sq_source_destroy(f->src);
+  free(f->text);
+}
+
+/* The rendered diagnostics, malloc'd. */
+static inline char *fixture_errors(const fixture_t *f) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  sq_diag_print(f->diag, out);
+  fclose(out);
+  return buf;
+}
+
+/* The AST dump, malloc'd. */
+static inline char *fixture_dump(const sq_ast_t *node, const fixture_t *f) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  sq_ast_dump(node, f->src, out);
+  fclose(out);
+  return buf;
+}
+
+#endif
