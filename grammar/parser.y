@@ -22,6 +22,7 @@ int sq_scan(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
 }
 
 %code {
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -490,6 +491,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, sq_parse_state_t *ps) 
   char hint[256] = "";
   expected_hint(ctx, hint, sizeof hint);
   if (tok == YYSYMBOL_YYEOF) {
+    /* Point just past the last text, not at a trailing empty line. */
+    const char *text = sq_source_text(ps->src);
+    while (loc.start > 0 && isspace((unsigned char)text[loc.start - 1])) loc.start--;
+    loc.end = loc.start;
     sq_diag_error(ps->diag, loc, "syntax error at end of input%s", hint);
   } else {
     int len = (int)(loc.end - loc.start);

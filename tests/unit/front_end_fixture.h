@@ -37,24 +37,31 @@ static inline void fixture_free(fixture_t *f) {
   free(f->text);
 }
 
-/* The rendered diagnostics, malloc'd. */
-static inline char *fixture_errors(const fixture_t *f) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *out = open_memstream(&buf, &len);
-  sq_diag_print(f->diag, out);
-  fclose(out);
+/* Everything written to `tmp` (a tmpfile), malloc'd; closes `tmp`. */
+static inline char *drain(FILE *tmp) {
+  long len = ftell(tmp);
+  char *buf = malloc((size_t)len + 1);
+  rewind(tmp);
+  size_t n = fread(buf, 1, (size_t)len, tmp);
+  buf[n] = '\0';
+  fclose(tmp);
   return buf;
 }
 
+/* The rendered diagnostics, malloc'd. */
+static inline char *diag_text(const sq_diag_t *d) {
+  FILE *tmp = tmpfile();
+  sq_diag_print(d, tmp);
+  return drain(tmp);
+}
+
+static inline char *fixture_errors(const fixture_t *f) { return diag_text(f->diag); }
+
 /* The AST dump, malloc'd. */
 static inline char *fixture_dump(const sq_ast_t *node, const fixture_t *f) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *out = open_memstream(&buf, &len);
-  sq_ast_dump(node, f->src, out);
-  fclose(out);
-  return buf;
+  FILE *tmp = tmpfile();
+  sq_ast_dump(node, f->src, tmp);
+  return drain(tmp);
 }
 
 #endif

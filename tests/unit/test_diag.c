@@ -7,15 +7,6 @@
 
 #include "front_end_fixture.h"
 
-static char *render(sq_diag_t *d) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *out = open_memstream(&buf, &len);
-  sq_diag_print(d, out);
-  fclose(out);
-  return buf;
-}
-
 static void offsets_map_to_one_based_lines_and_columns(void **state) {
   (void)state;
   const char *text = "ab\ncd\n\nef";
@@ -38,7 +29,7 @@ static void error_prints_location_line_and_caret_under_token(void **state) {
   sq_source_t *src = sq_source_new("p.sql", text, strlen(text));
   sq_diag_t *d = sq_diag_new(src);
   sq_diag_error(d, (sq_span_t){14, 18}, "unknown source '%s'", "bidz");
-  char *out = render(d);
+  char *out = diag_text(d);
   assert_string_equal(out, "p.sql:2:6: error: unknown source 'bidz'\nFROM bidz;\n     ^~~~\n");
   free(out);
   sq_diag_destroy(d);
@@ -51,7 +42,7 @@ static void caret_keeps_tabs_so_it_lines_up(void **state) {
   sq_source_t *src = sq_source_new("t.sql", text, strlen(text));
   sq_diag_t *d = sq_diag_new(src);
   sq_diag_error(d, (sq_span_t){8, 9}, "bad");
-  char *out = render(d);
+  char *out = diag_text(d);
   assert_string_equal(out, "t.sql:1:9: error: bad\n\tSELECT\tx\n\t      \t^\n");
   free(out);
   sq_diag_destroy(d);
@@ -64,7 +55,7 @@ static void span_over_several_lines_is_underlined_to_end_of_first(void **state) 
   sq_source_t *src = sq_source_new("m.sql", text, strlen(text));
   sq_diag_t *d = sq_diag_new(src);
   sq_diag_error(d, (sq_span_t){4, 9}, "multi");
-  char *out = render(d);
+  char *out = diag_text(d);
   assert_string_equal(out, "m.sql:1:5: error: multi\na = 'x\n    ^~\n");
   free(out);
   sq_diag_destroy(d);
@@ -81,7 +72,7 @@ static void errors_are_printed_in_source_order(void **state) {
   sq_diag_error(d, (sq_span_t){8, 13}, "fourth");
   sq_diag_error(d, (sq_span_t){4, 7}, "second");
   assert_int_equal(sq_diag_count(d), 4);
-  char *out = render(d);
+  char *out = diag_text(d);
   const char *p1 = strstr(out, "first"), *p2 = strstr(out, "second"), *p3 = strstr(out, "third"), *p4 = strstr(out, "fourth");
   assert_non_null(p1);
   assert_true(p1 < p2 && p2 < p3 && p3 < p4);
