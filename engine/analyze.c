@@ -62,10 +62,8 @@ static void analyze_set(sq_analyzer_t *a, const sq_ast_t *stmt) {
   sq_suggest_t s;
   sq_suggest_init(&s, key);
   for (size_t i = 0; i < sizeof known / sizeof *known; i++) sq_suggest_offer(&s, known[i]);
-  if (sq_suggest_best(&s))
-    ERR(a, stmt->name.span, "unknown setting '%s'; did you mean '%s'?", key, sq_suggest_best(&s));
-  else
-    ERR(a, stmt->name.span, "unknown setting '%s'; settings are 'checkpoint.interval', 'state.cache.bytes' and 'kafka.<property>'", key);
+  sq_suggest_report(&s, a->diag, stmt->name.span, "unknown setting '%s' (settings are 'checkpoint.interval', "
+                    "'state.cache.bytes' and 'kafka.<property>')", key);
 }
 
 /* ---- CREATE SOURCE / TABLE / SINK --------------------------------------- */
@@ -107,14 +105,7 @@ static void add_declared_column(sq_analyzer_t *a, sq_relation_t *rel, const sq_a
     ERR(a, def->name.span, "'%s' is a metadata column every source has; choose another name", name);
     return;
   }
-  sq_type_t type = sq_type_from_name(def->text);
-  if (type == SQ_TYPE_ERROR) {
-    sq_suggest_t s;
-    sq_suggest_init(&s, def->text);
-    for (size_t i = 0; sq_type_names[i]; i++) sq_suggest_offer(&s, sq_type_names[i]);
-    if (sq_suggest_best(&s)) ERR(a, def->span2, "unknown type '%s'; did you mean %s?", def->text, sq_suggest_best(&s));
-    else ERR(a, def->span2, "unknown type '%s'", def->text);
-  }
+  sq_type_t type = sq_type_resolve(def->text, def->span2, a->diag);
   if (def->name2.text && !valid_json_path(def->name2.text))
     ERR(a, def->name2.span, "invalid PATH; write it like '$.bid.price' or '$.items[0]'");
   if (datagen) {
@@ -174,19 +165,23 @@ static void analyze_create_sink(sq_analyzer_t *a, const sq_ast_t *stmt) {
 
 static bool is_stream(const sq_relation_t *rel) { return rel->kind != SQ_REL_TABLE; }
 
+typedef enum { ANY_RELATION, READABLE, SINKS } sq_relation_filter_t;
+
+/* Offers the catalog's relation names that pass `filter`. */
+static void offer_relations(sq_suggest_t *s, const sq_catalog_t *cat, sq_relation_filter_t filter) {
+  for (size_t i = 0; i < sq_catalog_count(cat); i++) {
+    const sq_relation_t *r = sq_catalog_at(cat, i);
+    if (filter == ANY_RELATION || (filter == SINKS) == (r->kind == SQ_REL_SINK)) sq_suggest_offer(s, r->name);
+  }
+}
+
 static bool add_input(sq_analyzer_t *a, sq_scope_t *scope, const sq_ast_t *ref) {
   const sq_relation_t *rel = sq_catalog_find(a->prog->catalog, ref->name.text);
   if (!rel) {
     sq_suggest_t s;
     sq_suggest_init(&s, ref->name.text);
-    for (size_t i = 0; i < sq_catalog_count(a->prog->catalog); i++) {
-      const sq_relation_t *r = sq_catalog_at(a->prog->catalog, i);
-      if (r->kind != SQ_REL_SINK) sq_suggest_offer(&s, r->name);
-    }
-    if (sq_suggest_best(&s))
-      ERR(a, ref->name.span, "unknown source, table or stream '%s'; did you mean '%s'?", ref->name.text, sq_suggest_best(&s));
-    else
-      ERR(a, ref->name.span, "unknown source, table or stream '%s'", ref->name.text);
+    offer_relations(&s, a->prog->catalog, READABLE);
+    sq_suggest_report(&s, a->diag, ref->name.span, "unknown source, table or stream '%s'", ref->name.text);
     return false;
   }
   if (rel->kind == SQ_REL_SINK) {
@@ -414,12 +409,8 @@ static void analyze_insert(sq_analyzer_t *a, sq_ast_t *stmt, sq_query_t *q) {
   if (!sink) {
     sq_suggest_t s;
     sq_suggest_init(&s, stmt->name.text);
-    for (size_t i = 0; i < sq_catalog_count(a->prog->catalog); i++) {
-      const sq_relation_t *r = sq_catalog_at(a->prog->catalog, i);
-      if (r->kind == SQ_REL_SINK) sq_suggest_offer(&s, r->name);
-    }
-    if (sq_suggest_best(&s)) ERR(a, stmt->name.span, "unknown sink '%s'; did you mean '%s'?", stmt->name.text, sq_suggest_best(&s));
-    else ERR(a, stmt->name.span, "unknown sink '%s'; define it with CREATE SINK", stmt->name.text);
+    offer_relations(&s, a->prog->catalog, SINKS);
+    sq_suggest_report(&s, a->diag, stmt->name.span, "unknown sink '%s'", stmt->name.text);
   } else if (sink->kind != SQ_REL_SINK) {
     ERR(a, stmt->name.span, "'%s' is a %s, not a sink; INSERT INTO needs a sink", sink->name, sq_rel_kind_name(sink->kind));
     sink = NULL;
@@ -464,9 +455,8 @@ static void analyze_describe(sq_analyzer_t *a, const sq_ast_t *stmt) {
   if (stmt->flag || sq_catalog_find(a->prog->catalog, stmt->name.text)) return;
   sq_suggest_t s;
   sq_suggest_init(&s, stmt->name.text);
-  for (size_t i = 0; i < sq_catalog_count(a->prog->catalog); i++) sq_suggest_offer(&s, sq_catalog_at(a->prog->catalog, i)->name);
-  if (sq_suggest_best(&s)) ERR(a, stmt->name.span, "unknown name '%s'; did you mean '%s'?", stmt->name.text, sq_suggest_best(&s));
-  else ERR(a, stmt->name.span, "unknown name '%s'", stmt->name.text);
+  offer_relations(&s, a->prog->catalog, ANY_RELATION);
+  sq_suggest_report(&s, a->diag, stmt->name.span, "unknown name '%s'", stmt->name.text);
 }
 
 static void analyze_statement(sq_analyzer_t *a, sq_ast_t *stmt) {

@@ -42,10 +42,8 @@ static void report_unknown_column(sq_scope_t *scope, sq_ast_t *e, const sq_input
     if (only && only != &scope->inputs[i]) continue;
     for (size_t c = 0; c < rel->n_columns; c++) sq_suggest_offer(&s, rel->columns[c].name);
   }
-  const char *best = sq_suggest_best(&s);
-  if (best) ERR(scope, e->span, "unknown column '%s'; did you mean '%s'?", e->name.text, best);
-  else if (only) ERR(scope, e->span, "unknown column '%s' in '%s'", e->name.text, only->alias);
-  else ERR(scope, e->span, "unknown column '%s'", e->name.text);
+  if (only && !sq_suggest_best(&s)) ERR(scope, e->span, "unknown column '%s' in '%s'", e->name.text, only->alias);
+  else sq_suggest_report(&s, scope->diag, e->span, "unknown column '%s'", e->name.text);
 }
 
 static sq_type_t window_column(sq_scope_t *scope, sq_ast_t *e) {
@@ -68,10 +66,7 @@ static sq_type_t analyze_column(sq_scope_t *scope, sq_ast_t *e) {
       sq_suggest_t s;
       sq_suggest_init(&s, e->name2.text);
       for (size_t i = 0; i < scope->n_inputs; i++) sq_suggest_offer(&s, scope->inputs[i].alias);
-      if (sq_suggest_best(&s))
-        ERR(scope, e->name2.span, "unknown source or alias '%s'; did you mean '%s'?", e->name2.text, sq_suggest_best(&s));
-      else
-        ERR(scope, e->name2.span, "unknown source or alias '%s'", e->name2.text);
+      sq_suggest_report(&s, scope->diag, e->name2.span, "unknown source or alias '%s'", e->name2.text);
       return set_type(e, SQ_TYPE_ERROR);
     }
     int col = sq_relation_find_column(in->rel, e->name.text);
@@ -209,21 +204,9 @@ static sq_type_t analyze_case(sq_scope_t *scope, sq_ast_t *e) {
   return set_type(e, result);
 }
 
-/* Reports an unknown type name (with a suggestion) and returns ERROR. */
-static sq_type_t resolve_type(sq_scope_t *scope, const char *name, sq_span_t span) {
-  sq_type_t t = sq_type_from_name(name);
-  if (ok(t)) return t;
-  sq_suggest_t s;
-  sq_suggest_init(&s, name);
-  for (size_t i = 0; sq_type_names[i]; i++) sq_suggest_offer(&s, sq_type_names[i]);
-  if (sq_suggest_best(&s)) ERR(scope, span, "unknown type '%s'; did you mean %s?", name, sq_suggest_best(&s));
-  else ERR(scope, span, "unknown type '%s'", name);
-  return SQ_TYPE_ERROR;
-}
-
 static sq_type_t analyze_cast(sq_scope_t *scope, sq_ast_t *e) {
   sq_type_t from = sq_analyze_expr(scope, e->a);
-  sq_type_t to = resolve_type(scope, e->text, e->span2);
+  sq_type_t to = sq_type_resolve(e->text, e->span2, scope->diag);
   if (ok(from) && ok(to) && !sq_type_castable(from, to)) {
     ERR(scope, e->span, "cannot cast %s to %s", sq_type_name(from), sq_type_name(to));
     return set_type(e, SQ_TYPE_ERROR);
@@ -320,10 +303,7 @@ static sq_type_t analyze_call(sq_scope_t *scope, sq_ast_t *e) {
     sq_suggest_t s;
     sq_suggest_init(&s, e->name.text);
     for (int i = 0; i < sq_n_functions; i++) sq_suggest_offer(&s, sq_functions[i].name);
-    if (sq_suggest_best(&s))
-      ERR(scope, e->name.span, "unknown function '%s'; did you mean %s?", e->name.text, sq_suggest_best(&s));
-    else
-      ERR(scope, e->name.span, "unknown function '%s'", e->name.text);
+    sq_suggest_report(&s, scope->diag, e->name.span, "unknown function '%s'", e->name.text);
     for (uint32_t i = 0; i < e->b->n; i++) sq_analyze_expr(scope, e->b->list[i]);
     return set_type(e, SQ_TYPE_ERROR);
   }

@@ -154,10 +154,7 @@ static void check_value(const sq_relation_t *rel, const sq_option_spec_t *spec, 
     sq_suggest_t s;
     sq_suggest_init(&s, text ? text : "");
     for (size_t i = 0; spec->values[i]; i++) sq_suggest_offer(&s, spec->values[i]);
-    if (sq_suggest_best(&s))
-      sq_diag_error(diag, v->span, "invalid value for option '%s'; did you mean '%s'?", spec->name, sq_suggest_best(&s));
-    else
-      sq_diag_error(diag, v->span, "invalid value for option '%s'; expected one of: %s", spec->name, list);
+    sq_suggest_report(&s, diag, v->span, "invalid value for option '%s' (one of: %s)", spec->name, list);
     break;
   }
   case V_DURATION: {
@@ -184,10 +181,7 @@ static void check_value(const sq_relation_t *rel, const sq_option_spec_t *spec, 
       sq_suggest_init(&s, text ? text : "");
       for (size_t i = 0; i < rel->n_columns; i++)
         if (!rel->columns[i].metadata) sq_suggest_offer(&s, rel->columns[i].name);
-      if (sq_suggest_best(&s))
-        sq_diag_error(diag, v->span, "'%s' is not a column of '%s'; did you mean '%s'?", text ? text : "", rel->name, sq_suggest_best(&s));
-      else
-        sq_diag_error(diag, v->span, "'%s' is not a column of '%s'", text ? text : "", rel->name);
+      sq_suggest_report(&s, diag, v->span, "'%s' is not a column of '%s'", text ? text : "", rel->name);
     } else if (rel->columns[col].type != SQ_TYPE_TIMESTAMP && rel->columns[col].type != SQ_TYPE_BIGINT) {
       sq_diag_error(diag, v->span, "the event-time column '%s' must be TIMESTAMP or BIGINT, not %s", text,
                     sq_type_name(rel->columns[col].type));
@@ -219,10 +213,8 @@ static const sq_connector_spec_t *find_connector(const sq_relation_t *rel, sq_di
   }
   if (other_role)
     sq_diag_error(diag, v->span, "connector '%s' cannot be used for a %s", text, sq_rel_kind_name(rel->kind));
-  else if (sq_suggest_best(&s))
-    sq_diag_error(diag, v->span, "unknown connector '%s'; did you mean '%s'?", text ? text : "", sq_suggest_best(&s));
   else
-    sq_diag_error(diag, v->span, "unknown connector '%s'", text ? text : "");
+    sq_suggest_report(&s, diag, v->span, "unknown connector '%s'", text ? text : "");
   return NULL;
 }
 
@@ -261,10 +253,7 @@ void sq_connector_check(sq_relation_t *rel, sq_diag_t *diag) {
     sq_suggest_init(&s, key);
     for (size_t g = 0; g < 3 && c->groups[g]; g++)
       for (const sq_option_spec_t *o = c->groups[g]; o->name; o++) sq_suggest_offer(&s, o->name);
-    if (sq_suggest_best(&s))
-      sq_diag_error(diag, opt->name.span, "unknown option '%s' for connector '%s'; did you mean '%s'?", key, c->name, sq_suggest_best(&s));
-    else
-      sq_diag_error(diag, opt->name.span, "unknown option '%s' for connector '%s'", key, c->name);
+    sq_suggest_report(&s, diag, opt->name.span, "unknown option '%s' for connector '%s'", key, c->name);
   }
   for (size_t g = 0; g < 3 && c->groups[g]; g++)
     for (const sq_option_spec_t *o = c->groups[g]; o->name; o++)

@@ -4,6 +4,8 @@
 #include "engine/suggest.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { MAX_WORD = 64 };
@@ -47,4 +49,15 @@ const char *sq_suggest_best(const sq_suggest_t *s) {
   size_t limit = strlen(s->word) / 3;
   if (limit < 1) limit = 1;
   return s->best && s->best_distance <= limit ? s->best : NULL;
+}
+
+void sq_suggest_report(const sq_suggest_t *s, sq_diag_t *diag, sq_span_t span, const char *fmt, ...) {
+  char message[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof message, fmt, ap);
+  va_end(ap);
+  const char *best = sq_suggest_best(s);
+  if (best) sq_diag_error(diag, span, "%s; did you mean '%s'?", message, best);
+  else sq_diag_error(diag, span, "%s", message);
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "grammar/diag.h"
+
 /* Accumulates candidates for one misspelled word. */
 typedef struct sq_suggest {
   const char *word;
@@ -16,5 +18,10 @@ void sq_suggest_offer(sq_suggest_t *s, const char *candidate);
 /* The closest candidate if it is close enough to be a likely typo
  * (edit distance at most a third of the word, at least 1), else NULL. */
 const char *sq_suggest_best(const sq_suggest_t *s);
+
+/* Reports the formatted message at `span`, followed by
+ * "; did you mean 'X'?" when `s` has a close enough candidate. */
+void sq_suggest_report(const sq_suggest_t *s, sq_diag_t *diag, sq_span_t span, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

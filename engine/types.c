@@ -4,8 +4,7 @@
 #include <stddef.h>
 #include <strings.h>
 
-const char *const sq_type_names[] = {"BOOLEAN", "BIGINT", "INT", "INTEGER", "DOUBLE",
-                                     "STRING", "VARCHAR", "TIMESTAMP", NULL};
+#include "engine/suggest.h"
 
 const char *sq_type_name(sq_type_t t) {
   static const char *const names[] = {
@@ -16,17 +15,29 @@ const char *sq_type_name(sq_type_t t) {
   return names[t];
 }
 
+/* Every name a type may be written with. */
+static const struct {
+  const char *name;
+  sq_type_t type;
+} aliases[] = {
+    {"BOOLEAN", SQ_TYPE_BOOLEAN}, {"BIGINT", SQ_TYPE_BIGINT}, {"INT", SQ_TYPE_BIGINT},
+    {"INTEGER", SQ_TYPE_BIGINT}, {"DOUBLE", SQ_TYPE_DOUBLE}, {"STRING", SQ_TYPE_STRING},
+    {"VARCHAR", SQ_TYPE_STRING}, {"TIMESTAMP", SQ_TYPE_TIMESTAMP},
+};
+
 sq_type_t sq_type_from_name(const char *name) {
-  static const struct {
-    const char *name;
-    sq_type_t type;
-  } aliases[] = {
-      {"BOOLEAN", SQ_TYPE_BOOLEAN}, {"BIGINT", SQ_TYPE_BIGINT}, {"INT", SQ_TYPE_BIGINT},
-      {"INTEGER", SQ_TYPE_BIGINT}, {"DOUBLE", SQ_TYPE_DOUBLE}, {"STRING", SQ_TYPE_STRING},
-      {"VARCHAR", SQ_TYPE_STRING}, {"TIMESTAMP", SQ_TYPE_TIMESTAMP},
-  };
   for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
     if (strcasecmp(name, aliases[i].name) == 0) return aliases[i].type;
+  return SQ_TYPE_ERROR;
+}
+
+sq_type_t sq_type_resolve(const char *name, sq_span_t span, sq_diag_t *diag) {
+  sq_type_t t = sq_type_from_name(name);
+  if (t != SQ_TYPE_ERROR) return t;
+  sq_suggest_t s;
+  sq_suggest_init(&s, name);
+  for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++) sq_suggest_offer(&s, aliases[i].name);
+  sq_suggest_report(&s, diag, span, "unknown type '%s'", name);
   return SQ_TYPE_ERROR;
 }
 

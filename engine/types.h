@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "grammar/diag.h"
+
 typedef enum sq_type {
   SQ_TYPE_ERROR = 0,
   SQ_TYPE_NULL,
@@ -21,8 +23,9 @@ const char *sq_type_name(sq_type_t t);
 /* A type from its name or alias, case-insensitively (INT, INTEGER,
  * VARCHAR included); SQ_TYPE_ERROR if unknown. */
 sq_type_t sq_type_from_name(const char *name);
-/* The canonical names, NULL-terminated (for suggestions). */
-extern const char *const sq_type_names[];
+/* Like sq_type_from_name, but an unknown name is reported at `span` with
+ * a suggestion. */
+sq_type_t sq_type_resolve(const char *name, sq_span_t span, sq_diag_t *diag);
 
 bool sq_type_is_numeric(sq_type_t t);
 /* The type both operands convert to for comparison or a CASE/COALESCE
