@@ -51,6 +51,8 @@ const sq_function_t sq_functions[] = {
     {"TOPK", true, 2, 2, A(SQ_ARG_ANY, SQ_ARG_CONST_COUNT), SQ_RESULT_FIXED, SQ_TYPE_STRING},
 };
 const int sq_n_functions = (int)(sizeof sq_functions / sizeof *sq_functions);
+_Static_assert(sizeof sq_functions / sizeof *sq_functions == SQ_FN_COUNT_OF_FUNCTIONS,
+               "sq_fn_t must list the functions in table order");
 
 const sq_function_t *sq_function_find(const char *name, int *id) {
   for (int i = 0; i < sq_n_functions; i++) {

@@ -1,0 +1,39 @@
+/* Growable buffer; capacity doubles so a steady stream of records settles
+ * on one allocation. */
+#include "engine/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool reserve(sq_buf_t *b, size_t extra) {
+  if (b->failed) return false;
+  if (b->len + extra <= b->cap) return true;
+  size_t cap = b->cap ? b->cap * 2 : 256;
+  while (cap < b->len + extra) cap *= 2;
+  char *p = realloc(b->data, cap);
+  if (!p) {
+    b->failed = true;
+    return false;
+  }
+  b->data = p;
+  b->cap = cap;
+  return true;
+}
+
+void sq_buf_append(sq_buf_t *b, const void *p, size_t n) {
+  if (!reserve(b, n)) return;
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+}
+
+void sq_buf_putc(sq_buf_t *b, char c) {
+  if (!reserve(b, 1)) return;
+  b->data[b->len++] = c;
+}
+
+void sq_buf_puts(sq_buf_t *b, const char *s) { sq_buf_append(b, s, strlen(s)); }
+
+void sq_buf_free(sq_buf_t *b) {
+  free(b->data);
+  memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,250 @@
+/* Schema-directed decoding of JSON and CSV records into typed values.
+ *
+ * JSON: the record is tokenized once (jsmn); top-level members are
+ * matched to declared columns by name, and columns with a PATH are looked
+ * up from the root. Members nobody declared are skipped without being
+ * converted. A value of the wrong JSON type for its column makes the
+ * record bad; a missing member is NULL.
+ * CSV: the header line names the columns; fields are converted from text,
+ * and an empty unquoted field is NULL. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/json.h"
+#include "engine/timestamp.h"
+#include "runtime/format.h"
+
+struct sq_decoder {
+  const sq_relation_t *rel;
+  sq_format_t format;
+  sq_ts_format_t ts_format;
+  int n_declared;   /* declared (non-metadata) columns, first in rel */
+  sq_json_t json;
+  int *csv_map;     /* CSV field index -> column index, or -1 */
+  int csv_fields;
+  sq_value_t *fields; /* CSV: raw field texts of one line */
+  bool *quoted;       /* CSV: whether each field was quoted ("" is not NULL) */
+};
+
+sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts_format_t ts_format) {
+  sq_decoder_t *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->rel = rel;
+  d->format = format;
+  d->ts_format = ts_format;
+  while ((size_t)d->n_declared < rel->n_columns && !rel->columns[d->n_declared].metadata) d->n_declared++;
+  return d;
+}
+
+void sq_decoder_destroy(sq_decoder_t *d) {
+  if (!d) return;
+  sq_json_free(&d->json);
+  free(d->csv_map);
+  free(d->fields);
+  free(d->quoted);
+  free(d);
+}
+
+static bool fail(char *err, size_t size, const char *fmt, const char *column, const char *what) {
+  snprintf(err, size, fmt, column, what);
+  return false;
+}
+
+/* A JSON/CSV number text as int64; false if it is not an integer. */
+static bool text_int(const char *p, size_t len, int64_t *out) {
+  char buf[32];
+  if (len == 0 || len >= sizeof buf) return false;
+  memcpy(buf, p, len);
+  buf[len] = '\0';
+  char *end;
+  errno = 0;
+  long long v = strtoll(buf, &end, 10);
+  if (errno || *end) return false;
+  *out = v;
+  return true;
+}
+
+static bool text_double(const char *p, size_t len, double *out) {
+  char buf[64];
+  if (len == 0 || len >= sizeof buf) return false;
+  memcpy(buf, p, len);
+  buf[len] = '\0';
+  char *end;
+  *out = strtod(buf, &end);
+  return *end == '\0' && (buf[0] != 'n' && buf[0] != 'i' && buf[0] != 'N' && buf[0] != 'I');
+}
+
+/* Converts text (a JSON primitive, or a CSV field) to the column's type.
+ * `quoted` says the text was a JSON string. */
+static bool convert(const sq_decoder_t *d, const sq_column_t *col, const char *p, size_t len, bool quoted,
+                    sq_value_t *out, char *err, size_t err_size) {
+  int64_t i;
+  double x;
+  switch (col->type) {
+  case SQ_TYPE_STRING:
+    *out = sq_str(p, (uint32_t)len);
+    return true;
+  case SQ_TYPE_BIGINT:
+    if (quoted || !text_int(p, len, &i)) return fail(err, err_size, "column '%s': expected an integer, got %s", col->name, quoted ? "a string" : "another value");
+    *out = sq_int(i);
+    return true;
+  case SQ_TYPE_DOUBLE:
+    if (quoted || !text_double(p, len, &x)) return fail(err, err_size, "column '%s': expected a number, got %s", col->name, quoted ? "a string" : "another value");
+    *out = sq_double(x);
+    return true;
+  case SQ_TYPE_BOOLEAN:
+    if (!quoted && len == 4 && memcmp(p, "true", 4) == 0) *out = sq_bool(true);
+    else if (!quoted && len == 5 && memcmp(p, "false", 5) == 0) *out = sq_bool(false);
+    else return fail(err, err_size, "column '%s': expected true or false%s", col->name, "");
+    return true;
+  case SQ_TYPE_TIMESTAMP:
+    if (!quoted && d->ts_format != SQ_TS_ISO8601) {
+      if (d->ts_format == SQ_TS_EPOCH_S) {
+        if (!text_double(p, len, &x)) return fail(err, err_size, "column '%s': expected epoch seconds%s", col->name, "");
+        *out = sq_ts((int64_t)(x * 1000.0));
+      } else {
+        if (!text_int(p, len, &i)) return fail(err, err_size, "column '%s': expected epoch milliseconds%s", col->name, "");
+        *out = sq_ts(i);
+      }
+      return true;
+    }
+    if (!sq_timestamp_parse(p, len, &i)) return fail(err, err_size, "column '%s': expected an ISO-8601 timestamp%s", col->name, "");
+    *out = sq_ts(i);
+    return true;
+  default:
+    return fail(err, err_size, "column '%s': unsupported type%s", col->name, "");
+  }
+}
+
+static bool json_value(sq_decoder_t *d, const char *text, int t, const sq_column_t *col, sq_value_t *out,
+                       sq_arena_t *arena, char *err, size_t err_size) {
+  const sq_json_token_t *tok = &d->json.tokens[t];
+  const char *p = text + tok->start;
+  size_t len = (size_t)(tok->end - tok->start);
+  if (tok->kind == SQ_JSON_PRIMITIVE && p[0] == 'n') {
+    *out = sq_null();
+    return true;
+  }
+  if (tok->kind == SQ_JSON_OBJECT || tok->kind == SQ_JSON_ARRAY) {
+    if (col->type != SQ_TYPE_STRING) return fail(err, err_size, "column '%s': expected a scalar, got %s", col->name, "an object or array");
+    *out = sq_str(p, (uint32_t)len); /* nested JSON kept as its text */
+    return true;
+  }
+  bool quoted = tok->kind == SQ_JSON_STRING;
+  if (quoted && sq_json_has_escapes(&d->json, text, t)) {
+    sq_value_t s = sq_json_string(&d->json, text, t, arena);
+    if (sq_is_null(s)) return fail(err, err_size, "column '%s': %s", col->name, "invalid escape in string");
+    p = s.u.s.p;
+    len = s.u.s.len;
+  }
+  if (!quoted && col->type == SQ_TYPE_STRING) return fail(err, err_size, "column '%s': expected a string, got %s", col->name, "another value");
+  return convert(d, col, p, len, quoted, out, err, err_size);
+}
+
+static bool decode_json(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row, sq_arena_t *arena, char *err, size_t err_size) {
+  if (!sq_json_parse(&d->json, text, len)) return fail(err, err_size, "%s%s", "invalid JSON", "");
+  if (d->json.tokens[0].kind != SQ_JSON_OBJECT) return fail(err, err_size, "%s%s", "expected a JSON object", "");
+  const sq_relation_t *rel = d->rel;
+  /* One pass over the top-level members for the columns without PATH. */
+  int k = 1;
+  for (int m = 0; m < d->json.tokens[0].size; m++) {
+    const sq_json_token_t *key = &d->json.tokens[k];
+    size_t klen = (size_t)(key->end - key->start);
+    for (int c = 0; c < d->n_declared; c++) {
+      const sq_column_t *col = &rel->columns[c];
+      if (col->path || strlen(col->name) != klen || memcmp(col->name, text + key->start, klen) != 0) continue;
+      if (!json_value(d, text, k + 1, col, &row[c], arena, err, err_size)) return false;
+      break;
+    }
+    k = sq_json_skip(&d->json, k + 1);
+  }
+  for (int c = 0; c < d->n_declared; c++) {
+    const sq_column_t *col = &rel->columns[c];
+    if (!col->path) continue;
+    int t = sq_json_find(&d->json, text, 0, col->path, strlen(col->path));
+    if (t >= 0 && !json_value(d, text, t, col, &row[c], arena, err, err_size)) return false;
+  }
+  return true;
+}
+
+/* Splits a CSV line into d->fields (quotes removed, "" unescaped into the
+ * arena) and d->quoted. */
+static bool split_csv(sq_decoder_t *d, const char *line, size_t len, sq_arena_t *arena, int *n_out) {
+  int n = 0;
+  size_t i = 0;
+  for (;;) {
+    if (n == d->csv_fields) return false; /* more fields than the header */
+    sq_value_t *f = &d->fields[n];
+    d->quoted[n++] = i < len && line[i] == '"';
+    if (i < len && line[i] == '"') {
+      char *buf = sq_arena_alloc(arena, len - i + 1), *o = buf;
+      if (!buf) return false;
+      for (i++;; i++) {
+        if (i >= len) return false; /* unterminated quote */
+        if (line[i] == '"') {
+          if (i + 1 < len && line[i + 1] == '"') i++;
+          else break;
+        }
+        *o++ = line[i];
+      }
+      i++;
+      *f = sq_str(buf, (uint32_t)(o - buf));
+      if (i < len && line[i] != ',') return false;
+    } else {
+      size_t start = i;
+      while (i < len && line[i] != ',') i++;
+      *f = sq_str(line + start, (uint32_t)(i - start));
+    }
+    if (i >= len) break;
+    i++; /* the comma */
+  }
+  *n_out = n;
+  return true;
+}
+
+bool sq_decoder_header(sq_decoder_t *d, const char *line, size_t len, char *err, size_t err_size) {
+  int n = 1;
+  for (size_t i = 0; i < len; i++) n += line[i] == ',';
+  free(d->csv_map);
+  free(d->fields);
+  free(d->quoted);
+  d->csv_map = malloc((size_t)n * sizeof *d->csv_map);
+  d->fields = malloc((size_t)n * sizeof *d->fields);
+  d->quoted = malloc((size_t)n * sizeof *d->quoted);
+  d->csv_fields = n;
+  sq_arena_t scratch = {0};
+  int got;
+  bool ok = d->csv_map && d->fields && d->quoted && split_csv(d, line, len, &scratch, &got);
+  for (int f = 0; ok && f < got; f++) {
+    d->csv_map[f] = -1;
+    for (int c = 0; c < d->n_declared; c++)
+      if (strlen(d->rel->columns[c].name) == d->fields[f].u.s.len &&
+          memcmp(d->rel->columns[c].name, d->fields[f].u.s.p, d->fields[f].u.s.len) == 0)
+        d->csv_map[f] = c;
+  }
+  d->csv_fields = ok ? got : 0;
+  sq_arena_free(&scratch);
+  if (!ok) snprintf(err, err_size, "invalid CSV header line");
+  return ok;
+}
+
+static bool decode_csv(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row, sq_arena_t *arena, char *err, size_t err_size) {
+  int n;
+  if (!d->fields || !split_csv(d, text, len, arena, &n)) return fail(err, err_size, "%s%s", "invalid CSV line (bad quoting or more fields than the header)", "");
+  for (int f = 0; f < n; f++) {
+    int c = d->csv_map[f];
+    if (c < 0) continue;
+    sq_value_t field = d->fields[f];
+    if (!d->quoted[f] && field.u.s.len == 0) continue; /* NULL */
+    if (!convert(d, &d->rel->columns[c], field.u.s.p, field.u.s.len, false, &row[c], err, err_size)) return false;
+  }
+  return true;
+}
+
+bool sq_decode(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row, sq_arena_t *arena, char *err, size_t err_size) {
+  for (int c = 0; c < d->n_declared; c++) row[c] = sq_null();
+  return d->format == SQ_FORMAT_JSON ? decode_json(d, text, len, row, arena, err, err_size)
+                                     : decode_csv(d, text, len, row, arena, err, err_size);
+}
