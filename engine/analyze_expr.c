@@ -126,7 +126,7 @@ static void require_boolean(sq_scope_t *scope, const sq_ast_t *operand, sq_type_
 
 static sq_type_t arithmetic(sq_scope_t *scope, sq_ast_t *e, sq_type_t l, sq_type_t r) {
   if (!ok(l) || !ok(r)) return SQ_TYPE_ERROR;
-  sq_op_t op = (sq_op_t)e->sub;
+  sq_opcode_t op = (sq_opcode_t)e->sub;
   if (l == SQ_TYPE_NULL && r == SQ_TYPE_NULL) return SQ_TYPE_NULL;
   if (sq_type_is_numeric(l) || l == SQ_TYPE_NULL) {
     if (sq_type_is_numeric(r) || r == SQ_TYPE_NULL) {
@@ -151,11 +151,11 @@ static bool comparable(sq_scope_t *scope, const sq_ast_t *at, sq_type_t l, sq_ty
 
 static sq_type_t analyze_binary(sq_scope_t *scope, sq_ast_t *e) {
   sq_type_t l = sq_analyze_expr(scope, e->a), r = sq_analyze_expr(scope, e->b);
-  switch ((sq_op_t)e->sub) {
+  switch ((sq_opcode_t)e->sub) {
   case SQ_OP_AND:
   case SQ_OP_OR:
-    require_boolean(scope, e->a, l, sq_op_name((sq_op_t)e->sub));
-    require_boolean(scope, e->b, r, sq_op_name((sq_op_t)e->sub));
+    require_boolean(scope, e->a, l, sq_op_name((sq_opcode_t)e->sub));
+    require_boolean(scope, e->b, r, sq_op_name((sq_opcode_t)e->sub));
     return set_type(e, SQ_TYPE_BOOLEAN);
   case SQ_OP_EQ: case SQ_OP_NE: case SQ_OP_LT: case SQ_OP_LE: case SQ_OP_GT: case SQ_OP_GE:
     return set_type(e, comparable(scope, e, l, r) ? SQ_TYPE_BOOLEAN : SQ_TYPE_ERROR);
@@ -173,7 +173,7 @@ static sq_type_t analyze_unary(sq_scope_t *scope, sq_ast_t *e) {
     return set_type(e, SQ_TYPE_BOOLEAN);
   }
   if (ok(t) && !sq_type_is_numeric(t) && t != SQ_TYPE_NULL) {
-    ERR(scope, e->span, "operator %s cannot be applied to %s", sq_op_name((sq_op_t)e->sub), sq_type_name(t));
+    ERR(scope, e->span, "operator %s cannot be applied to %s", sq_op_name((sq_opcode_t)e->sub), sq_type_name(t));
     return set_type(e, SQ_TYPE_ERROR);
   }
   return set_type(e, t);

@@ -22,7 +22,7 @@ typedef enum sq_expr_kind {
 struct sq_expr {
   sq_expr_kind_t kind;
   sq_type_t type;
-  int op;          /* sq_op_t for compare/arith; function id for calls */
+  int op;          /* sq_opcode_t for compare/arith; function id for calls */
   bool negated;
   int a, b;        /* column: input, column; slot: index */
   sq_value_t constant;
@@ -108,7 +108,7 @@ sq_expr_t *sq_expr_compile(const sq_ast_t *e, const sq_slot_map_t *slots) {
     ok = x && compile_args(x, 0, (const sq_ast_t *[]){e->a}, 1, slots);
     break;
   case SQ_AST_BINARY: {
-    sq_op_t op = (sq_op_t)e->sub;
+    sq_opcode_t op = (sq_opcode_t)e->sub;
     sq_expr_kind_t kind = op == SQ_OP_AND ? X_AND : op == SQ_OP_OR ? X_OR : op == SQ_OP_CONCAT ? X_CONCAT
                         : op <= SQ_OP_GE && op >= SQ_OP_EQ ? X_COMPARE : X_ARITH;
     x = new_node(kind, e, 2);
@@ -168,7 +168,7 @@ sq_expr_t *sq_expr_compile(const sq_ast_t *e, const sq_slot_map_t *slots) {
   return x;
 }
 
-static sq_value_t arith_int(sq_op_t op, int64_t a, int64_t b, sq_type_t type, sq_eval_ctx_t *ctx) {
+static sq_value_t arith_int(sq_opcode_t op, int64_t a, int64_t b, sq_type_t type, sq_eval_ctx_t *ctx) {
   int64_t r;
   switch (op) {
   case SQ_OP_ADD: if (__builtin_add_overflow(a, b, &r)) return sq_null(); break;
@@ -191,9 +191,9 @@ static sq_value_t arith_int(sq_op_t op, int64_t a, int64_t b, sq_type_t type, sq
 }
 
 static sq_value_t arith(const sq_expr_t *x, sq_value_t l, sq_value_t r, sq_eval_ctx_t *ctx) {
-  if (x->type != SQ_TYPE_DOUBLE) return arith_int((sq_op_t)x->op, l.u.i, r.u.i, x->type, ctx);
+  if (x->type != SQ_TYPE_DOUBLE) return arith_int((sq_opcode_t)x->op, l.u.i, r.u.i, x->type, ctx);
   double a = sq_as_double(l), b = sq_as_double(r);
-  switch ((sq_op_t)x->op) {
+  switch ((sq_opcode_t)x->op) {
   case SQ_OP_ADD: return sq_double(a + b);
   case SQ_OP_SUB: return sq_double(a - b);
   case SQ_OP_MUL: return sq_double(a * b);
@@ -213,7 +213,7 @@ static sq_value_t arith(const sq_expr_t *x, sq_value_t l, sq_value_t r, sq_eval_
   }
 }
 
-static bool compare_holds(sq_op_t op, int c) {
+static bool compare_holds(sq_opcode_t op, int c) {
   switch (op) {
   case SQ_OP_EQ: return c == 0;
   case SQ_OP_NE: return c != 0;
@@ -287,7 +287,7 @@ sq_value_t sq_expr_eval(const sq_expr_t *x, sq_eval_ctx_t *ctx) {
   case X_COMPARE: {
     sq_value_t l = sq_expr_eval(x->args[0], ctx), r = sq_expr_eval(x->args[1], ctx);
     if (sq_is_null(l) || sq_is_null(r)) return sq_null();
-    return sq_bool(compare_holds((sq_op_t)x->op, sq_value_compare(l, r)));
+    return sq_bool(compare_holds((sq_opcode_t)x->op, sq_value_compare(l, r)));
   }
   case X_ARITH: {
     sq_value_t l = sq_expr_eval(x->args[0], ctx), r = sq_expr_eval(x->args[1], ctx);

@@ -316,13 +316,13 @@ sq_ast_t *sq_ast_column(sq_name_t qualifier, sq_name_t name, sq_span_t span) {
   return n;
 }
 
-sq_ast_t *sq_ast_unary(sq_op_t op, sq_ast_t *arg, sq_span_t span) {
+sq_ast_t *sq_ast_unary(sq_opcode_t op, sq_ast_t *arg, sq_span_t span) {
   sq_ast_t *n = node3(SQ_AST_UNARY, arg, NULL, NULL, span);
   if (n) n->sub = (int)op;
   return n;
 }
 
-sq_ast_t *sq_ast_binary(sq_op_t op, sq_ast_t *l, sq_ast_t *r, sq_span_t span) {
+sq_ast_t *sq_ast_binary(sq_opcode_t op, sq_ast_t *l, sq_ast_t *r, sq_span_t span) {
   sq_ast_t *n = node3(SQ_AST_BINARY, l, r, NULL, span);
   if (n) n->sub = (int)op;
   return n;
@@ -431,7 +431,7 @@ void sq_ast_destroy(sq_ast_t *node) {
   free(stack);
 }
 
-const char *sq_op_name(sq_op_t op) {
+const char *sq_op_name(sq_opcode_t op) {
   static const char *const names[] = {
       [SQ_OP_OR] = "OR", [SQ_OP_AND] = "AND", [SQ_OP_NOT] = "NOT",
       [SQ_OP_EQ] = "=", [SQ_OP_NE] = "<>", [SQ_OP_LT] = "<", [SQ_OP_LE] = "<=",

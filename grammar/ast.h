@@ -45,8 +45,8 @@ typedef enum sq_ast_kind {
   /* expressions */
   SQ_AST_LITERAL,        /* sub: sq_literal_t; ival, dval, flag (BOOL), text */
   SQ_AST_COLUMN,         /* name2: qualifier; name: column */
-  SQ_AST_UNARY,          /* sub: sq_op_t (NOT, NEG, PLUS); a */
-  SQ_AST_BINARY,         /* sub: sq_op_t; a, b */
+  SQ_AST_UNARY,          /* sub: sq_opcode_t (NOT, NEG, PLUS); a */
+  SQ_AST_BINARY,         /* sub: sq_opcode_t; a, b */
   SQ_AST_IS_NULL,        /* flag: negated; a */
   SQ_AST_IN,             /* flag: negated; a; b: LIST */
   SQ_AST_BETWEEN,        /* flag: negated; a; b: low; c: high */
@@ -58,13 +58,13 @@ typedef enum sq_ast_kind {
   SQ_AST_EXTRACT,        /* name: field; a: timestamp expression */
 } sq_ast_kind_t;
 
-typedef enum sq_op {
+typedef enum sq_opcode {
   SQ_OP_OR, SQ_OP_AND, SQ_OP_NOT,
   SQ_OP_EQ, SQ_OP_NE, SQ_OP_LT, SQ_OP_LE, SQ_OP_GT, SQ_OP_GE,
   SQ_OP_CONCAT,
   SQ_OP_ADD, SQ_OP_SUB, SQ_OP_MUL, SQ_OP_DIV, SQ_OP_MOD,
   SQ_OP_NEG, SQ_OP_PLUS,
-} sq_op_t;
+} sq_opcode_t;
 
 typedef enum sq_literal {
   SQ_LIT_NULL, SQ_LIT_BOOL, SQ_LIT_INT, SQ_LIT_DOUBLE, SQ_LIT_STRING, SQ_LIT_TIMESTAMP,
@@ -169,8 +169,8 @@ sq_ast_t *sq_ast_bool(bool v, sq_span_t span);
 /* A STRING or TIMESTAMP literal holding `text` (owned by the node). */
 sq_ast_t *sq_ast_text_literal(sq_literal_t type, char *text, sq_span_t span);
 sq_ast_t *sq_ast_column(sq_name_t qualifier, sq_name_t name, sq_span_t span);
-sq_ast_t *sq_ast_unary(sq_op_t op, sq_ast_t *arg, sq_span_t span);
-sq_ast_t *sq_ast_binary(sq_op_t op, sq_ast_t *l, sq_ast_t *r, sq_span_t span);
+sq_ast_t *sq_ast_unary(sq_opcode_t op, sq_ast_t *arg, sq_span_t span);
+sq_ast_t *sq_ast_binary(sq_opcode_t op, sq_ast_t *l, sq_ast_t *r, sq_span_t span);
 sq_ast_t *sq_ast_is_null(sq_ast_t *arg, bool negated, sq_span_t span);
 sq_ast_t *sq_ast_in(sq_ast_t *arg, sq_ast_t *list, bool negated, sq_span_t span);
 sq_ast_t *sq_ast_between(sq_ast_t *arg, sq_ast_t *lo, sq_ast_t *hi, bool negated, sq_span_t span);
@@ -192,6 +192,6 @@ void sq_name_free(sq_name_t *name);
  * as LINE:COL-LINE:COL of `src` (used by golden tests and `check --ast`). */
 void sq_ast_dump(const sq_ast_t *node, const sq_source_t *src, FILE *out);
 
-const char *sq_op_name(sq_op_t op);
+const char *sq_op_name(sq_opcode_t op);
 
 #endif

@@ -11,6 +11,7 @@
 #include "engine/buf.h"
 #include "engine/catalog.h"
 #include "engine/value.h"
+#include "engine/value_text.h"
 
 typedef enum sq_format { SQ_FORMAT_JSON, SQ_FORMAT_CSV } sq_format_t;
 typedef enum sq_ts_format { SQ_TS_EPOCH_MS, SQ_TS_EPOCH_S, SQ_TS_ISO8601 } sq_ts_format_t;
@@ -33,9 +34,5 @@ void sq_encode_json(sq_buf_t *out, const sq_relation_t *schema, const sq_value_t
 /* Appends one CSV line (no newline); the header is the column names. */
 void sq_encode_csv(sq_buf_t *out, const sq_relation_t *schema, const sq_value_t *row);
 void sq_encode_csv_header(sq_buf_t *out, const sq_relation_t *schema);
-/* Appends a JSON string literal of `len` bytes, escaped. */
-void sq_encode_json_string(sq_buf_t *out, const char *s, size_t len);
-/* Appends a value as text: JSON literal form, or plain for tables/CSV. */
-void sq_encode_value(sq_buf_t *out, sq_value_t v, bool json);
 
 #endif

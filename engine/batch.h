@@ -1,0 +1,26 @@
+/* A batch of rows flowing between operators: up to SQ_BATCH_ROWS rows of
+ * `width` values each, plus each row's event time. Batches are owned by
+ * whoever filled them and only lent to the next operator during a push. */
+#ifndef SQ_BATCH_H
+#define SQ_BATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/value.h"
+
+#define SQ_BATCH_ROWS 1024
+
+typedef struct sq_batch {
+  uint32_t n, width, cap;
+  sq_value_t *rows; /* n * width values */
+  int64_t *times;   /* event time of each row, epoch ms */
+} sq_batch_t;
+
+static inline sq_value_t *sq_batch_row(const sq_batch_t *b, uint32_t i) { return b->rows + (size_t)i * b->width; }
+
+/* Allocates room for `cap` rows of `width` values; false when out of memory. */
+bool sq_batch_init(sq_batch_t *b, uint32_t width, uint32_t cap);
+void sq_batch_free(sq_batch_t *b);
+
+#endif

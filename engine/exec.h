@@ -1,0 +1,26 @@
+/* What every operator of one running pipeline shares: the per-batch
+ * arena, the clock reading for NOW(), counters of dropped or NULL-ed
+ * values, and the first fatal error. One engine thread, so no locks. */
+#ifndef SQ_EXEC_H
+#define SQ_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/arena.h"
+
+#define SQ_WATERMARK_END INT64_MAX /* finite input is over: every window closes */
+
+typedef struct sq_exec {
+  sq_arena_t arena;       /* reset after every source batch */
+  int64_t now_ms;
+  uint64_t late_records;  /* dropped: later than every window they belong to */
+  uint64_t div_by_zero;   /* integer division by zero, result NULL */
+  bool failed;
+  char error[512];
+} sq_exec_t;
+
+/* Records the first fatal error (later ones are dropped) and returns false. */
+bool sq_exec_fail(sq_exec_t *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

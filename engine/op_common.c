@@ -1,0 +1,63 @@
+/* Pieces every operator shares: batches, output wiring, fatal errors. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/op.h"
+
+bool sq_batch_init(sq_batch_t *b, uint32_t width, uint32_t cap) {
+  b->n = 0;
+  b->width = width;
+  b->cap = cap;
+  b->rows = calloc((size_t)cap * (width ? width : 1), sizeof *b->rows);
+  b->times = calloc(cap, sizeof *b->times);
+  if (b->rows && b->times) return true;
+  sq_batch_free(b);
+  return false;
+}
+
+void sq_batch_free(sq_batch_t *b) {
+  free(b->rows);
+  free(b->times);
+  b->rows = NULL;
+  b->times = NULL;
+  b->n = b->cap = 0;
+}
+
+bool sq_exec_fail(sq_exec_t *x, const char *fmt, ...) {
+  if (!x->failed) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->error, sizeof x->error, fmt, ap);
+    va_end(ap);
+    x->failed = true;
+  }
+  return false;
+}
+
+bool sq_op_connect(sq_op_t *op, sq_op_t *to) {
+  sq_op_t **v = realloc(op->outputs, (op->n_outputs + 1) * sizeof *v);
+  if (!v) return false;
+  op->outputs = v;
+  op->outputs[op->n_outputs++] = to;
+  return true;
+}
+
+bool sq_op_emit(sq_op_t *op, const sq_batch_t *b) {
+  if (b->n == 0) return true;
+  for (uint32_t i = 0; i < op->n_outputs; i++)
+    if (!op->outputs[i]->cls->push(op->outputs[i], b)) return false;
+  return true;
+}
+
+bool sq_op_emit_watermark(sq_op_t *op, int64_t wm) {
+  for (uint32_t i = 0; i < op->n_outputs; i++)
+    if (!op->outputs[i]->cls->advance(op->outputs[i], wm)) return false;
+  return true;
+}
+
+void sq_op_release(sq_op_t *op) {
+  free(op->outputs);
+  op->outputs = NULL;
+  op->n_outputs = 0;
+}

@@ -1,0 +1,203 @@
+/* Session-window aggregation.
+ *
+ * Per group key, a list of open sessions sorted by start, each with its
+ * accumulators. A row at time t belongs to a session when t is within GAP
+ * of it (start - GAP <= t <= last + GAP); a row that reaches two or more
+ * sessions bridges them, and they merge into one (accumulators merged).
+ * A session [first, last + GAP) closes when the watermark reaches
+ * last + GAP + grace: EMIT FINAL emits it then; EMIT CHANGES emits after
+ * every row instead. A row that would open a session that is already
+ * closed is late: dropped and counted.
+ *
+ * Closing scans every group; that is O(groups) per watermark step, fine
+ * for the session counts this serves today. Keys whose sessions have all
+ * closed keep a (small) entry in the group table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/agg_query.h"
+#include "engine/group_table.h"
+#include "engine/ops.h"
+#include "engine/window_agg.h"
+
+typedef struct session_list {
+  char *items; /* n entries of (int64 start, int64 last, accumulators) */
+  uint32_t n, cap;
+} session_list_t;
+
+typedef struct sq_op_session_agg {
+  sq_op_t base;
+  sq_window_spec_t win;
+  sq_agg_query_t q;
+  size_t stride;
+  sq_group_table_t *groups;
+  int64_t watermark;
+  sq_value_t *key, *args;
+  sq_batch_t out;
+} sq_op_session_agg_t;
+
+static int64_t *bounds(const sq_op_session_agg_t *s, const session_list_t *l, uint32_t i) {
+  return (int64_t *)(l->items + (size_t)i * s->stride);
+}
+static void *accs(const sq_op_session_agg_t *s, const session_list_t *l, uint32_t i) { return bounds(s, l, i) + 2; }
+
+static bool flush_out(sq_op_session_agg_t *s) {
+  bool ok = sq_op_emit(&s->base, &s->out);
+  s->out.n = 0;
+  return ok;
+}
+
+static bool emit_session(sq_op_session_agg_t *s, const sq_value_t *key, const session_list_t *l, uint32_t i) {
+  int64_t *b = bounds(s, l, i);
+  sq_eval_ctx_t ctx = {.arena = &s->base.exec->arena, .now_ms = s->base.exec->now_ms,
+                       .div_by_zero = &s->base.exec->div_by_zero, .window_start = b[0], .window_end = b[1] + s->win.gap};
+  sq_value_t *o = sq_batch_row(&s->out, s->out.n);
+  if (!sq_agg_query_output(&s->q, &ctx, key, accs(s, l, i), o, s->out.width)) return true;
+  int64_t time = b[1] + s->win.gap - 1;
+  if (s->out.width >= s->q.n_items + 6) o[s->q.n_items + 5] = sq_ts(time);
+  s->out.times[s->out.n++] = time;
+  return s->out.n < s->out.cap || flush_out(s);
+}
+
+/* Removes sessions [from, to) of a list, releasing their accumulators. */
+static void remove_sessions(sq_op_session_agg_t *s, session_list_t *l, uint32_t from, uint32_t to, bool release) {
+  for (uint32_t i = from; release && i < to; i++) sq_agg_query_release(&s->q, accs(s, l, i));
+  memmove(l->items + (size_t)from * s->stride, l->items + (size_t)to * s->stride, (size_t)(l->n - to) * s->stride);
+  l->n -= to - from;
+}
+
+/* The session for a row at `ts`: an existing one (merging those the row
+ * bridges) or a new one at index *at. False when memory runs out. */
+static bool place(sq_op_session_agg_t *s, session_list_t *l, int64_t ts, uint32_t *at) {
+  uint32_t first = 0;
+  while (first < l->n && bounds(s, l, first)[1] + s->win.gap < ts) first++;
+  uint32_t last = first;
+  while (last < l->n && bounds(s, l, last)[0] - s->win.gap <= ts) last++;
+  if (last > first) { /* sessions [first, last) all reach ts: merge them into `first` */
+    int64_t *b = bounds(s, l, first);
+    for (uint32_t i = first + 1; i < last; i++) {
+      if (!sq_agg_query_merge(&s->q, accs(s, l, first), accs(s, l, i))) return false;
+      if (bounds(s, l, i)[1] > b[1]) b[1] = bounds(s, l, i)[1];
+    }
+    remove_sessions(s, l, first + 1, last, true);
+    if (ts < b[0]) b[0] = ts;
+    if (ts > b[1]) b[1] = ts;
+    *at = first;
+    return true;
+  }
+  if (l->n == l->cap) {
+    uint32_t cap = l->cap ? l->cap * 2 : 2;
+    char *items = realloc(l->items, (size_t)cap * s->stride);
+    if (!items) return false;
+    l->items = items;
+    l->cap = cap;
+  }
+  memmove(l->items + (size_t)(first + 1) * s->stride, l->items + (size_t)first * s->stride, (size_t)(l->n - first) * s->stride);
+  l->n++;
+  memset(l->items + (size_t)first * s->stride, 0, s->stride);
+  bounds(s, l, first)[0] = bounds(s, l, first)[1] = ts;
+  *at = first;
+  return true;
+}
+
+static bool session_push(sq_op_t *op, const sq_batch_t *in) {
+  sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
+  sq_eval_ctx_t ctx = {.arena = &op->exec->arena, .now_ms = op->exec->now_ms, .div_by_zero = &op->exec->div_by_zero};
+  for (uint32_t r = 0; r < in->n; r++) {
+    const sq_value_t *row = sq_batch_row(in, r);
+    ctx.inputs = &row;
+    if (!sq_agg_query_read(&s->q, &ctx, s->key, s->args)) continue;
+    int64_t ts = in->times[r];
+    bool created;
+    session_list_t *l = sq_group_table_upsert(s->groups, s->key, &created);
+    if (!l) return sq_exec_fail(op->exec, "out of memory in session aggregation");
+    /* a row no open session reaches, whose own session is already closed, is late */
+    bool reaches = false;
+    for (uint32_t i = 0; i < l->n && !reaches; i++)
+      reaches = bounds(s, l, i)[0] - s->win.gap <= ts && ts <= bounds(s, l, i)[1] + s->win.gap;
+    if (!reaches && ts + s->win.gap + s->win.grace <= s->watermark) {
+      op->exec->late_records++;
+      continue;
+    }
+    uint32_t at;
+    if (!place(s, l, ts, &at) || !sq_agg_query_update(&s->q, accs(s, l, at), s->args, ts))
+      return sq_exec_fail(op->exec, "out of memory in session aggregation");
+    if (s->win.emit == SQ_EMIT_CHANGES && !emit_session(s, s->key, l, at)) return false;
+  }
+  return s->out.n == 0 || flush_out(s);
+}
+
+static bool session_advance(sq_op_t *op, int64_t wm) {
+  sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
+  if (wm <= s->watermark) return true;
+  s->watermark = wm;
+  size_t n = sq_group_table_count(s->groups);
+  for (size_t g = 0; g < n; g++) {
+    session_list_t *l = sq_group_table_payload(s->groups, g);
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < l->n; i++) {
+      int64_t last = bounds(s, l, i)[1];
+      if (last + s->win.gap > wm - s->win.grace) {
+        if (keep != i) memcpy(l->items + (size_t)keep * s->stride, l->items + (size_t)i * s->stride, s->stride);
+        keep++;
+        continue;
+      }
+      if (s->win.emit == SQ_EMIT_FINAL && !emit_session(s, sq_group_table_key(s->groups, g), l, i)) return false;
+      sq_agg_query_release(&s->q, accs(s, l, i));
+    }
+    l->n = keep;
+  }
+  if (s->out.n && !flush_out(s)) return false;
+  return sq_op_emit_watermark(op, wm);
+}
+
+static void session_describe(const sq_op_t *op, sq_buf_t *out) {
+  const sq_op_session_agg_t *s = (const sq_op_session_agg_t *)op;
+  char text[256];
+  sq_window_describe(&s->win, s->q.n_keys, s->q.n_aggs, text, sizeof text);
+  sq_buf_puts(out, text);
+  snprintf(text, sizeof text, "; state: open sessions per key with accumulators (%zu keys)", sq_group_table_count(s->groups));
+  sq_buf_puts(out, text);
+}
+
+static void session_destroy(sq_op_t *op) {
+  sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
+  size_t n = s->groups ? sq_group_table_count(s->groups) : 0;
+  for (size_t g = 0; g < n; g++) {
+    session_list_t *l = sq_group_table_payload(s->groups, g);
+    remove_sessions(s, l, 0, l->n, true);
+    free(l->items);
+  }
+  sq_group_table_destroy(s->groups);
+  sq_agg_query_free(&s->q);
+  free(s->key);
+  free(s->args);
+  sq_batch_free(&s->out);
+  sq_op_release(op);
+  free(s);
+}
+
+static const sq_op_class_t session_class = {"SessionAggregate", session_push, session_advance, session_describe, session_destroy};
+
+sq_op_t *sq_op_session_agg_new(sq_exec_t *exec, const sq_window_spec_t *win, const sq_ast_t *select, uint32_t out_width) {
+  sq_op_session_agg_t *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->base.cls = &session_class;
+  s->base.exec = exec;
+  s->win = *win;
+  s->watermark = INT64_MIN;
+  if (!sq_agg_query_compile(&s->q, select)) {
+    free(s);
+    return NULL;
+  }
+  s->stride = 2 * sizeof(int64_t) + s->q.payload_size;
+  s->groups = sq_group_table_new(s->q.n_keys, sizeof(session_list_t));
+  s->key = calloc(s->q.n_keys + 1, sizeof *s->key);
+  s->args = calloc(s->q.n_aggs + 1, sizeof *s->args);
+  if (!s->groups || !s->key || !s->args || !sq_batch_init(&s->out, out_width, SQ_BATCH_ROWS)) {
+    session_destroy(&s->base);
+    return NULL;
+  }
+  return &s->base;
+}

@@ -1,0 +1,50 @@
+/* The bounded or compact summaries behind COUNT(DISTINCT),
+ * APPROX_COUNT_DISTINCT (HyperLogLog), APPROX_PERCENTILE (a KLL sketch)
+ * and TOPK (Space-Saving). One file each: engine/sketch_<name>.c. */
+#ifndef SQ_SKETCHES_H
+#define SQ_SKETCHES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/arena.h"
+#include "engine/value.h"
+
+/* A set of 64-bit hashes; zero-initialized is empty. */
+typedef struct sq_hash_set {
+  uint64_t *slots;
+  uint32_t n, cap;
+  bool has_zero;
+} sq_hash_set_t;
+/* 1 if added, 0 if present, -1 when memory runs out. */
+int sq_hash_set_add(sq_hash_set_t *s, uint64_t h);
+bool sq_hash_set_merge(sq_hash_set_t *dst, const sq_hash_set_t *src);
+void sq_hash_set_free(sq_hash_set_t *s);
+
+/* HyperLogLog with 2^14 registers: about 0.8% standard error, 16 KiB. */
+typedef struct sq_hll sq_hll_t;
+sq_hll_t *sq_hll_new(void);
+void sq_hll_add(sq_hll_t *h, uint64_t hash);
+void sq_hll_merge(sq_hll_t *dst, const sq_hll_t *src);
+int64_t sq_hll_estimate(const sq_hll_t *h);
+
+/* A KLL quantile sketch (k = 256): rank error about 1%, memory
+ * O(k log n). Deterministic: the same input gives the same answer. */
+typedef struct sq_kll sq_kll_t;
+sq_kll_t *sq_kll_new(void);
+bool sq_kll_add(sq_kll_t *s, double x);
+bool sq_kll_merge(sq_kll_t *dst, const sq_kll_t *src);
+sq_value_t sq_kll_quantile(const sq_kll_t *s, double q);
+void sq_kll_free(sq_kll_t *s);
+
+/* Space-Saving top-k with max(10k, 64) counters: exact while the values
+ * fit, then the heavy hitters with bounded overcount. */
+typedef struct sq_topk sq_topk_t;
+sq_topk_t *sq_topk_new(int k);
+bool sq_topk_add(sq_topk_t *t, sq_value_t v, int64_t count);
+bool sq_topk_merge(sq_topk_t *dst, const sq_topk_t *src);
+/* The top k values by count (ties by value) as a JSON array string. */
+sq_value_t sq_topk_json(const sq_topk_t *t, sq_arena_t *arena);
+void sq_topk_free(sq_topk_t *t);
+
+#endif
