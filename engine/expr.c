@@ -63,6 +63,16 @@ static bool compile_args(sq_expr_t *x, uint32_t first, const sq_ast_t *const *ki
   return true;
 }
 
+sq_expr_t *sq_expr_column(int input, int column, sq_type_t type) {
+  sq_expr_t *x = calloc(1, sizeof *x);
+  if (!x) return NULL;
+  x->kind = X_COLUMN;
+  x->type = type;
+  x->a = input;
+  x->b = column;
+  return x;
+}
+
 static sq_expr_t *compile_literal(const sq_ast_t *e) {
   sq_expr_t *x = new_node(X_CONST, e, 0);
   if (!x) return NULL;

@@ -34,6 +34,8 @@ typedef struct sq_slot_map {
 /* Compiles an analyzed expression; `slots` may be NULL. Returns NULL when
  * memory runs out. Free with sq_expr_destroy. */
 sq_expr_t *sq_expr_compile(const sq_ast_t *e, const sq_slot_map_t *slots);
+/* A reference to column `column` of input `input` (for expanded *). */
+sq_expr_t *sq_expr_column(int input, int column, sq_type_t type);
 void sq_expr_destroy(sq_expr_t *x);
 sq_value_t sq_expr_eval(const sq_expr_t *x, sq_eval_ctx_t *ctx);
 sq_type_t sq_expr_type(const sq_expr_t *x);

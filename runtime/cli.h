@@ -23,7 +23,9 @@ void sq_cli_usage(const sq_command_t *cmd, FILE *out);
  * returns SQ_EXIT_INVALID. */
 int sq_cli_bad_argument(const sq_command_t *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+extern const sq_command_t sq_cmd_run;
 extern const sq_command_t sq_cmd_check;
+extern const sq_command_t sq_cmd_explain;
 extern const sq_command_t sq_cmd_version;
 
 #endif

@@ -1,0 +1,48 @@
+/* The physical plan: the operator DAG of a pipeline. Each query becomes a
+ * short chain of operators; a source (or a derived stream) read by several
+ * queries is read once and fans out to each of them. The runtime creates
+ * the sinks (through a callback) and drives the sources. */
+#ifndef SQ_PLAN_H
+#define SQ_PLAN_H
+
+#include <stdio.h>
+
+#include "engine/analyze.h"
+#include "engine/op.h"
+#include "engine/sink.h"
+
+/* Creates the sink for `sink_rel` (NULL: the standard output of an ad hoc
+ * SELECT) writing rows of `schema`. NULL with `err` filled on failure. */
+typedef sq_sink_t *(*sq_sink_factory_t)(void *ctx, const sq_relation_t *sink_rel, const sq_relation_t *schema,
+                                        char *err, size_t err_size);
+
+typedef struct sq_plan_source {
+  const sq_relation_t *rel;
+  sq_op_t **consumers; /* the first operator of each query reading it */
+  uint32_t n_consumers;
+} sq_plan_source_t;
+
+typedef struct sq_plan {
+  sq_exec_t exec;
+  sq_plan_source_t *sources;
+  uint32_t n_sources;
+  sq_op_t **ops;       /* every operator, in creation order */
+  uint32_t n_ops;
+  sq_sink_t **sinks;   /* every sink, created once each */
+  const sq_relation_t **sink_rels;
+  uint32_t n_sinks;
+  struct sq_plan_stream *streams;
+  uint32_t n_streams;
+} sq_plan_t;
+
+/* Builds the plan of an analyzed program (borrowed; it must outlive the
+ * plan). NULL with `err` filled when a query uses what the engine cannot
+ * run yet, or a sink cannot be created. */
+sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_sink_factory_t make_sink, void *ctx, char *err, size_t err_size);
+void sq_plan_destroy(sq_plan_t *plan);
+/* One line per source and operator: inputs, keys, window, watermark rule, state. */
+void sq_plan_explain(const sq_plan_t *plan, FILE *out);
+/* Flushes every sink; false with the error in plan->exec. */
+bool sq_plan_flush(sq_plan_t *plan);
+
+#endif

@@ -1,0 +1,31 @@
+/* What happens to a record that cannot be decoded (ARCHITECTURE.md §5):
+ * `fail` stops the pipeline naming the record's place, `skip` drops and
+ * counts it, `dlq` writes it with its error to the dead-letter file and
+ * goes on. Every bad record is counted. */
+#ifndef SQ_BAD_RECORDS_H
+#define SQ_BAD_RECORDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/catalog.h"
+#include "engine/exec.h"
+
+typedef enum sq_on_error { SQ_ON_ERROR_FAIL, SQ_ON_ERROR_SKIP, SQ_ON_ERROR_DLQ } sq_on_error_t;
+
+typedef struct sq_bad_records {
+  sq_on_error_t action;
+  const char *source;
+  FILE *dlq;
+  uint64_t count;
+} sq_bad_records_t;
+
+/* From the relation's on_error / dlq_path options; false with `err`. */
+bool sq_bad_records_open(sq_bad_records_t *b, const sq_relation_t *rel, char *err, size_t err_size);
+void sq_bad_records_close(sq_bad_records_t *b);
+/* Handles one bad record found at `place` ("line 12"); false (after
+ * sq_exec_fail) when the pipeline must stop. */
+bool sq_bad_record(sq_bad_records_t *b, const char *raw, size_t len, const char *error, const char *place, sq_exec_t *exec);
+
+#endif

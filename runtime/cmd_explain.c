@@ -1,0 +1,34 @@
+/* `streamq explain FILE.sql`: the operator plan, one line per source and
+ * operator, with inputs, keys, windows, watermark rules and state. */
+#include <string.h>
+
+#include "engine/plan.h"
+#include "runtime/cli.h"
+#include "runtime/pipeline.h"
+#include "runtime/sinks.h"
+
+static int explain_main(int argc, char **argv) {
+  if (argc != 2 || argv[1][0] == '-')
+    return sq_cli_bad_argument(&sq_cmd_explain, argc < 2 ? "missing the pipeline file" : "unexpected argument '%s'", argv[argc < 2 ? 0 : argc - 1]);
+  sq_pipeline_t p;
+  int status = sq_pipeline_load(argv[1], "explain", &p);
+  if (status == SQ_EXIT_OK) {
+    char err[512];
+    sq_plan_t *plan = sq_plan_build(p.prog, sq_sink_describe_only, NULL, err, sizeof err);
+    if (plan) sq_plan_explain(plan, stdout);
+    else fprintf(stderr, "streamq explain: %s\n", err), status = SQ_EXIT_INVALID;
+    sq_plan_destroy(plan);
+  }
+  sq_pipeline_free(&p);
+  return status;
+}
+
+const sq_command_t sq_cmd_explain = {
+    "explain", "print the operator plan of a pipeline",
+    "usage: streamq explain FILE.sql\n"
+    "\n"
+    "Prints the plan of FILE.sql: each source with its event-time and\n"
+    "watermark rule, then each operator as '#N Name <- input: details',\n"
+    "with the keys, window and state it keeps.\n",
+    explain_main,
+};

@@ -1,0 +1,102 @@
+/* The run loop. Readers are visited round-robin so a fast source cannot
+ * starve a slow one. After each batch the source's watermark is recomputed
+ * and, when it moved, pushed to its consumers; the end of a finite source
+ * pushes SQ_WATERMARK_END, which closes every window. When no reader had
+ * anything, the loop sleeps briefly instead of spinning. */
+#include "runtime/executor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "runtime/clock.h"
+#include "runtime/reader.h"
+
+typedef struct running_source {
+  sq_plan_source_t *src;
+  sq_reader_t *reader;
+  sq_batch_t batch;
+  int64_t watermark;
+  bool ended;
+} running_source_t;
+
+static bool push(sq_plan_t *plan, running_source_t *rs) {
+  for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
+    sq_op_t *op = rs->src->consumers[i];
+    if (!op->cls->push(op, &rs->batch)) return false;
+  }
+  sq_arena_reset(&plan->exec.arena);
+  return true;
+}
+
+static bool advance(running_source_t *rs, int64_t wm) {
+  if (wm <= rs->watermark) return true;
+  rs->watermark = wm;
+  for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
+    sq_op_t *op = rs->src->consumers[i];
+    if (!op->cls->advance(op, wm)) return false;
+  }
+  return true;
+}
+
+/* One visit of a source; false on a fatal error. Sets *progress. */
+static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
+  plan->exec.now_ms = sq_clock_ms();
+  switch (rs->reader->cls->read(rs->reader, &rs->batch, &plan->exec)) {
+  case SQ_READ_ROWS:
+    *progress = true;
+    return push(plan, rs) && advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
+  case SQ_READ_IDLE:
+    sq_arena_reset(&plan->exec.arena);
+    return advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
+  case SQ_READ_END:
+    rs->ended = true;
+    *progress = true;
+    return advance(rs, SQ_WATERMARK_END);
+  default:
+    return false;
+  }
+}
+
+int sq_execute(sq_plan_t *plan, volatile sig_atomic_t *stop, sq_run_stats_t *stats) {
+  running_source_t *rs = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *rs);
+  int status = 0;
+  char err[512] = "out of memory";
+  uint32_t opened = 0;
+  for (; rs && opened < plan->n_sources; opened++) {
+    running_source_t *r = &rs[opened];
+    r->src = &plan->sources[opened];
+    r->watermark = INT64_MIN;
+    if (!(r->reader = sq_reader_open(r->src->rel, err, sizeof err)) ||
+        !sq_batch_init(&r->batch, (uint32_t)r->src->rel->n_columns, SQ_BATCH_ROWS))
+      break;
+  }
+  if (!rs || opened < plan->n_sources) {
+    fprintf(stderr, "streamq run: %s\n", err);
+    status = 2;
+  }
+  while (status == 0 && !*stop) {
+    bool progress = false, all_ended = true;
+    for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
+      if (rs[i].ended) continue;
+      if (!visit(plan, &rs[i], &progress)) status = 2;
+      all_ended &= rs[i].ended;
+    }
+    if (status || all_ended) break;
+    if (!progress) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+  }
+  if (status == 0 && !sq_plan_flush(plan)) status = 2;
+  if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq run: %s\n", plan->exec.error);
+  *stats = (sq_run_stats_t){.late_records = plan->exec.late_records, .div_by_zero = plan->exec.div_by_zero};
+  for (uint32_t i = 0; i < plan->n_sinks; i++) stats->records_out += plan->sinks[i]->records_out;
+  for (uint32_t i = 0; rs && i < opened + (opened < plan->n_sources); i++) {
+    if (rs[i].reader) {
+      stats->records_in += rs[i].reader->records_in;
+      stats->bad_records += rs[i].reader->bad.count;
+    }
+    sq_reader_destroy(rs[i].reader);
+    sq_batch_free(&rs[i].batch);
+  }
+  free(rs);
+  return status;
+}

@@ -1,0 +1,22 @@
+/* Loading a pipeline file for a command: read, parse, analyze, and print
+ * every diagnostic. Shared by check, explain and run. */
+#ifndef SQ_PIPELINE_H
+#define SQ_PIPELINE_H
+
+#include "engine/analyze.h"
+#include "runtime/source_file.h"
+
+typedef struct sq_pipeline {
+  sq_source_file_t file;
+  sq_diag_t *diag;
+  sq_ast_t *script;
+  sq_program_t *prog;
+} sq_pipeline_t;
+
+/* Returns 0 for a valid pipeline, else the exit status (1 invalid or
+ * unreadable, 2 out of memory) after printing why, prefixed by `command`.
+ * Free with sq_pipeline_free in every case. */
+int sq_pipeline_load(const char *path, const char *command, sq_pipeline_t *p);
+void sq_pipeline_free(sq_pipeline_t *p);
+
+#endif

@@ -1,0 +1,53 @@
+/* Readers feed source relations: they turn a connector's records into
+ * batches of rows (declared columns, then the metadata columns) with
+ * event times, and keep the source's watermark (LANGUAGE.md §2). One file
+ * per connector: runtime/reader_<connector>.c. */
+#ifndef SQ_READER_H
+#define SQ_READER_H
+
+#include "engine/batch.h"
+#include "engine/catalog.h"
+#include "engine/exec.h"
+#include "runtime/bad_records.h"
+
+typedef enum sq_read_status { SQ_READ_ROWS, SQ_READ_IDLE, SQ_READ_END, SQ_READ_ERROR } sq_read_status_t;
+
+typedef struct sq_reader sq_reader_t;
+
+typedef struct sq_reader_class {
+  /* Fills `out` (cleared first) with up to out->cap rows: ROWS if it got
+   * some, IDLE if none are ready now, END when a finite input is over,
+   * ERROR after sq_exec_fail. */
+  sq_read_status_t (*read)(sq_reader_t *r, sq_batch_t *out, sq_exec_t *exec);
+  void (*destroy)(sq_reader_t *r);
+} sq_reader_class_t;
+
+struct sq_reader {
+  const sq_reader_class_t *cls;
+  const sq_relation_t *rel;
+  int ts_column;             /* event-time column, or -1 for read time */
+  int rowtime_column;
+  int64_t watermark_delay;
+  int64_t idle_timeout;      /* 0: never idle */
+  int64_t max_event_time;    /* INT64_MIN before the first row */
+  int64_t last_row_ms;       /* wall clock of the last row */
+  uint64_t records_in;
+  sq_bad_records_t bad;
+};
+
+/* Opens the reader of a source relation; NULL with `err` filled. */
+sq_reader_t *sq_reader_open(const sq_relation_t *rel, char *err, size_t err_size);
+void sq_reader_destroy(sq_reader_t *r);
+/* Sets up the shared fields; false with `err` (bad DLQ settings). */
+bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, char *err, size_t err_size);
+/* The row's event time (the timestamp column, else `now`), also written
+ * to ROWTIME; false if the timestamp column is NULL. */
+bool sq_reader_stamp(sq_reader_t *r, sq_value_t *row, int64_t now, int64_t *ts);
+/* The watermark now: max event time - delay; with idle_timeout set and
+ * no row for that long, the wall clock - delay. INT64_MIN before any row. */
+int64_t sq_reader_watermark(const sq_reader_t *r, int64_t now);
+
+sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, char *err, size_t err_size);
+sq_reader_t *sq_reader_datagen_open(const sq_relation_t *rel, char *err, size_t err_size);
+
+#endif

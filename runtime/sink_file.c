@@ -1,0 +1,103 @@
+/* The file sink: one record per line, JSON objects or CSV with a header.
+ * A run starts the file afresh (creating its directory if needed); rows
+ * are buffered and written in large blocks, and flush() also fsyncs, so a
+ * flushed file is on disk. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/buf.h"
+#include "runtime/format.h"
+#include "runtime/options.h"
+#include "runtime/sinks.h"
+
+#define FLUSH_AT (256u << 10)
+
+typedef struct sq_sink_file {
+  sq_sink_t base;
+  int fd;
+  char *path;
+  bool csv, header_written;
+  sq_buf_t buf;
+} sq_sink_file_t;
+
+static bool write_all(sq_sink_file_t *f, char *err, size_t err_size) {
+  size_t done = 0;
+  while (done < f->buf.len) {
+    ssize_t n = write(f->fd, f->buf.data + done, f->buf.len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      snprintf(err, err_size, "cannot write %s: %s", f->path, strerror(errno));
+      return false;
+    }
+    done += (size_t)n;
+  }
+  sq_buf_clear(&f->buf);
+  return true;
+}
+
+static bool file_write(sq_sink_t *s, const sq_relation_t *schema, const sq_value_t *row, char *err, size_t err_size) {
+  sq_sink_file_t *f = (sq_sink_file_t *)s;
+  if (f->csv && !f->header_written) {
+    sq_encode_csv_header(&f->buf, schema);
+    sq_buf_putc(&f->buf, '\n');
+    f->header_written = true;
+  }
+  if (f->csv) sq_encode_csv(&f->buf, schema, row);
+  else sq_encode_json(&f->buf, schema, row);
+  sq_buf_putc(&f->buf, '\n');
+  if (f->buf.failed) return snprintf(err, err_size, "out of memory"), false;
+  return f->buf.len < FLUSH_AT || write_all(f, err, err_size);
+}
+
+static bool file_flush(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_file_t *f = (sq_sink_file_t *)s;
+  if (!write_all(f, err, err_size)) return false;
+  if (fsync(f->fd) != 0) return snprintf(err, err_size, "cannot sync %s: %s", f->path, strerror(errno)), false;
+  return true;
+}
+
+static void file_destroy(sq_sink_t *s) {
+  sq_sink_file_t *f = (sq_sink_file_t *)s;
+  if (f->fd >= 0) close(f->fd);
+  sq_buf_free(&f->buf);
+  free(f->path);
+  free(f);
+}
+
+static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy};
+
+/* mkdir -p of the directories above `path`. */
+static bool make_parents(char *path) {
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    bool ok = mkdir(path, 0777) == 0 || errno == EEXIST;
+    *p = '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+sq_sink_t *sq_sink_file_open(const sq_relation_t *rel, const sq_relation_t *schema, char *err, size_t err_size) {
+  (void)schema;
+  sq_sink_file_t *f = calloc(1, sizeof *f);
+  if (!f) return snprintf(err, err_size, "out of memory"), NULL;
+  f->base.cls = &file_class;
+  f->base.name = rel->name;
+  f->fd = -1;
+  f->csv = sq_option_is(rel, "format", "csv");
+  if (!(f->path = sq_option_string(rel, "path", err, err_size))) {
+    file_destroy(&f->base);
+    return NULL;
+  }
+  if (!make_parents(f->path) || (f->fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+    snprintf(err, err_size, "sink '%s': cannot open %s: %s", rel->name, f->path, strerror(errno));
+    file_destroy(&f->base);
+    return NULL;
+  }
+  return &f->base;
+}
