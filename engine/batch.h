@@ -15,6 +15,9 @@ typedef struct sq_batch {
   uint32_t n, width, cap;
   sq_value_t *rows; /* n * width values */
   int64_t *times;   /* event time of each row, epoch ms */
+  int64_t *wms;     /* the source's watermark when the row arrived: lateness
+                     * is judged per row, so results do not depend on where
+                     * batches happen to split */
 } sq_batch_t;
 
 static inline sq_value_t *sq_batch_row(const sq_batch_t *b, uint32_t i) { return b->rows + (size_t)i * b->width; }

@@ -11,7 +11,8 @@ bool sq_batch_init(sq_batch_t *b, uint32_t width, uint32_t cap) {
   b->cap = cap;
   b->rows = calloc((size_t)cap * (width ? width : 1), sizeof *b->rows);
   b->times = calloc(cap, sizeof *b->times);
-  if (b->rows && b->times) return true;
+  b->wms = calloc(cap, sizeof *b->wms);
+  if (b->rows && b->times && b->wms) return true;
   sq_batch_free(b);
   return false;
 }
@@ -19,8 +20,10 @@ bool sq_batch_init(sq_batch_t *b, uint32_t width, uint32_t cap) {
 void sq_batch_free(sq_batch_t *b) {
   free(b->rows);
   free(b->times);
+  free(b->wms);
   b->rows = NULL;
   b->times = NULL;
+  b->wms = NULL;
   b->n = b->cap = 0;
 }
 

@@ -23,7 +23,8 @@ static bool distinct_push(sq_op_t *op, const sq_batch_t *in) {
     if (!created) continue;
     sq_value_t *o = sq_batch_row(&d->out, d->out.n);
     for (uint32_t i = 0; i < in->width; i++) o[i] = row[i];
-    d->out.times[d->out.n++] = in->times[r];
+    d->out.times[d->out.n] = in->times[r];
+    d->out.wms[d->out.n++] = in->wms[r];
   }
   return sq_op_emit(op, &d->out);
 }

@@ -27,7 +27,8 @@ static bool project_push(sq_op_t *op, const sq_batch_t *in) {
     /* a derived stream's metadata columns: only ROWTIME is known */
     for (uint32_t i = p->n_items; i < p->out.width; i++) o[i] = sq_null();
     if (p->out.width >= p->n_items + 6) o[p->n_items + 5] = sq_ts(in->times[r]);
-    p->out.times[p->out.n++] = in->times[r];
+    p->out.times[p->out.n] = in->times[r];
+    p->out.wms[p->out.n++] = in->wms[r];
   }
   return sq_op_emit(op, &p->out);
 }

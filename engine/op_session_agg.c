@@ -33,6 +33,7 @@ typedef struct sq_op_session_agg {
   size_t stride;
   sq_group_table_t *groups;
   int64_t watermark;
+  int64_t emit_wm; /* the watermark that goes with emitted rows */
   sq_value_t *key, *args;
   sq_batch_t out;
 } sq_op_session_agg_t;
@@ -56,7 +57,8 @@ static bool emit_session(sq_op_session_agg_t *s, const sq_value_t *key, const se
   if (!sq_agg_query_output(&s->q, &ctx, key, accs(s, l, i), o, s->out.width)) return true;
   int64_t time = b[1] + s->win.gap - 1;
   if (s->out.width >= s->q.n_items + 6) o[s->q.n_items + 5] = sq_ts(time);
-  s->out.times[s->out.n++] = time;
+  s->out.times[s->out.n] = time;
+  s->out.wms[s->out.n++] = s->emit_wm;
   return s->out.n < s->out.cap || flush_out(s);
 }
 
@@ -109,6 +111,8 @@ static bool session_push(sq_op_t *op, const sq_batch_t *in) {
     ctx.inputs = &row;
     if (!sq_agg_query_read(&s->q, &ctx, s->key, s->args)) continue;
     int64_t ts = in->times[r];
+    int64_t wm = in->wms[r] > s->watermark ? in->wms[r] : s->watermark;
+    s->emit_wm = wm;
     bool created;
     session_list_t *l = sq_group_table_upsert(s->groups, s->key, &created);
     if (!l) return sq_exec_fail(op->exec, "out of memory in session aggregation");
@@ -116,7 +120,7 @@ static bool session_push(sq_op_t *op, const sq_batch_t *in) {
     bool reaches = false;
     for (uint32_t i = 0; i < l->n && !reaches; i++)
       reaches = bounds(s, l, i)[0] - s->win.gap <= ts && ts <= bounds(s, l, i)[1] + s->win.gap;
-    if (!reaches && ts + s->win.gap + s->win.grace <= s->watermark) {
+    if (!reaches && ts + s->win.gap + s->win.grace <= wm) {
       op->exec->late_records++;
       continue;
     }
@@ -132,6 +136,7 @@ static bool session_advance(sq_op_t *op, int64_t wm) {
   sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
   if (wm <= s->watermark) return true;
   s->watermark = wm;
+  s->emit_wm = wm;
   size_t n = sq_group_table_count(s->groups);
   for (size_t g = 0; g < n; g++) {
     session_list_t *l = sq_group_table_payload(s->groups, g);

@@ -37,6 +37,7 @@ typedef struct sq_op_window_agg {
   open_window_t *windows;
   uint32_t n_windows, cap_windows;
   int64_t watermark;
+  int64_t emit_wm; /* the watermark that goes with emitted rows */
   sq_value_t *key, *args;
   sq_batch_t out;
 } sq_op_window_agg_t;
@@ -77,7 +78,8 @@ static bool emit_group(sq_op_window_agg_t *w, const open_window_t *win, const sq
   sq_value_t *o = sq_batch_row(&w->out, w->out.n);
   if (!sq_agg_query_output(&w->q, &ctx, key, payload, o, w->out.width)) return true;
   if (w->out.width >= w->q.n_items + 6) o[w->q.n_items + 5] = sq_ts(time); /* a derived stream's ROWTIME */
-  w->out.times[w->out.n++] = time;
+  w->out.times[w->out.n] = time;
+  w->out.wms[w->out.n++] = w->emit_wm;
   return w->out.n < w->out.cap || flush_out(w);
 }
 
@@ -98,6 +100,8 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
     ctx.inputs = &row;
     if (!sq_agg_query_read(&w->q, &ctx, w->key, w->args)) continue;
     int64_t ts = in->times[r];
+    int64_t wm = in->wms[r] > w->watermark ? in->wms[r] : w->watermark;
+    w->emit_wm = wm;
     if (w->win.kind == SQ_WINDOW_NONE) {
       open_window_t *win = w->n_windows ? &w->windows[0] : window_at(w, INT64_MIN, INT64_MAX);
       if (!win || !add_to_window(w, win, ts)) return sq_exec_fail(op->exec, "out of memory in aggregation");
@@ -107,7 +111,7 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
     bool placed = false;
     for (int64_t s = floor_div(ts, w->win.advance) * w->win.advance; s > ts - w->win.size; s -= w->win.advance) {
       int64_t end = s + w->win.size;
-      if (end + w->win.grace <= w->watermark) continue; /* closed already */
+      if (end + w->win.grace <= wm) continue; /* closed already */
       open_window_t *win = window_at(w, s, end);
       if (!win) return sq_exec_fail(op->exec, "out of memory in aggregation");
       if (!add_to_window(w, win, ts)) return false;
@@ -128,6 +132,7 @@ static bool window_advance(sq_op_t *op, int64_t wm) {
   sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
   if (wm <= w->watermark) return true;
   w->watermark = wm;
+  w->emit_wm = wm;
   /* close every window whose end + grace the watermark has reached, oldest first */
   uint32_t closed = 0;
   for (; closed < w->n_windows; closed++) {

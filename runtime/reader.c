@@ -19,18 +19,20 @@ bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relat
   return sq_bad_records_open(&r->bad, rel, err, err_size);
 }
 
-bool sq_reader_stamp(sq_reader_t *r, sq_value_t *row, int64_t now, int64_t *ts) {
+bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, int64_t now) {
+  sq_value_t *row = sq_batch_row(out, i);
+  int64_t ts = now;
   if (r->ts_column >= 0) {
     sq_value_t v = row[r->ts_column];
     if (sq_is_null(v)) return false;
-    *ts = v.u.i; /* TIMESTAMP, or BIGINT epoch milliseconds */
-  } else {
-    *ts = now;
+    ts = v.u.i; /* TIMESTAMP, or BIGINT epoch milliseconds */
   }
-  if (r->rowtime_column >= 0) row[r->rowtime_column] = sq_ts(*ts);
-  if (*ts > r->max_event_time) r->max_event_time = *ts;
+  if (r->rowtime_column >= 0) row[r->rowtime_column] = sq_ts(ts);
+  if (ts > r->max_event_time) r->max_event_time = ts;
   r->last_row_ms = now;
   r->records_in++;
+  out->times[i] = ts;
+  out->wms[i] = r->max_event_time - r->watermark_delay;
   return true;
 }
 

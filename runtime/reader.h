@@ -40,9 +40,10 @@ sq_reader_t *sq_reader_open(const sq_relation_t *rel, char *err, size_t err_size
 void sq_reader_destroy(sq_reader_t *r);
 /* Sets up the shared fields; false with `err` (bad DLQ settings). */
 bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, char *err, size_t err_size);
-/* The row's event time (the timestamp column, else `now`), also written
- * to ROWTIME; false if the timestamp column is NULL. */
-bool sq_reader_stamp(sq_reader_t *r, sq_value_t *row, int64_t now, int64_t *ts);
+/* Stamps row `i` of `out`: its event time (the timestamp column, else
+ * `now`, also written to ROWTIME) and the watermark it arrives with. False
+ * if the timestamp column is NULL. */
+bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, int64_t now);
 /* The watermark now: max event time - delay; with idle_timeout set and
  * no row for that long, the wall clock - delay. INT64_MIN before any row. */
 int64_t sq_reader_watermark(const sq_reader_t *r, int64_t now);

@@ -49,12 +49,11 @@ static sq_read_status_t datagen_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t 
     for (uint32_t c = 0; c < out->width; c++) row[c] = sq_null();
     for (size_t c = 0; c < g->kind->n_columns; c++)
       if (g->to_column[c] >= 0) row[g->to_column[c]] = g->scratch[c];
-    int64_t ts;
-    if (!sq_reader_stamp(r, row, now, &ts)) {
+    if (!sq_reader_stamp(r, out, out->n, now)) {
       sq_exec_fail(exec, "source '%s': the event-time column is NULL", r->rel->name);
       return SQ_READ_ERROR;
     }
-    out->times[out->n++] = ts;
+    out->n++;
   }
   return SQ_READ_ROWS;
 }

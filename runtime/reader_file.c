@@ -98,9 +98,8 @@ static sq_read_status_t file_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *ex
     }
     sq_value_t *row = sq_batch_row(out, out->n);
     for (uint32_t c = 0; c < out->width; c++) row[c] = sq_null();
-    int64_t ts;
     bool ok = sq_decode(f->decoder, line, len, row, &exec->arena, err, sizeof err);
-    if (ok && !sq_reader_stamp(r, row, now, &ts)) {
+    if (ok && !sq_reader_stamp(r, out, out->n, now)) {
       snprintf(err, sizeof err, "the event-time column is NULL");
       ok = false;
     }
@@ -110,7 +109,7 @@ static sq_read_status_t file_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *ex
       if (!sq_bad_record(&r->bad, line, len, err, place, exec)) return SQ_READ_ERROR;
       continue;
     }
-    out->times[out->n++] = ts;
+    out->n++;
   }
   if (out->n > 0) return SQ_READ_ROWS;
   if (f->eof && !f->follow && f->start == f->len) return SQ_READ_END;

@@ -20,6 +20,15 @@ expect() { # expect STATUS PATTERN STREAM -- ARGS...
 }
 expect 0 '^usage: streamq COMMAND' stdout -- --help
 expect 0 'check +parse and analyze' stdout -- --help
+expect 0 'run +run a pipeline' stdout -- --help
+expect 0 'explain +print the operator plan' stdout -- --help
+expect 0 '^usage: streamq run FILE.sql' stdout -- run --help
+expect 1 "unknown option '--frob'" stderr -- run --frob x.sql
+expect 1 'missing the pipeline file' stderr -- explain
+expect 0 '^#1 WindowAggregate <- bids: tumbling size 10000ms grace 0ms, emit final, 1 key, 2 aggregates' stdout -- explain "$examples/quickstart.sql"
+expect 0 'source bids: datagen .nexmark_bid.; event time: column date_time; watermark: max event time - 0 ms' stdout -- explain "$examples/quickstart.sql"
+expect 0 '^ +1000 \| +[0-9]+ \| +[0-9]+ \| 2026-01-01 00:00:00.000 \| 2026-01-01 00:00:10.000' stdout -- run "$examples/quickstart.sql"
+expect 0 'done: 20000 records in, [0-9]+ out, 0 late, 0 bad' stderr -- run "$examples/quickstart.sql"
 expect 1 '^usage: streamq COMMAND' stderr --
 expect 0 '^streamq [0-9]+\.[0-9]+\.[0-9]+$' stdout -- version
 expect 0 '^streamq [0-9]+\.[0-9]+\.[0-9]+$' stdout -- --version

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `streamq run` end to end on files: bad records under each on_error mode,
+# CSV input and output, late records, LIMIT and DISTINCT, runtime errors.
+set -u
+streamq=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected [$2], got [$1]"; }
+
+cat > "$dir/in.jsonl" <<'DATA'
+{"id": 1, "name": "a", "ts": 1000}
+{"id": "two", "name": "b", "ts": 2000}
+not json at all
+{"id": 3, "name": "c\"q\u00e9", "ts": 3000}
+
+[1, 2]
+{"id": 5, "name": null, "ts": null}
+{"id": 6, "ts": 6000, "extra": {"deep": [1, 2]}}
+DATA
+pipeline() { # pipeline ON_ERROR_OPTIONS
+  cat > "$dir/p.sql" <<SQL
+CREATE SOURCE s (id BIGINT, name STRING, ts TIMESTAMP)
+  WITH (connector = 'file', path = '$dir/in.jsonl', timestamp = 'ts' $1);
+CREATE SINK out WITH (connector = 'file', path = '$dir/out/result.jsonl');
+INSERT INTO out SELECT id, name FROM s;
+SQL
+}
+
+# on_error = fail (the default): exit 2, the message names file and line
+pipeline ""
+"$streamq" run "$dir/p.sql" 2> "$dir/err"
+expect_eq "$?" 2 "on_error fail exit status"
+grep -q "bad record in source 's' at $dir/in.jsonl:2: column 'id': expected an integer, got a string" "$dir/err" \
+  || fail "on_error fail message: $(cat "$dir/err")"
+
+# skip: good records pass, every bad one is counted
+pipeline ", on_error = 'skip'"
+"$streamq" run "$dir/p.sql" 2> "$dir/err" || fail "on_error skip exit status"
+expect_eq "$(cat "$dir/out/result.jsonl")" $'{"id":1,"name":"a"}\n{"id":3,"name":"c\\"q\u00e9"}\n{"id":6,"name":null}' "skip output"
+grep -q "3 records in, 3 out, 0 late, 4 bad" "$dir/err" || fail "skip counts: $(cat "$dir/err")"
+
+# dlq: the raw record, its error and place, one JSON line each
+pipeline ", on_error = 'dlq', dlq_path = '$dir/dlq.jsonl'"
+"$streamq" run --quiet "$dir/p.sql" || fail "on_error dlq exit status"
+expect_eq "$(wc -l < "$dir/dlq.jsonl")" 4 "dlq lines"
+expect_eq "$(sed -n 2p "$dir/dlq.jsonl")" "{\"source\":\"s\",\"place\":\"$dir/in.jsonl:3\",\"error\":\"invalid JSON\",\"record\":\"not json at all\"}" "dlq line"
+grep -q '"error":"the event-time column is NULL"' "$dir/dlq.jsonl" || fail "dlq NULL event time"
+grep -q '"error":"expected a JSON object"' "$dir/dlq.jsonl" || fail "dlq non-object"
+
+# CSV in and out: header by name, quoted fields, empty field is NULL
+printf 'ts,name,id\n1000,"x, y",1\n2000,"say ""hi""",2\n3000,,3\n' > "$dir/in.csv"
+cat > "$dir/csv.sql" <<SQL
+CREATE SOURCE s (id BIGINT, name STRING, ts TIMESTAMP) WITH (connector = 'file', path = '$dir/in.csv', format = 'csv', timestamp = 'ts');
+CREATE SINK out WITH (connector = 'file', path = '$dir/out.csv', format = 'csv');
+INSERT INTO out SELECT id, name, ts FROM s;
+SQL
+"$streamq" run --quiet "$dir/csv.sql" || fail "csv run"
+expect_eq "$(cat "$dir/out.csv")" $'id,name,ts\n1,"x, y",1000\n2,"say ""hi""",2000\n3,,3000' "csv output"
+
+# late records: with no watermark delay, a record behind a closed window is dropped and counted
+printf '{"k":"a","ts":1000}\n{"k":"a","ts":12000}\n{"k":"a","ts":5000}\n{"k":"a","ts":13000}\n' > "$dir/late.jsonl"
+cat > "$dir/late.sql" <<SQL
+CREATE SOURCE s (k STRING, ts TIMESTAMP) WITH (connector = 'file', path = '$dir/late.jsonl', timestamp = 'ts');
+CREATE SINK out WITH (connector = 'stdout', format = 'json');
+INSERT INTO out SELECT k, COUNT(*) AS n, WINDOW_START AS ws FROM s WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
+SQL
+out=$("$streamq" run "$dir/late.sql" 2> "$dir/err")
+expect_eq "$out" $'{"k":"a","n":1,"ws":0}\n{"k":"a","n":2,"ws":10000}' "late output"
+grep -q "1 late" "$dir/err" || fail "late count: $(cat "$dir/err")"
+
+# grace period keeps the window open for it
+sed -i 's/SIZE 10 SECONDS/SIZE 10 SECONDS, GRACE PERIOD 5 SECONDS/' "$dir/late.sql"
+expect_eq "$("$streamq" run --quiet "$dir/late.sql")" $'{"k":"a","n":2,"ws":0}\n{"k":"a","n":2,"ws":10000}' "grace output"
+
+# LIMIT and DISTINCT
+cat > "$dir/ld.sql" <<SQL
+CREATE SOURCE g WITH (connector = 'datagen', kind = 'sequence', count = 1000);
+CREATE SINK out WITH (connector = 'stdout', format = 'json');
+INSERT INTO out SELECT DISTINCT seq % 3 AS r FROM g LIMIT 2;
+SQL
+expect_eq "$("$streamq" run --quiet "$dir/ld.sql")" $'{"r":0}\n{"r":1}' "distinct + limit"
+
+# a missing input file is a runtime failure: exit 2 and a one-line reason
+sed -i "s|$dir/in.csv|$dir/missing.csv|" "$dir/csv.sql"
+"$streamq" run "$dir/csv.sql" 2> "$dir/err"
+expect_eq "$?" 2 "missing file exit status"
+grep -q "cannot open $dir/missing.csv: No such file or directory" "$dir/err" || fail "missing file message: $(cat "$dir/err")"
+
+# an unset ${VAR} in an option is an error that names the variable, not a value
+cat > "$dir/env.sql" <<SQL
+CREATE SOURCE g WITH (connector = 'datagen', kind = 'sequence', count = 1);
+CREATE SINK out WITH (connector = 'file', path = '\${SQ_TEST_UNSET_DIR}/x.jsonl');
+INSERT INTO out SELECT seq FROM g;
+SQL
+unset SQ_TEST_UNSET_DIR
+"$streamq" run "$dir/env.sql" 2> "$dir/err"
+expect_eq "$?" 2 "unset variable exit status"
+grep -q 'uses ${SQ_TEST_UNSET_DIR}, which is not set' "$dir/err" || fail "unset variable message: $(cat "$dir/err")"
+SQ_TEST_UNSET_DIR=$dir/envdir "$streamq" run --quiet "$dir/env.sql" || fail "set variable run"
+expect_eq "$(cat "$dir/envdir/x.jsonl")" '{"seq":0}' "variable substituted"
+
+[ $failures -eq 0 ] && echo "run: all passed"
+[ $failures -eq 0 ]
