@@ -1,0 +1,211 @@
+/* Expressions end to end: parsed, analyzed, compiled and evaluated on a
+ * row. Every scalar function and operator, with its NULL behaviour and the
+ * edge cases SQL users trip over (integer division, overflow, LIKE). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/expr.h"
+#include "engine/value_text.h"
+#include "front_end_fixture.h"
+
+/* Evaluates `expr` over the row (i=7, d=2.5, s='héllo', ts=2026-01-01
+ * 10:11:12.345, b=TRUE, n=NULL) and returns it as a JSON literal. */
+static char *eval(const char *expr, uint64_t *div_by_zero) {
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "CREATE SOURCE t (i BIGINT, d DOUBLE, s STRING, ts TIMESTAMP, b BOOLEAN, n BIGINT)"
+           " WITH (connector = 'file', path = 'x'); SELECT %s FROM t", expr);
+  fixture_t f = fixture_load(sql, 1);
+  if (sq_diag_count(f.diag)) {
+    char *e = fixture_errors(&f);
+    fail_msg("%s: %s", expr, e);
+  }
+  sq_expr_t *x = sq_expr_compile(f.prog->queries[0].select->select->items->list[0]->a, NULL);
+  assert_non_null(x);
+  sq_value_t row[] = {sq_int(7), sq_double(2.5), sq_str("h\xc3\xa9llo", 6), sq_ts(INT64_C(1767262272345)), sq_bool(true), sq_null()};
+  const sq_value_t *rows[] = {row};
+  sq_arena_t arena = {0};
+  sq_eval_ctx_t ctx = {.inputs = rows, .arena = &arena, .now_ms = 42, .div_by_zero = div_by_zero};
+  sq_buf_t out = {0};
+  sq_encode_value(&out, sq_expr_eval(x, &ctx), true);
+  sq_buf_putc(&out, '\0');
+  sq_expr_destroy(x);
+  sq_arena_free(&arena);
+  fixture_free(&f);
+  return out.data;
+}
+
+static void check(const char *expr, const char *expected) {
+  uint64_t dz = 0;
+  char *got = eval(expr, &dz);
+  if (strcmp(got, expected) != 0) fail_msg("%s: expected %s, got %s", expr, expected, got);
+  free(got);
+}
+
+static void arithmetic_and_integer_edge_cases(void **state) {
+  (void)state;
+  check("i + 1", "8");
+  check("i * d", "17.5");
+  check("i / 2", "3");
+  check("-i / 2", "-3");
+  check("i % -3", "1");
+  check("-i % 3", "-1");
+  check("d / 2", "1.25");
+  check("i - n", "null");
+  check("9223372036854775807 + i", "null"); /* overflow is NULL, not wrapped */
+  check("-i", "-7");
+  check("ts + 1000", "1767262273345");
+  check("ts - TIMESTAMP '2026-01-01 00:00:00'", "36672345");
+  check("0.1 + 0.2", "0.30000000000000004");
+}
+
+static void division_by_zero_is_null_and_counted(void **state) {
+  (void)state;
+  uint64_t dz = 0;
+  char *got = eval("i / (i - 7)", &dz);
+  assert_string_equal(got, "null");
+  assert_int_equal(dz, 1);
+  free(got);
+  got = eval("d % 0", &dz);
+  assert_string_equal(got, "null");
+  assert_int_equal(dz, 2);
+  free(got);
+}
+
+static void three_valued_logic(void **state) {
+  (void)state;
+  check("n > 1 AND FALSE", "false");
+  check("n > 1 AND TRUE", "null");
+  check("n > 1 OR TRUE", "true");
+  check("n > 1 OR FALSE", "null");
+  check("NOT (n > 1)", "null");
+  check("n IS NULL", "true");
+  check("i IS NOT NULL", "true");
+  check("7 IN (1, n)", "null");
+  check("7 IN (7, n)", "true");
+  check("7 NOT IN (1, 2)", "true");
+  check("i BETWEEN 1 AND 7", "true");
+  check("i NOT BETWEEN 1 AND n", "null");
+  check("i = 7.0", "true");
+  check("s < 'z'", "true");
+}
+
+static void like_patterns(void **state) {
+  (void)state;
+  check("'abc' LIKE 'a%c'", "true");
+  check("'abc' LIKE 'a_'", "false");
+  check("'abc' LIKE '%'", "true");
+  check("'' LIKE '%'", "true");
+  check("'abcabc' LIKE '%abc'", "true");
+  check("'ABC' LIKE 'abc'", "false");
+  check("'abc' NOT LIKE 'b%'", "true");
+  check("CAST(n AS STRING) LIKE 'a'", "null");
+}
+
+static void case_cast_and_concat(void **state) {
+  (void)state;
+  check("CASE WHEN n > 1 THEN 1 WHEN i > 1 THEN 2 END", "2");
+  check("CASE WHEN n > 1 THEN 1 END", "null");
+  check("CASE i WHEN 7 THEN 'seven' ELSE 'other' END", "\"seven\"");
+  check("CASE WHEN b THEN 1 ELSE 2.5 END", "1");
+  check("CAST('12' AS BIGINT)", "12");
+  check("CAST(' 12 ' AS BIGINT)", "12");
+  check("CAST('12x' AS BIGINT)", "null");
+  check("CAST(1.9 AS BIGINT)", "1");
+  check("CAST(TRUE AS BIGINT)", "1");
+  check("CAST('true' AS BOOLEAN)", "true");
+  check("CAST(0.1 AS STRING)", "\"0.1\"");
+  check("CAST(ts AS STRING)", "\"2026-01-01 10:11:12.345\"");
+  check("CAST('2026-01-01T00:00:00Z' AS TIMESTAMP)", "1767225600000");
+  check("CAST(i AS DOUBLE)", "7");
+  check("s || i", "\"héllo7\"");
+  check("s || n", "null");
+}
+
+static void numeric_functions(void **state) {
+  (void)state;
+  check("ABS(-3)", "3");
+  check("ABS(-2.5)", "2.5");
+  check("ABS(n)", "null");
+  check("ROUND(2.5)", "3");
+  check("ROUND(-2.5)", "-3");
+  check("ROUND(2.567, 2)", "2.57");
+  check("ROUND(i)", "7");
+  check("FLOOR(-1.5)", "-2");
+  check("CEIL(1.2)", "2");
+  check("SQRT(16)", "4");
+  check("SQRT(-1)", "null");
+  check("POWER(2, 10)", "1024");
+  check("LN(1)", "0");
+  check("LN(0)", "null");
+  check("EXP(0)", "1");
+}
+
+static void string_functions(void **state) {
+  (void)state;
+  check("LOWER('AbC')", "\"abc\"");
+  check("UPPER('AbC')", "\"ABC\"");
+  check("TRIM('  a b  ')", "\"a b\"");
+  check("LENGTH(s)", "5");
+  check("SUBSTRING('hello', 2, 3)", "\"ell\"");
+  check("SUBSTRING('hello', 2)", "\"ello\"");
+  check("SUBSTRING('hello', 0, 2)", "\"h\"");
+  check("SUBSTRING('hello', 9)", "\"\"");
+  check("SUBSTRING(s, 2, 1)", "\"é\"");
+  check("REPLACE('aXbX', 'X', 'yy')", "\"ayybyy\"");
+  check("CONCAT('a', n, 1, TRUE)", "\"a1true\"");
+  check("SPLIT_PART('a,b,c', ',', 2)", "\"b\"");
+  check("SPLIT_PART('a,b', ',', 5)", "\"\"");
+  check("JSON_VALUE('{\"a\":{\"b\":[1,\"x\"]}}', '$.a.b[1]')", "\"x\"");
+  check("JSON_VALUE('{\"a\":{\"b\":[1,\"x\"]}}', '$.a.b[0]')", "\"1\"");
+  check("JSON_VALUE('{\"a\":{\"b\":1}}', '$.a')", "null");
+  check("JSON_VALUE('not json', '$.a')", "null");
+}
+
+static void conditional_functions(void **state) {
+  (void)state;
+  check("COALESCE(n, n, 3)", "3");
+  check("COALESCE(n, d)", "2.5");
+  check("NULLIF(i, 7)", "null");
+  check("NULLIF(i, 8)", "7");
+  check("GREATEST(1, i, 3)", "7");
+  check("LEAST('b', 'a')", "\"a\"");
+  check("GREATEST(1, n)", "null");
+}
+
+static void time_functions(void **state) {
+  (void)state;
+  check("DATE_TRUNC('minute', ts)", "1767262260000");
+  check("DATE_TRUNC('day', ts)", "1767225600000");
+  check("DATE_TRUNC('month', TIMESTAMP '2026-03-15 12:00:00')", "1772323200000");
+  check("DATE_TRUNC('week', TIMESTAMP '2026-01-01 12:00:00')", "1766966400000"); /* Monday 2025-12-29 */
+  check("EXTRACT(HOUR FROM ts)", "10");
+  check("EXTRACT(MILLISECOND FROM ts)", "345");
+  check("EXTRACT(DOW FROM ts)", "4"); /* Thursday */
+  check("EXTRACT(YEAR FROM ts)", "2026");
+  check("EXTRACT(EPOCH FROM ts)", "1767262272");
+  check("FORMAT_TIMESTAMP(ts, '%Y-%m-%d %H:%M')", "\"2026-01-01 10:11\"");
+  check("TO_TIMESTAMP('2026-01-01T00:00:00Z')", "1767225600000");
+  check("TO_TIMESTAMP(5)", "5");
+  check("TO_TIMESTAMP('garbage')", "null");
+  check("NOW()", "42");
+  check("EXTRACT(HOUR FROM TIMESTAMP '1969-12-31 23:00:00')", "23");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(arithmetic_and_integer_edge_cases),
+      cmocka_unit_test(division_by_zero_is_null_and_counted),
+      cmocka_unit_test(three_valued_logic),
+      cmocka_unit_test(like_patterns),
+      cmocka_unit_test(case_cast_and_concat),
+      cmocka_unit_test(numeric_functions),
+      cmocka_unit_test(string_functions),
+      cmocka_unit_test(conditional_functions),
+      cmocka_unit_test(time_functions),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
