@@ -9,39 +9,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(sizeof(sq_json_token_t) == sizeof(jsmntok_t), "token layouts differ");
+_Static_assert((int)SQ_JSON_OBJECT == (int)JSMN_OBJECT && (int)SQ_JSON_ARRAY == (int)JSMN_ARRAY &&
+                   (int)SQ_JSON_STRING == (int)JSMN_STRING && (int)SQ_JSON_PRIMITIVE == (int)JSMN_PRIMITIVE,
+               "token kinds differ");
+
 bool sq_json_parse(sq_json_t *j, const char *text, size_t len) {
   for (;;) {
-    if (j->raw_cap == 0) {
-      j->raw_cap = 64;
-      if (!(j->raw = malloc((size_t)j->raw_cap * sizeof(jsmntok_t)))) return j->raw_cap = 0, false;
+    if (j->cap == 0) {
+      if (!(j->tokens = malloc(64 * sizeof *j->tokens))) return false;
+      j->cap = 64;
     }
     jsmn_parser p;
     jsmn_init(&p);
-    int n = jsmn_parse(&p, text, len, j->raw, (unsigned)j->raw_cap);
+    int n = jsmn_parse(&p, text, len, (jsmntok_t *)j->tokens, (unsigned)j->cap);
     if (n == JSMN_ERROR_NOMEM) {
-      void *bigger = realloc(j->raw, (size_t)j->raw_cap * 2 * sizeof(jsmntok_t));
+      sq_json_token_t *bigger = realloc(j->tokens, (size_t)j->cap * 2 * sizeof *bigger);
       if (!bigger) return false;
-      j->raw = bigger;
-      j->raw_cap *= 2;
+      j->tokens = bigger;
+      j->cap *= 2;
       continue;
     }
     if (n <= 0) return false;
     /* jsmn accepts trailing garbage after the first value; we do not. */
-    const jsmntok_t *raw = j->raw;
-    int root_end = raw[0].end;
-    for (size_t i = (size_t)root_end; i < len; i++)
+    for (size_t i = (size_t)j->tokens[0].end; i < len; i++)
       if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') return false;
-    if (n > j->cap) {
-      sq_json_token_t *t = realloc(j->tokens, (size_t)n * sizeof *t);
-      if (!t) return false;
-      j->tokens = t;
-      j->cap = n;
-    }
-    for (int i = 0; i < n; i++) {
-      static const sq_json_kind_t kinds[] = {[JSMN_OBJECT] = SQ_JSON_OBJECT, [JSMN_ARRAY] = SQ_JSON_ARRAY,
-                                             [JSMN_STRING] = SQ_JSON_STRING, [JSMN_PRIMITIVE] = SQ_JSON_PRIMITIVE};
-      j->tokens[i] = (sq_json_token_t){kinds[raw[i].type], raw[i].start, raw[i].end, raw[i].size};
-    }
     j->n = n;
     return true;
   }
@@ -49,7 +41,6 @@ bool sq_json_parse(sq_json_t *j, const char *text, size_t len) {
 
 void sq_json_free(sq_json_t *j) {
   free(j->tokens);
-  free(j->raw);
   memset(j, 0, sizeof *j);
 }
 

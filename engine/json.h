@@ -10,7 +10,8 @@
 #include "engine/arena.h"
 #include "engine/value.h"
 
-typedef enum sq_json_kind { SQ_JSON_OBJECT, SQ_JSON_ARRAY, SQ_JSON_STRING, SQ_JSON_PRIMITIVE } sq_json_kind_t;
+/* Same values and layout as jsmn's tokens, so jsmn fills ours directly. */
+typedef enum sq_json_kind { SQ_JSON_OBJECT = 1, SQ_JSON_ARRAY, SQ_JSON_STRING, SQ_JSON_PRIMITIVE } sq_json_kind_t;
 
 typedef struct sq_json_token {
   sq_json_kind_t kind;
@@ -22,8 +23,6 @@ typedef struct sq_json_token {
 typedef struct sq_json {
   sq_json_token_t *tokens;
   int n, cap;
-  void *raw;      /* jsmn's own tokens */
-  int raw_cap;
 } sq_json_t;
 
 /* Tokenizes `text`; false if it is not valid JSON (or memory ran out). */

@@ -21,6 +21,7 @@ struct sq_decoder {
   sq_format_t format;
   sq_ts_format_t ts_format;
   int n_declared;   /* declared (non-metadata) columns, first in rel */
+  size_t *name_len; /* of each declared column */
   sq_json_t json;
   int *csv_map;     /* CSV field index -> column index, or -1 */
   int csv_fields;
@@ -35,12 +36,18 @@ sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts
   d->format = format;
   d->ts_format = ts_format;
   while ((size_t)d->n_declared < rel->n_columns && !rel->columns[d->n_declared].metadata) d->n_declared++;
+  if (!(d->name_len = malloc(((size_t)d->n_declared + 1) * sizeof *d->name_len))) {
+    free(d);
+    return NULL;
+  }
+  for (int c = 0; c < d->n_declared; c++) d->name_len[c] = strlen(rel->columns[c].name);
   return d;
 }
 
 void sq_decoder_destroy(sq_decoder_t *d) {
   if (!d) return;
   sq_json_free(&d->json);
+  free(d->name_len);
   free(d->csv_map);
   free(d->fields);
   free(d->quoted);
@@ -52,17 +59,22 @@ static bool fail(char *err, size_t size, const char *fmt, const char *column, co
   return false;
 }
 
-/* A JSON/CSV number text as int64; false if it is not an integer. */
+/* A JSON/CSV number text as int64; false if it is not an integer or does
+ * not fit. Hand-rolled: strtoll needs a terminated copy and is the
+ * single biggest cost of decoding otherwise. */
 static bool text_int(const char *p, size_t len, int64_t *out) {
-  char buf[32];
-  if (len == 0 || len >= sizeof buf) return false;
-  memcpy(buf, p, len);
-  buf[len] = '\0';
-  char *end;
-  errno = 0;
-  long long v = strtoll(buf, &end, 10);
-  if (errno || *end) return false;
-  *out = v;
+  size_t i = 0;
+  bool negative = len > 0 && p[0] == '-';
+  i += negative;
+  if (i == len) return false;
+  uint64_t v = 0;
+  for (; i < len; i++) {
+    unsigned digit = (unsigned)(p[i] - '0');
+    if (digit > 9 || v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  if (v > (uint64_t)INT64_MAX + negative) return false;
+  *out = negative ? (int64_t)(0 - v) : (int64_t)v;
   return true;
 }
 
@@ -147,18 +159,23 @@ static bool decode_json(sq_decoder_t *d, const char *text, size_t len, sq_value_
   if (!sq_json_parse(&d->json, text, len)) return fail(err, err_size, "%s%s", "invalid JSON", "");
   if (d->json.tokens[0].kind != SQ_JSON_OBJECT) return fail(err, err_size, "%s%s", "expected a JSON object", "");
   const sq_relation_t *rel = d->rel;
-  /* One pass over the top-level members for the columns without PATH. */
-  int k = 1;
+  /* One pass over the top-level members for the columns without PATH.
+   * Producers usually write keys in one order, so the column after the
+   * last match is tried first. */
+  int k = 1, guess = 0;
   for (int m = 0; m < d->json.tokens[0].size; m++) {
     const sq_json_token_t *key = &d->json.tokens[k];
     size_t klen = (size_t)(key->end - key->start);
-    for (int c = 0; c < d->n_declared; c++) {
+    for (int tried = 0; tried < d->n_declared; tried++) {
+      int c = (guess + tried) % d->n_declared;
       const sq_column_t *col = &rel->columns[c];
-      if (col->path || strlen(col->name) != klen || memcmp(col->name, text + key->start, klen) != 0) continue;
+      if (col->path || d->name_len[c] != klen || memcmp(col->name, text + key->start, klen) != 0) continue;
       if (!json_value(d, text, k + 1, col, &row[c], arena, err, err_size)) return false;
+      guess = c + 1;
       break;
     }
-    k = sq_json_skip(&d->json, k + 1);
+    /* a scalar value is one token; only nested values need a walk */
+    k = d->json.tokens[k + 1].kind == SQ_JSON_OBJECT || d->json.tokens[k + 1].kind == SQ_JSON_ARRAY ? sq_json_skip(&d->json, k + 1) : k + 2;
   }
   for (int c = 0; c < d->n_declared; c++) {
     const sq_column_t *col = &rel->columns[c];

@@ -27,6 +27,7 @@ typedef struct sq_reader_file {
   char *buf;
   size_t cap, start, len; /* unread bytes are buf[start, len) */
   uint64_t line;
+  uint32_t n_declared;
   sq_decoder_t *decoder;
 } sq_reader_file_t;
 
@@ -97,7 +98,7 @@ static sq_read_status_t file_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *ex
       continue;
     }
     sq_value_t *row = sq_batch_row(out, out->n);
-    for (uint32_t c = 0; c < out->width; c++) row[c] = sq_null();
+    for (uint32_t c = f->n_declared; c < out->width; c++) row[c] = sq_null(); /* the decoder sets the rest */
     bool ok = sq_decode(f->decoder, line, len, row, &exec->arena, err, sizeof err);
     if (ok && !sq_reader_stamp(r, out, out->n, now)) {
       snprintf(err, sizeof err, "the event-time column is NULL");
@@ -145,6 +146,7 @@ sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, char *err, size_t err
   sq_ts_format_t ts_format = sq_option_is(rel, "timestamp_format", "epoch_s") ? SQ_TS_EPOCH_S
                            : sq_option_is(rel, "timestamp_format", "iso8601") ? SQ_TS_ISO8601 : SQ_TS_EPOCH_MS;
   f->follow = sq_option_bool(rel, "follow", false);
+  while (f->n_declared < rel->n_columns && !rel->columns[f->n_declared].metadata) f->n_declared++;
   f->header_pending = csv;
   f->cap = BLOCK;
   f->buf = malloc(f->cap);
