@@ -16,6 +16,7 @@
 
 #include "engine/functions.h"
 #include "engine/json.h"
+#include "engine/number.h"
 #include "engine/timestamp.h"
 
 static sq_value_t arena_str(sq_arena_t *a, const char *p, size_t len) {
@@ -80,42 +81,21 @@ int sq_format_timestamp(int64_t ms, char *buf, size_t size) {
                   tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
-/* The whole of [p, p+len) parses as the number; false otherwise. */
-static bool parse_int(const char *p, uint32_t len, int64_t *out) {
-  char buf[32];
-  while (len && isspace((unsigned char)*p)) p++, len--;
-  while (len && isspace((unsigned char)p[len - 1])) len--;
-  if (len == 0 || len >= sizeof buf) return false;
-  memcpy(buf, p, len);
-  buf[len] = '\0';
-  char *end;
-  errno = 0;
-  long long v = strtoll(buf, &end, 10);
-  if (errno || *end) return false;
-  *out = v;
-  return true;
-}
-
-static bool parse_double(const char *p, uint32_t len, double *out) {
-  char buf[64];
-  while (len && isspace((unsigned char)*p)) p++, len--;
-  while (len && isspace((unsigned char)p[len - 1])) len--;
-  if (len == 0 || len >= sizeof buf) return false;
-  memcpy(buf, p, len);
-  buf[len] = '\0';
-  char *end;
-  double v = strtod(buf, &end);
-  if (*end) return false;
-  *out = v;
-  return true;
+/* [p, p+len) without surrounding white space. */
+static void trim(const char **p, uint32_t *len) {
+  while (*len && isspace((unsigned char)**p)) (*p)++, (*len)--;
+  while (*len && isspace((unsigned char)(*p)[*len - 1])) (*len)--;
 }
 
 static sq_value_t cast_from_string(sq_value_t v, sq_type_t to) {
   int64_t i;
   double d;
+  const char *p = v.u.s.p;
+  uint32_t len = v.u.s.len;
+  trim(&p, &len);
   switch (to) {
-  case SQ_TYPE_BIGINT: return parse_int(v.u.s.p, v.u.s.len, &i) ? sq_int(i) : sq_null();
-  case SQ_TYPE_DOUBLE: return parse_double(v.u.s.p, v.u.s.len, &d) ? sq_double(d) : sq_null();
+  case SQ_TYPE_BIGINT: return sq_parse_int(p, len, &i) ? sq_int(i) : sq_null();
+  case SQ_TYPE_DOUBLE: return sq_parse_double(p, len, &d) ? sq_double(d) : sq_null();
   case SQ_TYPE_TIMESTAMP: return sq_timestamp_parse(v.u.s.p, v.u.s.len, &i) ? sq_ts(i) : sq_null();
   case SQ_TYPE_BOOLEAN:
     if ((v.u.s.len == 4 && strncasecmp(v.u.s.p, "true", 4) == 0) || (v.u.s.len == 1 && v.u.s.p[0] == '1')) return sq_bool(true);
@@ -356,8 +336,7 @@ sq_value_t sq_scalar_call(int id, const sq_value_t *args, uint32_t n, sq_eval_ct
   case SQ_FN_TRIM: {
     const char *p = a.u.s.p;
     uint32_t len = a.u.s.len;
-    while (len && isspace((unsigned char)*p)) p++, len--;
-    while (len && isspace((unsigned char)p[len - 1])) len--;
+    trim(&p, &len);
     return sq_str(p, len);
   }
   case SQ_FN_LENGTH: return sq_int(utf8_length(a.u.s.p, a.u.s.len));

@@ -32,6 +32,19 @@ int sq_cli_bad_argument(const sq_command_t *cmd, const char *fmt, ...) {
   return SQ_EXIT_INVALID;
 }
 
+int sq_cli_file_arguments(const sq_command_t *cmd, int argc, char **argv, const char *flag, bool *flag_set,
+                          const char **path) {
+  *path = NULL;
+  if (flag_set) *flag_set = false;
+  for (int i = 1; i < argc; i++) {
+    if (flag && strcmp(argv[i], flag) == 0) *flag_set = true;
+    else if (argv[i][0] == '-' && argv[i][1]) return sq_cli_bad_argument(cmd, "unknown option '%s'", argv[i]);
+    else if (*path) return sq_cli_bad_argument(cmd, "unexpected argument '%s'", argv[i]);
+    else *path = argv[i];
+  }
+  return *path ? SQ_EXIT_OK : sq_cli_bad_argument(cmd, "missing the pipeline file");
+}
+
 int sq_cli_main(int argc, char **argv) {
   if (argc < 2) {
     global_usage(stderr);

@@ -4,6 +4,7 @@
 #ifndef SQ_CLI_H
 #define SQ_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 enum { SQ_EXIT_OK = 0, SQ_EXIT_INVALID = 1, SQ_EXIT_RUNTIME = 2 };
@@ -22,6 +23,12 @@ void sq_cli_usage(const sq_command_t *cmd, FILE *out);
 /* Reports a bad argument, prints the command's usage to stderr, and
  * returns SQ_EXIT_INVALID. */
 int sq_cli_bad_argument(const sq_command_t *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses `COMMAND FILE [--flag]`: stores the file in *path and whether
+ * `flag` (may be NULL) was given; returns 0, or SQ_EXIT_INVALID after
+ * printing usage. */
+int sq_cli_file_arguments(const sq_command_t *cmd, int argc, char **argv, const char *flag, bool *flag_set,
+                          const char **path);
 
 extern const sq_command_t sq_cmd_run;
 extern const sq_command_t sq_cmd_check;

@@ -8,15 +8,10 @@
 #include "runtime/pipeline.h"
 
 static int check_main(int argc, char **argv) {
-  const char *path = NULL;
-  bool dump_ast = false;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--ast") == 0) dump_ast = true;
-    else if (argv[i][0] == '-' && argv[i][1]) return sq_cli_bad_argument(&sq_cmd_check, "unknown option '%s'", argv[i]);
-    else if (path) return sq_cli_bad_argument(&sq_cmd_check, "unexpected argument '%s'", argv[i]);
-    else path = argv[i];
-  }
-  if (!path) return sq_cli_bad_argument(&sq_cmd_check, "missing the pipeline file");
+  const char *path;
+  bool dump_ast;
+  int bad = sq_cli_file_arguments(&sq_cmd_check, argc, argv, "--ast", &dump_ast, &path);
+  if (bad) return bad;
   sq_pipeline_t p;
   int status = sq_pipeline_load(path, "check", &p);
   if (dump_ast && p.script) sq_ast_dump(p.script, p.file.source, stdout);

@@ -8,10 +8,11 @@
 #include "runtime/sinks.h"
 
 static int explain_main(int argc, char **argv) {
-  if (argc != 2 || argv[1][0] == '-')
-    return sq_cli_bad_argument(&sq_cmd_explain, argc < 2 ? "missing the pipeline file" : "unexpected argument '%s'", argv[argc < 2 ? 0 : argc - 1]);
+  const char *path;
+  int bad = sq_cli_file_arguments(&sq_cmd_explain, argc, argv, NULL, NULL, &path);
+  if (bad) return bad;
   sq_pipeline_t p;
-  int status = sq_pipeline_load(argv[1], "explain", &p);
+  int status = sq_pipeline_load(path, "explain", &p);
   if (status == SQ_EXIT_OK) {
     char err[512];
     sq_plan_t *plan = sq_plan_build(p.prog, sq_sink_describe_only, NULL, err, sizeof err);

@@ -18,15 +18,10 @@ static void on_signal(int sig) {
 }
 
 static int run_main(int argc, char **argv) {
-  const char *path = NULL;
-  bool quiet = false;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--quiet") == 0) quiet = true;
-    else if (argv[i][0] == '-' && argv[i][1]) return sq_cli_bad_argument(&sq_cmd_run, "unknown option '%s'", argv[i]);
-    else if (path) return sq_cli_bad_argument(&sq_cmd_run, "unexpected argument '%s'", argv[i]);
-    else path = argv[i];
-  }
-  if (!path) return sq_cli_bad_argument(&sq_cmd_run, "missing the pipeline file");
+  const char *path;
+  bool quiet;
+  int bad = sq_cli_file_arguments(&sq_cmd_run, argc, argv, "--quiet", &quiet, &path);
+  if (bad) return bad;
   sq_pipeline_t p;
   int status = sq_pipeline_load(path, "run", &p);
   if (status == SQ_EXIT_OK) {

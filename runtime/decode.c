@@ -7,12 +7,12 @@
  * record bad; a missing member is NULL.
  * CSV: the header line names the columns; fields are converted from text,
  * and an empty unquoted field is NULL. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/json.h"
+#include "engine/number.h"
 #include "engine/timestamp.h"
 #include "runtime/format.h"
 
@@ -59,35 +59,6 @@ static bool fail(char *err, size_t size, const char *fmt, const char *column, co
   return false;
 }
 
-/* A JSON/CSV number text as int64; false if it is not an integer or does
- * not fit. Hand-rolled: strtoll needs a terminated copy and is the
- * single biggest cost of decoding otherwise. */
-static bool text_int(const char *p, size_t len, int64_t *out) {
-  size_t i = 0;
-  bool negative = len > 0 && p[0] == '-';
-  i += negative;
-  if (i == len) return false;
-  uint64_t v = 0;
-  for (; i < len; i++) {
-    unsigned digit = (unsigned)(p[i] - '0');
-    if (digit > 9 || v > (UINT64_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  if (v > (uint64_t)INT64_MAX + negative) return false;
-  *out = negative ? (int64_t)(0 - v) : (int64_t)v;
-  return true;
-}
-
-static bool text_double(const char *p, size_t len, double *out) {
-  char buf[64];
-  if (len == 0 || len >= sizeof buf) return false;
-  memcpy(buf, p, len);
-  buf[len] = '\0';
-  char *end;
-  *out = strtod(buf, &end);
-  return *end == '\0' && (buf[0] != 'n' && buf[0] != 'i' && buf[0] != 'N' && buf[0] != 'I');
-}
-
 /* Converts text (a JSON primitive, or a CSV field) to the column's type.
  * `quoted` says the text was a JSON string. */
 static bool convert(const sq_decoder_t *d, const sq_column_t *col, const char *p, size_t len, bool quoted,
@@ -99,11 +70,11 @@ static bool convert(const sq_decoder_t *d, const sq_column_t *col, const char *p
     *out = sq_str(p, (uint32_t)len);
     return true;
   case SQ_TYPE_BIGINT:
-    if (quoted || !text_int(p, len, &i)) return fail(err, err_size, "column '%s': expected an integer, got %s", col->name, quoted ? "a string" : "another value");
+    if (quoted || !sq_parse_int(p, len, &i)) return fail(err, err_size, "column '%s': expected an integer, got %s", col->name, quoted ? "a string" : "another value");
     *out = sq_int(i);
     return true;
   case SQ_TYPE_DOUBLE:
-    if (quoted || !text_double(p, len, &x)) return fail(err, err_size, "column '%s': expected a number, got %s", col->name, quoted ? "a string" : "another value");
+    if (quoted || !sq_parse_double(p, len, &x)) return fail(err, err_size, "column '%s': expected a number, got %s", col->name, quoted ? "a string" : "another value");
     *out = sq_double(x);
     return true;
   case SQ_TYPE_BOOLEAN:
@@ -114,10 +85,10 @@ static bool convert(const sq_decoder_t *d, const sq_column_t *col, const char *p
   case SQ_TYPE_TIMESTAMP:
     if (!quoted && d->ts_format != SQ_TS_ISO8601) {
       if (d->ts_format == SQ_TS_EPOCH_S) {
-        if (!text_double(p, len, &x)) return fail(err, err_size, "column '%s': expected epoch seconds%s", col->name, "");
+        if (!sq_parse_double(p, len, &x)) return fail(err, err_size, "column '%s': expected epoch seconds%s", col->name, "");
         *out = sq_ts((int64_t)(x * 1000.0));
       } else {
-        if (!text_int(p, len, &i)) return fail(err, err_size, "column '%s': expected epoch milliseconds%s", col->name, "");
+        if (!sq_parse_int(p, len, &i)) return fail(err, err_size, "column '%s': expected epoch milliseconds%s", col->name, "");
         *out = sq_ts(i);
       }
       return true;

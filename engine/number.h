@@ -1,0 +1,16 @@
+/* Parsing numbers from text that is not NUL-terminated (JSON tokens, CSV
+ * fields, strings being CAST), without copying. */
+#ifndef SQ_NUMBER_H
+#define SQ_NUMBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An optionally signed decimal integer that fits in 64 bits, and nothing
+ * else; false otherwise. */
+bool sq_parse_int(const char *p, size_t len, int64_t *out);
+/* A finite decimal number (sign, fraction, exponent), and nothing else. */
+bool sq_parse_double(const char *p, size_t len, double *out);
+
+#endif
