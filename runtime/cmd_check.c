@@ -2,7 +2,6 @@
  * diagnostic (LANGUAGE.md §6) or a one-line summary, and exit 1 if the
  * pipeline is invalid. `--ast` also dumps the syntax tree. */
 #include <stdbool.h>
-#include <string.h>
 
 #include "runtime/cli.h"
 #include "runtime/pipeline.h"

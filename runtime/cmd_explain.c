@@ -1,6 +1,5 @@
 /* `streamq explain FILE.sql`: the operator plan, one line per source and
  * operator, with inputs, keys, windows, watermark rules and state. */
-#include <string.h>
 
 #include "engine/plan.h"
 #include "runtime/cli.h"

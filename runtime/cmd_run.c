@@ -2,7 +2,6 @@
  * drained (exit 0) or SIGINT/SIGTERM (flush sinks, exit 0). A runtime
  * failure exits 2 with a one-line reason. */
 #include <signal.h>
-#include <string.h>
 
 #include "engine/plan.h"
 #include "runtime/cli.h"
