@@ -21,7 +21,7 @@ static bool reserve(sq_buf_t *b, size_t extra) {
 }
 
 void sq_buf_append(sq_buf_t *b, const void *p, size_t n) {
-  if (!reserve(b, n)) return;
+  if (n == 0 || !reserve(b, n)) return; /* no arithmetic on a NULL buffer */
   memcpy(b->data + b->len, p, n);
   b->len += n;
 }
