@@ -5,6 +5,7 @@
 #include "engine/agg_query.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/analyze_scope.h"
 
@@ -108,8 +109,18 @@ void sq_agg_query_release(const sq_agg_query_t *q, void *payload) {
 bool sq_agg_query_output(const sq_agg_query_t *q, sq_eval_ctx_t *ctx, const sq_value_t *key, const void *payload,
                          sq_value_t *out, uint32_t width) {
   for (uint32_t i = 0; i < q->n_keys; i++) q->slots[i] = key[i];
-  for (uint32_t i = 0; i < q->n_aggs; i++)
-    q->slots[q->n_keys + i] = sq_agg_result(&q->specs[i], (const char *)payload + q->offsets[i], ctx->arena);
+  for (uint32_t i = 0; i < q->n_aggs; i++) {
+    sq_value_t v = sq_agg_result(&q->specs[i], (const char *)payload + q->offsets[i], ctx->arena);
+    /* a string an accumulator holds (MIN, EARLIEST) may change or be freed
+     * before this row is written: the row gets its own copy */
+    if (v.type == SQ_TYPE_STRING && v.u.s.len) {
+      char *copy = sq_arena_alloc(ctx->arena, v.u.s.len);
+      if (!copy) return false;
+      memcpy(copy, v.u.s.p, v.u.s.len);
+      v.u.s.p = copy;
+    }
+    q->slots[q->n_keys + i] = v;
+  }
   ctx->slots = q->slots;
   if (q->having && !sq_expr_true(q->having, ctx)) return false;
   for (uint32_t i = 0; i < q->n_items; i++) out[i] = sq_expr_eval(q->items[i], ctx);

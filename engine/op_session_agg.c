@@ -1,23 +1,24 @@
 /* Session-window aggregation.
  *
- * Per group key, a list of open sessions sorted by start, each with its
- * accumulators. A row at time t belongs to a session when t is within GAP
- * of it (start - GAP <= t <= last + GAP); a row that reaches two or more
- * sessions bridges them, and they merge into one (accumulators merged).
- * A session [first, last + GAP) closes when the watermark reaches
- * last + GAP + grace: EMIT FINAL emits it then; EMIT CHANGES emits after
- * every row instead. A row that would open a session that is already
- * closed is late: dropped and counted.
+ * State: per group key (encoded), the list of its open sessions sorted by
+ * start, each with its accumulators. A row at time t belongs to a session
+ * when t is within GAP of it (start - GAP <= t <= last + GAP); a row that
+ * reaches two or more sessions bridges them, and they merge into one
+ * (accumulators merged). A session [first, last + GAP) closes when the
+ * watermark reaches last + GAP + grace: EMIT FINAL emits it then; EMIT
+ * CHANGES emits after every row instead. A row that would open a session
+ * that is already closed is late: dropped and counted. A key whose
+ * sessions have all closed is removed.
  *
- * Closing scans every group; that is O(groups) per watermark step, fine
- * for the session counts this serves today. Keys whose sessions have all
- * closed keep a (small) entry in the group table. */
+ * Closing visits every key, so it only happens when the watermark passes
+ * `next_close`, a lower bound of the earliest session close (new sessions
+ * lower it; a visit recomputes it exactly). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/agg_query.h"
-#include "engine/group_table.h"
+#include "engine/key_codec.h"
 #include "engine/ops.h"
 #include "engine/window_agg.h"
 
@@ -31,7 +32,11 @@ typedef struct sq_op_session_agg {
   sq_window_spec_t win;
   sq_agg_query_t q;
   size_t stride;
-  sq_group_table_t *groups;
+  sq_state_t *state;
+  sq_state_type_t type;
+  sq_state_ns_t ns;
+  int64_t next_close;     /* no session closes before this watermark */
+  sq_buf_t key_bytes, keys;
   int64_t watermark;
   int64_t emit_wm; /* the watermark that goes with emitted rows */
   sq_value_t *key, *args;
@@ -113,9 +118,11 @@ static bool session_push(sq_op_t *op, const sq_batch_t *in) {
     int64_t ts = in->times[r];
     int64_t wm = in->wms[r] > s->watermark ? in->wms[r] : s->watermark;
     s->emit_wm = wm;
+    sq_buf_clear(&s->key_bytes);
+    for (uint32_t i = 0; i < s->q.n_keys; i++) sq_key_put_value(&s->key_bytes, s->key[i]);
     bool created;
-    session_list_t *l = sq_group_table_upsert(s->groups, s->key, &created);
-    if (!l) return sq_exec_fail(op->exec, "out of memory in session aggregation");
+    session_list_t *l = sq_state_get(s->state, &s->ns, s->key_bytes.data, s->key_bytes.len, true, &created);
+    if (!l || s->key_bytes.failed) return sq_exec_fail(op->exec, "out of memory in session aggregation");
     /* a row no open session reaches, whose own session is already closed, is late */
     bool reaches = false;
     for (uint32_t i = 0; i < l->n && !reaches; i++)
@@ -127,9 +134,45 @@ static bool session_push(sq_op_t *op, const sq_batch_t *in) {
     uint32_t at;
     if (!place(s, l, ts, &at) || !sq_agg_query_update(&s->q, accs(s, l, at), s->args, ts))
       return sq_exec_fail(op->exec, "out of memory in session aggregation");
+    int64_t close = bounds(s, l, at)[1] + s->win.gap + s->win.grace;
+    if (close < s->next_close) s->next_close = close;
     if (s->win.emit == SQ_EMIT_CHANGES && !emit_session(s, s->key, l, at)) return false;
   }
   return s->out.n == 0 || flush_out(s);
+}
+
+/* Scan visitor: remembers every key, length-prefixed. */
+static bool remember_key(void *ctx, const void *key, size_t len, void *value) {
+  (void)value;
+  sq_buf_t *keys = ctx;
+  uint32_t n = (uint32_t)len;
+  sq_buf_append(keys, &n, sizeof n);
+  sq_buf_append(keys, key, len);
+  return !keys->failed;
+}
+
+/* Closes the sessions of one key that the watermark has passed. */
+static bool close_sessions(sq_op_session_agg_t *s, const char *key, uint32_t len, int64_t wm) {
+  bool created;
+  session_list_t *l = sq_state_get(s->state, &s->ns, key, len, false, &created);
+  if (!l) return true;
+  if (!sq_key_get_values(key, key + len, s->key, s->q.n_keys, &s->base.exec->arena))
+    return sq_exec_fail(s->base.exec, "corrupt session state");
+  uint32_t keep = 0;
+  for (uint32_t i = 0; i < l->n; i++) {
+    int64_t close = bounds(s, l, i)[1] + s->win.gap + s->win.grace;
+    if (close > wm) {
+      if (keep != i) memcpy(l->items + (size_t)keep * s->stride, l->items + (size_t)i * s->stride, s->stride);
+      keep++;
+      if (close < s->next_close) s->next_close = close;
+      continue;
+    }
+    if (s->win.emit == SQ_EMIT_FINAL && !emit_session(s, s->key, l, i)) return false;
+    sq_agg_query_release(&s->q, accs(s, l, i));
+  }
+  l->n = keep;
+  if (keep == 0) sq_state_remove(s->state, &s->ns, key, len);
+  return true;
 }
 
 static bool session_advance(sq_op_t *op, int64_t wm) {
@@ -137,21 +180,17 @@ static bool session_advance(sq_op_t *op, int64_t wm) {
   if (wm <= s->watermark) return true;
   s->watermark = wm;
   s->emit_wm = wm;
-  size_t n = sq_group_table_count(s->groups);
-  for (size_t g = 0; g < n; g++) {
-    session_list_t *l = sq_group_table_payload(s->groups, g);
-    uint32_t keep = 0;
-    for (uint32_t i = 0; i < l->n; i++) {
-      int64_t last = bounds(s, l, i)[1];
-      if (last + s->win.gap > wm - s->win.grace) {
-        if (keep != i) memcpy(l->items + (size_t)keep * s->stride, l->items + (size_t)i * s->stride, s->stride);
-        keep++;
-        continue;
-      }
-      if (s->win.emit == SQ_EMIT_FINAL && !emit_session(s, sq_group_table_key(s->groups, g), l, i)) return false;
-      sq_agg_query_release(&s->q, accs(s, l, i));
+  if (wm >= s->next_close) {
+    /* collect the keys first: nothing is emitted while the store is scanned */
+    sq_buf_clear(&s->keys);
+    if (!sq_state_scan(s->state, &s->ns, "", 0, remember_key, &s->keys)) return sq_exec_fail(op->exec, "out of memory closing sessions");
+    s->next_close = INT64_MAX;
+    for (size_t at = 0; at < s->keys.len;) {
+      uint32_t len;
+      memcpy(&len, s->keys.data + at, sizeof len);
+      if (!close_sessions(s, s->keys.data + at + sizeof len, len, wm)) return false;
+      at += sizeof len + len;
     }
-    l->n = keep;
   }
   if (s->out.n && !flush_out(s)) return false;
   return sq_op_emit_watermark(op, wm);
@@ -160,22 +199,27 @@ static bool session_advance(sq_op_t *op, int64_t wm) {
 static void session_describe(const sq_op_t *op, sq_buf_t *out) {
   const sq_op_session_agg_t *s = (const sq_op_session_agg_t *)op;
   char text[256];
+  size_t keys, bytes;
+  sq_state_usage(s->state, &s->ns, &keys, &bytes);
   sq_window_describe(&s->win, s->q.n_keys, s->q.n_aggs, text, sizeof text);
   sq_buf_puts(out, text);
-  snprintf(text, sizeof text, "; state: open sessions per key with accumulators (%zu keys)", sq_group_table_count(s->groups));
+  snprintf(text, sizeof text, "; state: open sessions per key with accumulators: %zu keys, %zu bytes", keys, bytes);
   sq_buf_puts(out, text);
+}
+
+/* Frees a key's session list (the store calls this on removal). */
+static void release_sessions(void *value, const void *ctx) {
+  sq_op_session_agg_t *s = (sq_op_session_agg_t *)ctx;
+  session_list_t *l = value;
+  remove_sessions(s, l, 0, l->n, true);
+  free(l->items);
 }
 
 static void session_destroy(sq_op_t *op) {
   sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
-  size_t n = s->groups ? sq_group_table_count(s->groups) : 0;
-  for (size_t g = 0; g < n; g++) {
-    session_list_t *l = sq_group_table_payload(s->groups, g);
-    remove_sessions(s, l, 0, l->n, true);
-    free(l->items);
-  }
-  sq_group_table_destroy(s->groups);
   sq_agg_query_free(&s->q);
+  sq_buf_free(&s->key_bytes);
+  sq_buf_free(&s->keys);
   free(s->key);
   free(s->args);
   sq_batch_free(&s->out);
@@ -185,22 +229,26 @@ static void session_destroy(sq_op_t *op) {
 
 static const sq_op_class_t session_class = {"SessionAggregate", session_push, session_advance, session_describe, session_destroy};
 
-sq_op_t *sq_op_session_agg_new(sq_exec_t *exec, const sq_window_spec_t *win, const sq_ast_t *select, uint32_t out_width) {
+sq_op_t *sq_op_session_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, const sq_window_spec_t *win,
+                               const sq_ast_t *select, uint32_t out_width) {
   sq_op_session_agg_t *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->base.cls = &session_class;
   s->base.exec = exec;
   s->win = *win;
   s->watermark = INT64_MIN;
+  s->next_close = INT64_MAX;
+  s->state = state;
   if (!sq_agg_query_compile(&s->q, select)) {
     free(s);
     return NULL;
   }
   s->stride = 2 * sizeof(int64_t) + s->q.payload_size;
-  s->groups = sq_group_table_new(s->q.n_keys, sizeof(session_list_t));
+  s->type = (sq_state_type_t){sizeof(session_list_t), release_sessions, s};
+  s->ns = (sq_state_ns_t){id, 0, &s->type};
   s->key = calloc(s->q.n_keys + 1, sizeof *s->key);
   s->args = calloc(s->q.n_aggs + 1, sizeof *s->args);
-  if (!s->groups || !s->key || !s->args || !sq_batch_init(&s->out, out_width, SQ_BATCH_ROWS)) {
+  if (!s->key || !s->args || !sq_batch_init(&s->out, out_width, SQ_BATCH_ROWS)) {
     session_destroy(&s->base);
     return NULL;
   }

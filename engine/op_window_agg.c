@@ -1,67 +1,76 @@
 /* Windowed (tumbling, hopping) and unwindowed GROUP BY aggregation.
  *
- * Each open window has its own group table: key -> accumulators. A row is
- * added to every window it falls in (one for tumbling, SIZE/ADVANCE for
- * hopping), unless that window has already closed: a row later than every
- * window it belongs to is dropped and counted as late. Windows are half
- * open, [start, end), tumbling ones aligned to the epoch and hopping ones
- * to multiples of ADVANCE.
+ * State: one entry per (window, group) in the state store, keyed by the
+ * window start then the encoded group key, so a window's groups are one
+ * key range; the value is the group's accumulators. A row is added to
+ * every window it falls in (one for tumbling, SIZE/ADVANCE for hopping),
+ * unless that window has already closed for the row's watermark: a row
+ * later than every window it belongs to is dropped and counted as late.
+ * Windows are half open, [start, end), tumbling ones aligned to the epoch
+ * and hopping ones to multiples of ADVANCE.
  *
  * EMIT FINAL: when the watermark reaches end + grace a window closes: its
- * groups are emitted once, in the order they were first seen, and the
- * window's state is freed. EMIT CHANGES: a group's new result is emitted
- * after every row that changes it; closing a window then only frees it.
- * Without a window there is one window that never closes.
+ * groups are emitted once, in key order, and removed. EMIT CHANGES: a
+ * group's new result is emitted after every row that changes it; closing
+ * a window then only removes it. Without a window there is one window that
+ * never closes.
  *
- * The open windows sit in an array sorted by start; with a watermark
- * delay of d there are about (d + grace) / advance + size / advance of
- * them, so linear search from the newest end is the right structure. */
-#include <inttypes.h>
+ * The starts of open windows are kept in a small sorted array (derivable
+ * from the store by a scan): with a watermark delay d there are about
+ * (d + grace + size) / advance of them. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/agg_query.h"
-#include "engine/group_table.h"
+#include "engine/key_codec.h"
 #include "engine/ops.h"
 #include "engine/window_agg.h"
-
-typedef struct open_window {
-  int64_t start, end;
-  sq_group_table_t *groups;
-} open_window_t;
 
 typedef struct sq_op_window_agg {
   sq_op_t base;
   sq_window_spec_t win;
   sq_agg_query_t q;
-  open_window_t *windows;
-  uint32_t n_windows, cap_windows;
+  sq_state_t *state;
+  sq_state_type_t type;
+  sq_state_ns_t ns;
+  int64_t *open;          /* starts of open windows, ascending */
+  uint32_t n_open, cap_open;
   int64_t watermark;
-  int64_t emit_wm; /* the watermark that goes with emitted rows */
+  int64_t emit_wm;        /* the watermark that goes with emitted rows */
   sq_value_t *key, *args;
+  sq_buf_t key_bytes;
+  sq_buf_t closing;       /* keys of the window being closed, length-prefixed */
   sq_batch_t out;
 } sq_op_window_agg_t;
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
-/* The window [start, start + size), created if needed; NULL when memory runs out. */
-static open_window_t *window_at(sq_op_window_agg_t *w, int64_t start, int64_t end) {
-  uint32_t i = w->n_windows;
-  while (i > 0 && w->windows[i - 1].start > start) i--;
-  if (i > 0 && w->windows[i - 1].start == start) return &w->windows[i - 1];
-  if (w->n_windows == w->cap_windows) {
-    uint32_t cap = w->cap_windows ? w->cap_windows * 2 : 8;
-    open_window_t *v = realloc(w->windows, cap * sizeof *v);
-    if (!v) return NULL;
-    w->windows = v;
-    w->cap_windows = cap;
+static void release_accumulators(void *payload, const void *ctx) { sq_agg_query_release(ctx, payload); }
+
+/* Records `start` as open; false when memory runs out. */
+static bool note_open(sq_op_window_agg_t *w, int64_t start) {
+  uint32_t i = w->n_open;
+  while (i > 0 && w->open[i - 1] > start) i--;
+  if (i > 0 && w->open[i - 1] == start) return true;
+  if (w->n_open == w->cap_open) {
+    uint32_t cap = w->cap_open ? w->cap_open * 2 : 8;
+    int64_t *v = realloc(w->open, cap * sizeof *v);
+    if (!v) return false;
+    w->open = v;
+    w->cap_open = cap;
   }
-  sq_group_table_t *groups = sq_group_table_new(w->q.n_keys, w->q.payload_size);
-  if (!groups) return NULL;
-  for (uint32_t j = w->n_windows; j > i; j--) w->windows[j] = w->windows[j - 1];
-  w->windows[i] = (open_window_t){start, end, groups};
-  w->n_windows++;
-  return &w->windows[i];
+  memmove(w->open + i + 1, w->open + i, (w->n_open - i) * sizeof *w->open);
+  w->open[i] = start;
+  w->n_open++;
+  return true;
+}
+
+/* The state key of (window start, the current row's group key). */
+static void make_key(sq_op_window_agg_t *w, int64_t start) {
+  sq_buf_clear(&w->key_bytes);
+  if (w->win.kind != SQ_WINDOW_NONE) sq_key_put_int(&w->key_bytes, start);
+  for (uint32_t i = 0; i < w->q.n_keys; i++) sq_key_put_value(&w->key_bytes, w->key[i]);
 }
 
 static bool flush_out(sq_op_window_agg_t *w) {
@@ -70,11 +79,11 @@ static bool flush_out(sq_op_window_agg_t *w) {
   return ok;
 }
 
-/* Appends the group's current result to the output batch (if HAVING lets it). */
-static bool emit_group(sq_op_window_agg_t *w, const open_window_t *win, const sq_value_t *key, const void *payload,
-                       int64_t time) {
+/* Appends a group's current result to the output batch (if HAVING lets it). */
+static bool emit_group(sq_op_window_agg_t *w, int64_t start, const sq_value_t *key, const void *payload, int64_t time) {
+  int64_t end = w->win.kind == SQ_WINDOW_NONE ? INT64_MAX : start + w->win.size;
   sq_eval_ctx_t ctx = {.arena = &w->base.exec->arena, .now_ms = w->base.exec->now_ms,
-                       .div_by_zero = &w->base.exec->div_by_zero, .window_start = win->start, .window_end = win->end};
+                       .div_by_zero = &w->base.exec->div_by_zero, .window_start = start, .window_end = end};
   sq_value_t *o = sq_batch_row(&w->out, w->out.n);
   if (!sq_agg_query_output(&w->q, &ctx, key, payload, o, w->out.width)) return true;
   if (w->out.width >= w->q.n_items + 6) o[w->q.n_items + 5] = sq_ts(time); /* a derived stream's ROWTIME */
@@ -83,12 +92,14 @@ static bool emit_group(sq_op_window_agg_t *w, const open_window_t *win, const sq
   return w->out.n < w->out.cap || flush_out(w);
 }
 
-/* Adds a row to one window; false when memory runs out or output fails. */
-static bool add_to_window(sq_op_window_agg_t *w, open_window_t *win, int64_t ts) {
+/* Adds the current row to the window at `start`. */
+static bool add_to_window(sq_op_window_agg_t *w, int64_t start, int64_t ts) {
+  make_key(w, start);
   bool created;
-  void *payload = sq_group_table_upsert(win->groups, w->key, &created);
-  if (!payload || !sq_agg_query_update(&w->q, payload, w->args, ts)) return sq_exec_fail(w->base.exec, "out of memory in aggregation");
-  if (w->win.emit == SQ_EMIT_CHANGES) return emit_group(w, win, w->key, payload, ts);
+  void *payload = sq_state_get(w->state, &w->ns, w->key_bytes.data, w->key_bytes.len, true, &created);
+  if (!payload || w->key_bytes.failed || (created && !note_open(w, start)) || !sq_agg_query_update(&w->q, payload, w->args, ts))
+    return sq_exec_fail(w->base.exec, "out of memory in aggregation");
+  if (w->win.emit == SQ_EMIT_CHANGES) return emit_group(w, start, w->key, payload, ts);
   return true;
 }
 
@@ -103,18 +114,14 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
     int64_t wm = in->wms[r] > w->watermark ? in->wms[r] : w->watermark;
     w->emit_wm = wm;
     if (w->win.kind == SQ_WINDOW_NONE) {
-      open_window_t *win = w->n_windows ? &w->windows[0] : window_at(w, INT64_MIN, INT64_MAX);
-      if (!win || !add_to_window(w, win, ts)) return sq_exec_fail(op->exec, "out of memory in aggregation");
+      if (!add_to_window(w, 0, ts)) return false;
       continue;
     }
     /* every window [s, s + size) with s a multiple of advance and s <= ts < s + size */
     bool placed = false;
     for (int64_t s = floor_div(ts, w->win.advance) * w->win.advance; s > ts - w->win.size; s -= w->win.advance) {
-      int64_t end = s + w->win.size;
-      if (end + w->win.grace <= wm) continue; /* closed already */
-      open_window_t *win = window_at(w, s, end);
-      if (!win) return sq_exec_fail(op->exec, "out of memory in aggregation");
-      if (!add_to_window(w, win, ts)) return false;
+      if (s + w->win.size + w->win.grace <= wm) continue; /* closed already */
+      if (!add_to_window(w, s, ts)) return false;
       placed = true;
     }
     if (!placed) op->exec->late_records++;
@@ -122,10 +129,41 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
   return w->out.n == 0 || flush_out(w);
 }
 
-static void close_window(sq_op_window_agg_t *w, open_window_t *win) {
-  size_t n = sq_group_table_count(win->groups);
-  for (size_t g = 0; g < n; g++) sq_agg_query_release(&w->q, sq_group_table_payload(win->groups, g));
-  sq_group_table_destroy(win->groups);
+/* Scan visitor: remembers each key of the closing window. */
+static bool remember_key(void *ctx, const void *key, size_t len, void *value) {
+  (void)value;
+  sq_buf_t *keys = ctx;
+  uint32_t n = (uint32_t)len;
+  sq_buf_append(keys, &n, sizeof n);
+  sq_buf_append(keys, key, len);
+  return !keys->failed;
+}
+
+/* Emits (EMIT FINAL) and removes every group of the window at `start`. The
+ * keys are collected first: nothing is emitted while the store is being
+ * scanned, since downstream operators use the store too. */
+static bool close_window(sq_op_window_agg_t *w, int64_t start) {
+  sq_buf_clear(&w->closing);
+  sq_buf_t prefix = {0};
+  sq_key_put_int(&prefix, start);
+  bool ok = !prefix.failed && sq_state_scan(w->state, &w->ns, prefix.data, prefix.len, remember_key, &w->closing);
+  sq_buf_free(&prefix);
+  if (!ok) return sq_exec_fail(w->base.exec, "out of memory closing a window");
+  for (size_t at = 0; at < w->closing.len;) {
+    uint32_t len;
+    memcpy(&len, w->closing.data + at, sizeof len);
+    const char *key = w->closing.data + at + sizeof len;
+    at += sizeof len + len;
+    if (w->win.emit == SQ_EMIT_FINAL) {
+      bool created;
+      void *payload = sq_state_get(w->state, &w->ns, key, len, false, &created);
+      if (!sq_key_get_values(key + 8, key + len, w->key, w->q.n_keys, &w->base.exec->arena))
+        return sq_exec_fail(w->base.exec, "corrupt window state");
+      if (payload && !emit_group(w, start, w->key, payload, start + w->win.size - 1)) return false;
+    }
+    sq_state_remove(w->state, &w->ns, key, len);
+  }
+  return w->out.n == 0 || flush_out(w);
 }
 
 static bool window_advance(sq_op_t *op, int64_t wm) {
@@ -135,45 +173,35 @@ static bool window_advance(sq_op_t *op, int64_t wm) {
   w->emit_wm = wm;
   /* close every window whose end + grace the watermark has reached, oldest first */
   uint32_t closed = 0;
-  for (; closed < w->n_windows; closed++) {
-    open_window_t *win = &w->windows[closed];
-    if (w->win.kind == SQ_WINDOW_NONE || win->end > wm - w->win.grace) break;
-    if (w->win.emit == SQ_EMIT_FINAL) {
-      size_t n = sq_group_table_count(win->groups);
-      for (size_t g = 0; g < n; g++)
-        if (!emit_group(w, win, sq_group_table_key(win->groups, g), sq_group_table_payload(win->groups, g), win->end - 1))
-          return false;
-      if (w->out.n && !flush_out(w)) return false;
-    }
-    close_window(w, win);
+  while (closed < w->n_open && w->win.kind != SQ_WINDOW_NONE && w->open[closed] + w->win.size <= wm - w->win.grace) {
+    if (!close_window(w, w->open[closed])) return false;
+    closed++;
   }
-  for (uint32_t i = closed; i < w->n_windows; i++) w->windows[i - closed] = w->windows[i];
-  w->n_windows -= closed;
+  memmove(w->open, w->open + closed, (w->n_open - closed) * sizeof *w->open);
+  w->n_open -= closed;
   return sq_op_emit_watermark(op, wm);
 }
 
 static void window_describe(const sq_op_t *op, sq_buf_t *out) {
   const sq_op_window_agg_t *w = (const sq_op_window_agg_t *)op;
   char text[256];
-  size_t bytes = 0, groups = 0;
-  for (uint32_t i = 0; i < w->n_windows; i++) {
-    bytes += sq_group_table_bytes(w->windows[i].groups);
-    groups += sq_group_table_count(w->windows[i].groups);
-  }
+  size_t keys, bytes;
+  sq_state_usage(w->state, &w->ns, &keys, &bytes);
   sq_window_describe(&w->win, w->q.n_keys, w->q.n_aggs, text, sizeof text);
   sq_buf_puts(out, text);
-  snprintf(text, sizeof text, "; state: accumulators per (window, key): %u windows, %zu groups, %zu bytes",
-           w->n_windows, groups, bytes);
+  snprintf(text, sizeof text, "; state: accumulators per (window, key): %u open windows, %zu keys, %zu bytes",
+           w->n_open, keys, bytes);
   sq_buf_puts(out, text);
 }
 
 static void window_destroy(sq_op_t *op) {
   sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
-  for (uint32_t i = 0; i < w->n_windows; i++) close_window(w, &w->windows[i]);
-  free(w->windows);
   sq_agg_query_free(&w->q);
+  free(w->open);
   free(w->key);
   free(w->args);
+  sq_buf_free(&w->key_bytes);
+  sq_buf_free(&w->closing);
   sq_batch_free(&w->out);
   sq_op_release(op);
   free(w);
@@ -181,17 +209,21 @@ static void window_destroy(sq_op_t *op) {
 
 static const sq_op_class_t window_class = {"WindowAggregate", window_push, window_advance, window_describe, window_destroy};
 
-sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, const sq_window_spec_t *win, const sq_ast_t *select, uint32_t out_width) {
+sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, const sq_window_spec_t *win,
+                              const sq_ast_t *select, uint32_t out_width) {
   sq_op_window_agg_t *w = calloc(1, sizeof *w);
   if (!w) return NULL;
   w->base.cls = &window_class;
   w->base.exec = exec;
   w->win = *win;
   w->watermark = INT64_MIN;
+  w->state = state;
   if (!sq_agg_query_compile(&w->q, select)) {
     free(w);
     return NULL;
   }
+  w->type = (sq_state_type_t){w->q.payload_size ? w->q.payload_size : 1, release_accumulators, &w->q};
+  w->ns = (sq_state_ns_t){id, 0, &w->type};
   w->key = calloc(w->q.n_keys + 1, sizeof *w->key);
   w->args = calloc(w->q.n_aggs + 1, sizeof *w->args);
   if (!w->key || !w->args || !sq_batch_init(&w->out, out_width, SQ_BATCH_ROWS)) {

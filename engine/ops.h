@@ -8,14 +8,16 @@
 #include "engine/expr.h"
 #include "engine/op.h"
 #include "engine/sink.h"
+#include "engine/state.h"
 #include "grammar/ast.h"
 
 /* WHERE then SELECT list: `items` computed into rows of `out_width`
  * values; a stream's metadata columns (after the items) get ROWTIME set to
  * the row's event time and NULL otherwise. `where` may be NULL. */
 sq_op_t *sq_op_project_new(sq_exec_t *exec, sq_expr_t *where, sq_expr_t **items, uint32_t n_items, uint32_t out_width);
-/* Passes each distinct row once (keeps every row seen, by value). */
-sq_op_t *sq_op_distinct_new(sq_exec_t *exec, uint32_t width);
+/* Passes each distinct row once (keeps every row seen in `state` under
+ * operator id `id`). */
+sq_op_t *sq_op_distinct_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, uint32_t width);
 /* Passes the first `limit` rows. */
 sq_op_t *sq_op_limit_new(sq_exec_t *exec, int64_t limit);
 /* Writes rows of `schema` (borrowed) to `sink` (borrowed). */

@@ -101,8 +101,9 @@ static sq_op_t *query_head(sq_plan_t *p, const sq_query_t *q, const sq_relation_
   uint32_t width = (uint32_t)q->output->n_columns;
   if (q->aggregate) {
     sq_window_spec_t win = sq_window_spec(s);
-    return win.kind == SQ_WINDOW_SESSIONS ? sq_op_session_agg_new(&p->exec, &win, q->select, width)
-                                          : sq_op_window_agg_new(&p->exec, &win, q->select, width);
+    uint32_t id = p->n_ops + 1; /* the id add_op will give it */
+    return win.kind == SQ_WINDOW_SESSIONS ? sq_op_session_agg_new(&p->exec, p->state, id, &win, q->select, width)
+                                          : sq_op_window_agg_new(&p->exec, p->state, id, &win, q->select, width);
   }
   sq_expr_t *where = NULL;
   if (s->where && !(where = sq_expr_compile(s->where, NULL))) return NULL;
@@ -132,7 +133,7 @@ static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t 
   sq_op_t *tail = head;
   uint32_t width = (uint32_t)q->output->n_columns;
   if (s->distinct) {
-    sq_op_t *d = sq_op_distinct_new(&p->exec, width);
+    sq_op_t *d = sq_op_distinct_new(&p->exec, p->state, p->n_ops + 1, width);
     if (!add_op(p, d, NULL) || !sq_op_connect(tail, d)) return snprintf(err, err_size, "out of memory"), false;
     tail = d;
   }
@@ -157,7 +158,8 @@ static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t 
 
 sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_sink_factory_t make_sink, void *ctx, char *err, size_t err_size) {
   sq_plan_t *p = calloc(1, sizeof *p);
-  if (!p) {
+  if (!p || !(p->state = sq_state_memory_new())) {
+    free(p);
     snprintf(err, err_size, "out of memory");
     return NULL;
   }
@@ -172,6 +174,7 @@ sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_sink_factory_t make_sink, 
 
 void sq_plan_destroy(sq_plan_t *p) {
   if (!p) return;
+  sq_state_destroy(p->state); /* first: releasing values uses their operators */
   for (uint32_t i = 0; i < p->n_ops; i++) p->ops[i]->cls->destroy(p->ops[i]);
   for (uint32_t i = 0; i < p->n_sinks; i++) p->sinks[i]->cls->destroy(p->sinks[i]);
   for (uint32_t i = 0; i < p->n_sources; i++) free(p->sources[i].consumers);

@@ -10,6 +10,7 @@
 #include "engine/analyze.h"
 #include "engine/op.h"
 #include "engine/sink.h"
+#include "engine/state.h"
 
 /* Creates the sink for `sink_rel` (NULL: the standard output of an ad hoc
  * SELECT) writing rows of `schema`. NULL with `err` filled on failure. */
@@ -24,6 +25,7 @@ typedef struct sq_plan_source {
 
 typedef struct sq_plan {
   sq_exec_t exec;
+  sq_state_t *state;   /* every operator's state */
   sq_plan_source_t *sources;
   uint32_t n_sources;
   sq_op_t **ops;       /* every operator, in creation order */
