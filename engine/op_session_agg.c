@@ -141,16 +141,6 @@ static bool session_push(sq_op_t *op, const sq_batch_t *in) {
   return s->out.n == 0 || flush_out(s);
 }
 
-/* Scan visitor: remembers every key, length-prefixed. */
-static bool remember_key(void *ctx, const void *key, size_t len, void *value) {
-  (void)value;
-  sq_buf_t *keys = ctx;
-  uint32_t n = (uint32_t)len;
-  sq_buf_append(keys, &n, sizeof n);
-  sq_buf_append(keys, key, len);
-  return !keys->failed;
-}
-
 /* Closes the sessions of one key that the watermark has passed. */
 static bool close_sessions(sq_op_session_agg_t *s, const char *key, uint32_t len, int64_t wm) {
   bool created;
@@ -183,14 +173,13 @@ static bool session_advance(sq_op_t *op, int64_t wm) {
   if (wm >= s->next_close) {
     /* collect the keys first: nothing is emitted while the store is scanned */
     sq_buf_clear(&s->keys);
-    if (!sq_state_scan(s->state, &s->ns, "", 0, remember_key, &s->keys)) return sq_exec_fail(op->exec, "out of memory closing sessions");
+    if (!sq_state_collect_keys(s->state, &s->ns, "", 0, &s->keys)) return sq_exec_fail(op->exec, "out of memory closing sessions");
     s->next_close = INT64_MAX;
-    for (size_t at = 0; at < s->keys.len;) {
-      uint32_t len;
-      memcpy(&len, s->keys.data + at, sizeof len);
-      if (!close_sessions(s, s->keys.data + at + sizeof len, len, wm)) return false;
-      at += sizeof len + len;
-    }
+    size_t at = 0;
+    const char *key;
+    uint32_t len;
+    while (sq_state_next_key(&s->keys, &at, &key, &len))
+      if (!close_sessions(s, key, len, wm)) return false;
   }
   if (s->out.n && !flush_out(s)) return false;
   return sq_op_emit_watermark(op, wm);

@@ -40,7 +40,7 @@ typedef struct sq_op_window_agg {
   int64_t emit_wm;        /* the watermark that goes with emitted rows */
   sq_value_t *key, *args;
   sq_buf_t key_bytes;
-  sq_buf_t closing;       /* keys of the window being closed, length-prefixed */
+  sq_buf_t closing;       /* keys of the window being closed */
   sq_batch_t out;
 } sq_op_window_agg_t;
 
@@ -129,16 +129,6 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
   return w->out.n == 0 || flush_out(w);
 }
 
-/* Scan visitor: remembers each key of the closing window. */
-static bool remember_key(void *ctx, const void *key, size_t len, void *value) {
-  (void)value;
-  sq_buf_t *keys = ctx;
-  uint32_t n = (uint32_t)len;
-  sq_buf_append(keys, &n, sizeof n);
-  sq_buf_append(keys, key, len);
-  return !keys->failed;
-}
-
 /* Emits (EMIT FINAL) and removes every group of the window at `start`. The
  * keys are collected first: nothing is emitted while the store is being
  * scanned, since downstream operators use the store too. */
@@ -146,14 +136,13 @@ static bool close_window(sq_op_window_agg_t *w, int64_t start) {
   sq_buf_clear(&w->closing);
   sq_buf_t prefix = {0};
   sq_key_put_int(&prefix, start);
-  bool ok = !prefix.failed && sq_state_scan(w->state, &w->ns, prefix.data, prefix.len, remember_key, &w->closing);
+  bool ok = !prefix.failed && sq_state_collect_keys(w->state, &w->ns, prefix.data, prefix.len, &w->closing);
   sq_buf_free(&prefix);
   if (!ok) return sq_exec_fail(w->base.exec, "out of memory closing a window");
-  for (size_t at = 0; at < w->closing.len;) {
-    uint32_t len;
-    memcpy(&len, w->closing.data + at, sizeof len);
-    const char *key = w->closing.data + at + sizeof len;
-    at += sizeof len + len;
+  size_t at = 0;
+  const char *key;
+  uint32_t len;
+  while (sq_state_next_key(&w->closing, &at, &key, &len)) {
     if (w->win.emit == SQ_EMIT_FINAL) {
       bool created;
       void *payload = sq_state_get(w->state, &w->ns, key, len, false, &created);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/buf.h"
+
 /* What kind of value a namespace holds. */
 typedef struct sq_state_type {
   size_t size;                                    /* bytes of one value; new values start zeroed */
@@ -66,6 +68,14 @@ static inline void sq_state_usage(const sq_state_t *s, const sq_state_ns_t *ns, 
 static inline void sq_state_destroy(sq_state_t *s) {
   if (s) s->cls->destroy(s);
 }
+
+/* The keys of `ns` under `prefix`, in key order, appended to `keys` (a
+ * length-prefixed list), so that a caller can change the store, or emit
+ * rows to operators that use it, after the scan. False when memory runs
+ * out. Read the list back with sq_state_next_key. */
+bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len, sq_buf_t *keys);
+/* The key at *at in a collected list, advancing *at; false at the end. */
+bool sq_state_next_key(const sq_buf_t *keys, size_t *at, const char **key, uint32_t *len);
 
 /* A store that keeps everything in memory. NULL when memory runs out. */
 sq_state_t *sq_state_memory_new(void);
