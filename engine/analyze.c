@@ -44,6 +44,10 @@ static bool check_new_name(sq_analyzer_t *a, const sq_name_t *name) {
 static void analyze_set(sq_analyzer_t *a, const sq_ast_t *stmt) {
   const char *key = stmt->name.text;
   if (!sq_check_env_refs(stmt->text, stmt->span2, a->diag)) return;
+  const sq_ast_t **v = realloc(a->prog->settings, (a->prog->n_settings + 1) * sizeof *v);
+  if (!v) return out_of_memory(a, stmt->span);
+  a->prog->settings = v;
+  v[a->prog->n_settings++] = stmt;
   if (strncmp(key, "kafka.", 6) == 0 && key[6]) return; /* passed to librdkafka as is */
   if (strcmp(key, "checkpoint.interval") == 0) {
     int64_t ms;
@@ -494,6 +498,7 @@ void sq_program_destroy(sq_program_t *prog) {
   for (size_t i = 0; i < prog->n_queries; i++)
     if (prog->queries[i].owns_output) sq_relation_destroy(prog->queries[i].output);
   free(prog->queries);
+  free(prog->settings);
   sq_catalog_destroy(prog->catalog);
   free(prog);
 }

@@ -27,6 +27,8 @@ typedef struct sq_query {
 
 typedef struct sq_program {
   sq_catalog_t *catalog;
+  const sq_ast_t **settings;   /* the SET statements, in order (a later one wins) */
+  size_t n_settings;
   sq_query_t *queries;
   size_t n_queries;
 } sq_program_t;

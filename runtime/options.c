@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/buf.h"
+#include "runtime/env_subst.h"
 #include "engine/duration.h"
 
 char *sq_option_string(const sq_relation_t *rel, const char *key, char *err, size_t err_size) {
@@ -19,36 +19,9 @@ char *sq_option_string(const sq_relation_t *rel, const char *key, char *err, siz
     if (v->sub == SQ_LIT_BOOL) text = v->flag ? "true" : "false";
     else snprintf(number, sizeof number, "%lld", (long long)v->ival), text = number;
   }
-  sq_buf_t out = {0};
-  for (const char *p = text; *p;) {
-    const char *ref = strstr(p, "${");
-    if (!ref) {
-      sq_buf_puts(&out, p);
-      break;
-    }
-    sq_buf_append(&out, p, (size_t)(ref - p));
-    const char *end = strchr(ref, '}');
-    char name[128];
-    size_t len = (size_t)(end - ref - 2);
-    if (len >= sizeof name) len = sizeof name - 1;
-    memcpy(name, ref + 2, len);
-    name[len] = '\0';
-    const char *value = getenv(name);
-    if (!value) {
-      snprintf(err, err_size, "%s '%s': option '%s' uses ${%s}, which is not set", sq_rel_kind_name(rel->kind), rel->name, key, name);
-      sq_buf_free(&out);
-      return NULL;
-    }
-    sq_buf_puts(&out, value);
-    p = end + 1;
-  }
-  sq_buf_putc(&out, '\0');
-  if (out.failed) {
-    snprintf(err, err_size, "out of memory");
-    sq_buf_free(&out);
-    return NULL;
-  }
-  return out.data;
+  char what[300];
+  snprintf(what, sizeof what, "%s '%s': option '%s'", sq_rel_kind_name(rel->kind), rel->name, key);
+  return sq_env_substitute(what, text, err, err_size);
 }
 
 int64_t sq_option_int(const sq_relation_t *rel, const char *key, int64_t fallback) {
