@@ -360,6 +360,15 @@ static void analyze_items(sq_analyzer_t *a, sq_scope_t *scope, const sq_ast_sele
   }
 }
 
+/* Marks the output columns that are GROUP BY expressions: a Kafka sink
+ * keys its records by them unless told otherwise. */
+static void mark_group_keys(const sq_ast_select_t *s, sq_relation_t *out) {
+  for (uint32_t i = 0; s->group_by && i < s->items->n && i < out->n_columns; i++)
+    for (uint32_t g = 0; g < s->group_by->n; g++)
+      if (s->items->list[i]->kind == SQ_AST_SELECT_ITEM && sq_ast_equal(s->items->list[i]->a, s->group_by->list[g]))
+        out->columns[i].group_key = true;
+}
+
 /* Analyzes one SELECT and fills `q` (aggregate, windowed, output). */
 static void analyze_select(sq_analyzer_t *a, sq_ast_t *select, sq_query_t *q, const char *name, const sq_ast_t *decl) {
   sq_ast_select_t *s = select->select;
@@ -389,6 +398,7 @@ static void analyze_select(sq_analyzer_t *a, sq_ast_t *select, sq_query_t *q, co
       else check_grouped(a, item->a, s->group_by);
     }
     check_grouped(a, s->having, s->group_by);
+    mark_group_keys(s, q->output);
   }
   check_emit(a, s, &scope, q->aggregate);
 }

@@ -17,6 +17,7 @@ typedef struct sq_column {
   sq_type_t type;
   bool primary_key;
   bool metadata;    /* _key, _topic, _partition, _offset, _timestamp, rowtime */
+  bool group_key;   /* an output column that is a GROUP BY expression */
   const char *path; /* PATH '$.a.b' (borrowed from the AST), or NULL */
 } sq_column_t;
 

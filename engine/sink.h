@@ -16,6 +16,8 @@ typedef struct sq_sink_class {
   /* Makes everything written so far durable / visible. */
   bool (*flush)(sq_sink_t *s, char *err, size_t err_size);
   void (*destroy)(sq_sink_t *s);
+  /* Serves background work (delivery reports); NULL if there is none. */
+  void (*poll)(sq_sink_t *s);
 } sq_sink_class_t;
 
 struct sq_sink {

@@ -1,12 +1,20 @@
 /* `streamq run FILE.sql`: run a pipeline until its finite sources are
  * drained (exit 0) or SIGINT/SIGTERM (flush sinks, exit 0). A runtime
- * failure exits 2 with a one-line reason. */
+ * failure exits 2 with a one-line reason. --embedded-broker runs a
+ * development Kafka broker inside the process and creates every topic the
+ * pipeline names, with --partitions partitions. */
+#include <libgen.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "engine/plan.h"
 #include "runtime/cli.h"
 #include "runtime/executor.h"
+#include "runtime/kafka_broker.h"
+#include "runtime/options.h"
 #include "runtime/pipeline.h"
+#include "runtime/runtime.h"
 #include "runtime/sinks.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -16,48 +24,107 @@ static void on_signal(int sig) {
   stop_requested = 1;
 }
 
+typedef struct run_args {
+  const char *path, *brokers;
+  bool quiet, embedded;
+  int partitions;
+} run_args_t;
+
+static int parse(int argc, char **argv, run_args_t *a) {
+  *a = (run_args_t){.partitions = 4};
+  for (int i = 1; i < argc; i++) {
+    bool has_value = i + 1 < argc;
+    if (strcmp(argv[i], "--quiet") == 0) a->quiet = true;
+    else if (strcmp(argv[i], "--embedded-broker") == 0) a->embedded = true;
+    else if (strcmp(argv[i], "--brokers") == 0 && has_value) a->brokers = argv[++i];
+    else if (strcmp(argv[i], "--partitions") == 0 && has_value) {
+      a->partitions = atoi(argv[++i]);
+      if (a->partitions < 1) return sq_cli_bad_argument(&sq_cmd_run, "--partitions needs a positive number");
+    } else if (argv[i][0] == '-' && argv[i][1]) return sq_cli_bad_argument(&sq_cmd_run, "unknown option '%s'", argv[i]);
+    else if (a->path) return sq_cli_bad_argument(&sq_cmd_run, "unexpected argument '%s'", argv[i]);
+    else a->path = argv[i];
+  }
+  if (a->embedded && a->brokers) return sq_cli_bad_argument(&sq_cmd_run, "--brokers and --embedded-broker exclude each other");
+  return a->path ? SQ_EXIT_OK : sq_cli_bad_argument(&sq_cmd_run, "missing the pipeline file");
+}
+
+/* Creates every Kafka topic the pipeline names on the embedded broker. */
+static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, int partitions, char *err, size_t err_size) {
+  static const char *const keys[] = {"topic", "dlq_topic"};
+  for (size_t i = 0; i < sq_catalog_count(prog->catalog); i++) {
+    const sq_relation_t *rel = sq_catalog_at(prog->catalog, i);
+    if (!rel->connector || strcmp(rel->connector, "kafka") != 0) continue;
+    for (size_t k = 0; k < 2; k++) {
+      char *topic = sq_option_string(rel, keys[k], err, err_size);
+      bool ok = !topic || sq_kafka_broker_create_topic(b, topic, partitions, err, err_size);
+      free(topic);
+      if (!ok || err[0]) return false;
+    }
+  }
+  return true;
+}
+
+static int run_pipeline(const run_args_t *a, const sq_program_t *prog) {
+  char err[512] = "";
+  char *copy = strdup(a->path), *stem = copy ? basename(copy) : "pipeline";
+  char *dot = strrchr(stem, '.');
+  if (dot && dot != stem) *dot = '\0';
+  sq_runtime_t rt = {.pipeline = stem, .quiet = a->quiet};
+  sq_kafka_broker_t *broker = NULL;
+  sq_plan_t *plan = NULL;
+  int status = SQ_EXIT_RUNTIME;
+  if (a->embedded) {
+    if (!(broker = sq_kafka_broker_start(1, 0, err, sizeof err)) || !create_topics(broker, prog, a->partitions, err, sizeof err))
+      goto out;
+  }
+  if (!sq_kafka_settings_load(&rt.kafka, prog, broker ? sq_kafka_broker_bootstrap(broker) : a->brokers, err, sizeof err)) goto out;
+  if (!(plan = sq_plan_build(prog, sq_sink_open, &rt, err, sizeof err))) goto out;
+  struct sigaction sa = {.sa_handler = on_signal};
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sq_run_stats_t stats;
+  status = sq_execute(plan, &rt, &stop_requested, &stats);
+  if (!a->quiet)
+    fprintf(stderr, "streamq run: %s: %llu records in, %llu out, %llu late, %llu bad, %llu divisions by zero\n",
+            status == 0 ? "done" : "stopped", (unsigned long long)stats.records_in, (unsigned long long)stats.records_out,
+            (unsigned long long)stats.late_records, (unsigned long long)stats.bad_records, (unsigned long long)stats.div_by_zero);
+out:
+  if (status == SQ_EXIT_RUNTIME && err[0]) fprintf(stderr, "streamq run: %s\n", err);
+  sq_plan_destroy(plan); /* sinks and readers are gone before the broker */
+  sq_kafka_settings_free(&rt.kafka);
+  sq_kafka_broker_stop(broker);
+  free(copy);
+  return status;
+}
+
 static int run_main(int argc, char **argv) {
-  const char *path;
-  bool quiet;
-  int bad = sq_cli_file_arguments(&sq_cmd_run, argc, argv, "--quiet", &quiet, &path);
+  run_args_t a;
+  int bad = parse(argc, argv, &a);
   if (bad) return bad;
   sq_pipeline_t p;
-  int status = sq_pipeline_load(path, "run", &p);
-  if (status == SQ_EXIT_OK) {
-    char err[512];
-    sq_plan_t *plan = sq_plan_build(p.prog, sq_sink_open, NULL, err, sizeof err);
-    if (!plan) {
-      fprintf(stderr, "streamq run: %s\n", err);
-      status = SQ_EXIT_RUNTIME;
-    } else {
-      struct sigaction sa = {.sa_handler = on_signal};
-      sigaction(SIGINT, &sa, NULL);
-      sigaction(SIGTERM, &sa, NULL);
-      sq_run_stats_t stats;
-      status = sq_execute(plan, &stop_requested, &stats);
-      if (!quiet)
-        fprintf(stderr, "streamq run: %s: %llu records in, %llu out, %llu late, %llu bad, %llu divisions by zero\n",
-                status == 0 ? "done" : "stopped", (unsigned long long)stats.records_in, (unsigned long long)stats.records_out,
-                (unsigned long long)stats.late_records, (unsigned long long)stats.bad_records,
-                (unsigned long long)stats.div_by_zero);
-    }
-    sq_plan_destroy(plan);
-  }
+  int status = sq_pipeline_load(a.path, "run", &p);
+  if (status == SQ_EXIT_OK) status = run_pipeline(&a, p.prog);
   sq_pipeline_free(&p);
   return status;
 }
 
 const sq_command_t sq_cmd_run = {
     "run", "run a pipeline",
-    "usage: streamq run FILE.sql [--quiet]\n"
+    "usage: streamq run FILE.sql [--brokers HOST:PORT,...] [--embedded-broker [--partitions N]] [--quiet]\n"
     "\n"
     "Runs every query of FILE.sql. With finite sources (file with follow =\n"
     "false, datagen with a count) it ends when they are drained: every open\n"
-    "window is emitted, sinks are flushed, and the exit status is 0. Ctrl-C\n"
-    "or SIGTERM stops it cleanly. A runtime failure exits 2 with the reason.\n"
+    "window is emitted, sinks are flushed, and the exit status is 0. Kafka\n"
+    "sources never end. Ctrl-C or SIGTERM stops cleanly, waiting for Kafka\n"
+    "deliveries. A runtime failure exits 2 with the reason.\n"
     "\n"
     "options:\n"
-    "  --quiet    no summary line on standard error\n"
-    "  --help     show this help\n",
+    "  --brokers LIST      Kafka bootstrap servers (overrides SET 'kafka.bootstrap.servers';\n"
+    "                      the environment variable STREAMQ_BROKERS is the fallback)\n"
+    "  --embedded-broker   run a development Kafka broker inside this process and\n"
+    "                      create the pipeline's topics on it\n"
+    "  --partitions N      partitions of those topics (default 4)\n"
+    "  --quiet             no summary or informational lines on standard error\n"
+    "  --help              show this help\n",
     run_main,
 };

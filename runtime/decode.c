@@ -192,6 +192,17 @@ static bool split_csv(sq_decoder_t *d, const char *line, size_t len, sq_arena_t 
   return true;
 }
 
+bool sq_decoder_positional(sq_decoder_t *d) {
+  int n = d->n_declared ? d->n_declared : 1;
+  d->csv_map = malloc((size_t)n * sizeof *d->csv_map);
+  d->fields = malloc((size_t)n * sizeof *d->fields);
+  d->quoted = malloc((size_t)n * sizeof *d->quoted);
+  if (!d->csv_map || !d->fields || !d->quoted) return false;
+  for (int c = 0; c < n; c++) d->csv_map[c] = c < d->n_declared ? c : -1;
+  d->csv_fields = n;
+  return true;
+}
+
 bool sq_decoder_header(sq_decoder_t *d, const char *line, size_t len, char *err, size_t err_size) {
   int n = 1;
   for (size_t i = 0; i < len; i++) n += line[i] == ',';

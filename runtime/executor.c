@@ -58,7 +58,7 @@ static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
   }
 }
 
-int sq_execute(sq_plan_t *plan, volatile sig_atomic_t *stop, sq_run_stats_t *stats) {
+int sq_execute(sq_plan_t *plan, const struct sq_runtime *rt, volatile sig_atomic_t *stop, sq_run_stats_t *stats) {
   running_source_t *rs = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *rs);
   int status = 0;
   char err[512] = "out of memory";
@@ -67,7 +67,7 @@ int sq_execute(sq_plan_t *plan, volatile sig_atomic_t *stop, sq_run_stats_t *sta
     running_source_t *r = &rs[opened];
     r->src = &plan->sources[opened];
     r->watermark = INT64_MIN;
-    if (!(r->reader = sq_reader_open(r->src->rel, err, sizeof err)) ||
+    if (!(r->reader = sq_reader_open(r->src->rel, rt, err, sizeof err)) ||
         !sq_batch_init(&r->batch, (uint32_t)r->src->rel->n_columns, SQ_BATCH_ROWS))
       break;
   }
@@ -83,6 +83,8 @@ int sq_execute(sq_plan_t *plan, volatile sig_atomic_t *stop, sq_run_stats_t *sta
       all_ended &= rs[i].ended;
     }
     if (status || all_ended) break;
+    for (uint32_t i = 0; i < plan->n_sinks; i++)
+      if (plan->sinks[i]->cls->poll) plan->sinks[i]->cls->poll(plan->sinks[i]);
     if (!progress) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
   if (status == 0 && !sq_plan_flush(plan)) status = 2;

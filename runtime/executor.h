@@ -8,12 +8,14 @@
 
 #include "engine/plan.h"
 
+struct sq_runtime;
+
 typedef struct sq_run_stats {
   uint64_t records_in, records_out, late_records, bad_records, div_by_zero;
 } sq_run_stats_t;
 
 /* Runs the plan; returns the exit status (0, or 2 with the reason printed
  * to stderr). Stops cleanly when *stop becomes nonzero. */
-int sq_execute(sq_plan_t *plan, volatile sig_atomic_t *stop, sq_run_stats_t *stats);
+int sq_execute(sq_plan_t *plan, const struct sq_runtime *rt, volatile sig_atomic_t *stop, sq_run_stats_t *stats);
 
 #endif

@@ -22,6 +22,9 @@ typedef struct sq_decoder sq_decoder_t;
  * runs out. */
 sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts_format_t ts_format);
 void sq_decoder_destroy(sq_decoder_t *d);
+/* CSV only: fields map to the declared columns in order (records without
+ * a header line, as in Kafka messages). False when memory runs out. */
+bool sq_decoder_positional(sq_decoder_t *d);
 /* CSV only: reads the header line, which maps columns by name. */
 bool sq_decoder_header(sq_decoder_t *d, const char *line, size_t len, char *err, size_t err_size);
 /* Decodes one record into row[0 .. rel->n_columns) (metadata columns are

@@ -7,7 +7,8 @@
 
 #include "runtime/options.h"
 
-bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, char *err, size_t err_size) {
+bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
+                    char *err, size_t err_size) {
   r->cls = cls;
   r->rel = rel;
   const sq_ast_t *ts = sq_relation_option(rel, "timestamp");
@@ -15,45 +16,76 @@ bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relat
   r->rowtime_column = sq_relation_find_column(rel, "rowtime");
   r->watermark_delay = sq_option_duration(rel, "watermark_delay", 0);
   r->idle_timeout = sq_option_duration(rel, "idle_timeout", 0);
-  r->max_event_time = INT64_MIN;
-  return sq_bad_records_open(&r->bad, rel, err, err_size);
+  r->watermark = INT64_MIN;
+  err[0] = '\0';
+  return sq_bad_records_open(&r->bad, rel, producer, err, err_size);
 }
 
-bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, int64_t now) {
+bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
+  if (p >= r->n_parts) {
+    if (!assigned) return true;
+    sq_reader_partition_t *v = realloc(r->parts, (p + 1) * sizeof *v);
+    if (!v) return false;
+    for (uint32_t i = r->n_parts; i <= p; i++) v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN};
+    r->parts = v;
+    r->n_parts = p + 1;
+  }
+  sq_reader_partition_t *part = &r->parts[p];
+  if (assigned && !part->assigned) part->last_row_ms = now;
+  part->assigned = assigned;
+  return true;
+}
+
+bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts) {
   sq_value_t *row = sq_batch_row(out, i);
-  int64_t ts = now;
+  int64_t ts = fallback_ts;
   if (r->ts_column >= 0) {
     sq_value_t v = row[r->ts_column];
     if (sq_is_null(v)) return false;
     ts = v.u.i; /* TIMESTAMP, or BIGINT epoch milliseconds */
   }
   if (r->rowtime_column >= 0) row[r->rowtime_column] = sq_ts(ts);
-  if (ts > r->max_event_time) r->max_event_time = ts;
-  r->last_row_ms = now;
+  sq_reader_partition_t *part = &r->parts[p];
+  if (ts > part->max_event_time) part->max_event_time = ts;
+  part->last_row_ms = now;
+  part->records_in++;
   r->records_in++;
   out->times[i] = ts;
-  out->wms[i] = r->max_event_time - r->watermark_delay;
+  out->wms[i] = sq_reader_watermark(r, now);
   return true;
 }
 
-int64_t sq_reader_watermark(const sq_reader_t *r, int64_t now) {
-  if (r->max_event_time == INT64_MIN) return INT64_MIN;
-  int64_t wm = r->max_event_time - r->watermark_delay;
-  if (r->idle_timeout > 0 && now - r->last_row_ms >= r->idle_timeout && now - r->watermark_delay > wm)
-    wm = now - r->watermark_delay; /* a quiet source lets windows close with the wall clock */
-  return wm;
+int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {
+  int64_t wm = INT64_MAX;
+  bool active = false, assigned = false;
+  for (uint32_t i = 0; i < r->n_parts; i++) {
+    const sq_reader_partition_t *part = &r->parts[i];
+    if (!part->assigned) continue;
+    assigned = true;
+    if (r->idle_timeout > 0 && now - part->last_row_ms >= r->idle_timeout) continue; /* idle: not holding back */
+    active = true;
+    int64_t pw = part->max_event_time == INT64_MIN ? INT64_MIN : part->max_event_time - r->watermark_delay;
+    if (pw < wm) wm = pw;
+  }
+  /* every partition idle: windows of a quiet stream close with the wall clock */
+  if (!active) wm = assigned && r->idle_timeout > 0 ? now - r->watermark_delay : INT64_MIN;
+  if (wm > r->watermark) r->watermark = wm;
+  return r->watermark;
 }
 
-sq_reader_t *sq_reader_open(const sq_relation_t *rel, char *err, size_t err_size) {
+sq_reader_t *sq_reader_open(const sq_relation_t *rel, const struct sq_runtime *rt, char *err, size_t err_size) {
   if (strcmp(rel->connector, "file") == 0) return sq_reader_file_open(rel, err, err_size);
   if (strcmp(rel->connector, "datagen") == 0) return sq_reader_datagen_open(rel, err, err_size);
-  snprintf(err, err_size, "%s '%s': the %s connector needs the Kafka runtime, which this build does not have yet",
-           sq_rel_kind_name(rel->kind), rel->name, rel->connector);
-  return NULL;
+  return sq_reader_kafka_open(rel, rt, err, err_size);
 }
 
 void sq_reader_destroy(sq_reader_t *r) {
   if (!r) return;
-  sq_bad_records_close(&r->bad);
+  /* The connector goes first: closing a consumer still calls back into
+   * the partition table (revocation). */
+  sq_reader_partition_t *parts = r->parts;
+  sq_bad_records_t bad = r->bad;
   r->cls->destroy(r);
+  free(parts);
+  sq_bad_records_close(&bad);
 }

@@ -1,7 +1,10 @@
 /* Readers feed source relations: they turn a connector's records into
  * batches of rows (declared columns, then the metadata columns) with
- * event times, and keep the source's watermark (LANGUAGE.md §2). One file
- * per connector: runtime/reader_<connector>.c. */
+ * event times, and keep the source's watermark (LANGUAGE.md §2): each
+ * partition's is its largest event time minus the delay; the source's is
+ * the minimum over its assigned partitions that are not idle; when all are
+ * idle it follows the wall clock. It never goes back. One file per
+ * connector: runtime/reader_<connector>.c. */
 #ifndef SQ_READER_H
 #define SQ_READER_H
 
@@ -22,33 +25,49 @@ typedef struct sq_reader_class {
   void (*destroy)(sq_reader_t *r);
 } sq_reader_class_t;
 
+typedef struct sq_reader_partition {
+  bool assigned;
+  int64_t max_event_time;    /* INT64_MIN before the first row */
+  int64_t last_row_ms;       /* wall clock of the last row (or of the assignment) */
+  uint64_t records_in;
+} sq_reader_partition_t;
+
 struct sq_reader {
   const sq_reader_class_t *cls;
   const sq_relation_t *rel;
-  int ts_column;             /* event-time column, or -1 for read time */
+  int ts_column;             /* event-time column, or -1 */
   int rowtime_column;
   int64_t watermark_delay;
   int64_t idle_timeout;      /* 0: never idle */
-  int64_t max_event_time;    /* INT64_MIN before the first row */
-  int64_t last_row_ms;       /* wall clock of the last row */
+  int64_t watermark;         /* the source's, monotonic; INT64_MIN at first */
+  sq_reader_partition_t *parts;
+  uint32_t n_parts;
   uint64_t records_in;
   sq_bad_records_t bad;
 };
 
+struct sq_runtime;
+
 /* Opens the reader of a source relation; NULL with `err` filled. */
-sq_reader_t *sq_reader_open(const sq_relation_t *rel, char *err, size_t err_size);
+sq_reader_t *sq_reader_open(const sq_relation_t *rel, const struct sq_runtime *rt, char *err, size_t err_size);
 void sq_reader_destroy(sq_reader_t *r);
-/* Sets up the shared fields; false with `err` (bad DLQ settings). */
-bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, char *err, size_t err_size);
-/* Stamps row `i` of `out`: its event time (the timestamp column, else
- * `now`, also written to ROWTIME) and the watermark it arrives with. False
- * if the timestamp column is NULL. */
-bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, int64_t now);
-/* The watermark now: max event time - delay; with idle_timeout set and
- * no row for that long, the wall clock - delay. INT64_MIN before any row. */
-int64_t sq_reader_watermark(const sq_reader_t *r, int64_t now);
+/* Sets up the shared fields; a dead-letter topic writes through
+ * `producer` (NULL for readers without Kafka). False with `err`. */
+bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
+                    char *err, size_t err_size);
+/* Marks partition `p` assigned to (or revoked from) this reader; a newly
+ * assigned partition counts as active from `now`. False when memory runs
+ * out. */
+bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now);
+/* Stamps row `i` of `out`, read from partition `p`: its event time (the
+ * timestamp column, else `fallback_ts`; also written to ROWTIME) and the
+ * watermark it arrives with. False if the timestamp column is NULL. */
+bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts);
+/* The source's watermark now (see above); INT64_MIN until it has one. */
+int64_t sq_reader_watermark(sq_reader_t *r, int64_t now);
 
 sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, char *err, size_t err_size);
 sq_reader_t *sq_reader_datagen_open(const sq_relation_t *rel, char *err, size_t err_size);
+sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const struct sq_runtime *rt, char *err, size_t err_size);
 
 #endif

@@ -49,7 +49,7 @@ static sq_read_status_t datagen_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t 
     for (uint32_t c = 0; c < out->width; c++) row[c] = sq_null();
     for (size_t c = 0; c < g->kind->n_columns; c++)
       if (g->to_column[c] >= 0) row[g->to_column[c]] = g->scratch[c];
-    if (!sq_reader_stamp(r, out, out->n, now)) {
+    if (!sq_reader_stamp(r, out, out->n, 0, now, now)) {
       sq_exec_fail(exec, "source '%s': the event-time column is NULL", r->rel->name);
       return SQ_READ_ERROR;
     }
@@ -81,7 +81,8 @@ sq_reader_t *sq_reader_datagen_open(const sq_relation_t *rel, char *err, size_t 
   g->started = sq_clock_seconds();
   g->to_column = calloc(g->kind->n_columns, sizeof *g->to_column);
   g->scratch = calloc(g->kind->n_columns, sizeof *g->scratch);
-  if (!sq_reader_init(&g->base, &datagen_class, rel, err, err_size) || !g->to_column || !g->scratch) {
+  if (!sq_reader_init(&g->base, &datagen_class, rel, NULL, err, err_size) || !g->to_column || !g->scratch ||
+      !sq_reader_assign(&g->base, 0, true, sq_clock_ms())) {
     if (!err[0]) snprintf(err, err_size, "out of memory");
     sq_reader_destroy(&g->base);
     return NULL;

@@ -100,14 +100,15 @@ static sq_read_status_t file_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *ex
     sq_value_t *row = sq_batch_row(out, out->n);
     for (uint32_t c = f->n_declared; c < out->width; c++) row[c] = sq_null(); /* the decoder sets the rest */
     bool ok = sq_decode(f->decoder, line, len, row, &exec->arena, err, sizeof err);
-    if (ok && !sq_reader_stamp(r, out, out->n, now)) {
+    if (ok && !sq_reader_stamp(r, out, out->n, 0, now, now)) {
       snprintf(err, sizeof err, "the event-time column is NULL");
       ok = false;
     }
     if (!ok) {
       char place[512];
       snprintf(place, sizeof place, "%s:%llu", f->path, (unsigned long long)f->line);
-      if (!sq_bad_record(&r->bad, line, len, err, place, exec)) return SQ_READ_ERROR;
+      sq_record_origin_t origin = {.place = place};
+      if (!sq_bad_record(&r->bad, line, len, err, &origin, exec)) return SQ_READ_ERROR;
       continue;
     }
     out->n++;
@@ -132,7 +133,12 @@ sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, char *err, size_t err
   sq_reader_file_t *f = calloc(1, sizeof *f);
   if (!f) return snprintf(err, err_size, "out of memory"), NULL;
   f->fd = -1;
-  if (!sq_reader_init(&f->base, &file_class, rel, err, err_size) || !(f->path = sq_option_string(rel, "path", err, err_size))) {
+  if (!sq_reader_init(&f->base, &file_class, rel, NULL, err, err_size) || !(f->path = sq_option_string(rel, "path", err, err_size))) {
+    sq_reader_destroy(&f->base);
+    return NULL;
+  }
+  if (!sq_reader_assign(&f->base, 0, true, sq_clock_ms())) {
+    snprintf(err, err_size, "out of memory");
     sq_reader_destroy(&f->base);
     return NULL;
   }

@@ -68,7 +68,7 @@ static void file_destroy(sq_sink_t *s) {
   free(f);
 }
 
-static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy};
+static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy, NULL};
 
 /* mkdir -p of the directories above `path`. */
 static bool make_parents(char *path) {

@@ -7,11 +7,11 @@
 #include "runtime/options.h"
 
 sq_sink_t *sq_sink_open(void *ctx, const sq_relation_t *sink_rel, const sq_relation_t *schema, char *err, size_t err_size) {
-  (void)ctx;
   sq_sink_t *s = NULL;
   if (!sink_rel) s = sq_sink_stdout_open("stdout", true, stdout); /* an ad hoc SELECT */
   else if (strcmp(sink_rel->connector, "stdout") == 0) s = sq_sink_stdout_open(sink_rel->name, !sq_option_is(sink_rel, "format", "json"), stdout);
   else if (strcmp(sink_rel->connector, "file") == 0) return sq_sink_file_open(sink_rel, schema, err, err_size);
+  else if (strcmp(sink_rel->connector, "kafka") == 0) return sq_sink_kafka_open(sink_rel, schema, ctx, err, err_size);
   else {
     snprintf(err, err_size, "sink '%s': the %s connector needs a runtime this build does not have yet", sink_rel->name, sink_rel->connector);
     return NULL;
@@ -30,7 +30,7 @@ static bool none_flush(sq_sink_t *s, char *err, size_t err_size) {
   return true;
 }
 static void none_destroy(sq_sink_t *s) { free(s); }
-static const sq_sink_class_t none_class = {none_write, none_flush, none_destroy};
+static const sq_sink_class_t none_class = {none_write, none_flush, none_destroy, NULL};
 
 sq_sink_t *sq_sink_describe_only(void *ctx, const sq_relation_t *sink_rel, const sq_relation_t *schema, char *err, size_t err_size) {
   (void)ctx, (void)schema;

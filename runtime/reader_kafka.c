@@ -1,0 +1,216 @@
+/* The Kafka source: a high-level consumer in the pipeline's consumer group
+ * (`group_id`, default "streamq-<pipeline>"), consuming in batches from
+ * the consumer queue. Rows point into the messages, which are kept until
+ * the next read, when their batch has been processed; only then are their
+ * offsets stored for the group's commits (at-least-once).
+ *
+ * Rebalances are served by the callback below: assigned partitions join
+ * the watermark computation (as active, until idle_timeout says
+ * otherwise), revoked ones leave it. Event time is the `timestamp` column,
+ * else the record's Kafka timestamp, else the read time. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/clock.h"
+#include "runtime/format.h"
+#include "runtime/log.h"
+#include "runtime/options.h"
+#include "runtime/reader.h"
+#include "runtime/runtime.h"
+
+typedef struct sq_reader_kafka {
+  sq_reader_t base;
+  rd_kafka_t *consumer;
+  rd_kafka_queue_t *queue;
+  rd_kafka_t *dlq_producer;
+  char *topic;
+  sq_decoder_t *decoder;
+  rd_kafka_message_t *held[SQ_BATCH_ROWS];
+  size_t n_held;
+  int key_col, topic_col, partition_col, offset_col, timestamp_col;
+  bool quiet;
+} sq_reader_kafka_t;
+
+static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
+  if (k->quiet) return;
+  char list[512];
+  size_t n = 0;
+  list[0] = '\0';
+  for (int i = 0; i < parts->cnt && n < sizeof list - 16; i++)
+    n += (size_t)snprintf(list + n, sizeof list - n, "%s%" PRId32, i ? "," : "", parts->elems[i].partition);
+  sq_log(event, "source '%s': topic %s partitions %s", k->base.rel->name, k->topic, list);
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
+  sq_reader_kafka_t *k = opaque;
+  bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+  int64_t now = sq_clock_ms();
+  for (int i = 0; i < parts->cnt; i++) sq_reader_assign(&k->base, (uint32_t)parts->elems[i].partition, assign, now);
+  log_partitions(k, assign ? "partitions assigned" : "partitions revoked", parts);
+  bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+  if (cooperative) {
+    rd_kafka_error_t *e = assign ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
+    if (e) rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(rk, assign ? parts : NULL);
+  }
+}
+
+/* Returns the previous batch's messages and stores the offsets after them
+ * (the next to read) for the group's commits. */
+static void release_held(sq_reader_kafka_t *k) {
+  if (!k->n_held) return;
+  rd_kafka_topic_partition_list_t *next = rd_kafka_topic_partition_list_new(8);
+  for (size_t i = 0; i < k->n_held; i++) {
+    const rd_kafka_message_t *msg = k->held[i];
+    if (!msg->err) {
+      rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(next, k->topic, msg->partition);
+      if (!tp) tp = rd_kafka_topic_partition_list_add(next, k->topic, msg->partition);
+      if (msg->offset + 1 > tp->offset) tp->offset = msg->offset + 1;
+    }
+    rd_kafka_message_destroy(k->held[i]);
+  }
+  if (next->cnt) rd_kafka_offsets_store(k->consumer, next); /* fails harmlessly for a revoked partition */
+  rd_kafka_topic_partition_list_destroy(next);
+  k->n_held = 0;
+}
+
+static sq_value_t bytes_value(const void *p, size_t len) { return p ? sq_str(p, (uint32_t)len) : sq_null(); }
+
+static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *exec) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  release_held(k);
+  if (k->dlq_producer) rd_kafka_poll(k->dlq_producer, 0);
+  out->n = 0;
+  ssize_t got = rd_kafka_consume_batch_queue(k->queue, 0, k->held, out->cap);
+  if (got < 0) return SQ_READ_IDLE;
+  k->n_held = (size_t)got;
+  int64_t now = sq_clock_ms();
+  for (size_t m = 0; m < k->n_held; m++) {
+    const rd_kafka_message_t *msg = k->held[m];
+    if (msg->err) {
+      if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && !k->quiet)
+        sq_log("consumer error", "source '%s': %s", r->rel->name, rd_kafka_message_errstr(msg));
+      continue;
+    }
+    uint32_t p = (uint32_t)msg->partition;
+    if (p >= r->n_parts || !r->parts[p].assigned) sq_reader_assign(r, p, true, now);
+    sq_value_t *row = sq_batch_row(out, out->n);
+    char err[256];
+    bool ok = msg->payload && sq_decode(k->decoder, msg->payload, msg->len, row, &exec->arena, err, sizeof err);
+    if (!msg->payload) snprintf(err, sizeof err, "empty record (tombstone)");
+    rd_kafka_timestamp_type_t ts_type;
+    int64_t record_ts = rd_kafka_message_timestamp(msg, &ts_type);
+    for (uint32_t c = (uint32_t)k->key_col; c < out->width; c++) row[c] = sq_null();
+    row[k->key_col] = bytes_value(msg->key, msg->key_len);
+    row[k->topic_col] = sq_str(k->topic, (uint32_t)strlen(k->topic));
+    row[k->partition_col] = sq_int(msg->partition);
+    row[k->offset_col] = sq_int(msg->offset);
+    if (record_ts >= 0) row[k->timestamp_col] = sq_ts(record_ts);
+    if (ok && !sq_reader_stamp(r, out, out->n, p, now, record_ts >= 0 ? record_ts : now)) {
+      snprintf(err, sizeof err, "the event-time column is NULL");
+      ok = false;
+    }
+    if (!ok) {
+      char place[300];
+      snprintf(place, sizeof place, "%s/%" PRId32 "@%" PRId64, k->topic, msg->partition, msg->offset);
+      sq_record_origin_t origin = {place, k->topic, msg->partition, msg->offset};
+      if (!sq_bad_record(&r->bad, msg->payload ? msg->payload : "", msg->payload ? msg->len : 0, err, &origin, exec))
+        return SQ_READ_ERROR;
+      continue;
+    }
+    out->n++;
+  }
+  return out->n ? SQ_READ_ROWS : SQ_READ_IDLE;
+}
+
+static void kafka_destroy(sq_reader_t *r) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  release_held(k);
+  if (k->queue) rd_kafka_queue_destroy(k->queue);
+  if (k->consumer) {
+    rd_kafka_consumer_close(k->consumer);
+    rd_kafka_destroy(k->consumer);
+  }
+  if (k->dlq_producer) {
+    rd_kafka_flush(k->dlq_producer, 30000);
+    rd_kafka_destroy(k->dlq_producer);
+  }
+  sq_decoder_destroy(k->decoder);
+  free(k->topic);
+  free(k);
+}
+
+static const sq_reader_class_t kafka_class = {kafka_read, kafka_destroy};
+
+/* The producer for a dead-letter topic, or NULL when there is none. */
+static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, const sq_runtime_t *rt, char *err, size_t err_size) {
+  if (!sq_relation_option(rel, "dlq_topic")) return true;
+  static const char *const extra[] = {"enable.idempotence", "true", NULL};
+  rd_kafka_conf_t *conf = sq_kafka_conf(&rt->kafka, extra, err, err_size);
+  char rd_err[256];
+  if (!conf) return false;
+  if (!(k->dlq_producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rd_err, sizeof rd_err))) {
+    rd_kafka_conf_destroy(conf);
+    snprintf(err, err_size, "source '%s': cannot create the dead-letter producer: %s", rel->name, rd_err);
+    return false;
+  }
+  return true;
+}
+
+sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const sq_runtime_t *rt, char *err, size_t err_size) {
+  sq_reader_kafka_t *k = calloc(1, sizeof *k);
+  if (!k) return snprintf(err, err_size, "out of memory"), NULL;
+  k->base.cls = &kafka_class;
+  k->quiet = rt->quiet;
+  if (!open_dlq_producer(k, rel, rt, err, err_size) || !sq_reader_init(&k->base, &kafka_class, rel, k->dlq_producer, err, err_size) ||
+      !(k->topic = sq_option_string(rel, "topic", err, err_size))) {
+    sq_reader_destroy(&k->base);
+    return NULL;
+  }
+  k->key_col = sq_relation_find_column(rel, "_key");
+  k->topic_col = k->key_col + 1;
+  k->partition_col = k->key_col + 2;
+  k->offset_col = k->key_col + 3;
+  k->timestamp_col = k->key_col + 4;
+  bool csv = sq_option_is(rel, "format", "csv");
+  k->decoder = sq_decoder_new(rel, csv ? SQ_FORMAT_CSV : SQ_FORMAT_JSON,
+                              sq_option_is(rel, "timestamp_format", "epoch_s") ? SQ_TS_EPOCH_S
+                              : sq_option_is(rel, "timestamp_format", "iso8601") ? SQ_TS_ISO8601 : SQ_TS_EPOCH_MS);
+  if (!k->decoder || (csv && !sq_decoder_positional(k->decoder))) {
+    snprintf(err, err_size, "out of memory");
+    sq_reader_destroy(&k->base);
+    return NULL;
+  }
+  char group[256];
+  char *group_id = sq_option_string(rel, "group_id", err, err_size);
+  snprintf(group, sizeof group, "%s", group_id ? group_id : "");
+  if (!group_id) snprintf(group, sizeof group, "streamq-%s", rt->pipeline);
+  free(group_id);
+  const char *start = sq_option_is(rel, "start", "latest") ? "latest" : "earliest";
+  const char *extra[] = {"group.id", group, "auto.offset.reset", start, "enable.auto.offset.store", "false",
+                         "enable.partition.eof", "false", "partition.assignment.strategy", "cooperative-sticky", NULL};
+  rd_kafka_conf_t *conf = sq_kafka_conf(&rt->kafka, extra, err, err_size);
+  char rd_err[256];
+  if (conf) {
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_opaque(conf, k);
+    if (!(k->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, rd_err, sizeof rd_err))) {
+      rd_kafka_conf_destroy(conf);
+      snprintf(err, err_size, "source '%s': cannot create the Kafka consumer: %s", rel->name, rd_err);
+    }
+  }
+  rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t e = k->consumer ? rd_kafka_subscribe(k->consumer, topics) : RD_KAFKA_RESP_ERR__FAIL;
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (!k->consumer || e) {
+    if (k->consumer) snprintf(err, err_size, "source '%s': cannot subscribe to %s: %s", rel->name, k->topic, rd_kafka_err2str(e));
+    sq_reader_destroy(&k->base);
+    return NULL;
+  }
+  k->queue = rd_kafka_queue_get_consumer(k->consumer);
+  return &k->base;
+}

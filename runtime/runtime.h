@@ -1,0 +1,14 @@
+/* What the runtime pieces of one `streamq run` share: the pipeline's name
+ * (the default Kafka consumer group) and its Kafka client settings. */
+#ifndef SQ_RUNTIME_H
+#define SQ_RUNTIME_H
+
+#include "runtime/kafka_client.h"
+
+typedef struct sq_runtime {
+  const char *pipeline; /* the pipeline file's stem */
+  sq_kafka_settings_t kafka;
+  bool quiet;           /* no informational log lines */
+} sq_runtime_t;
+
+#endif

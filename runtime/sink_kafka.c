@@ -1,0 +1,155 @@
+/* The Kafka sink: an idempotent producer (acks=all, no duplicates from its
+ * own retries), values in JSON or CSV, keys from the `key` column or else
+ * the GROUP BY key (one column: its value as text; several: a JSON array).
+ * Transient errors are retried by librdkafka without a time limit; a
+ * delivery that fails for good follows the sink's on_error. flush() waits
+ * until every record is acknowledged, so nothing is lost on shutdown. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/buf.h"
+#include "runtime/bad_records.h"
+#include "runtime/format.h"
+#include "runtime/log.h"
+#include "runtime/options.h"
+#include "runtime/runtime.h"
+#include "runtime/sinks.h"
+
+#define FLUSH_WAIT_MS 60000
+
+typedef struct sq_sink_kafka {
+  sq_sink_t base;
+  rd_kafka_t *rk;
+  char *topic;
+  bool csv;
+  int *key_cols;
+  int n_key_cols;
+  sq_buf_t value, key;
+  uint64_t outstanding;  /* produced, not yet reported */
+  uint64_t failed;       /* reported as failed for good */
+  sq_on_error_t on_error;
+  char error[256];       /* the first failure, for on_error = fail */
+} sq_sink_kafka_t;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
+  (void)rk;
+  sq_sink_kafka_t *k = opaque;
+  k->outstanding--;
+  if (!msg->err) return;
+  k->failed++;
+  if (!k->error[0]) snprintf(k->error, sizeof k->error, "delivery to %s failed: %s", k->topic, rd_kafka_err2str(msg->err));
+  sq_log("sink error", "sink '%s': %s", k->base.name, rd_kafka_err2str(msg->err));
+}
+
+/* A failure reported for good, under on_error = fail, stops the pipeline. */
+static bool check_failures(sq_sink_kafka_t *k, char *err, size_t err_size) {
+  if (!k->error[0] || k->on_error != SQ_ON_ERROR_FAIL) return true;
+  snprintf(err, err_size, "%s", k->error);
+  return false;
+}
+
+static void encode_key(sq_sink_kafka_t *k, const sq_value_t *row) {
+  sq_buf_clear(&k->key);
+  if (k->n_key_cols == 1) {
+    sq_encode_value(&k->key, row[k->key_cols[0]], false);
+    return;
+  }
+  sq_buf_putc(&k->key, '[');
+  for (int i = 0; i < k->n_key_cols; i++) {
+    if (i) sq_buf_putc(&k->key, ',');
+    sq_encode_value(&k->key, row[k->key_cols[i]], true);
+  }
+  sq_buf_putc(&k->key, ']');
+}
+
+static bool kafka_write(sq_sink_t *s, const sq_relation_t *schema, const sq_value_t *row, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  if (!check_failures(k, err, err_size)) return false;
+  sq_buf_clear(&k->value);
+  if (k->csv) sq_encode_csv(&k->value, schema, row);
+  else sq_encode_json(&k->value, schema, row);
+  if (k->n_key_cols) encode_key(k, row);
+  if (k->value.failed || k->key.failed) return snprintf(err, err_size, "out of memory"), false;
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        k->rk, RD_KAFKA_V_TOPIC(k->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_VALUE(k->value.data, k->value.len),
+        RD_KAFKA_V_KEY((k->n_key_cols ? k->key.data : NULL), (k->n_key_cols ? k->key.len : 0)), RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) return snprintf(err, err_size, "cannot produce to %s: %s", k->topic, rd_kafka_err2str(e)), false;
+    rd_kafka_poll(k->rk, 100); /* the local queue is full: wait for deliveries, never drop */
+  }
+  k->outstanding++;
+  rd_kafka_poll(k->rk, 0);
+  return true;
+}
+
+static bool kafka_flush(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  for (int waited = 0; k->outstanding > 0 && waited < FLUSH_WAIT_MS; waited += 100) rd_kafka_flush(k->rk, 100);
+  if (!check_failures(k, err, err_size)) return false;
+  if (k->outstanding == 0) return true;
+  snprintf(err, err_size, "%llu records to %s not acknowledged after %d s", (unsigned long long)k->outstanding, k->topic, FLUSH_WAIT_MS / 1000);
+  return false;
+}
+
+static void kafka_poll(sq_sink_t *s) { rd_kafka_poll(((sq_sink_kafka_t *)s)->rk, 0); }
+
+static void kafka_destroy(sq_sink_t *s) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  if (k->rk) rd_kafka_destroy(k->rk);
+  sq_buf_free(&k->value);
+  sq_buf_free(&k->key);
+  free(k->key_cols);
+  free(k->topic);
+  free(k);
+}
+
+static const sq_sink_class_t kafka_class = {kafka_write, kafka_flush, kafka_destroy, kafka_poll};
+
+/* The columns that make the record key: `key`, else the GROUP BY columns. */
+static bool choose_key(sq_sink_kafka_t *k, const sq_relation_t *rel, const sq_relation_t *schema) {
+  k->key_cols = calloc(schema->n_columns + 1, sizeof *k->key_cols);
+  if (!k->key_cols) return false;
+  const sq_ast_t *key = sq_relation_option(rel, "key");
+  if (key && key->text) {
+    int c = sq_relation_find_column(schema, key->text);
+    if (c >= 0) k->key_cols[k->n_key_cols++] = c;
+    return true;
+  }
+  for (size_t c = 0; c < schema->n_columns; c++)
+    if (schema->columns[c].group_key) k->key_cols[k->n_key_cols++] = (int)c;
+  return true;
+}
+
+sq_sink_t *sq_sink_kafka_open(const sq_relation_t *rel, const sq_relation_t *schema, const sq_runtime_t *rt, char *err, size_t err_size) {
+  err[0] = '\0';
+  sq_sink_kafka_t *k = calloc(1, sizeof *k);
+  if (!k) return snprintf(err, err_size, "out of memory"), NULL;
+  k->base.cls = &kafka_class;
+  k->base.name = rel->name;
+  k->csv = sq_option_is(rel, "format", "csv");
+  k->on_error = sq_option_is(rel, "on_error", "skip") ? SQ_ON_ERROR_SKIP : SQ_ON_ERROR_FAIL;
+  if (!(k->topic = sq_option_string(rel, "topic", err, err_size)) || !choose_key(k, rel, schema)) {
+    if (!err[0]) snprintf(err, err_size, "out of memory");
+    kafka_destroy(&k->base);
+    return NULL;
+  }
+  static const char *const extra[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "5",
+                                      "message.timeout.ms", "0" /* retry transient errors without a limit */, NULL};
+  rd_kafka_conf_t *conf = sq_kafka_conf(&rt->kafka, extra, err, err_size);
+  char rd_err[256];
+  if (conf) {
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, k);
+    if (!(k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rd_err, sizeof rd_err))) {
+      rd_kafka_conf_destroy(conf);
+      snprintf(err, err_size, "sink '%s': cannot create the Kafka producer: %s", rel->name, rd_err);
+    }
+  }
+  if (!k->rk) {
+    kafka_destroy(&k->base);
+    return NULL;
+  }
+  return &k->base;
+}
