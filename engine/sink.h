@@ -16,8 +16,10 @@ typedef struct sq_sink_class {
   /* Makes everything written so far durable / visible. */
   bool (*flush)(sq_sink_t *s, char *err, size_t err_size);
   void (*destroy)(sq_sink_t *s);
-  /* Serves background work (delivery reports); NULL if there is none. */
-  void (*poll)(sq_sink_t *s);
+  /* Called after every round of the engine loop: hands buffered output to
+   * the system and serves background work (delivery reports), so output
+   * of an unbounded pipeline appears promptly. NULL if there is none. */
+  bool (*poll)(sq_sink_t *s, char *err, size_t err_size);
 } sq_sink_class_t;
 
 struct sq_sink {

@@ -82,9 +82,14 @@ int sq_execute(sq_plan_t *plan, const struct sq_runtime *rt, volatile sig_atomic
       if (!visit(plan, &rs[i], &progress)) status = 2;
       all_ended &= rs[i].ended;
     }
+    for (uint32_t i = 0; i < plan->n_sinks && status == 0; i++) {
+      sq_sink_t *s = plan->sinks[i];
+      if (s->cls->poll && !s->cls->poll(s, err, sizeof err)) {
+        sq_exec_fail(&plan->exec, "sink '%s': %s", s->name, err);
+        status = 2;
+      }
+    }
     if (status || all_ended) break;
-    for (uint32_t i = 0; i < plan->n_sinks; i++)
-      if (plan->sinks[i]->cls->poll) plan->sinks[i]->cls->poll(plan->sinks[i]);
     if (!progress) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
   if (status == 0 && !sq_plan_flush(plan)) status = 2;

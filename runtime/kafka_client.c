@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "runtime/env_subst.h"
+#include "runtime/log.h"
 
 bool sq_kafka_settings_load(sq_kafka_settings_t *k, const sq_program_t *prog, const char *brokers, char *err, size_t err_size) {
   *k = (sq_kafka_settings_t){0};
@@ -52,12 +53,19 @@ void sq_kafka_settings_free(sq_kafka_settings_t *k) {
   *k = (sq_kafka_settings_t){0};
 }
 
+/* librdkafka's log lines, in ours ("streamq: kafka: ..."). */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+  (void)rk, (void)level;
+  sq_log("kafka", "%s: %s", fac, buf);
+}
+
 rd_kafka_conf_t *sq_kafka_conf(const sq_kafka_settings_t *k, const char *const *extra, char *err, size_t err_size) {
   if (!k->bootstrap) {
     snprintf(err, err_size, "no Kafka brokers: use --brokers, SET 'kafka.bootstrap.servers', STREAMQ_BROKERS or --embedded-broker");
     return NULL;
   }
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set_log_cb(conf, on_log);
   char rd_err[256];
   if (rd_kafka_conf_set(conf, "bootstrap.servers", k->bootstrap, rd_err, sizeof rd_err) != RD_KAFKA_CONF_OK) goto bad;
   for (size_t i = 0; extra && extra[i]; i += 2)

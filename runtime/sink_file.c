@@ -1,7 +1,7 @@
 /* The file sink: one record per line, JSON objects or CSV with a header.
  * A run starts the file afresh (creating its directory if needed); rows
- * are buffered and written in large blocks, and flush() also fsyncs, so a
- * flushed file is on disk. */
+ * are buffered and written once per engine round (or every 256 KiB), and
+ * flush() also fsyncs, so a flushed file is on disk. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -60,6 +60,11 @@ static bool file_flush(sq_sink_t *s, char *err, size_t err_size) {
   return true;
 }
 
+static bool file_poll(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_file_t *f = (sq_sink_file_t *)s;
+  return f->buf.len == 0 || write_all(f, err, err_size);
+}
+
 static void file_destroy(sq_sink_t *s) {
   sq_sink_file_t *f = (sq_sink_file_t *)s;
   if (f->fd >= 0) close(f->fd);
@@ -68,7 +73,7 @@ static void file_destroy(sq_sink_t *s) {
   free(f);
 }
 
-static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy, NULL};
+static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy, file_poll};
 
 /* mkdir -p of the directories above `path`. */
 static bool make_parents(char *path) {

@@ -93,7 +93,11 @@ static bool kafka_flush(sq_sink_t *s, char *err, size_t err_size) {
   return false;
 }
 
-static void kafka_poll(sq_sink_t *s) { rd_kafka_poll(((sq_sink_kafka_t *)s)->rk, 0); }
+static bool kafka_poll(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  rd_kafka_poll(k->rk, 0);
+  return check_failures(k, err, err_size);
+}
 
 static void kafka_destroy(sq_sink_t *s) {
   sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;

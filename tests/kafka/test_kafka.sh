@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Kafka integration tests: the real streamq binary against a real
+# Kafka-protocol broker (tests/kafka/broker_helper, a mock cluster in its
+# own process), records produced and read back with kcat. Every process a
+# test starts is stopped by pid.
+# Usage: test_kafka.sh STREAMQ BROKER_HELPER GEN_EVENTS
+set -u
+streamq=$1 helper=$2 gen=$3
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  exec 3>&- 2>/dev/null
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok   $*"; }
+
+# start_broker TOPIC:PARTITIONS... -> $bootstrap; commands with ctl
+start_broker() {
+  rm -f "$dir/ctl" && mkfifo "$dir/ctl"
+  "$helper" "$@" < "$dir/ctl" > "$dir/bootstrap" 2> "$dir/broker.log" &
+  broker_pid=$!
+  pids+=("$broker_pid")
+  exec 3> "$dir/ctl"
+  for _ in $(seq 100); do [ -s "$dir/bootstrap" ] && break; sleep 0.1; done
+  bootstrap=$(head -1 "$dir/bootstrap")
+}
+ctl() { echo "$*" >&3; sleep 0.2; }
+stop_broker() { ctl quit; exec 3>&-; wait "$broker_pid" 2>/dev/null; }
+produce() { # produce TOPIC PARTITION FILE
+  kcat -b "$bootstrap" -P -t "$1" -p "$2" -l "$3" 2>/dev/null
+}
+consume() { # consume TOPIC [FORMAT]: every record so far, one a line
+  kcat -b "$bootstrap" -C -t "$1" -o beginning -e -q ${2:+-f "$2"} 2>/dev/null
+}
+lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
+wait_lines() { # wait_lines FILE N SECONDS: true once FILE has >= N lines
+  for _ in $(seq $(($3 * 10))); do [ "$(lines "$1")" -ge "$2" ] && return 0; sleep 0.1; done
+  return 1
+}
+run_bg() { # run_bg SQL_FILE LOG: streamq run in the background -> $run_pid
+  "$streamq" run --brokers "$bootstrap" "$1" 2> "$2" &
+  run_pid=$!
+  pids+=("$run_pid")
+}
+stop_run() { kill -TERM "$1" 2>/dev/null; wait "$1"; }
+
+# 1. Multi-partition topic, out-of-order data in every partition: windows
+#    close on the per-partition watermarks and equal sqlite3's answer.
+start_broker events:4
+"$gen" 8000 20 11 > "$dir/events.jsonl"
+for p in 0 1 2 3; do awk -v p=$p 'NR % 4 == p' "$dir/events.jsonl" > "$dir/part$p"; produce events $p "$dir/part$p"; done
+for p in 0 1 2 3; do echo '{"k":"__end","v":0,"d":0,"ts":1767226000000}' > "$dir/end"; produce events $p "$dir/end"; done
+cat > "$dir/agg.sql" <<SQL
+CREATE SOURCE ev (k STRING, v BIGINT, d DOUBLE, ts TIMESTAMP)
+  WITH (connector = 'kafka', topic = 'events', timestamp = 'ts', watermark_delay = '5 seconds');
+CREATE SINK out WITH (connector = 'file', path = '$dir/agg.jsonl');
+INSERT INTO out SELECT k, WINDOW_START AS ws, COUNT(*) AS n, SUM(v) AS s, MAX(v) AS hi
+FROM ev WHERE k <> '__end' WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
+SQL
+expected=$(sqlite3 :memory: "CREATE TABLE ev(j); " ".mode list" ".separator ~ \\n" ".import $dir/events.jsonl ev" \
+  "SELECT k || ' ' || ws || ' ' || count(*) || ' ' || coalesce(sum(v), 'null') || ' ' || coalesce(max(v), 'null') FROM
+   (SELECT json_extract(j, '\$.k') AS k, json_extract(j, '\$.ts') / 10000 * 10000 AS ws, json_extract(j, '\$.v') AS v FROM ev)
+   GROUP BY k, ws" 2>&1 | sort)
+n_expected=$(wc -l <<<"$expected")
+run_bg "$dir/agg.sql" "$dir/agg.log"
+wait_lines "$dir/agg.jsonl" "$n_expected" 30
+stop_run "$run_pid"
+actual=$(sed -E 's/\{"k":"([^"]*)","ws":([0-9]+),"n":([0-9]+),"s":([^,]*),"hi":([^}]*)\}/\1 \2 \3 \4 \5/' "$dir/agg.jsonl" | sort)
+if [ "$actual" = "$expected" ]; then ok "multi-partition windows equal sqlite3 ($n_expected rows)"; else fail "multi-partition windows: $(diff <(echo "$expected") <(echo "$actual") | head -5)"; fi
+grep -q "partitions assigned: source 'ev': topic events partitions 0,1,2,3" "$dir/agg.log" || fail "assignment not logged: $(head -3 "$dir/agg.log")"
+stop_broker
+
+# 2. An idle partition holds the watermark back until idle_timeout excludes it.
+start_broker idle:4
+for p in 0 1 2; do printf '{"k":"a","ts":%d}\n{"k":"a","ts":%d}\n' $((1000 + p)) $((60000 + p)) > "$dir/idle$p"; produce idle $p "$dir/idle$p"; done
+idle_sql() {
+  cat > "$dir/idle.sql" <<SQL
+CREATE SOURCE s (k STRING, ts TIMESTAMP) WITH (connector = 'kafka', topic = 'idle', timestamp = 'ts', group_id = 'g$1' $2);
+CREATE SINK out WITH (connector = 'file', path = '$dir/idle$1.jsonl');
+INSERT INTO out SELECT k, COUNT(*) AS n, WINDOW_START AS ws FROM s WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
+SQL
+}
+idle_sql 1 ""
+run_bg "$dir/idle.sql" "$dir/idle1.log"
+sleep 4
+stop_run "$run_pid"
+[ "$(lines "$dir/idle1.jsonl")" -eq 0 ] && ok "an empty partition holds windows open" || fail "windows closed despite the empty partition"
+idle_sql 2 ", idle_timeout = '1 second'"
+run_bg "$dir/idle.sql" "$dir/idle2.log"
+wait_lines "$dir/idle2.jsonl" 2 15
+stop_run "$run_pid"
+[ "$(head -1 "$dir/idle2.jsonl")" = '{"k":"a","n":3,"ws":0}' ] && ok "idle_timeout lets windows close" || fail "idle_timeout output: $(cat "$dir/idle2.jsonl")"
+stop_broker
+
+# 3. The broker goes down for seconds and comes back: a consuming streamq
+#    keeps running and resumes, a producing one waits and delivers; nothing
+#    is lost. (kcat is no use here: it gives up when every broker is down.)
+start_broker flow:2
+seq 1 500 | sed 's/.*/{"n":&}/' > "$dir/first"
+seq 501 1000 | sed 's/.*/{"n":&}/' > "$dir/second.jsonl"
+cat > "$dir/flow.sql" <<SQL
+CREATE SOURCE s (n BIGINT) WITH (connector = 'kafka', topic = 'flow');
+CREATE SINK out WITH (connector = 'file', path = '$dir/flow.jsonl');
+INSERT INTO out SELECT n FROM s;
+SQL
+cat > "$dir/flow_in.sql" <<SQL
+CREATE SOURCE s (n BIGINT) WITH (connector = 'file', path = '$dir/second.jsonl');
+CREATE SINK out WITH (connector = 'kafka', topic = 'flow');
+INSERT INTO out SELECT n FROM s;
+SQL
+produce flow 0 "$dir/first"
+run_bg "$dir/flow.sql" "$dir/flow.log"
+consumer=$run_pid
+wait_lines "$dir/flow.jsonl" 500 30 || fail "first records not read"
+ctl down 1
+sleep 2
+run_bg "$dir/flow_in.sql" "$dir/flow_in.log"
+producer=$run_pid
+sleep 4
+kill -0 "$consumer" 2>/dev/null && kill -0 "$producer" 2>/dev/null && ok "streamq keeps running while the broker is down" \
+  || fail "streamq exited while the broker was down"
+ctl up 1
+wait "$producer" && ok "the producer delivered everything once the broker was back" || fail "producer: $(tail -1 "$dir/flow_in.log")"
+wait_lines "$dir/flow.jsonl" 1000 60
+stop_run "$consumer"
+unique=$(sort -u "$dir/flow.jsonl" | wc -l)
+[ "$unique" -eq 1000 ] && ok "no record lost across the outage ($(lines "$dir/flow.jsonl") read, $unique distinct)" || fail "after the outage: $unique distinct of 1000"
+stop_broker
+
+# 4. Retriable produce errors: the idempotent producer retries without loss or duplicates.
+start_broker results:3
+seq 1 2000 | sed 's/.*/{"n":&}/' > "$dir/numbers.jsonl"
+cat > "$dir/produce.sql" <<SQL
+CREATE SOURCE s (n BIGINT) WITH (connector = 'file', path = '$dir/numbers.jsonl');
+CREATE SINK out WITH (connector = 'kafka', topic = 'results', key = 'n');
+INSERT INTO out SELECT n FROM s;
+SQL
+ctl fail 0 6 4   # Produce requests fail with NOT_LEADER_FOR_PARTITION (retriable)
+ctl fail 0 7 2   # then REQUEST_TIMED_OUT
+"$streamq" run --quiet --brokers "$bootstrap" "$dir/produce.sql" || fail "produce run failed"
+got=$(consume results)
+total=$(wc -l <<<"$got")
+unique=$(sort -u <<<"$got" | wc -l)
+[ "$total" -eq 2000 ] && [ "$unique" -eq 2000 ] && ok "retried produce errors: 2000 records, no loss, no duplicate" \
+  || fail "after produce errors: $total records, $unique distinct"
+[ "$(consume results '%k\n' | sort -n | head -1)" = 1 ] && ok "records keyed by the key column" || fail "record keys"
+stop_broker
+
+# 5. Poison records go to the dead-letter topic with their error and origin as headers.
+start_broker poison:1 poison_dlq:1
+printf '{"n":1}\nnot json\n{"n":"two"}\n{"n":4}\n' > "$dir/poison"
+produce poison 0 "$dir/poison"
+cat > "$dir/poison.sql" <<SQL
+CREATE SOURCE s (n BIGINT) WITH (connector = 'kafka', topic = 'poison', on_error = 'dlq', dlq_topic = 'poison_dlq');
+CREATE SINK out WITH (connector = 'file', path = '$dir/poison.jsonl');
+INSERT INTO out SELECT n FROM s;
+SQL
+run_bg "$dir/poison.sql" "$dir/poison.log"
+wait_lines "$dir/poison.jsonl" 2 30
+sleep 1
+stop_run "$run_pid"
+[ "$(cat "$dir/poison.jsonl")" = $'{"n":1}\n{"n":4}' ] && ok "good records pass around poison ones" || fail "poison output: $(cat "$dir/poison.jsonl")"
+dlq=$(consume poison_dlq '%s|%h\n')
+grep -q '^not json|error=invalid JSON,source_topic=poison,source_partition=0,source_offset=1$' <<<"$dlq" \
+  && grep -q "^{\"n\":\"two\"}|error=column 'n': expected an integer, got a string,source_topic=poison,source_partition=0,source_offset=2$" <<<"$dlq" \
+  && ok "dead-letter records carry error, topic, partition and offset headers" || fail "dead-letter topic: $dlq"
+grep -q "2 bad" "$dir/poison.log" || fail "bad records not counted: $(tail -1 "$dir/poison.log")"
+stop_broker
+
+# 6. A second consumer joins the group, then leaves: partitions move, nothing
+#    is lost. librdkafka 2.0's mock coordinator waits out member timeouts
+#    before completing a rebalance, hence the short ones (set through
+#    SET 'kafka.*', which this also tests).
+start_broker shared:4
+batch() { seq "$1" "$2" | sed 's/.*/{"n":&}/' > "$dir/b"; for p in 0 1 2 3; do awk -v p=$p 'NR % 4 == p' "$dir/b" > "$dir/bp"; produce shared $p "$dir/bp"; done; }
+group_sql() {
+  cat > "$dir/group$1.sql" <<SQL
+SET 'kafka.session.timeout.ms' = '6000';
+SET 'kafka.max.poll.interval.ms' = '7000';
+SET 'kafka.heartbeat.interval.ms' = '500';
+CREATE SOURCE s (n BIGINT) WITH (connector = 'kafka', topic = 'shared', group_id = 'shared-group');
+CREATE SINK out WITH (connector = 'file', path = '$dir/group$1.jsonl');
+INSERT INTO out SELECT n FROM s;
+SQL
+}
+group_sql a && group_sql b
+batch 1 400
+run_bg "$dir/groupa.sql" "$dir/groupa.log"
+a_pid=$run_pid
+wait_lines "$dir/groupa.jsonl" 400 30
+run_bg "$dir/groupb.sql" "$dir/groupb.log"
+b_pid=$run_pid
+for _ in $(seq 300); do grep -q "partitions assigned" "$dir/groupb.log" && break; sleep 0.1; done
+batch 401 800
+for _ in $(seq 300); do [ "$(lines "$dir/groupb.jsonl")" -gt 0 ] && break; sleep 0.1; done
+stop_run "$b_pid"
+batch 801 1200
+union() { cat "$dir"/group*.jsonl 2>/dev/null | sort -u | wc -l; }
+for _ in $(seq 300); do [ "$(union)" -ge 1200 ] && break; sleep 0.1; done
+stop_run "$a_pid"
+grep -q "partitions revoked" "$dir/groupa.log" && [ "$(lines "$dir/groupb.jsonl")" -gt 0 ] \
+  && ok "the group rebalanced (b read $(lines "$dir/groupb.jsonl") records)" || fail "no rebalance seen"
+[ "$(union)" -eq 1200 ] && ok "no record lost across the rebalances" || fail "after rebalances: $(union) distinct of 1200"
+stop_broker
+
+[ $failures -eq 0 ] && echo "kafka: all passed"
+[ $failures -eq 0 ]
