@@ -67,8 +67,11 @@ int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {
     int64_t pw = part->max_event_time == INT64_MIN ? INT64_MIN : part->max_event_time - r->watermark_delay;
     if (pw < wm) wm = pw;
   }
-  /* every partition idle: windows of a quiet stream close with the wall clock */
-  if (!active) wm = assigned && r->idle_timeout > 0 ? now - r->watermark_delay : INT64_MIN;
+  /* Every partition idle: windows of a quiet stream close with the wall
+   * clock. Only once the stream has said something: before the first
+   * record arrives (a consumer still fetching) the watermark stays put, or
+   * every record would arrive late. */
+  if (!active) wm = assigned && r->idle_timeout > 0 && r->records_in > 0 ? now - r->watermark_delay : INT64_MIN;
   if (wm > r->watermark) r->watermark = wm;
   return r->watermark;
 }
