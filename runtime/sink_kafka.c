@@ -134,6 +134,11 @@ sq_sink_t *sq_sink_kafka_open(const sq_relation_t *rel, const sq_relation_t *sch
   k->base.name = rel->name;
   k->csv = sq_option_is(rel, "format", "csv");
   k->on_error = sq_option_is(rel, "on_error", "skip") ? SQ_ON_ERROR_SKIP : SQ_ON_ERROR_FAIL;
+  if (sq_option_is(rel, "on_error", "dlq")) {
+    snprintf(err, err_size, "sink '%s': on_error = 'dlq' is not supported for Kafka sinks yet; use 'fail' or 'skip'", rel->name);
+    kafka_destroy(&k->base);
+    return NULL;
+  }
   if (!(k->topic = sq_option_string(rel, "topic", err, err_size)) || !choose_key(k, rel, schema)) {
     if (!err[0]) snprintf(err, err_size, "out of memory");
     kafka_destroy(&k->base);

@@ -230,6 +230,10 @@ STREAMQ_BROKERS="127.0.0.1:$port" "$streamq" run --quiet "$dir/env.sql" || fail 
 "$streamq" run "$dir/env.sql" 2> "$dir/nobroker.log"
 [ $? -eq 2 ] && grep -q "no Kafka brokers: use --brokers" "$dir/nobroker.log" && ok "no broker configured: exit 2 with the ways to name one" \
   || fail "no broker: $(cat "$dir/nobroker.log")"
+sed -i "s/topic = 'fixed')/topic = 'fixed', on_error = 'dlq', dlq_topic = 'x')/" "$dir/env.sql"
+"$streamq" run --brokers "127.0.0.1:$port" "$dir/env.sql" 2> "$dir/sinkdlq.log"
+[ $? -eq 2 ] && grep -q "on_error = 'dlq' is not supported for Kafka sinks yet" "$dir/sinkdlq.log" && ok "a sink dead-letter queue is refused, not ignored" \
+  || fail "sink dlq: $(cat "$dir/sinkdlq.log")"
 kill -INT "$broker_cmd"; wait "$broker_cmd"
 
 # 8. The Kafka quick start: datagen into a topic and back out as windows, on
