@@ -33,6 +33,8 @@ struct sq_op {
   sq_op_t **outputs;
   uint32_t n_outputs;
   const char *input_name; /* for EXPLAIN: what feeds this operator */
+  uint64_t late;          /* rows it dropped as late */
+  int64_t watermark;      /* the last watermark it passed on */
 };
 
 /* Connects `op`'s output to `to`; false when memory runs out. */

@@ -54,6 +54,7 @@ bool sq_op_emit(sq_op_t *op, const sq_batch_t *b) {
 }
 
 bool sq_op_emit_watermark(sq_op_t *op, int64_t wm) {
+  op->watermark = wm;
   for (uint32_t i = 0; i < op->n_outputs; i++)
     if (!op->outputs[i]->cls->advance(op->outputs[i], wm)) return false;
   return true;

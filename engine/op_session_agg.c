@@ -129,6 +129,7 @@ static bool session_push(sq_op_t *op, const sq_batch_t *in) {
       reaches = bounds(s, l, i)[0] - s->win.gap <= ts && ts <= bounds(s, l, i)[1] + s->win.gap;
     if (!reaches && ts + s->win.gap + s->win.grace <= wm) {
       op->exec->late_records++;
+      op->late++;
       continue;
     }
     uint32_t at;

@@ -24,6 +24,7 @@ static bool sink_push(sq_op_t *op, const sq_batch_t *in) {
 
 static bool sink_advance(sq_op_t *op, int64_t wm) {
   sq_op_sink_t *s = (sq_op_sink_t *)op;
+  op->watermark = wm;
   char err[256];
   if (wm == SQ_WATERMARK_END && !s->sink->cls->flush(s->sink, err, sizeof err))
     return sq_exec_fail(op->exec, "sink '%s': %s", s->sink->name, err);

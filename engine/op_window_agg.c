@@ -124,7 +124,7 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
       if (!add_to_window(w, s, ts)) return false;
       placed = true;
     }
-    if (!placed) op->exec->late_records++;
+    if (!placed) op->exec->late_records++, op->late++;
   }
   return w->out.n == 0 || flush_out(w);
 }

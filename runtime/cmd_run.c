@@ -10,6 +10,7 @@
 
 #include "engine/plan.h"
 #include "runtime/cli.h"
+#include "runtime/clock.h"
 #include "runtime/executor.h"
 #include "runtime/kafka_broker.h"
 #include "runtime/options.h"
@@ -25,7 +26,7 @@ static void on_signal(int sig) {
 }
 
 typedef struct run_args {
-  const char *path, *brokers;
+  const char *path, *brokers, *metrics_addr;
   bool quiet, embedded;
   int partitions;
 } run_args_t;
@@ -37,6 +38,7 @@ static int parse(int argc, char **argv, run_args_t *a) {
     if (strcmp(argv[i], "--quiet") == 0) a->quiet = true;
     else if (strcmp(argv[i], "--embedded-broker") == 0) a->embedded = true;
     else if (strcmp(argv[i], "--brokers") == 0 && has_value) a->brokers = argv[++i];
+    else if (strcmp(argv[i], "--metrics-addr") == 0 && has_value) a->metrics_addr = argv[++i];
     else if (strcmp(argv[i], "--partitions") == 0 && has_value) {
       a->partitions = atoi(argv[++i]);
       if (a->partitions < 1) return sq_cli_bad_argument(&sq_cmd_run, "--partitions needs a positive number");
@@ -69,16 +71,22 @@ static int run_pipeline(const run_args_t *a, const sq_program_t *prog) {
   char *copy = strdup(a->path), *stem = copy ? basename(copy) : "pipeline";
   char *dot = strrchr(stem, '.');
   if (dot && dot != stem) *dot = '\0';
-  sq_runtime_t rt = {.pipeline = stem, .quiet = a->quiet};
+  sq_runtime_t rt = {.pipeline = stem, .quiet = a->quiet, .metrics = sq_metrics_new(), .health = {.broker_up = -1, .started = sq_clock_seconds()}};
   sq_kafka_broker_t *broker = NULL;
+  sq_metrics_http_t *http = NULL;
   sq_plan_t *plan = NULL;
   int status = SQ_EXIT_RUNTIME;
+  if (!rt.metrics) {
+    snprintf(err, sizeof err, "out of memory");
+    goto out;
+  }
   if (a->embedded) {
     if (!(broker = sq_kafka_broker_start(1, 0, err, sizeof err)) || !create_topics(broker, prog, a->partitions, err, sizeof err))
       goto out;
   }
   if (!sq_kafka_settings_load(&rt.kafka, prog, broker ? sq_kafka_broker_bootstrap(broker) : a->brokers, err, sizeof err)) goto out;
   if (!(plan = sq_plan_build(prog, sq_sink_open, &rt, err, sizeof err))) goto out;
+  if (a->metrics_addr && !(http = sq_metrics_http_start(a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   struct sigaction sa = {.sa_handler = on_signal};
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
@@ -90,7 +98,9 @@ static int run_pipeline(const run_args_t *a, const sq_program_t *prog) {
             (unsigned long long)stats.late_records, (unsigned long long)stats.bad_records, (unsigned long long)stats.div_by_zero);
 out:
   if (status == SQ_EXIT_RUNTIME && err[0]) fprintf(stderr, "streamq run: %s\n", err);
+  sq_metrics_http_stop(http);
   sq_plan_destroy(plan); /* sinks and readers are gone before the broker */
+  sq_metrics_destroy(rt.metrics);
   sq_kafka_settings_free(&rt.kafka);
   sq_kafka_broker_stop(broker);
   free(copy);
@@ -110,7 +120,8 @@ static int run_main(int argc, char **argv) {
 
 const sq_command_t sq_cmd_run = {
     "run", "run a pipeline",
-    "usage: streamq run FILE.sql [--brokers HOST:PORT,...] [--embedded-broker [--partitions N]] [--quiet]\n"
+    "usage: streamq run FILE.sql [--brokers HOST:PORT,...] [--embedded-broker [--partitions N]]\n"
+    "                            [--metrics-addr [HOST:]PORT] [--quiet]\n"
     "\n"
     "Runs every query of FILE.sql. With finite sources (file with follow =\n"
     "false, datagen with a count) it ends when they are drained: every open\n"
@@ -124,6 +135,8 @@ const sq_command_t sq_cmd_run = {
     "  --embedded-broker   run a development Kafka broker inside this process and\n"
     "                      create the pipeline's topics on it\n"
     "  --partitions N      partitions of those topics (default 4)\n"
+    "  --metrics-addr A    serve GET /metrics (Prometheus) and GET /health (JSON) at\n"
+    "                      [HOST:]PORT; HOST defaults to 127.0.0.1\n"
     "  --quiet             no summary or informational lines on standard error\n"
     "  --help              show this help\n",
     run_main,

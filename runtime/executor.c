@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "runtime/clock.h"
+#include "runtime/metrics.h"
 #include "runtime/reader.h"
+#include "runtime/runtime.h"
 
 typedef struct running_source {
   sq_plan_source_t *src;
@@ -19,6 +21,64 @@ typedef struct running_source {
   int64_t watermark;
   bool ended;
 } running_source_t;
+
+/* Series for counts kept by the engine itself, published once a round. */
+typedef struct published {
+  sq_metric_t **sink_out, **op_late, **op_watermark, **bad, *broker_up;
+} published_t;
+
+static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_metrics_t *reg) {
+  m->sink_out = calloc(plan->n_sinks + 1, sizeof *m->sink_out);
+  m->op_late = calloc(plan->n_ops + 1, sizeof *m->op_late);
+  m->op_watermark = calloc(plan->n_ops + 1, sizeof *m->op_watermark);
+  m->bad = calloc(plan->n_sources + 1, sizeof *m->bad);
+  if (!m->sink_out || !m->op_late || !m->op_watermark || !m->bad) return false;
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    const char *labels[] = {"sink", plan->sinks[i]->name, NULL};
+    m->sink_out[i] = sq_metrics_counter(reg, "streamq_records_out_total", "Records written, by sink.", labels);
+  }
+  for (uint32_t i = 0; i < plan->n_ops; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "%d_%s", plan->ops[i]->id, plan->ops[i]->cls->name);
+    const char *labels[] = {"operator", name, NULL};
+    m->op_late[i] = sq_metrics_counter(reg, "streamq_late_records_total", "Records dropped as late, by operator.", labels);
+    m->op_watermark[i] = sq_metrics_gauge(reg, "streamq_watermark_ms", "The watermark each operator last passed on, epoch ms.", labels);
+  }
+  static const char *const actions[] = {"fail", "skip", "dlq"};
+  for (uint32_t i = 0; i < plan->n_sources; i++) {
+    const char *labels[] = {"source", rs[i].src->rel->name, "action", actions[rs[i].reader->bad.action], NULL};
+    m->bad[i] = sq_metrics_counter(reg, "streamq_bad_records_total", "Records that could not be read, by source and on_error action.", labels);
+  }
+  m->broker_up = sq_metrics_gauge(reg, "streamq_broker_up", "1 while Kafka brokers are reachable, 0 when all are down (-1: no Kafka).", NULL);
+  return true;
+}
+
+static void publish(const published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_health_t *health) {
+  uint64_t in = 0, out = 0;
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    sq_metric_store(m->sink_out[i], plan->sinks[i]->records_out);
+    out += plan->sinks[i]->records_out;
+  }
+  for (uint32_t i = 0; i < plan->n_ops; i++) {
+    sq_metric_store(m->op_late[i], plan->ops[i]->late);
+    sq_metric_set(m->op_watermark[i], (double)plan->ops[i]->watermark);
+  }
+  for (uint32_t i = 0; i < plan->n_sources; i++) {
+    sq_metric_store(m->bad[i], rs[i].reader->bad.count);
+    in += rs[i].reader->records_in;
+  }
+  sq_metric_set(m->broker_up, sq_kafka_broker_up());
+  atomic_store(&health->broker_up, sq_kafka_broker_up());
+  atomic_store(&health->records_in, in);
+  atomic_store(&health->records_out, out);
+}
+
+static void publish_free(published_t *m) {
+  free(m->sink_out);
+  free(m->op_late);
+  free(m->op_watermark);
+  free(m->bad);
+}
 
 static bool push(sq_plan_t *plan, running_source_t *rs) {
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
@@ -58,7 +118,7 @@ static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
   }
 }
 
-int sq_execute(sq_plan_t *plan, const struct sq_runtime *rt, volatile sig_atomic_t *stop, sq_run_stats_t *stats) {
+int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *stop, sq_run_stats_t *stats) {
   running_source_t *rs = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *rs);
   int status = 0;
   char err[512] = "out of memory";
@@ -75,6 +135,11 @@ int sq_execute(sq_plan_t *plan, const struct sq_runtime *rt, volatile sig_atomic
     fprintf(stderr, "streamq run: %s\n", err);
     status = 2;
   }
+  published_t published = {0};
+  if (status == 0) {
+    for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_attach_metrics(rs[i].reader, rt->metrics);
+    if (!publish_setup(&published, plan, rs, rt->metrics)) status = 2;
+  }
   while (status == 0 && !*stop) {
     bool progress = false, all_ended = true;
     for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
@@ -89,11 +154,15 @@ int sq_execute(sq_plan_t *plan, const struct sq_runtime *rt, volatile sig_atomic
         status = 2;
       }
     }
+    publish(&published, plan, rs, &rt->health);
     if (status || all_ended) break;
     if (!progress) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
   if (status == 0 && !sq_plan_flush(plan)) status = 2;
   if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq run: %s\n", plan->exec.error);
+  if (status == 2) atomic_store(&rt->health.failing, 1);
+  if (published.sink_out) publish(&published, plan, rs, &rt->health);
+  publish_free(&published);
   *stats = (sq_run_stats_t){.late_records = plan->exec.late_records, .div_by_zero = plan->exec.div_by_zero};
   for (uint32_t i = 0; i < plan->n_sinks; i++) stats->records_out += plan->sinks[i]->records_out;
   for (uint32_t i = 0; rs && i < opened + (opened < plan->n_sources); i++) {

@@ -16,6 +16,6 @@ typedef struct sq_run_stats {
 
 /* Runs the plan; returns the exit status (0, or 2 with the reason printed
  * to stderr). Stops cleanly when *stop becomes nonzero. */
-int sq_execute(sq_plan_t *plan, const struct sq_runtime *rt, volatile sig_atomic_t *stop, sq_run_stats_t *stats);
+int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *stop, sq_run_stats_t *stats);
 
 #endif

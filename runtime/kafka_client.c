@@ -1,6 +1,7 @@
 /* Kafka client configuration from a pipeline's settings. */
 #include "runtime/kafka_client.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,19 @@ void sq_kafka_settings_free(sq_kafka_settings_t *k) {
   *k = (sq_kafka_settings_t){0};
 }
 
+static _Atomic int broker_up = -1;
+
+int sq_kafka_broker_up(void) { return atomic_load(&broker_up); }
+
+void sq_kafka_broker_seen(void) {
+  if (atomic_exchange(&broker_up, 1) == 0) sq_log("broker up", "Kafka brokers reachable again");
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+  (void)rk, (void)opaque;
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && atomic_exchange(&broker_up, 0) != 0) sq_log("broker down", "%s", reason);
+}
+
 /* librdkafka's log lines, in ours ("streamq: kafka: ..."). */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
   (void)rk, (void)level;
@@ -66,6 +80,9 @@ rd_kafka_conf_t *sq_kafka_conf(const sq_kafka_settings_t *k, const char *const *
   }
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   rd_kafka_conf_set_log_cb(conf, on_log);
+  rd_kafka_conf_set_error_cb(conf, on_error);
+  int unknown = -1;
+  atomic_compare_exchange_strong(&broker_up, &unknown, 1); /* a client exists: assume reachable until told otherwise */
   char rd_err[256];
   if (rd_kafka_conf_set(conf, "bootstrap.servers", k->bootstrap, rd_err, sizeof rd_err) != RD_KAFKA_CONF_OK) goto bad;
   for (size_t i = 0; extra && extra[i]; i += 2)

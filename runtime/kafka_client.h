@@ -24,6 +24,12 @@ typedef struct sq_kafka_settings {
  * False with `err` (an unset ${NAME}, out of memory). */
 bool sq_kafka_settings_load(sq_kafka_settings_t *k, const sq_program_t *prog, const char *brokers, char *err, size_t err_size);
 void sq_kafka_settings_free(sq_kafka_settings_t *k);
+/* Broker connectivity as the pipeline's Kafka clients see it: -1 before
+ * any client exists, 0 after librdkafka reports every broker down, 1 once
+ * a record is read or delivered again. */
+int sq_kafka_broker_up(void);
+void sq_kafka_broker_seen(void);
+
 /* A librdkafka configuration with the settings applied, plus `extra`
  * key/value pairs (NULL-terminated, may be NULL) set first so the
  * pipeline's own settings can override them. NULL with `err`. */

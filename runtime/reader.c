@@ -2,9 +2,11 @@
  * watermark rule, and bad-record handling. */
 #include "runtime/reader.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/metrics.h"
 #include "runtime/options.h"
 
 bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
@@ -33,7 +35,19 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
   sq_reader_partition_t *part = &r->parts[p];
   if (assigned && !part->assigned) part->last_row_ms = now;
   part->assigned = assigned;
+  if (assigned && !part->records && r->metrics) {
+    char id[16];
+    snprintf(id, sizeof id, "%u", p);
+    const char *labels[] = {"source", r->rel->name, "partition", id, NULL};
+    part->records = sq_metrics_counter(r->metrics, "streamq_records_in_total", "Records read, by source and partition.", labels);
+  }
   return true;
+}
+
+void sq_reader_attach_metrics(sq_reader_t *r, struct sq_metrics *m) {
+  r->metrics = m;
+  for (uint32_t p = 0; p < r->n_parts; p++)
+    if (r->parts[p].assigned) r->parts[p].assigned = false, sq_reader_assign(r, p, true, r->parts[p].last_row_ms);
 }
 
 bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts) {
@@ -49,6 +63,7 @@ bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, in
   if (ts > part->max_event_time) part->max_event_time = ts;
   part->last_row_ms = now;
   part->records_in++;
+  sq_metric_add(part->records, 1);
   r->records_in++;
   out->times[i] = ts;
   out->wms[i] = sq_reader_watermark(r, now);

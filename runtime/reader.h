@@ -26,6 +26,7 @@ typedef struct sq_reader_class {
 } sq_reader_class_t;
 
 typedef struct sq_reader_partition {
+  struct sq_metric *records; /* streamq_records_in_total{source, partition} */
   bool assigned;
   int64_t max_event_time;    /* INT64_MIN before the first row */
   int64_t last_row_ms;       /* wall clock of the last row (or of the assignment) */
@@ -44,6 +45,7 @@ struct sq_reader {
   uint32_t n_parts;
   uint64_t records_in;
   sq_bad_records_t bad;
+  struct sq_metrics *metrics; /* set by the executor; NULL in tests */
 };
 
 struct sq_runtime;
@@ -59,6 +61,9 @@ bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relat
  * assigned partition counts as active from `now`. False when memory runs
  * out. */
 bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now);
+/* Starts counting input in `m` for every assigned partition (and those
+ * assigned later). */
+void sq_reader_attach_metrics(sq_reader_t *r, struct sq_metrics *m);
 /* Stamps row `i` of `out`, read from partition `p`: its event time (the
  * timestamp column, else `fallback_ts`; also written to ROWTIME) and the
  * watermark it arrives with. False if the timestamp column is NULL. */

@@ -4,11 +4,14 @@
 #define SQ_RUNTIME_H
 
 #include "runtime/kafka_client.h"
+#include "runtime/metrics_http.h"
 
 typedef struct sq_runtime {
-  const char *pipeline; /* the pipeline file's stem */
+  const char *pipeline;  /* the pipeline file's stem */
   sq_kafka_settings_t kafka;
-  bool quiet;           /* no informational log lines */
+  bool quiet;            /* no informational log lines */
+  sq_metrics_t *metrics; /* always kept; served with --metrics-addr */
+  sq_health_t health;
 } sq_runtime_t;
 
 #endif

@@ -1,0 +1,158 @@
+/* Registry storage and the text exposition format. Families are few (the
+ * table of ARCHITECTURE §7), series per family tens to hundreds, so lists
+ * searched at creation time are enough. */
+#include "runtime/metrics.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+typedef struct family {
+  char *name, *help;
+  bool gauge;
+  sq_metric_t *series;
+  struct family *next;
+} family_t;
+
+struct sq_metrics {
+  pthread_mutex_t lock;
+  family_t *families, *last;
+};
+
+sq_metrics_t *sq_metrics_new(void) {
+  sq_metrics_t *m = calloc(1, sizeof *m);
+  if (m) pthread_mutex_init(&m->lock, NULL);
+  return m;
+}
+
+void sq_metrics_destroy(sq_metrics_t *m) {
+  if (!m) return;
+  for (family_t *f = m->families, *next; f; f = next) {
+    next = f->next;
+    for (sq_metric_t *s = f->series, *sn; s; s = sn) {
+      sn = s->next;
+      free(s->labels);
+      free(s);
+    }
+    free(f->name);
+    free(f->help);
+    free(f);
+  }
+  pthread_mutex_destroy(&m->lock);
+  free(m);
+}
+
+/* name="value",... with \\, " and newlines escaped. */
+static char *render_labels(const char *const *labels) {
+  sq_buf_t b = {0};
+  for (size_t i = 0; labels && labels[i]; i += 2) {
+    if (i) sq_buf_putc(&b, ',');
+    sq_buf_puts(&b, labels[i]);
+    sq_buf_puts(&b, "=\"");
+    for (const char *v = labels[i + 1]; *v; v++) {
+      if (*v == '\\' || *v == '"') sq_buf_putc(&b, '\\');
+      if (*v == '\n') sq_buf_puts(&b, "\\n");
+      else sq_buf_putc(&b, *v);
+    }
+    sq_buf_putc(&b, '"');
+  }
+  sq_buf_putc(&b, '\0');
+  if (b.failed) sq_buf_free(&b);
+  return b.data;
+}
+
+static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, bool gauge, const char *const *labels) {
+  if (!m) return NULL;
+  char *text = render_labels(labels);
+  if (!text) return NULL;
+  pthread_mutex_lock(&m->lock);
+  family_t *f = m->families;
+  while (f && strcmp(f->name, name) != 0) f = f->next;
+  if (!f && (f = calloc(1, sizeof *f))) {
+    f->name = strdup(name);
+    f->help = strdup(help);
+    f->gauge = gauge;
+    if (m->last) m->last->next = f;
+    else m->families = f;
+    m->last = f;
+  }
+  sq_metric_t *s = f ? f->series : NULL, *tail = NULL;
+  for (; s && strcmp(s->labels, text) != 0; s = s->next) tail = s;
+  if (!s && f && (s = calloc(1, sizeof *s))) {
+    s->labels = text;
+    text = NULL;
+    if (tail) tail->next = s;
+    else f->series = s;
+  }
+  pthread_mutex_unlock(&m->lock);
+  free(text);
+  return s;
+}
+
+sq_metric_t *sq_metrics_counter(sq_metrics_t *m, const char *name, const char *help, const char *const *labels) {
+  return series(m, name, help, false, labels);
+}
+
+sq_metric_t *sq_metrics_gauge(sq_metrics_t *m, const char *name, const char *help, const char *const *labels) {
+  return series(m, name, help, true, labels);
+}
+
+static void line(sq_buf_t *out, const char *name, const char *labels, const char *value) {
+  sq_buf_puts(out, name);
+  if (labels && labels[0]) {
+    sq_buf_putc(out, '{');
+    sq_buf_puts(out, labels);
+    sq_buf_putc(out, '}');
+  }
+  sq_buf_putc(out, ' ');
+  sq_buf_puts(out, value);
+  sq_buf_putc(out, '\n');
+}
+
+static void header(sq_buf_t *out, const char *name, const char *help, const char *type) {
+  char text[512];
+  snprintf(text, sizeof text, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+  sq_buf_puts(out, text);
+}
+
+/* Process CPU seconds and resident bytes, as the standard process_* metrics. */
+static void render_process(sq_buf_t *out) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  char value[64];
+  header(out, "process_cpu_seconds_total", "User and system CPU time of the process.", "counter");
+  snprintf(value, sizeof value, "%.3f", (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+  line(out, "process_cpu_seconds_total", NULL, value);
+  long pages = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  header(out, "process_resident_memory_bytes", "Resident memory of the process.", "gauge");
+  snprintf(value, sizeof value, "%ld", resident * sysconf(_SC_PAGESIZE));
+  line(out, "process_resident_memory_bytes", NULL, value);
+}
+
+void sq_metrics_render(sq_metrics_t *m, sq_buf_t *out) {
+  pthread_mutex_lock(&m->lock);
+  for (const family_t *f = m->families; f; f = f->next) {
+    header(out, f->name, f->help, f->gauge ? "gauge" : "counter");
+    for (const sq_metric_t *s = f->series; s; s = s->next) {
+      uint64_t bits = atomic_load_explicit(&s->bits, memory_order_relaxed);
+      char value[64];
+      if (f->gauge) {
+        union { uint64_t u; double d; } x = {.u = bits};
+        snprintf(value, sizeof value, "%.17g", x.d);
+      } else {
+        snprintf(value, sizeof value, "%llu", (unsigned long long)bits);
+      }
+      line(out, f->name, s->labels, value);
+    }
+  }
+  pthread_mutex_unlock(&m->lock);
+  render_process(out);
+}

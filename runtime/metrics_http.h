@@ -1,0 +1,26 @@
+/* `--metrics-addr`: GET /metrics (Prometheus text format) and GET /health
+ * (JSON) served by libmicrohttpd on its own thread. */
+#ifndef SQ_METRICS_HTTP_H
+#define SQ_METRICS_HTTP_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "runtime/metrics.h"
+
+/* What /health reports; the engine thread updates it. */
+typedef struct sq_health {
+  _Atomic int broker_up;        /* 1 unless Kafka says every broker is down; -1 without Kafka */
+  _Atomic int failing;          /* the pipeline is stopping on an error */
+  _Atomic uint64_t records_in, records_out;
+  double started;               /* monotonic seconds */
+} sq_health_t;
+
+typedef struct sq_metrics_http sq_metrics_http_t;
+
+/* Serves `m` and `h` (borrowed) at ADDR = [HOST:]PORT (host default
+ * 127.0.0.1). NULL with `err`. */
+sq_metrics_http_t *sq_metrics_http_start(const char *addr, sq_metrics_t *m, sq_health_t *h, char *err, size_t err_size);
+void sq_metrics_http_stop(sq_metrics_http_t *s);
+
+#endif

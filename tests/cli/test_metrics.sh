@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# --metrics-addr: /metrics in the Prometheus text format with the values
+# of a running pipeline (records in by partition, records out, bad records,
+# watermarks), /health as JSON, 404 elsewhere; a taken port is an error.
+set -u
+streamq=$1
+dir=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+has() { grep -qxF -- "$2" <<<"$1" || fail "missing line: $2"; }
+
+port=$((30000 + RANDOM % 20000))
+printf '{"n":1,"ts":1000}\n{"n":2,"ts":2000}\nnot json\n' > "$dir/in.jsonl"
+cat > "$dir/p.sql" <<SQL
+CREATE SOURCE s (n BIGINT, ts TIMESTAMP) WITH (connector = 'file', path = '$dir/in.jsonl', follow = true, timestamp = 'ts', on_error = 'skip');
+CREATE SINK out WITH (connector = 'file', path = '$dir/out.jsonl');
+INSERT INTO out SELECT n, COUNT(*) AS c FROM s GROUP BY n EMIT CHANGES;
+SQL
+"$streamq" run "$dir/p.sql" --metrics-addr "127.0.0.1:$port" 2> "$dir/log" &
+pid=$!
+for _ in $(seq 50); do curl -sf "127.0.0.1:$port/health" > /dev/null && break; sleep 0.1; done
+printf '{"n":1,"ts":3000}\n' >> "$dir/in.jsonl"
+for _ in $(seq 50); do [ "$(wc -l < "$dir/out.jsonl" 2>/dev/null)" = 3 ] && break; sleep 0.1; done
+metrics=$(curl -sf "127.0.0.1:$port/metrics") || fail "GET /metrics"
+has "$metrics" '# TYPE streamq_records_in_total counter'
+has "$metrics" 'streamq_records_in_total{source="s",partition="0"} 3'
+has "$metrics" 'streamq_records_out_total{sink="out"} 3'
+has "$metrics" 'streamq_bad_records_total{source="s",action="skip"} 1'
+has "$metrics" 'streamq_watermark_ms{operator="1_WindowAggregate"} 3000'
+has "$metrics" 'streamq_late_records_total{operator="1_WindowAggregate"} 0'
+has "$metrics" 'streamq_broker_up -1'
+grep -qE '^process_resident_memory_bytes [1-9][0-9]+$' <<<"$metrics" || fail "no process memory"
+health=$(curl -sf "127.0.0.1:$port/health")
+grep -qE '^\{"status":"ok","broker_connected":null,"uptime_seconds":[0-9.]+,"records_in":3,"records_out":3,"seconds_since_checkpoint":null\}$' <<<"$health" \
+  || fail "health: $health"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$port/nope")" = 404 ] || fail "unknown path is not 404"
+"$streamq" run "$dir/p.sql" --metrics-addr "127.0.0.1:$port" 2> "$dir/log2"
+[ $? -eq 2 ] && grep -q "cannot serve metrics on 127.0.0.1:$port" "$dir/log2" || fail "taken port: $(cat "$dir/log2")"
+"$streamq" run "$dir/p.sql" --metrics-addr "localhost:x" 2> "$dir/log3"
+[ $? -eq 2 ] && grep -q "needs HOST:PORT" "$dir/log3" || fail "bad address: $(cat "$dir/log3")"
+kill -TERM "$pid"
+wait "$pid" || fail "SIGTERM did not stop cleanly"
+pid=
+[ $failures -eq 0 ] && echo "metrics: all passed"
+[ $failures -eq 0 ]
