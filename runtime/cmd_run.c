@@ -13,6 +13,7 @@
 #include "runtime/clock.h"
 #include "runtime/executor.h"
 #include "runtime/kafka_broker.h"
+#include "runtime/log.h"
 #include "runtime/options.h"
 #include "runtime/pipeline.h"
 #include "runtime/runtime.h"
@@ -39,6 +40,11 @@ static int parse(int argc, char **argv, run_args_t *a) {
     else if (strcmp(argv[i], "--embedded-broker") == 0) a->embedded = true;
     else if (strcmp(argv[i], "--brokers") == 0 && has_value) a->brokers = argv[++i];
     else if (strcmp(argv[i], "--metrics-addr") == 0 && has_value) a->metrics_addr = argv[++i];
+    else if (strcmp(argv[i], "--log-format") == 0 && has_value) {
+      const char *f = argv[++i];
+      if (strcmp(f, "json") != 0 && strcmp(f, "text") != 0) return sq_cli_bad_argument(&sq_cmd_run, "--log-format is text or json");
+      sq_log_set_json(strcmp(f, "json") == 0);
+    }
     else if (strcmp(argv[i], "--partitions") == 0 && has_value) {
       a->partitions = atoi(argv[++i]);
       if (a->partitions < 1) return sq_cli_bad_argument(&sq_cmd_run, "--partitions needs a positive number");
@@ -93,9 +99,9 @@ static int run_pipeline(const run_args_t *a, const sq_program_t *prog) {
   sq_run_stats_t stats;
   status = sq_execute(plan, &rt, &stop_requested, &stats);
   if (!a->quiet)
-    fprintf(stderr, "streamq run: %s: %llu records in, %llu out, %llu late, %llu bad, %llu divisions by zero\n",
-            status == 0 ? "done" : "stopped", (unsigned long long)stats.records_in, (unsigned long long)stats.records_out,
-            (unsigned long long)stats.late_records, (unsigned long long)stats.bad_records, (unsigned long long)stats.div_by_zero);
+    sq_log(status == 0 ? "done" : "stopped", "%llu records in, %llu out, %llu late, %llu bad, %llu divisions by zero",
+           (unsigned long long)stats.records_in, (unsigned long long)stats.records_out, (unsigned long long)stats.late_records,
+           (unsigned long long)stats.bad_records, (unsigned long long)stats.div_by_zero);
 out:
   if (status == SQ_EXIT_RUNTIME && err[0]) fprintf(stderr, "streamq run: %s\n", err);
   sq_metrics_http_stop(http);
@@ -121,7 +127,7 @@ static int run_main(int argc, char **argv) {
 const sq_command_t sq_cmd_run = {
     "run", "run a pipeline",
     "usage: streamq run FILE.sql [--brokers HOST:PORT,...] [--embedded-broker [--partitions N]]\n"
-    "                            [--metrics-addr [HOST:]PORT] [--quiet]\n"
+    "                            [--metrics-addr [HOST:]PORT] [--log-format text|json] [--quiet]\n"
     "\n"
     "Runs every query of FILE.sql. With finite sources (file with follow =\n"
     "false, datagen with a count) it ends when they are drained: every open\n"
@@ -137,6 +143,7 @@ const sq_command_t sq_cmd_run = {
     "  --partitions N      partitions of those topics (default 4)\n"
     "  --metrics-addr A    serve GET /metrics (Prometheus) and GET /health (JSON) at\n"
     "                      [HOST:]PORT; HOST defaults to 127.0.0.1\n"
+    "  --log-format F      log lines as text (default) or one JSON object per line\n"
     "  --quiet             no summary or informational lines on standard error\n"
     "  --help              show this help\n",
     run_main,

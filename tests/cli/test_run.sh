@@ -101,5 +101,12 @@ grep -q 'uses ${SQ_TEST_UNSET_DIR}, which is not set' "$dir/err" || fail "unset 
 SQ_TEST_UNSET_DIR=$dir/envdir "$streamq" run --quiet "$dir/env.sql" || fail "set variable run"
 expect_eq "$(cat "$dir/envdir/x.jsonl")" '{"seq":0}' "variable substituted"
 
+# --log-format json: one JSON object per log line, with ts, level, event
+"$streamq" run --log-format json "$dir/ld.sql" > /dev/null 2> "$dir/json.log" || fail "json log run"
+grep -qE '^\{"ts":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z","level":"info","event":"done","message":"1000 records in, 2 out, 0 late, 0 bad, 0 divisions by zero"\}$' "$dir/json.log" \
+  || fail "json log line: $(cat "$dir/json.log")"
+"$streamq" run --log-format xml "$dir/ld.sql" 2> /dev/null
+expect_eq "$?" 1 "unknown log format exit status"
+
 [ $failures -eq 0 ] && echo "run: all passed"
 [ $failures -eq 0 ]
