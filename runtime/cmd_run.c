@@ -91,6 +91,9 @@ static int run_pipeline(const run_args_t *a, const sq_program_t *prog) {
       goto out;
   }
   if (!sq_kafka_settings_load(&rt.kafka, prog, broker ? sq_kafka_broker_bootstrap(broker) : a->brokers, err, sizeof err)) goto out;
+  rt.skew_warn_ratio = 4.0;
+  for (size_t i = 0; i < prog->n_settings; i++)
+    if (strcmp(prog->settings[i]->name.text, "partition.skew.warn_ratio") == 0) rt.skew_warn_ratio = strtod(prog->settings[i]->text, NULL);
   if (!(plan = sq_plan_build(prog, sq_sink_open, &rt, err, sizeof err))) goto out;
   if (a->metrics_addr && !(http = sq_metrics_http_start(a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   struct sigaction sa = {.sa_handler = on_signal};

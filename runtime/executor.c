@@ -136,6 +136,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *st
     status = 2;
   }
   published_t published = {0};
+  double skew_sampled = sq_clock_seconds();
   if (status == 0) {
     for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_attach_metrics(rs[i].reader, rt->metrics);
     if (!publish_setup(&published, plan, rs, rt->metrics)) status = 2;
@@ -155,6 +156,11 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *st
       }
     }
     publish(&published, plan, rs, &rt->health);
+    double now_s = sq_clock_seconds();
+    if (now_s - skew_sampled >= 1.0) {
+      skew_sampled = now_s;
+      for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_sample_skew(rs[i].reader, rt->skew_warn_ratio, now_s);
+    }
     if (status || all_ended) break;
     if (!progress) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }

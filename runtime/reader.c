@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "runtime/options.h"
 
@@ -28,7 +29,7 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
     if (!assigned) return true;
     sq_reader_partition_t *v = realloc(r->parts, (p + 1) * sizeof *v);
     if (!v) return false;
-    for (uint32_t i = r->n_parts; i <= p; i++) v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN};
+    for (uint32_t i = r->n_parts; i <= p; i++) v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1};
     r->parts = v;
     r->n_parts = p + 1;
   }
@@ -40,12 +41,38 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
     snprintf(id, sizeof id, "%u", p);
     const char *labels[] = {"source", r->rel->name, "partition", id, NULL};
     part->records = sq_metrics_counter(r->metrics, "streamq_records_in_total", "Records read, by source and partition.", labels);
+    if (strcmp(r->rel->connector, "kafka") == 0)
+      part->lag = sq_metrics_gauge(r->metrics, "streamq_consumer_lag", "Records behind the partition's end, by source and partition.", labels);
   }
   return true;
 }
 
+void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s) {
+  uint64_t total = 0, top = 0;
+  uint32_t n = 0, busiest = 0;
+  for (uint32_t p = 0; p < r->n_parts; p++) {
+    sq_reader_partition_t *part = &r->parts[p];
+    if (!part->assigned) continue;
+    uint64_t delta = part->records_in - part->sampled;
+    part->sampled = part->records_in;
+    total += delta;
+    n++;
+    if (delta > top) top = delta, busiest = p;
+  }
+  double ratio = total ? (double)top * n / (double)total : 1.0;
+  sq_metric_set(r->skew, ratio);
+  if (n > 1 && ratio > warn_ratio && now_s - r->skew_warned_at >= 60) {
+    r->skew_warned_at = now_s;
+    sq_log_warn("partition skew", "source '%s': partition %u carries %.1fx the mean rate of its %u partitions", r->rel->name,
+                busiest, ratio, n);
+  }
+}
+
 void sq_reader_attach_metrics(sq_reader_t *r, struct sq_metrics *m) {
   r->metrics = m;
+  const char *labels[] = {"source", r->rel->name, NULL};
+  r->skew = sq_metrics_gauge(m, "streamq_partition_skew_ratio", "The busiest partition's input rate over the mean, by source.", labels);
+  r->skew_warned_at = -60;
   for (uint32_t p = 0; p < r->n_parts; p++)
     if (r->parts[p].assigned) r->parts[p].assigned = false, sq_reader_assign(r, p, true, r->parts[p].last_row_ms);
 }

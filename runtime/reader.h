@@ -27,6 +27,9 @@ typedef struct sq_reader_class {
 
 typedef struct sq_reader_partition {
   struct sq_metric *records; /* streamq_records_in_total{source, partition} */
+  struct sq_metric *lag;     /* streamq_consumer_lag{source, partition} (Kafka) */
+  int64_t next_offset;       /* Kafka: the offset after the last record read, or -1 */
+  uint64_t sampled;          /* records_in at the last skew sample */
   bool assigned;
   int64_t max_event_time;    /* INT64_MIN before the first row */
   int64_t last_row_ms;       /* wall clock of the last row (or of the assignment) */
@@ -46,6 +49,8 @@ struct sq_reader {
   uint64_t records_in;
   sq_bad_records_t bad;
   struct sq_metrics *metrics; /* set by the executor; NULL in tests */
+  struct sq_metric *skew;     /* streamq_partition_skew_ratio{source} */
+  double skew_warned_at;      /* monotonic seconds of the last skew warning */
 };
 
 struct sq_runtime;
@@ -64,6 +69,11 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now);
 /* Starts counting input in `m` for every assigned partition (and those
  * assigned later). */
 void sq_reader_attach_metrics(sq_reader_t *r, struct sq_metrics *m);
+/* Called about once a second: the rate of each assigned partition since
+ * the last call, published as the skew ratio (the busiest partition's
+ * rate over the mean) and warned about above `warn_ratio` (at most once a
+ * minute). */
+void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s);
 /* Stamps row `i` of `out`, read from partition `p`: its event time (the
  * timestamp column, else `fallback_ts`; also written to ROWTIME) and the
  * watermark it arrives with. False if the timestamp column is NULL. */

@@ -16,6 +16,7 @@
 #include "runtime/clock.h"
 #include "runtime/format.h"
 #include "runtime/log.h"
+#include "runtime/metrics.h"
 #include "runtime/options.h"
 #include "runtime/reader.h"
 #include "runtime/runtime.h"
@@ -30,6 +31,7 @@ typedef struct sq_reader_kafka {
   rd_kafka_message_t *held[SQ_BATCH_ROWS];
   size_t n_held;
   int key_col, topic_col, partition_col, offset_col, timestamp_col;
+  int64_t lag_published_ms;
   bool quiet;
 } sq_reader_kafka_t;
 
@@ -77,6 +79,18 @@ static void release_held(sq_reader_kafka_t *k) {
   k->n_held = 0;
 }
 
+/* Consumer lag from librdkafka's cached high watermarks (no request). */
+static void publish_lag(sq_reader_kafka_t *k, int64_t now) {
+  k->lag_published_ms = now;
+  for (uint32_t p = 0; p < k->base.n_parts; p++) {
+    const sq_reader_partition_t *part = &k->base.parts[p];
+    int64_t low, high;
+    if (!part->assigned || !part->lag || part->next_offset < 0) continue;
+    if (rd_kafka_get_watermark_offsets(k->consumer, k->topic, (int32_t)p, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0)
+      sq_metric_set(part->lag, (double)(high > part->next_offset ? high - part->next_offset : 0));
+  }
+}
+
 static sq_value_t bytes_value(const void *p, size_t len) { return p ? sq_str(p, (uint32_t)len) : sq_null(); }
 
 static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *exec) {
@@ -88,6 +102,7 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   if (got < 0) return SQ_READ_IDLE;
   k->n_held = (size_t)got;
   int64_t now = sq_clock_ms();
+  if (now - k->lag_published_ms >= 1000) publish_lag(k, now);
   for (size_t m = 0; m < k->n_held; m++) {
     const rd_kafka_message_t *msg = k->held[m];
     if (msg->err) {
@@ -98,6 +113,7 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
     sq_kafka_broker_seen();
     uint32_t p = (uint32_t)msg->partition;
     if (p >= r->n_parts || !r->parts[p].assigned) sq_reader_assign(r, p, true, now);
+    r->parts[p].next_offset = msg->offset + 1;
     sq_value_t *row = sq_batch_row(out, out->n);
     char err[256];
     bool ok = msg->payload && sq_decode(k->decoder, msg->payload, msg->len, row, &exec->arena, err, sizeof err);

@@ -11,6 +11,7 @@ typedef struct sq_runtime {
   sq_kafka_settings_t kafka;
   bool quiet;            /* no informational log lines */
   sq_metrics_t *metrics; /* always kept; served with --metrics-addr */
+  double skew_warn_ratio; /* SET 'partition.skew.warn_ratio' (default 4) */
   sq_health_t health;
 } sq_runtime_t;
 

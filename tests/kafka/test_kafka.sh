@@ -247,5 +247,31 @@ wait_lines "$dir/out/kafka_quickstart.jsonl" 1000 60 && ok "the Kafka quick star
   || fail "kafka quick start: $(tail -3 "$dir/quick.log")"
 kill -INT "$quick"
 
+# 9. Metrics of a Kafka source: consumer lag per partition, and a hot
+#    partition shows in the skew ratio and a warning.
+start_broker hot:4
+mport=$((20000 + RANDOM % 20000))
+cat > "$dir/hot.sql" <<SQL
+SET 'partition.skew.warn_ratio' = '2';
+CREATE SOURCE s (n BIGINT) WITH (connector = 'kafka', topic = 'hot');
+CREATE SINK out WITH (connector = 'file', path = '$dir/hot.jsonl');
+INSERT INTO out SELECT n FROM s;
+SQL
+"$streamq" run --brokers "$bootstrap" --metrics-addr "127.0.0.1:$mport" "$dir/hot.sql" 2> "$dir/hot.log" &
+hot=$!
+pids+=("$hot")
+for _ in $(seq 200); do grep -q "partitions assigned" "$dir/hot.log" && break; sleep 0.1; done
+seq 1 3000 | sed 's/.*/{"n":&}/' > "$dir/hot0"
+for p in 1 2 3; do seq 1 10 | sed 's/.*/{"n":&}/' > "$dir/hot$p"; done
+for i in 1 2 3 4 5 6; do for p in 0 1 2 3; do produce hot $p "$dir/hot$p"; done; sleep 0.3; done
+wait_lines "$dir/hot.jsonl" 18180 30
+sleep 2.5
+metrics=$(curl -sf "127.0.0.1:$mport/metrics")
+grep -qx 'streamq_consumer_lag{source="s",partition="0"} 0' <<<"$metrics" && ok "consumer lag is published and reaches 0" || fail "lag: $(grep lag <<<"$metrics")"
+grep -qx 'streamq_records_in_total{source="s",partition="0"} 18000' <<<"$metrics" && ok "records in counted per partition" || fail "records in: $(grep records_in <<<"$metrics")"
+grep -q "partition skew: source 's': partition 0 carries" "$dir/hot.log" && ok "a hot partition is warned about" || fail "no skew warning: $(tail -3 "$dir/hot.log")"
+stop_run "$hot"
+stop_broker
+
 [ $failures -eq 0 ] && echo "kafka: all passed"
 [ $failures -eq 0 ]
