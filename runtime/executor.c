@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "engine/scalar.h"
 
 #include "runtime/clock.h"
 #include "runtime/metrics.h"
@@ -80,6 +83,37 @@ static void publish_free(published_t *m) {
   free(m->bad);
 }
 
+/* The one-line live status on a terminal: rates since the last line,
+ * total consumer lag and the slowest source watermark. */
+typedef struct status_line {
+  bool on;
+  uint64_t in, out;
+} status_line_t;
+
+static void status_print(status_line_t *st, const sq_plan_t *plan, running_source_t *rs, double seconds) {
+  uint64_t in = 0, out = 0;
+  double lag = 0;
+  int64_t wm = INT64_MAX;
+  for (uint32_t i = 0; i < plan->n_sources; i++) {
+    const sq_reader_t *r = rs[i].reader;
+    in += r->records_in;
+    if (r->watermark < wm) wm = r->watermark;
+    for (uint32_t p = 0; p < r->n_parts; p++) {
+      const sq_metric_t *lag_series = r->parts[p].lag;
+      if (!lag_series) continue;
+      union { uint64_t u; double d; } x = {.u = atomic_load_explicit(&lag_series->bits, memory_order_relaxed)};
+      lag += x.d;
+    }
+  }
+  for (uint32_t i = 0; i < plan->n_sinks; i++) out += plan->sinks[i]->records_out;
+  char watermark[40] = "none";
+  if (wm != INT64_MIN && wm != INT64_MAX) sq_format_timestamp(wm, watermark, sizeof watermark);
+  fprintf(stderr, "\r\033[Kin %.0f/s  out %.0f/s  lag %.0f  watermark %s", (double)(in - st->in) / seconds,
+          (double)(out - st->out) / seconds, lag, watermark);
+  st->in = in;
+  st->out = out;
+}
+
 static bool push(sq_plan_t *plan, running_source_t *rs) {
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     sq_op_t *op = rs->src->consumers[i];
@@ -137,6 +171,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *st
   }
   published_t published = {0};
   double skew_sampled = sq_clock_seconds();
+  status_line_t status_line = {.on = !rt->quiet && isatty(STDERR_FILENO)};
   if (status == 0) {
     for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_attach_metrics(rs[i].reader, rt->metrics);
     if (!publish_setup(&published, plan, rs, rt->metrics)) status = 2;
@@ -158,12 +193,14 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *st
     publish(&published, plan, rs, &rt->health);
     double now_s = sq_clock_seconds();
     if (now_s - skew_sampled >= 1.0) {
+      if (status_line.on) status_print(&status_line, plan, rs, now_s - skew_sampled);
       skew_sampled = now_s;
       for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_sample_skew(rs[i].reader, rt->skew_warn_ratio, now_s);
     }
     if (status || all_ended) break;
     if (!progress) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
+  if (status_line.on) fprintf(stderr, "\r\033[K");
   if (status == 0 && !sq_plan_flush(plan)) status = 2;
   if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq run: %s\n", plan->exec.error);
   if (status == 2) atomic_store(&rt->health.failing, 1);

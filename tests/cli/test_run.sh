@@ -108,5 +108,19 @@ grep -qE '^\{"ts":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z","level":"info","event":
 "$streamq" run --log-format xml "$dir/ld.sql" 2> /dev/null
 expect_eq "$?" 1 "unknown log format exit status"
 
+# the live status line: on a terminal only, never with --quiet or into a file
+printf '{"n":1}\n' > "$dir/tail.jsonl"
+cat > "$dir/tail.sql" <<SQL
+CREATE SOURCE s (n BIGINT) WITH (connector = 'file', path = '$dir/tail.jsonl', follow = true);
+CREATE SINK out WITH (connector = 'file', path = '$dir/tail.out');
+INSERT INTO out SELECT n FROM s;
+SQL
+timeout -s INT 3 script -qc "$streamq run $dir/tail.sql" /dev/null > "$dir/tty.out" 2>&1
+grep -qa 'in [0-9]*/s  out [0-9]*/s  lag 0  watermark ' "$dir/tty.out" || fail "no status line on a terminal: $(cat -v "$dir/tty.out" | head -3)"
+timeout -s INT 3 script -qc "$streamq run --quiet $dir/tail.sql" /dev/null > "$dir/tty_quiet.out" 2>&1
+grep -qa '/s  out' "$dir/tty_quiet.out" && fail "status line despite --quiet"
+timeout -s INT 3 "$streamq" run "$dir/tail.sql" 2> "$dir/notty.err"
+grep -q '/s  out' "$dir/notty.err" && fail "status line written to a file"
+
 [ $failures -eq 0 ] && echo "run: all passed"
 [ $failures -eq 0 ]
