@@ -35,7 +35,15 @@ struct sq_op {
   const char *input_name; /* for EXPLAIN: what feeds this operator */
   uint64_t late;          /* rows it dropped as late */
   int64_t watermark;      /* the last watermark it passed on */
+  uint64_t records;       /* rows pushed into it */
+  double busy;            /* seconds spent in it, excluding its outputs */
 };
+
+/* Pushes a batch / a watermark into `op`, counting its rows and the time
+ * spent in it (what its outputs take is theirs). Every push goes through
+ * these. */
+bool sq_op_push(sq_op_t *op, const sq_batch_t *b);
+bool sq_op_advance(sq_op_t *op, int64_t wm);
 
 /* Connects `op`'s output to `to`; false when memory runs out. */
 bool sq_op_connect(sq_op_t *op, sq_op_t *to);

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "engine/op.h"
 
@@ -46,17 +47,45 @@ bool sq_op_connect(sq_op_t *op, sq_op_t *to) {
   return true;
 }
 
+static double seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Time spent in pushes nested inside the one being timed: the engine runs
+ * on one thread, so one accumulator serves the whole call chain. */
+static double nested_seconds;
+
+/* Runs one push or advance of `op`, charging it only its own time. */
+static bool timed(sq_op_t *op, const sq_batch_t *b, int64_t wm) {
+  double start = seconds(), outer = nested_seconds;
+  nested_seconds = 0;
+  bool ok = b ? op->cls->push(op, b) : op->cls->advance(op, wm);
+  double total = seconds() - start;
+  op->busy += total - nested_seconds;
+  nested_seconds = outer + total;
+  return ok;
+}
+
+bool sq_op_push(sq_op_t *op, const sq_batch_t *b) {
+  op->records += b->n;
+  return timed(op, b, 0);
+}
+
+bool sq_op_advance(sq_op_t *op, int64_t wm) { return timed(op, NULL, wm); }
+
 bool sq_op_emit(sq_op_t *op, const sq_batch_t *b) {
   if (b->n == 0) return true;
   for (uint32_t i = 0; i < op->n_outputs; i++)
-    if (!op->outputs[i]->cls->push(op->outputs[i], b)) return false;
+    if (!sq_op_push(op->outputs[i], b)) return false;
   return true;
 }
 
 bool sq_op_emit_watermark(sq_op_t *op, int64_t wm) {
   op->watermark = wm;
   for (uint32_t i = 0; i < op->n_outputs; i++)
-    if (!op->outputs[i]->cls->advance(op->outputs[i], wm)) return false;
+    if (!sq_op_advance(op->outputs[i], wm)) return false;
   return true;
 }
 

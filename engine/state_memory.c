@@ -16,11 +16,20 @@ typedef struct entry {
   /* key bytes, then the value */
 } entry_t;
 
+/* Keys and bytes per namespace, kept as entries come and go so that
+ * usage() costs nothing; there are a handful of namespaces. */
+typedef struct ns_usage {
+  uint32_t op, partition;
+  size_t keys, bytes;
+} ns_usage_t;
+
 typedef struct memory_store {
   sq_state_t base;
   entry_t **slots; /* open addressing; NULL empty, TOMBSTONE removed */
   size_t cap, used, live;
   size_t bytes;
+  ns_usage_t *usage;
+  size_t n_usage;
 } memory_store_t;
 
 static entry_t tombstone_entry;
@@ -28,6 +37,23 @@ static entry_t tombstone_entry;
 #define NS_LEN 8
 
 static const char *entry_key(const entry_t *e) { return (const char *)(e + 1); }
+
+/* The usage record of the namespace a full key starts with; NULL when
+ * memory runs out (usage then goes uncounted, the store still works). */
+static ns_usage_t *usage_of(memory_store_t *m, const char *key) {
+  uint32_t op = 0, part = 0;
+  for (int i = 0; i < 4; i++) {
+    op = op << 8 | (unsigned char)key[i];
+    part = part << 8 | (unsigned char)key[4 + i];
+  }
+  for (size_t i = 0; i < m->n_usage; i++)
+    if (m->usage[i].op == op && m->usage[i].partition == part) return &m->usage[i];
+  ns_usage_t *v = realloc(m->usage, (m->n_usage + 1) * sizeof *v);
+  if (!v) return NULL;
+  m->usage = v;
+  m->usage[m->n_usage] = (ns_usage_t){op, part, 0, 0};
+  return &m->usage[m->n_usage++];
+}
 static void *entry_value(entry_t *e) { return (char *)e + e->value_off; }
 
 /* The full key: namespace (big-endian, so ranges sort by operator then
@@ -103,6 +129,8 @@ static void *memory_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key,
     m->slots[slot] = e;
     m->live++;
     m->bytes += value_off + ns->type->size;
+    ns_usage_t *u = usage_of(m, k);
+    if (u) u->keys++, u->bytes += value_off + ns->type->size;
     value = entry_value(e);
     *created = true;
   }
@@ -114,6 +142,8 @@ out:
 static void release_entry(memory_store_t *m, entry_t *e) {
   if (e->type->release) e->type->release(entry_value(e), e->type->ctx);
   m->bytes -= e->value_off + e->type->size;
+  ns_usage_t *u = usage_of(m, entry_key(e));
+  if (u) u->keys--, u->bytes -= e->value_off + e->type->size;
   free(e);
 }
 
@@ -171,15 +201,9 @@ static bool memory_scan(sq_state_t *s, const sq_state_ns_t *ns, const void *pref
 
 static void memory_usage(const sq_state_t *s, const sq_state_ns_t *ns, size_t *keys, size_t *bytes) {
   const memory_store_t *m = (const memory_store_t *)s;
-  char k[NS_LEN];
-  full_key(ns, "", 0, k);
   *keys = *bytes = 0;
-  for (size_t i = 0; i < m->cap; i++) {
-    const entry_t *e = m->slots[i];
-    if (!e || e == TOMBSTONE || memcmp(entry_key(e), k, NS_LEN) != 0) continue;
-    (*keys)++;
-    *bytes += e->value_off + e->type->size;
-  }
+  for (size_t i = 0; i < m->n_usage; i++)
+    if (m->usage[i].op == ns->op && m->usage[i].partition == ns->partition) *keys = m->usage[i].keys, *bytes = m->usage[i].bytes;
 }
 
 static void memory_destroy(sq_state_t *s) {
@@ -187,6 +211,7 @@ static void memory_destroy(sq_state_t *s) {
   for (size_t i = 0; i < m->cap; i++)
     if (m->slots[i] && m->slots[i] != TOMBSTONE) release_entry(m, m->slots[i]);
   free(m->slots);
+  free(m->usage);
   free(m);
 }
 

@@ -27,15 +27,21 @@ typedef struct running_source {
 
 /* Series for counts kept by the engine itself, published once a round. */
 typedef struct published {
-  sq_metric_t **sink_out, **op_late, **op_watermark, **bad, *broker_up;
+  sq_metric_t **sink_out, **op_late, **op_watermark, **op_records, **op_busy, **state_keys, **state_bytes, **bad, *broker_up;
 } published_t;
 
 static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_metrics_t *reg) {
   m->sink_out = calloc(plan->n_sinks + 1, sizeof *m->sink_out);
   m->op_late = calloc(plan->n_ops + 1, sizeof *m->op_late);
   m->op_watermark = calloc(plan->n_ops + 1, sizeof *m->op_watermark);
+  m->op_records = calloc(plan->n_ops + 1, sizeof *m->op_records);
+  m->op_busy = calloc(plan->n_ops + 1, sizeof *m->op_busy);
+  m->state_keys = calloc(plan->n_ops + 1, sizeof *m->state_keys);
+  m->state_bytes = calloc(plan->n_ops + 1, sizeof *m->state_bytes);
   m->bad = calloc(plan->n_sources + 1, sizeof *m->bad);
-  if (!m->sink_out || !m->op_late || !m->op_watermark || !m->bad) return false;
+  if (!m->sink_out || !m->op_late || !m->op_watermark || !m->op_records || !m->op_busy || !m->state_keys ||
+      !m->state_bytes || !m->bad)
+    return false;
   for (uint32_t i = 0; i < plan->n_sinks; i++) {
     const char *labels[] = {"sink", plan->sinks[i]->name, NULL};
     m->sink_out[i] = sq_metrics_counter(reg, "streamq_records_out_total", "Records written, by sink.", labels);
@@ -46,6 +52,11 @@ static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_
     const char *labels[] = {"operator", name, NULL};
     m->op_late[i] = sq_metrics_counter(reg, "streamq_late_records_total", "Records dropped as late, by operator.", labels);
     m->op_watermark[i] = sq_metrics_gauge(reg, "streamq_watermark_ms", "The watermark each operator last passed on, epoch ms.", labels);
+    m->op_records[i] = sq_metrics_counter(reg, "streamq_operator_records_total", "Rows pushed into each operator.", labels);
+    m->op_busy[i] = sq_metrics_seconds_counter(reg, "streamq_operator_busy_seconds_total",
+                                               "Seconds spent in each operator, not counting its outputs.", labels);
+    m->state_keys[i] = sq_metrics_gauge(reg, "streamq_state_keys", "State entries held by each operator.", labels);
+    m->state_bytes[i] = sq_metrics_gauge(reg, "streamq_state_bytes", "State bytes held by each operator.", labels);
   }
   static const char *const actions[] = {"fail", "skip", "dlq"};
   for (uint32_t i = 0; i < plan->n_sources; i++) {
@@ -63,8 +74,16 @@ static void publish(const published_t *m, const sq_plan_t *plan, running_source_
     out += plan->sinks[i]->records_out;
   }
   for (uint32_t i = 0; i < plan->n_ops; i++) {
-    sq_metric_store(m->op_late[i], plan->ops[i]->late);
-    sq_metric_set(m->op_watermark[i], (double)plan->ops[i]->watermark);
+    const sq_op_t *op = plan->ops[i];
+    sq_metric_store(m->op_late[i], op->late);
+    sq_metric_set(m->op_watermark[i], (double)op->watermark);
+    sq_metric_store(m->op_records[i], op->records);
+    sq_metric_set(m->op_busy[i], op->busy);
+    size_t keys, bytes;
+    sq_state_ns_t ns = {(uint32_t)op->id, 0, NULL};
+    sq_state_usage(plan->state, &ns, &keys, &bytes);
+    sq_metric_set(m->state_keys[i], (double)keys);
+    sq_metric_set(m->state_bytes[i], (double)bytes);
   }
   for (uint32_t i = 0; i < plan->n_sources; i++) {
     sq_metric_store(m->bad[i], rs[i].reader->bad.count);
@@ -80,6 +99,10 @@ static void publish_free(published_t *m) {
   free(m->sink_out);
   free(m->op_late);
   free(m->op_watermark);
+  free(m->op_records);
+  free(m->op_busy);
+  free(m->state_keys);
+  free(m->state_bytes);
   free(m->bad);
 }
 
@@ -116,8 +139,7 @@ static void status_print(status_line_t *st, const sq_plan_t *plan, running_sourc
 
 static bool push(sq_plan_t *plan, running_source_t *rs) {
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
-    sq_op_t *op = rs->src->consumers[i];
-    if (!op->cls->push(op, &rs->batch)) return false;
+    if (!sq_op_push(rs->src->consumers[i], &rs->batch)) return false;
   }
   sq_arena_reset(&plan->exec.arena);
   return true;
@@ -127,8 +149,7 @@ static bool advance(running_source_t *rs, int64_t wm) {
   if (wm <= rs->watermark) return true;
   rs->watermark = wm;
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
-    sq_op_t *op = rs->src->consumers[i];
-    if (!op->cls->advance(op, wm)) return false;
+    if (!sq_op_advance(rs->src->consumers[i], wm)) return false;
   }
   return true;
 }

@@ -12,7 +12,7 @@
 
 typedef struct family {
   char *name, *help;
-  bool gauge;
+  bool gauge, fractional;
   sq_metric_t *series;
   struct family *next;
 } family_t;
@@ -64,7 +64,8 @@ static char *render_labels(const char *const *labels) {
   return b.data;
 }
 
-static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, bool gauge, const char *const *labels) {
+static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, bool gauge, bool fractional,
+                           const char *const *labels) {
   if (!m) return NULL;
   char *text = render_labels(labels);
   if (!text) return NULL;
@@ -75,6 +76,7 @@ static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, 
     f->name = strdup(name);
     f->help = strdup(help);
     f->gauge = gauge;
+    f->fractional = fractional;
     if (m->last) m->last->next = f;
     else m->families = f;
     m->last = f;
@@ -93,11 +95,15 @@ static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, 
 }
 
 sq_metric_t *sq_metrics_counter(sq_metrics_t *m, const char *name, const char *help, const char *const *labels) {
-  return series(m, name, help, false, labels);
+  return series(m, name, help, false, false, labels);
 }
 
 sq_metric_t *sq_metrics_gauge(sq_metrics_t *m, const char *name, const char *help, const char *const *labels) {
-  return series(m, name, help, true, labels);
+  return series(m, name, help, true, true, labels);
+}
+
+sq_metric_t *sq_metrics_seconds_counter(sq_metrics_t *m, const char *name, const char *help, const char *const *labels) {
+  return series(m, name, help, false, true, labels);
 }
 
 static void line(sq_buf_t *out, const char *name, const char *labels, const char *value) {
@@ -144,7 +150,7 @@ void sq_metrics_render(sq_metrics_t *m, sq_buf_t *out) {
     for (const sq_metric_t *s = f->series; s; s = s->next) {
       uint64_t bits = atomic_load_explicit(&s->bits, memory_order_relaxed);
       char value[64];
-      if (f->gauge) {
+      if (f->fractional) {
         union { uint64_t u; double d; } x = {.u = bits};
         snprintf(value, sizeof value, "%.17g", x.d);
       } else {

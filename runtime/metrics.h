@@ -31,6 +31,8 @@ void sq_metrics_destroy(sq_metrics_t *m);
  * memory runs out: updating a NULL series is a no-op. */
 sq_metric_t *sq_metrics_counter(sq_metrics_t *m, const char *name, const char *help, const char *const *labels);
 sq_metric_t *sq_metrics_gauge(sq_metrics_t *m, const char *name, const char *help, const char *const *labels);
+/* A counter of a fractional quantity (seconds): updated with sq_metric_set. */
+sq_metric_t *sq_metrics_seconds_counter(sq_metrics_t *m, const char *name, const char *help, const char *const *labels);
 
 static inline void sq_metric_add(sq_metric_t *s, uint64_t n) {
   if (s) atomic_fetch_add_explicit(&s->bits, n, memory_order_relaxed);

@@ -31,6 +31,11 @@ has "$metrics" 'streamq_bad_records_total{source="s",action="skip"} 1'
 has "$metrics" 'streamq_watermark_ms{operator="1_WindowAggregate"} 3000'
 has "$metrics" 'streamq_late_records_total{operator="1_WindowAggregate"} 0'
 has "$metrics" 'streamq_broker_up -1'
+has "$metrics" 'streamq_operator_records_total{operator="1_WindowAggregate"} 3'
+has "$metrics" 'streamq_state_keys{operator="1_WindowAggregate"} 2'
+has "$metrics" 'streamq_state_keys{operator="2_Sink"} 0'
+grep -qE '^streamq_operator_busy_seconds_total\{operator="1_WindowAggregate"\} [0-9.e-]+$' <<<"$metrics" || fail "no busy seconds"
+grep -qE '^streamq_state_bytes\{operator="1_WindowAggregate"\} [1-9][0-9]*$' <<<"$metrics" || fail "no state bytes"
 grep -qE '^process_resident_memory_bytes [1-9][0-9]+$' <<<"$metrics" || fail "no process memory"
 health=$(curl -sf "127.0.0.1:$port/health")
 grep -qE '^\{"status":"ok","broker_connected":null,"uptime_seconds":[0-9.]+,"records_in":3,"records_out":3,"seconds_since_checkpoint":null\}$' <<<"$health" \
