@@ -26,6 +26,7 @@ struct sq_sink {
   const sq_sink_class_t *cls;
   const char *name;
   uint64_t records_out;
+  uint64_t errors;  /* records the sink failed to deliver for good */
 };
 
 #endif

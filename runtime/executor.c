@@ -27,11 +27,12 @@ typedef struct running_source {
 
 /* Series for counts kept by the engine itself, published once a round. */
 typedef struct published {
-  sq_metric_t **sink_out, **op_late, **op_watermark, **op_records, **op_busy, **state_keys, **state_bytes, **bad, *broker_up;
+  sq_metric_t **sink_out, **sink_errors, **op_late, **op_watermark, **op_records, **op_busy, **state_keys, **state_bytes, **bad, *broker_up;
 } published_t;
 
 static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_metrics_t *reg) {
   m->sink_out = calloc(plan->n_sinks + 1, sizeof *m->sink_out);
+  m->sink_errors = calloc(plan->n_sinks + 1, sizeof *m->sink_errors);
   m->op_late = calloc(plan->n_ops + 1, sizeof *m->op_late);
   m->op_watermark = calloc(plan->n_ops + 1, sizeof *m->op_watermark);
   m->op_records = calloc(plan->n_ops + 1, sizeof *m->op_records);
@@ -39,12 +40,13 @@ static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_
   m->state_keys = calloc(plan->n_ops + 1, sizeof *m->state_keys);
   m->state_bytes = calloc(plan->n_ops + 1, sizeof *m->state_bytes);
   m->bad = calloc(plan->n_sources + 1, sizeof *m->bad);
-  if (!m->sink_out || !m->op_late || !m->op_watermark || !m->op_records || !m->op_busy || !m->state_keys ||
+  if (!m->sink_out || !m->sink_errors || !m->op_late || !m->op_watermark || !m->op_records || !m->op_busy || !m->state_keys ||
       !m->state_bytes || !m->bad)
     return false;
   for (uint32_t i = 0; i < plan->n_sinks; i++) {
     const char *labels[] = {"sink", plan->sinks[i]->name, NULL};
     m->sink_out[i] = sq_metrics_counter(reg, "streamq_records_out_total", "Records written, by sink.", labels);
+    m->sink_errors[i] = sq_metrics_counter(reg, "streamq_sink_errors_total", "Records a sink failed to deliver for good, by sink.", labels);
   }
   for (uint32_t i = 0; i < plan->n_ops; i++) {
     char name[64];
@@ -71,6 +73,7 @@ static void publish(const published_t *m, const sq_plan_t *plan, running_source_
   uint64_t in = 0, out = 0;
   for (uint32_t i = 0; i < plan->n_sinks; i++) {
     sq_metric_store(m->sink_out[i], plan->sinks[i]->records_out);
+    sq_metric_store(m->sink_errors[i], plan->sinks[i]->errors);
     out += plan->sinks[i]->records_out;
   }
   for (uint32_t i = 0; i < plan->n_ops; i++) {
@@ -97,6 +100,7 @@ static void publish(const published_t *m, const sq_plan_t *plan, running_source_
 
 static void publish_free(published_t *m) {
   free(m->sink_out);
+  free(m->sink_errors);
   free(m->op_late);
   free(m->op_watermark);
   free(m->op_records);

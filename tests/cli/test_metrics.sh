@@ -20,9 +20,9 @@ INSERT INTO out SELECT n, COUNT(*) AS c FROM s GROUP BY n EMIT CHANGES;
 SQL
 "$streamq" run "$dir/p.sql" --metrics-addr "127.0.0.1:$port" 2> "$dir/log" &
 pid=$!
-for _ in $(seq 50); do curl -sf "127.0.0.1:$port/health" > /dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do curl -sf "127.0.0.1:$port/health" > /dev/null && break; sleep 0.1; done
 printf '{"n":1,"ts":3000}\n' >> "$dir/in.jsonl"
-for _ in $(seq 50); do [ "$(wc -l < "$dir/out.jsonl" 2>/dev/null)" = 3 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(wc -l < "$dir/out.jsonl" 2>/dev/null)" = 3 ] && break; sleep 0.1; done
 metrics=$(curl -sf "127.0.0.1:$port/metrics") || fail "GET /metrics"
 has "$metrics" '# TYPE streamq_records_in_total counter'
 has "$metrics" 'streamq_records_in_total{source="s",partition="0"} 3'
