@@ -25,6 +25,7 @@
 #include "engine/agg_query.h"
 #include "engine/key_codec.h"
 #include "engine/ops.h"
+#include "engine/timestamp.h"
 #include "engine/window_agg.h"
 
 typedef struct sq_op_window_agg {
@@ -43,8 +44,6 @@ typedef struct sq_op_window_agg {
   sq_buf_t closing;       /* keys of the window being closed */
   sq_batch_t out;
 } sq_op_window_agg_t;
-
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
 
 static void release_accumulators(void *payload, const void *ctx) { sq_agg_query_release(ctx, payload); }
 
@@ -119,7 +118,7 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
     }
     /* every window [s, s + size) with s a multiple of advance and s <= ts < s + size */
     bool placed = false;
-    for (int64_t s = floor_div(ts, w->win.advance) * w->win.advance; s > ts - w->win.size; s -= w->win.advance) {
+    for (int64_t s = sq_floor_div(ts, w->win.advance) * w->win.advance; s > ts - w->win.size; s -= w->win.advance) {
       if (s + w->win.size + w->win.grace <= wm) continue; /* closed already */
       if (!add_to_window(w, s, ts)) return false;
       placed = true;

@@ -37,28 +37,13 @@ int sq_format_double(double d, char *buf, size_t size) {
   return n;
 }
 
-/* Civil date of a day count since 1970-01-01 (Howard Hinnant). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = (unsigned)(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
-
 /* Broken-down UTC time of epoch milliseconds. */
 static void to_tm(int64_t ms, struct tm *tm, int *millis) {
-  int64_t secs = floor_div(ms, 1000), days = floor_div(secs, 86400);
+  int64_t secs = sq_floor_div(ms, 1000), days = sq_floor_div(secs, 86400);
   int64_t rem = secs - days * 86400;
   int64_t y;
   unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
+  sq_civil_from_days(days, &y, &m, &d);
   memset(tm, 0, sizeof *tm);
   tm->tm_year = (int)(y - 1900);
   tm->tm_mon = (int)m - 1;
@@ -168,16 +153,8 @@ sq_value_t sq_extract(const char *field, int64_t ms) {
   if (strcasecmp(field, "week") == 0) return sq_int(tm.tm_yday / 7 + 1);
   if (strcasecmp(field, "month") == 0) return sq_int(tm.tm_mon + 1);
   if (strcasecmp(field, "year") == 0) return sq_int(tm.tm_year + 1900);
-  if (strcasecmp(field, "epoch") == 0) return sq_int(floor_div(ms, 1000));
+  if (strcasecmp(field, "epoch") == 0) return sq_int(sq_floor_div(ms, 1000));
   return sq_null();
-}
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = (unsigned)(y - era * 400);
-  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  return era * 146097 + (int64_t)(yoe * 365 + yoe / 4 - yoe / 100 + doy) - 719468;
 }
 
 static sq_value_t date_trunc(sq_value_t unit, int64_t ms) {
@@ -187,14 +164,14 @@ static sq_value_t date_trunc(sq_value_t unit, int64_t ms) {
   } fixed[] = {{"millisecond", 1}, {"second", 1000}, {"minute", 60000}, {"hour", 3600000}, {"day", 86400000}};
   for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
     if (unit.u.s.len == strlen(fixed[i].name) && strncasecmp(unit.u.s.p, fixed[i].name, unit.u.s.len) == 0)
-      return sq_ts(floor_div(ms, fixed[i].ms) * fixed[i].ms);
+      return sq_ts(sq_floor_div(ms, fixed[i].ms) * fixed[i].ms);
   struct tm tm;
   int millis;
   to_tm(ms, &tm, &millis);
-  int64_t day = floor_div(ms, 86400000);
+  int64_t day = sq_floor_div(ms, 86400000);
   if (strncasecmp(unit.u.s.p, "week", 4) == 0) return sq_ts((day - (tm.tm_wday + 6) % 7) * 86400000); /* Monday */
-  if (strncasecmp(unit.u.s.p, "month", 5) == 0) return sq_ts(days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, 1) * 86400000);
-  return sq_ts(days_from_civil(tm.tm_year + 1900, 1, 1) * 86400000);
+  if (strncasecmp(unit.u.s.p, "month", 5) == 0) return sq_ts(sq_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, 1) * 86400000);
+  return sq_ts(sq_days_from_civil(tm.tm_year + 1900, 1, 1) * 86400000);
 }
 
 /* Byte offset of the `n`th (0-based) UTF-8 character, clamped to len. */

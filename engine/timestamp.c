@@ -1,15 +1,27 @@
-/* ISO-8601 timestamp parsing without libc time zones (timegm is not C11
- * and mktime reads TZ): days from civil date by Howard Hinnant's formula. */
+/* ISO-8601 timestamp parsing and calendar arithmetic without libc time
+ * zones (timegm is not C11 and mktime reads TZ): civil dates to days and
+ * back by Howard Hinnant's formulas. */
 #include "engine/timestamp.h"
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+int64_t sq_days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   int64_t era = (y >= 0 ? y : y - 399) / 400;
   unsigned yoe = (unsigned)(y - era * 400);
   unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + (int64_t)doe - 719468;
+}
+
+void sq_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
 static bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
@@ -69,7 +81,7 @@ bool sq_timestamp_parse(const char *text, size_t len, int64_t *ms) {
     offset_min = sign * (oh * 60 + om);
   }
   if (p != end) return false;
-  int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s - offset_min * 60;
+  int64_t secs = sq_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s - offset_min * 60;
   *ms = secs * 1000 + frac;
   return true;
 }
