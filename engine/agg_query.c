@@ -106,6 +106,16 @@ void sq_agg_query_release(const sq_agg_query_t *q, void *payload) {
   for (uint32_t i = 0; i < q->n_aggs; i++) sq_agg_release(&q->specs[i], (char *)payload + q->offsets[i]);
 }
 
+void sq_agg_query_encode(const sq_agg_query_t *q, const void *payload, sq_buf_t *out) {
+  for (uint32_t i = 0; i < q->n_aggs; i++) sq_agg_encode(&q->specs[i], (const char *)payload + q->offsets[i], out);
+}
+
+bool sq_agg_query_decode(const sq_agg_query_t *q, void *payload, sq_cursor_t *in) {
+  for (uint32_t i = 0; i < q->n_aggs; i++)
+    if (!sq_agg_decode(&q->specs[i], (char *)payload + q->offsets[i], in)) return false;
+  return true;
+}
+
 bool sq_agg_query_output(const sq_agg_query_t *q, sq_eval_ctx_t *ctx, const sq_value_t *key, const void *payload,
                          sq_value_t *out, uint32_t width) {
   for (uint32_t i = 0; i < q->n_keys; i++) q->slots[i] = key[i];

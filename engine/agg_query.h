@@ -32,6 +32,9 @@ bool sq_agg_query_read(const sq_agg_query_t *q, sq_eval_ctx_t *ctx, sq_value_t *
 bool sq_agg_query_update(const sq_agg_query_t *q, void *payload, const sq_value_t *args, int64_t ts);
 bool sq_agg_query_merge(const sq_agg_query_t *q, void *dst, const void *src);
 void sq_agg_query_release(const sq_agg_query_t *q, void *payload);
+/* A payload's accumulators to bytes and back (see sq_agg_encode). */
+void sq_agg_query_encode(const sq_agg_query_t *q, const void *payload, sq_buf_t *out);
+bool sq_agg_query_decode(const sq_agg_query_t *q, void *payload, sq_cursor_t *in);
 /* The output row of a group into `out` (n_items values, then NULL up to
  * `width`); false if HAVING rejects it. */
 bool sq_agg_query_output(const sq_agg_query_t *q, sq_eval_ctx_t *ctx, const sq_value_t *key, const void *payload,

@@ -202,6 +202,104 @@ sq_value_t sq_agg_result(const sq_agg_spec_t *spec, const void *state, sq_arena_
   }
 }
 
+/* A held value: whether there is one, then the value. */
+static void put_held(sq_buf_t *out, const held_value_t *h) {
+  sq_put_u64(out, holds_value(h));
+  if (holds_value(h)) sq_put_value(out, h->v);
+}
+
+static bool get_held(sq_cursor_t *in, held_value_t *h) {
+  if (!sq_get_u64(in)) return !in->failed;
+  sq_value_t v = sq_get_value(in);
+  return !in->failed && hold(h, v);
+}
+
+void sq_agg_encode(const sq_agg_spec_t *spec, const void *state, sq_buf_t *out) {
+  const agg_state_t *st = state;
+  switch (spec->fn) {
+  case SQ_FN_COUNT:
+    if (spec->distinct) sq_hash_set_encode(&st->distinct, out);
+    else sq_put_i64(out, st->count);
+    break;
+  case SQ_FN_SUM:
+    sq_put_i64(out, st->sum.i);
+    sq_put_f64(out, st->sum.d);
+    sq_put_u64(out, (uint64_t)st->sum.any | (uint64_t)st->sum.overflow << 1);
+    break;
+  case SQ_FN_AVG:
+    sq_put_f64(out, st->avg.sum);
+    sq_put_i64(out, st->avg.n);
+    break;
+  case SQ_FN_MIN:
+  case SQ_FN_MAX: put_held(out, &st->extreme.held); break;
+  case SQ_FN_STDDEV_POP:
+  case SQ_FN_STDDEV_SAMP:
+    sq_put_i64(out, st->var.n);
+    sq_put_f64(out, st->var.mean);
+    sq_put_f64(out, st->var.m2);
+    break;
+  case SQ_FN_EARLIEST:
+  case SQ_FN_LATEST:
+    sq_put_u64(out, st->timed.any);
+    sq_put_i64(out, st->timed.ts);
+    put_held(out, &st->timed.held);
+    break;
+  case SQ_FN_APPROX_COUNT_DISTINCT:
+    sq_put_u64(out, st->hll != NULL);
+    if (st->hll) sq_hll_encode(st->hll, out);
+    break;
+  case SQ_FN_APPROX_PERCENTILE:
+    sq_put_u64(out, st->kll != NULL);
+    if (st->kll) sq_kll_encode(st->kll, out);
+    break;
+  case SQ_FN_TOPK:
+    sq_put_u64(out, st->topk != NULL);
+    if (st->topk) sq_topk_encode(st->topk, out);
+    break;
+  default: break;
+  }
+}
+
+bool sq_agg_decode(const sq_agg_spec_t *spec, void *state, sq_cursor_t *in) {
+  agg_state_t *st = state;
+  switch (spec->fn) {
+  case SQ_FN_COUNT:
+    if (spec->distinct) return sq_hash_set_decode(&st->distinct, in);
+    st->count = sq_get_i64(in);
+    break;
+  case SQ_FN_SUM: {
+    st->sum.i = sq_get_i64(in);
+    st->sum.d = sq_get_f64(in);
+    uint64_t flags = sq_get_u64(in);
+    st->sum.any = flags & 1;
+    st->sum.overflow = flags & 2;
+    break;
+  }
+  case SQ_FN_AVG:
+    st->avg.sum = sq_get_f64(in);
+    st->avg.n = sq_get_i64(in);
+    break;
+  case SQ_FN_MIN:
+  case SQ_FN_MAX: return get_held(in, &st->extreme.held);
+  case SQ_FN_STDDEV_POP:
+  case SQ_FN_STDDEV_SAMP:
+    st->var.n = sq_get_i64(in);
+    st->var.mean = sq_get_f64(in);
+    st->var.m2 = sq_get_f64(in);
+    break;
+  case SQ_FN_EARLIEST:
+  case SQ_FN_LATEST:
+    st->timed.any = sq_get_u64(in) != 0;
+    st->timed.ts = sq_get_i64(in);
+    return get_held(in, &st->timed.held);
+  case SQ_FN_APPROX_COUNT_DISTINCT: return !sq_get_u64(in) ? !in->failed : (st->hll = sq_hll_decode(in)) != NULL;
+  case SQ_FN_APPROX_PERCENTILE: return !sq_get_u64(in) ? !in->failed : (st->kll = sq_kll_decode(in)) != NULL;
+  case SQ_FN_TOPK: return !sq_get_u64(in) ? !in->failed : (st->topk = sq_topk_decode(in)) != NULL;
+  default: break;
+  }
+  return !in->failed;
+}
+
 void sq_agg_release(const sq_agg_spec_t *spec, void *state) {
   agg_state_t *st = state;
   switch (spec->fn) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "engine/arena.h"
+#include "engine/codec.h"
 #include "engine/functions.h"
 #include "engine/value.h"
 #include "grammar/ast.h"
@@ -30,6 +31,11 @@ bool sq_agg_update(const sq_agg_spec_t *spec, void *state, sq_value_t arg, int64
 bool sq_agg_merge(const sq_agg_spec_t *spec, void *dst, const void *src);
 /* The result; strings it makes live in `arena`. */
 sq_value_t sq_agg_result(const sq_agg_spec_t *spec, const void *state, sq_arena_t *arena);
+/* Appends the state to `out` / reads it into a zeroed state (which the
+ * caller releases even on failure); false when the input is corrupt or
+ * memory runs out. */
+void sq_agg_encode(const sq_agg_spec_t *spec, const void *state, sq_buf_t *out);
+bool sq_agg_decode(const sq_agg_spec_t *spec, void *state, sq_cursor_t *in);
 /* Frees what the state holds outside the payload. */
 void sq_agg_release(const sq_agg_spec_t *spec, void *state);
 

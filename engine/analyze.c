@@ -69,13 +69,20 @@ static void analyze_set(sq_analyzer_t *a, const sq_ast_t *stmt) {
       ERR(a, stmt->span2, "'partition.skew.warn_ratio' must be a number above 1 (the multiple of the mean rate)");
     return;
   }
-  static const char *const known[] = {"checkpoint.interval", "state.cache.bytes", "kafka.bootstrap.servers",
-                                      "partition.skew.warn_ratio"};
+  if (strcmp(key, "checkpoint.warn_share") == 0) {
+    char *end;
+    double v = strtod(stmt->text, &end);
+    if (!strstr(stmt->text, "${") && (end == stmt->text || *end || !(v > 0.0 && v <= 1.0)))
+      ERR(a, stmt->span2, "'checkpoint.warn_share' must be a number above 0 and at most 1 (the share of the interval)");
+    return;
+  }
+  static const char *const known[] = {"checkpoint.interval", "checkpoint.warn_share", "state.cache.bytes",
+                                      "kafka.bootstrap.servers", "partition.skew.warn_ratio"};
   sq_suggest_t s;
   sq_suggest_init(&s, key);
   for (size_t i = 0; i < sizeof known / sizeof *known; i++) sq_suggest_offer(&s, known[i]);
   sq_suggest_report(&s, a->diag, stmt->name.span, "unknown setting '%s' (settings are 'checkpoint.interval', "
-                    "'state.cache.bytes', 'partition.skew.warn_ratio' and 'kafka.<property>')", key);
+                    "'checkpoint.warn_share', 'state.cache.bytes', 'partition.skew.warn_ratio' and 'kafka.<property>')", key);
 }
 
 /* ---- CREATE SOURCE / TABLE / SINK --------------------------------------- */

@@ -10,6 +10,7 @@
 
 #include "engine/batch.h"
 #include "engine/buf.h"
+#include "engine/codec.h"
 #include "engine/exec.h"
 
 typedef struct sq_op sq_op_t;
@@ -24,6 +25,14 @@ typedef struct sq_op_class {
   /* EXPLAIN: keys, window, state kept; appended after the name. */
   void (*describe)(const sq_op_t *op, sq_buf_t *out);
   void (*destroy)(sq_op_t *op);
+  /* Checkpoints: appends what the operator keeps outside the state store
+   * (open windows, a row count) / reads it back when a pipeline restarts
+   * from a checkpoint (false if it is corrupt). NULL: nothing to keep. */
+  void (*save)(const sq_op_t *op, sq_buf_t *out);
+  bool (*load)(sq_op_t *op, sq_cursor_t *in);
+  /* It keeps state (here or in the store): a restart may only reuse it
+   * for the same query. */
+  bool keeps_state;
 } sq_op_class_t;
 
 struct sq_op {
@@ -33,6 +42,7 @@ struct sq_op {
   sq_op_t **outputs;
   uint32_t n_outputs;
   const char *input_name; /* for EXPLAIN: what feeds this operator */
+  const struct sq_ast *query; /* the SELECT it was planned from */
   uint64_t late;          /* rows it dropped as late */
   int64_t watermark;      /* the last watermark it passed on */
   uint64_t records;       /* rows pushed into it */

@@ -54,7 +54,7 @@ static void distinct_destroy(sq_op_t *op) {
   free(d);
 }
 
-static const sq_op_class_t distinct_class = {"Distinct", distinct_push, distinct_advance, distinct_describe, distinct_destroy};
+static const sq_op_class_t distinct_class = {"Distinct", distinct_push, distinct_advance, distinct_describe, distinct_destroy, NULL, NULL, true};
 
 sq_op_t *sq_op_distinct_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, uint32_t width) {
   sq_op_distinct_t *d = calloc(1, sizeof *d);
@@ -65,7 +65,7 @@ sq_op_t *sq_op_distinct_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, uin
   d->base.cls = &distinct_class;
   d->base.exec = exec;
   d->state = state;
-  d->type = (sq_state_type_t){1, NULL, NULL};
+  d->type = (sq_state_type_t){.size = 1};
   d->ns = (sq_state_ns_t){id, 0, &d->type};
   return &d->base;
 }

@@ -33,7 +33,14 @@ static void limit_destroy(sq_op_t *op) {
   free(op);
 }
 
-static const sq_op_class_t limit_class = {"Limit", limit_push, limit_advance, limit_describe, limit_destroy};
+static void limit_save(const sq_op_t *op, sq_buf_t *out) { sq_put_i64(out, ((const sq_op_limit_t *)op)->passed); }
+
+static bool limit_load(sq_op_t *op, sq_cursor_t *in) {
+  ((sq_op_limit_t *)op)->passed = sq_get_i64(in);
+  return !in->failed;
+}
+
+static const sq_op_class_t limit_class = {"Limit", limit_push, limit_advance, limit_describe, limit_destroy, limit_save, limit_load, true};
 
 sq_op_t *sq_op_limit_new(sq_exec_t *exec, int64_t limit) {
   sq_op_limit_t *l = calloc(1, sizeof *l);

@@ -51,7 +51,7 @@ static void project_destroy(sq_op_t *op) {
   free(p);
 }
 
-static const sq_op_class_t project_class = {"Project", project_push, project_advance, project_describe, project_destroy};
+static const sq_op_class_t project_class = {"Project", project_push, project_advance, project_describe, project_destroy, NULL, NULL, false};
 
 sq_op_t *sq_op_project_new(sq_exec_t *exec, sq_expr_t *where, sq_expr_t **items, uint32_t n_items, uint32_t out_width) {
   sq_op_project_t *p = calloc(1, sizeof *p);

@@ -205,6 +205,49 @@ static void release_sessions(void *value, const void *ctx) {
   free(l->items);
 }
 
+/* A key's sessions to bytes: their count, then each one's bounds and
+ * accumulators. */
+static void encode_sessions(const void *value, sq_buf_t *out, const void *ctx) {
+  const sq_op_session_agg_t *s = ctx;
+  const session_list_t *l = value;
+  sq_put_u64(out, l->n);
+  for (uint32_t i = 0; i < l->n; i++) {
+    sq_put_i64(out, bounds(s, l, i)[0]);
+    sq_put_i64(out, bounds(s, l, i)[1]);
+    sq_agg_query_encode(&s->q, accs(s, l, i), out);
+  }
+}
+
+static bool decode_sessions(void *value, sq_cursor_t *in, const void *ctx) {
+  const sq_op_session_agg_t *s = ctx;
+  session_list_t *l = value;
+  uint64_t n = sq_get_u64(in);
+  if (in->failed || n > (uint64_t)(in->end - in->p) || !(l->items = calloc(n ? n : 1, s->stride))) return false;
+  l->cap = (uint32_t)(n ? n : 1);
+  for (; l->n < n; l->n++) {
+    bounds(s, l, l->n)[0] = sq_get_i64(in);
+    bounds(s, l, l->n)[1] = sq_get_i64(in);
+    if (!sq_agg_query_decode(&s->q, accs(s, l, l->n), in)) {
+      l->n++; /* released with the rest */
+      return false;
+    }
+  }
+  return !in->failed;
+}
+
+static void session_save(const sq_op_t *op, sq_buf_t *out) {
+  const sq_op_session_agg_t *s = (const sq_op_session_agg_t *)op;
+  sq_put_i64(out, s->watermark);
+  sq_put_i64(out, s->next_close);
+}
+
+static bool session_load(sq_op_t *op, sq_cursor_t *in) {
+  sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
+  s->watermark = sq_get_i64(in);
+  s->next_close = sq_get_i64(in);
+  return !in->failed;
+}
+
 static void session_destroy(sq_op_t *op) {
   sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
   sq_agg_query_free(&s->q);
@@ -217,7 +260,8 @@ static void session_destroy(sq_op_t *op) {
   free(s);
 }
 
-static const sq_op_class_t session_class = {"SessionAggregate", session_push, session_advance, session_describe, session_destroy};
+static const sq_op_class_t session_class = {"SessionAggregate", session_push, session_advance, session_describe, session_destroy,
+                                            session_save, session_load, true};
 
 sq_op_t *sq_op_session_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, const sq_window_spec_t *win,
                                const sq_ast_t *select, uint32_t out_width) {
@@ -234,7 +278,8 @@ sq_op_t *sq_op_session_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, 
     return NULL;
   }
   s->stride = 2 * sizeof(int64_t) + s->q.payload_size;
-  s->type = (sq_state_type_t){sizeof(session_list_t), release_sessions, s};
+  s->type = (sq_state_type_t){.size = sizeof(session_list_t), .release = release_sessions, .encode = encode_sessions,
+                              .decode = decode_sessions, .ctx = s};
   s->ns = (sq_state_ns_t){id, 0, &s->type};
   s->key = calloc(s->q.n_keys + 1, sizeof *s->key);
   s->args = calloc(s->q.n_aggs + 1, sizeof *s->args);

@@ -42,7 +42,7 @@ static void sink_destroy(sq_op_t *op) {
   free(op);
 }
 
-static const sq_op_class_t sink_class = {"Sink", sink_push, sink_advance, sink_describe, sink_destroy};
+static const sq_op_class_t sink_class = {"Sink", sink_push, sink_advance, sink_describe, sink_destroy, NULL, NULL, false};
 
 sq_op_t *sq_op_sink_new(sq_exec_t *exec, sq_sink_t *sink, const sq_relation_t *schema) {
   sq_op_sink_t *s = calloc(1, sizeof *s);

@@ -46,6 +46,8 @@ typedef struct sq_op_window_agg {
 } sq_op_window_agg_t;
 
 static void release_accumulators(void *payload, const void *ctx) { sq_agg_query_release(ctx, payload); }
+static void encode_accumulators(const void *payload, sq_buf_t *out, const void *ctx) { sq_agg_query_encode(ctx, payload, out); }
+static bool decode_accumulators(void *payload, sq_cursor_t *in, const void *ctx) { return sq_agg_query_decode(ctx, payload, in); }
 
 /* Records `start` as open; false when memory runs out. */
 static bool note_open(sq_op_window_agg_t *w, int64_t start) {
@@ -195,7 +197,24 @@ static void window_destroy(sq_op_t *op) {
   free(w);
 }
 
-static const sq_op_class_t window_class = {"WindowAggregate", window_push, window_advance, window_describe, window_destroy};
+static void window_save(const sq_op_t *op, sq_buf_t *out) {
+  const sq_op_window_agg_t *w = (const sq_op_window_agg_t *)op;
+  sq_put_i64(out, w->watermark);
+  sq_put_u64(out, w->n_open);
+  for (uint32_t i = 0; i < w->n_open; i++) sq_put_i64(out, w->open[i]);
+}
+
+static bool window_load(sq_op_t *op, sq_cursor_t *in) {
+  sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
+  w->watermark = sq_get_i64(in);
+  uint64_t n = sq_get_u64(in);
+  for (uint64_t i = 0; i < n && !in->failed; i++)
+    if (!note_open(w, sq_get_i64(in))) return false;
+  return !in->failed;
+}
+
+static const sq_op_class_t window_class = {"WindowAggregate", window_push, window_advance, window_describe, window_destroy,
+                                           window_save, window_load, true};
 
 sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, const sq_window_spec_t *win,
                               const sq_ast_t *select, uint32_t out_width) {
@@ -210,7 +229,8 @@ sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, c
     free(w);
     return NULL;
   }
-  w->type = (sq_state_type_t){w->q.payload_size ? w->q.payload_size : 1, release_accumulators, &w->q};
+  w->type = (sq_state_type_t){.size = w->q.payload_size ? w->q.payload_size : 1, .release = release_accumulators,
+                              .encode = encode_accumulators, .decode = decode_accumulators, .ctx = &w->q};
   w->ns = (sq_state_ns_t){id, 0, &w->type};
   w->key = calloc(w->q.n_keys + 1, sizeof *w->key);
   w->args = calloc(w->q.n_aggs + 1, sizeof *w->args);

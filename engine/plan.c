@@ -17,7 +17,7 @@ typedef struct sq_plan_stream {
   sq_op_t *producer;
 } sq_plan_stream_t;
 
-static bool add_op(sq_plan_t *p, sq_op_t *op, const char *input_name) {
+static bool add_op(sq_plan_t *p, sq_op_t *op, const char *input_name, const sq_query_t *q) {
   if (!op) return false;
   sq_op_t **v = realloc(p->ops, (p->n_ops + 1) * sizeof *v);
   if (!v) {
@@ -27,6 +27,7 @@ static bool add_op(sq_plan_t *p, sq_op_t *op, const char *input_name) {
   p->ops = v;
   op->id = (int)p->n_ops + 1;
   op->input_name = input_name;
+  op->query = q->select;
   p->ops[p->n_ops++] = op;
   return true;
 }
@@ -126,7 +127,7 @@ static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t 
   const sq_relation_t *input = sq_catalog_find(prog->catalog, s->from->name.text);
   const char *input_name = input->name;
   sq_op_t *head = query_head(p, q, input);
-  if (!add_op(p, head, input_name) || !attach(p, input, head)) {
+  if (!add_op(p, head, input_name, q) || !attach(p, input, head)) {
     snprintf(err, err_size, "out of memory");
     return false;
   }
@@ -134,12 +135,12 @@ static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t 
   uint32_t width = (uint32_t)q->output->n_columns;
   if (s->distinct) {
     sq_op_t *d = sq_op_distinct_new(&p->exec, p->state, p->n_ops + 1, width);
-    if (!add_op(p, d, NULL) || !sq_op_connect(tail, d)) return snprintf(err, err_size, "out of memory"), false;
+    if (!add_op(p, d, NULL, q) || !sq_op_connect(tail, d)) return snprintf(err, err_size, "out of memory"), false;
     tail = d;
   }
   if (s->limit) {
     sq_op_t *l = sq_op_limit_new(&p->exec, s->limit->ival);
-    if (!add_op(p, l, NULL) || !sq_op_connect(tail, l)) return snprintf(err, err_size, "out of memory"), false;
+    if (!add_op(p, l, NULL, q) || !sq_op_connect(tail, l)) return snprintf(err, err_size, "out of memory"), false;
     tail = l;
   }
   if (q->kind == SQ_QUERY_STREAM) {
@@ -152,17 +153,19 @@ static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t 
   sq_sink_t *sink = sink_for(p, q->kind == SQ_QUERY_INSERT ? q->target : NULL, q->output, make, ctx, err, err_size);
   if (!sink) return false;
   sq_op_t *w = sq_op_sink_new(&p->exec, sink, q->output);
-  if (!add_op(p, w, NULL) || !sq_op_connect(tail, w)) return snprintf(err, err_size, "out of memory"), false;
+  if (!add_op(p, w, NULL, q) || !sq_op_connect(tail, w)) return snprintf(err, err_size, "out of memory"), false;
   return true;
 }
 
-sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_sink_factory_t make_sink, void *ctx, char *err, size_t err_size) {
+sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_state_t *state, sq_sink_factory_t make_sink, void *ctx, char *err,
+                         size_t err_size) {
   sq_plan_t *p = calloc(1, sizeof *p);
-  if (!p || !(p->state = sq_state_memory_new())) {
-    free(p);
+  if (!p) {
+    sq_state_destroy(state);
     snprintf(err, err_size, "out of memory");
     return NULL;
   }
+  p->state = state;
   for (size_t i = 0; i < prog->n_queries; i++) {
     if (!plan_query(p, prog, &prog->queries[i], make_sink, ctx, err, err_size)) {
       sq_plan_destroy(p);
@@ -185,14 +188,6 @@ void sq_plan_destroy(sq_plan_t *p) {
   free(p->streams);
   sq_arena_free(&p->exec.arena);
   free(p);
-}
-
-bool sq_plan_flush(sq_plan_t *p) {
-  char err[256];
-  for (uint32_t i = 0; i < p->n_sinks; i++)
-    if (!p->sinks[i]->cls->flush(p->sinks[i], err, sizeof err))
-      return sq_exec_fail(&p->exec, "sink '%s': %s", p->sinks[i]->name, err);
-  return true;
 }
 
 /* "#3" or a relation's name: what feeds `op`. */

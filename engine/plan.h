@@ -38,13 +38,13 @@ typedef struct sq_plan {
 } sq_plan_t;
 
 /* Builds the plan of an analyzed program (borrowed; it must outlive the
- * plan). NULL with `err` filled when a query uses what the engine cannot
- * run yet, or a sink cannot be created. */
-sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_sink_factory_t make_sink, void *ctx, char *err, size_t err_size);
+ * plan) over `state`, which the plan owns from here on. NULL with `err`
+ * filled when a query uses what the engine cannot run yet, or a sink
+ * cannot be created. */
+sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_state_t *state, sq_sink_factory_t make_sink, void *ctx, char *err,
+                         size_t err_size);
 void sq_plan_destroy(sq_plan_t *plan);
 /* One line per source and operator: inputs, keys, window, watermark rule, state. */
 void sq_plan_explain(const sq_plan_t *plan, FILE *out);
-/* Flushes every sink; false with the error in plan->exec. */
-bool sq_plan_flush(sq_plan_t *plan);
 
 #endif

@@ -20,6 +20,12 @@ typedef struct sq_sink_class {
    * the system and serves background work (delivery reports), so output
    * of an unbounded pipeline appears promptly. NULL if there is none. */
   bool (*poll)(sq_sink_t *s, char *err, size_t err_size);
+  /* Checkpoints, for sinks that can take output back (files): the length
+   * of the output after a flush, and, when a pipeline starts, cutting the
+   * output back to the length the last checkpoint recorded (0 on a fresh
+   * start). NULL for sinks that cannot. */
+  int64_t (*length)(const sq_sink_t *s);
+  bool (*resume)(sq_sink_t *s, int64_t length, char *err, size_t err_size);
 } sq_sink_class_t;
 
 struct sq_sink {

@@ -48,3 +48,17 @@ void sq_hash_set_free(sq_hash_set_t *s) {
   free(s->slots);
   *s = (sq_hash_set_t){0};
 }
+
+void sq_hash_set_encode(const sq_hash_set_t *s, sq_buf_t *out) {
+  sq_put_u64(out, s->n);
+  if (s->has_zero) sq_put_u64(out, 0);
+  for (uint32_t i = 0; i < s->cap; i++)
+    if (s->slots[i]) sq_put_u64(out, s->slots[i]);
+}
+
+bool sq_hash_set_decode(sq_hash_set_t *s, sq_cursor_t *in) {
+  uint64_t n = sq_get_u64(in);
+  for (uint64_t i = 0; i < n && !in->failed; i++)
+    if (sq_hash_set_add(s, sq_get_u64(in)) != 1) return false; /* a repeat means corruption */
+  return !in->failed;
+}

@@ -40,3 +40,13 @@ int64_t sq_hll_estimate(const sq_hll_t *h) {
   if (estimate <= 2.5 * m && zeros) estimate = m * log(m / zeros);
   return (int64_t)llround(estimate);
 }
+
+void sq_hll_encode(const sq_hll_t *h, sq_buf_t *out) { sq_put_bytes(out, h->reg, HLL_M); }
+
+sq_hll_t *sq_hll_decode(sq_cursor_t *in) {
+  size_t len;
+  const char *reg = sq_get_bytes(in, &len);
+  sq_hll_t *h = reg && len == HLL_M ? sq_hll_new() : NULL;
+  if (h) memcpy(h->reg, reg, HLL_M);
+  return h;
+}

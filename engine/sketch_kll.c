@@ -99,3 +99,31 @@ sq_value_t sq_kll_quantile(const sq_kll_t *s, double q) {
   free(items);
   return sq_double(result);
 }
+
+void sq_kll_encode(const sq_kll_t *s, sq_buf_t *out) {
+  sq_put_u64(out, s->coin);
+  sq_put_u64(out, (uint64_t)s->n_levels);
+  for (int lv = 0; lv < s->n_levels; lv++) {
+    sq_put_u64(out, s->size[lv]);
+    for (uint32_t i = 0; i < s->size[lv]; i++) sq_put_f64(out, s->level[lv][i]);
+  }
+}
+
+sq_kll_t *sq_kll_decode(sq_cursor_t *in) {
+  sq_kll_t *s = sq_kll_new();
+  if (!s) return NULL;
+  s->coin = (unsigned)sq_get_u64(in);
+  uint64_t levels = sq_get_u64(in);
+  bool ok = levels <= KLL_MAX_LEVELS;
+  for (uint64_t lv = 0; ok && lv < levels; lv++) {
+    uint64_t n = sq_get_u64(in);
+    ok = n < KLL_K && (s->level[lv] = malloc(KLL_K * sizeof(double))) != NULL;
+    if (!ok) break;
+    s->n_levels++;
+    s->size[lv] = (uint32_t)n;
+    for (uint64_t i = 0; i < n; i++) s->level[lv][i] = sq_get_f64(in);
+  }
+  if (ok && !in->failed) return s;
+  sq_kll_free(s);
+  return NULL;
+}

@@ -105,3 +105,29 @@ sq_value_t sq_topk_json(const sq_topk_t *t, sq_arena_t *arena) {
   sq_buf_free(&out);
   return result;
 }
+
+/* Counters keep their order: which one a new value takes over depends on it. */
+void sq_topk_encode(const sq_topk_t *t, sq_buf_t *out) {
+  sq_put_u64(out, (uint64_t)t->k);
+  sq_put_u64(out, (uint64_t)t->n);
+  for (int i = 0; i < t->n; i++) {
+    sq_put_value(out, t->c[i].v);
+    sq_put_i64(out, t->c[i].count);
+  }
+}
+
+sq_topk_t *sq_topk_decode(sq_cursor_t *in) {
+  uint64_t k = sq_get_u64(in), n = sq_get_u64(in);
+  sq_topk_t *t = k >= 1 && k <= 1000000 ? sq_topk_new((int)k) : NULL;
+  bool ok = t && n <= (uint64_t)t->cap;
+  for (uint64_t i = 0; ok && i < n; i++) {
+    counter_t *c = &t->c[t->n];
+    sq_value_t v = sq_get_value(in);
+    c->count = sq_get_i64(in);
+    ok = !in->failed && set_value(c, v);
+    if (ok) t->n++;
+  }
+  if (ok && !in->failed) return t;
+  sq_topk_free(t);
+  return NULL;
+}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "engine/arena.h"
+#include "engine/codec.h"
 #include "engine/value.h"
 
 /* A set of 64-bit hashes; zero-initialized is empty. */
@@ -20,6 +21,10 @@ typedef struct sq_hash_set {
 int sq_hash_set_add(sq_hash_set_t *s, uint64_t h);
 bool sq_hash_set_merge(sq_hash_set_t *dst, const sq_hash_set_t *src);
 void sq_hash_set_free(sq_hash_set_t *s);
+/* Appends the set to `out` / reads it into an empty set; false when the
+ * input is corrupt or memory runs out. */
+void sq_hash_set_encode(const sq_hash_set_t *s, sq_buf_t *out);
+bool sq_hash_set_decode(sq_hash_set_t *s, sq_cursor_t *in);
 
 /* HyperLogLog with 2^14 registers: about 0.8% standard error, 16 KiB. */
 typedef struct sq_hll sq_hll_t;
@@ -27,6 +32,8 @@ sq_hll_t *sq_hll_new(void);
 void sq_hll_add(sq_hll_t *h, uint64_t hash);
 void sq_hll_merge(sq_hll_t *dst, const sq_hll_t *src);
 int64_t sq_hll_estimate(const sq_hll_t *h);
+void sq_hll_encode(const sq_hll_t *h, sq_buf_t *out);
+sq_hll_t *sq_hll_decode(sq_cursor_t *in); /* NULL: corrupt or out of memory */
 
 /* A KLL quantile sketch (k = 256): rank error about 1%, memory
  * O(k log n). Deterministic: the same input gives the same answer. */
@@ -36,6 +43,8 @@ bool sq_kll_add(sq_kll_t *s, double x);
 bool sq_kll_merge(sq_kll_t *dst, const sq_kll_t *src);
 sq_value_t sq_kll_quantile(const sq_kll_t *s, double q);
 void sq_kll_free(sq_kll_t *s);
+void sq_kll_encode(const sq_kll_t *s, sq_buf_t *out);
+sq_kll_t *sq_kll_decode(sq_cursor_t *in);
 
 /* Space-Saving top-k with max(10k, 64) counters: exact while the values
  * fit, then the heavy hitters with bounded overcount. */
@@ -46,5 +55,7 @@ bool sq_topk_merge(sq_topk_t *dst, const sq_topk_t *src);
 /* The top k values by count (ties by value) as a JSON array string. */
 sq_value_t sq_topk_json(const sq_topk_t *t, sq_arena_t *arena);
 void sq_topk_free(sq_topk_t *t);
+void sq_topk_encode(const sq_topk_t *t, sq_buf_t *out);
+sq_topk_t *sq_topk_decode(sq_cursor_t *in);
 
 #endif

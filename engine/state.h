@@ -2,8 +2,12 @@
  * state here, under keys <operator id><partition><key bytes>, so one
  * operator's state for one input partition is one contiguous key range.
  * Values are live objects of a fixed size that the operator mutates in
- * place; a store may keep them in memory (sq_state_memory_new) or back
- * them with LevelDB and a write-back cache, without operators knowing.
+ * place. The store is a hash table in memory, optionally backed by a
+ * LevelDB (engine/state_db.h) that holds the last checkpoint: then the
+ * table is a bounded write-back cache (hot keys cost a hash lookup, cold
+ * keys a LevelDB read), and every change since the last checkpoint is
+ * written by the next one in a single synced batch. Operators do not know
+ * which kind of store they use.
  * Keys are bytes; engine/key_codec.h encodes values so that byte order is
  * value order. */
 #ifndef SQ_STATE_H
@@ -14,11 +18,18 @@
 #include <stdint.h>
 
 #include "engine/buf.h"
+#include "engine/codec.h"
+#include "engine/state_db.h"
 
 /* What kind of value a namespace holds. */
 typedef struct sq_state_type {
   size_t size;                                    /* bytes of one value; new values start zeroed */
   void (*release)(void *value, const void *ctx);  /* frees what a value holds outside itself; may be NULL */
+  /* To bytes and back, for the disk; NULL: the value is plain data and
+   * its `size` bytes are stored as they are. decode fills a zeroed value
+   * and returns false on corrupt input (the store then releases it). */
+  void (*encode)(const void *value, sq_buf_t *out, const void *ctx);
+  bool (*decode)(void *value, sq_cursor_t *in, const void *ctx);
   const void *ctx;
 } sq_state_type_t;
 
@@ -30,54 +41,48 @@ typedef struct sq_state_ns {
 
 typedef struct sq_state sq_state_t;
 
-/* Visits one entry; return false to stop the scan. The store must not be
- * changed during a scan. */
-typedef bool (*sq_state_visit_t)(void *ctx, const void *key, size_t key_len, void *value);
-
-typedef struct sq_state_class {
-  void *(*get)(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len, bool create, bool *created);
-  bool (*remove)(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len);
-  bool (*scan)(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len, sq_state_visit_t visit, void *ctx);
-  void (*usage)(const sq_state_t *s, const sq_state_ns_t *ns, size_t *keys, size_t *bytes);
-  void (*destroy)(sq_state_t *s);
-} sq_state_class_t;
-
-struct sq_state {
-  const sq_state_class_t *cls;
-};
+/* A store in memory only (db NULL, cache_bytes ignored), or over `db`
+ * (which it then owns) with a cache of about `cache_bytes`. NULL when
+ * memory runs out or the database cannot be read (with `err`). */
+sq_state_t *sq_state_new(sq_state_db_t *db, size_t cache_bytes, char *err, size_t err_size);
+void sq_state_destroy(sq_state_t *s);
 
 /* The value under `key`, or NULL if absent and !create. With create, a
- * missing value is made (zeroed, *created set), and NULL means memory ran
- * out. The pointer stays valid until the next get, remove or scan. */
-static inline void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len, bool create, bool *created) {
-  return s->cls->get(s, ns, key, len, create, created);
-}
+ * missing value is made (zeroed, *created set). NULL otherwise means
+ * memory ran out or the disk failed (sq_state_error says which). The
+ * pointer stays valid until the next get, remove or collect; the caller
+ * may change the value. */
+void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len, bool create, bool *created);
 /* Removes `key` (releasing its value); false if it was absent. */
-static inline bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len) {
-  return s->cls->remove(s, ns, key, len);
-}
-/* Visits the entries of `ns` whose key starts with `prefix`, in key order.
- * False if the visitor stopped it or memory ran out. */
-static inline bool sq_state_scan(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len, sq_state_visit_t visit, void *ctx) {
-  return s->cls->scan(s, ns, prefix, len, visit, ctx);
-}
-/* Keys and bytes held for `ns` (for EXPLAIN and metrics). */
-static inline void sq_state_usage(const sq_state_t *s, const sq_state_ns_t *ns, size_t *keys, size_t *bytes) {
-  s->cls->usage(s, ns, keys, bytes);
-}
-static inline void sq_state_destroy(sq_state_t *s) {
-  if (s) s->cls->destroy(s);
-}
-
+bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len);
 /* The keys of `ns` under `prefix`, in key order, appended to `keys` (a
  * length-prefixed list), so that a caller can change the store, or emit
- * rows to operators that use it, after the scan. False when memory runs
- * out. Read the list back with sq_state_next_key. */
+ * rows to operators that use it, while it walks them. False when memory
+ * runs out or the disk fails. Read the list back with sq_state_next_key. */
 bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len, sq_buf_t *keys);
 /* The key at *at in a collected list, advancing *at; false at the end. */
 bool sq_state_next_key(const sq_buf_t *keys, size_t *at, const char **key, uint32_t *len);
+/* Keys held for `ns` (in memory and on disk) and the bytes of those in
+ * memory (for EXPLAIN and metrics). */
+void sq_state_usage(const sq_state_t *s, const sq_state_ns_t *ns, size_t *keys, size_t *bytes);
 
-/* A store that keeps everything in memory. NULL when memory runs out. */
-sq_state_t *sq_state_memory_new(void);
+/* The first disk or corruption error the store met, or NULL. */
+const char *sq_state_error(const sq_state_t *s);
+/* True when the changes since the last checkpoint fill half the cache:
+ * only a checkpoint makes their memory evictable. */
+bool sq_state_wants_checkpoint(const sq_state_t *s);
+
+typedef struct sq_state_commit_stats {
+  size_t written, deleted, bytes;
+} sq_state_commit_stats_t;
+
+/* A checkpoint: every change since the last one, plus `meta` (the
+ * checkpoint record), in one synced batch. On failure nothing was written
+ * and the changes stay pending. A store without a database writes
+ * nothing. */
+bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_commit_stats_t *stats, char *err, size_t err_size);
+/* The checkpoint record of the last commit into `out`: 1 found, 0 none
+ * (a fresh database), -1 on a read error (with `err`). */
+int sq_state_db_meta(sq_state_db_t *db, sq_buf_t *out, char *err, size_t err_size);
 
 #endif

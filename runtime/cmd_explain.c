@@ -14,7 +14,8 @@ static int explain_main(int argc, char **argv) {
   int status = sq_pipeline_load(path, "explain", &p);
   if (status == SQ_EXIT_OK) {
     char err[512];
-    sq_plan_t *plan = sq_plan_build(p.prog, sq_sink_describe_only, NULL, err, sizeof err);
+    sq_state_t *state = sq_state_new(NULL, 0, err, sizeof err);
+    sq_plan_t *plan = state ? sq_plan_build(p.prog, state, sq_sink_describe_only, NULL, err, sizeof err) : NULL;
     if (plan) sq_plan_explain(plan, stdout);
     else fprintf(stderr, "streamq explain: %s\n", err), status = SQ_EXIT_INVALID;
     sq_plan_destroy(plan);

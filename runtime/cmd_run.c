@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/duration.h"
 #include "engine/plan.h"
+#include "runtime/checkpoint.h"
+#include "runtime/env_subst.h"
 #include "runtime/cli.h"
 #include "runtime/clock.h"
 #include "runtime/executor.h"
@@ -27,9 +30,10 @@ static void on_signal(int sig) {
 }
 
 typedef struct run_args {
-  const char *path, *brokers, *metrics_addr;
-  bool quiet, embedded;
+  const char *path, *brokers, *metrics_addr, *state_dir;
+  bool quiet, embedded, reset_state;
   int partitions;
+  int64_t checkpoint_interval_ms; /* 0: not given */
 } run_args_t;
 
 static int parse(int argc, char **argv, run_args_t *a) {
@@ -40,6 +44,12 @@ static int parse(int argc, char **argv, run_args_t *a) {
     else if (strcmp(argv[i], "--embedded-broker") == 0) a->embedded = true;
     else if (strcmp(argv[i], "--brokers") == 0 && has_value) a->brokers = argv[++i];
     else if (strcmp(argv[i], "--metrics-addr") == 0 && has_value) a->metrics_addr = argv[++i];
+    else if (strcmp(argv[i], "--state-dir") == 0 && has_value) a->state_dir = argv[++i];
+    else if (strcmp(argv[i], "--reset-state") == 0) a->reset_state = true;
+    else if (strcmp(argv[i], "--checkpoint-interval") == 0 && has_value) {
+      if (!sq_duration_parse(argv[++i], &a->checkpoint_interval_ms) || a->checkpoint_interval_ms <= 0)
+        return sq_cli_bad_argument(&sq_cmd_run, "--checkpoint-interval needs a duration like '10 seconds' or 500ms");
+    }
     else if (strcmp(argv[i], "--log-format") == 0 && has_value) {
       const char *f = argv[++i];
       if (strcmp(f, "json") != 0 && strcmp(f, "text") != 0) return sq_cli_bad_argument(&sq_cmd_run, "--log-format is text or json");
@@ -72,7 +82,43 @@ static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, int pa
   return true;
 }
 
-static int run_pipeline(const run_args_t *a, const sq_program_t *prog) {
+/* The value of the last SET of `key`, or NULL. */
+static const char *setting(const sq_program_t *prog, const char *key) {
+  const char *value = NULL;
+  for (size_t i = 0; i < prog->n_settings; i++)
+    if (strcmp(prog->settings[i]->name.text, key) == 0) value = prog->settings[i]->text;
+  return value;
+}
+
+/* Checkpoint interval and cache size: options over SET over defaults. */
+static bool load_state_settings(const run_args_t *a, const sq_program_t *prog, sq_runtime_t *rt, size_t *cache_bytes,
+                                char *err, size_t err_size) {
+  const char *interval = setting(prog, "checkpoint.interval"), *cache = setting(prog, "state.cache.bytes"),
+             *share = setting(prog, "checkpoint.warn_share");
+  char *value = NULL;
+  rt->checkpoint_interval_ms = 10000;
+  if (a->checkpoint_interval_ms) rt->checkpoint_interval_ms = a->checkpoint_interval_ms;
+  else if (interval && (!(value = sq_env_substitute("checkpoint.interval", interval, err, err_size)) || !sq_duration_parse(value, &rt->checkpoint_interval_ms) ||
+                        rt->checkpoint_interval_ms <= 0)) {
+    if (value) snprintf(err, err_size, "invalid 'checkpoint.interval'");
+    free(value);
+    return false;
+  }
+  free(value);
+  *cache_bytes = 256u << 20;
+  if (cache) {
+    if (!(value = sq_env_substitute("state.cache.bytes", cache, err, err_size))) return false;
+    long long v = strtoll(value, NULL, 10);
+    free(value);
+    if (v <= 0) return snprintf(err, err_size, "'state.cache.bytes' must be a positive number of bytes"), false;
+    *cache_bytes = (size_t)v;
+  }
+  rt->checkpoint_warn_share = share ? strtod(share, NULL) : 0.5;
+  return true;
+}
+
+static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
+  const sq_program_t *prog = pipeline->prog;
   char err[512] = "";
   char *copy = strdup(a->path), *stem = copy ? basename(copy) : "pipeline";
   char *dot = strrchr(stem, '.');
@@ -81,6 +127,7 @@ static int run_pipeline(const run_args_t *a, const sq_program_t *prog) {
   sq_kafka_broker_t *broker = NULL;
   sq_metrics_http_t *http = NULL;
   sq_plan_t *plan = NULL;
+  sq_checkpointer_t *cp = NULL;
   int status = SQ_EXIT_RUNTIME;
   if (!rt.metrics) {
     snprintf(err, sizeof err, "out of memory");
@@ -94,13 +141,21 @@ static int run_pipeline(const run_args_t *a, const sq_program_t *prog) {
   rt.skew_warn_ratio = 4.0;
   for (size_t i = 0; i < prog->n_settings; i++)
     if (strcmp(prog->settings[i]->name.text, "partition.skew.warn_ratio") == 0) rt.skew_warn_ratio = strtod(prog->settings[i]->text, NULL);
-  if (!(plan = sq_plan_build(prog, sq_sink_open, &rt, err, sizeof err))) goto out;
+  size_t cache_bytes;
+  char default_dir[4200];
+  snprintf(default_dir, sizeof default_dir, ".streamq/%s", stem);
+  sq_state_t *state;
+  if (!load_state_settings(a, prog, &rt, &cache_bytes, err, sizeof err) ||
+      !(cp = sq_checkpointer_open(a->state_dir ? a->state_dir : default_dir, a->reset_state, cache_bytes, &state, err, sizeof err)) ||
+      !(plan = sq_plan_build(prog, state, sq_sink_open, &rt, err, sizeof err)) ||
+      !sq_checkpointer_restore_plan(cp, plan, pipeline->file.text, err, sizeof err))
+    goto out;
   if (a->metrics_addr && !(http = sq_metrics_http_start(a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   struct sigaction sa = {.sa_handler = on_signal};
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sq_run_stats_t stats;
-  status = sq_execute(plan, &rt, &stop_requested, &stats);
+  status = sq_execute(plan, &rt, cp, &stop_requested, &stats);
   if (!a->quiet)
     sq_log(status == 0 ? "done" : "stopped", "%llu records in, %llu out, %llu late, %llu bad, %llu divisions by zero",
            (unsigned long long)stats.records_in, (unsigned long long)stats.records_out, (unsigned long long)stats.late_records,
@@ -109,6 +164,7 @@ out:
   if (status == SQ_EXIT_RUNTIME && err[0]) fprintf(stderr, "streamq run: %s\n", err);
   sq_metrics_http_stop(http);
   sq_plan_destroy(plan); /* sinks and readers are gone before the broker */
+  sq_checkpointer_close(cp);
   sq_metrics_destroy(rt.metrics);
   sq_kafka_settings_free(&rt.kafka);
   sq_kafka_broker_stop(broker);
@@ -122,7 +178,7 @@ static int run_main(int argc, char **argv) {
   if (bad) return bad;
   sq_pipeline_t p;
   int status = sq_pipeline_load(a.path, "run", &p);
-  if (status == SQ_EXIT_OK) status = run_pipeline(&a, p.prog);
+  if (status == SQ_EXIT_OK) status = run_pipeline(&a, &p);
   sq_pipeline_free(&p);
   return status;
 }
@@ -130,6 +186,7 @@ static int run_main(int argc, char **argv) {
 const sq_command_t sq_cmd_run = {
     "run", "run a pipeline",
     "usage: streamq run FILE.sql [--brokers HOST:PORT,...] [--embedded-broker [--partitions N]]\n"
+    "                            [--state-dir DIR] [--checkpoint-interval DURATION] [--reset-state]\n"
     "                            [--metrics-addr [HOST:]PORT] [--log-format text|json] [--quiet]\n"
     "\n"
     "Runs every query of FILE.sql. With finite sources (file with follow =\n"
@@ -138,12 +195,21 @@ const sq_command_t sq_cmd_run = {
     "sources never end. Ctrl-C or SIGTERM stops cleanly, waiting for Kafka\n"
     "deliveries. A runtime failure exits 2 with the reason.\n"
     "\n"
+    "State and input positions are checkpointed to the state directory; a run\n"
+    "that was stopped or killed continues from its last checkpoint, and its\n"
+    "output files are cut back to that checkpoint, so nothing is lost or\n"
+    "written twice. A finished finite run starts over when run again.\n"
+    "\n"
     "options:\n"
     "  --brokers LIST      Kafka bootstrap servers (overrides SET 'kafka.bootstrap.servers';\n"
     "                      the environment variable STREAMQ_BROKERS is the fallback)\n"
     "  --embedded-broker   run a development Kafka broker inside this process and\n"
     "                      create the pipeline's topics on it\n"
     "  --partitions N      partitions of those topics (default 4)\n"
+    "  --state-dir DIR     where state and checkpoints live (default .streamq/<file stem>)\n"
+    "  --checkpoint-interval D  time between checkpoints (default 10 seconds;\n"
+    "                      overrides SET 'checkpoint.interval')\n"
+    "  --reset-state       discard the state directory and start from the beginning\n"
     "  --metrics-addr A    serve GET /metrics (Prometheus) and GET /health (JSON) at\n"
     "                      [HOST:]PORT; HOST defaults to 127.0.0.1\n"
     "  --log-format F      log lines as text (default) or one JSON object per line\n"

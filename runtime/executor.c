@@ -2,7 +2,9 @@
  * starve a slow one. After each batch the source's watermark is recomputed
  * and, when it moved, pushed to its consumers; the end of a finite source
  * pushes SQ_WATERMARK_END, which closes every window. When no reader had
- * anything, the loop sleeps briefly instead of spinning. */
+ * anything, the loop sleeps briefly instead of spinning. Checkpoints are
+ * taken between rounds, where every batch read has been fully processed:
+ * every interval, when dirty state fills half the cache, and at the end. */
 #include "runtime/executor.h"
 
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "engine/scalar.h"
 
 #include "runtime/clock.h"
+#include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "runtime/reader.h"
 #include "runtime/runtime.h"
@@ -141,6 +144,69 @@ static void status_print(status_line_t *st, const sq_plan_t *plan, running_sourc
   st->out = out;
 }
 
+/* Checkpoint scheduling and its metrics. A failed checkpoint is counted
+ * and retried at the next interval; three failures in a row stop the
+ * pipeline (the last good checkpoint stays valid). */
+typedef struct checkpointing {
+  sq_checkpointer_t *cp;
+  sq_reader_t **readers;
+  double last, interval, warn_share;
+  int failures_in_row;
+  sq_histogram_t *duration;
+  sq_metric_t *failures, *last_success, *size;
+  bool quiet;
+} checkpointing_t;
+
+#define MAX_FAILURES_IN_ROW 3
+
+static void checkpointing_setup(checkpointing_t *ck, sq_checkpointer_t *cp, const sq_runtime_t *rt) {
+  static const double bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  ck->cp = cp;
+  ck->last = sq_clock_seconds();
+  ck->interval = (double)rt->checkpoint_interval_ms / 1000.0;
+  ck->warn_share = rt->checkpoint_warn_share;
+  ck->quiet = rt->quiet;
+  ck->duration = sq_metrics_histogram(rt->metrics, "streamq_checkpoint_duration_seconds",
+                                      "Time to take a checkpoint: sink flushes and the synced state batch.", bounds,
+                                      sizeof bounds / sizeof *bounds);
+  ck->failures = sq_metrics_counter(rt->metrics, "streamq_checkpoint_failures_total", "Checkpoints that failed.", NULL);
+  ck->last_success = sq_metrics_gauge(rt->metrics, "streamq_last_checkpoint_timestamp_seconds",
+                                      "Unix time of the last successful checkpoint.", NULL);
+  ck->size = sq_metrics_gauge(rt->metrics, "streamq_checkpoint_bytes", "Bytes the last checkpoint wrote.", NULL);
+}
+
+/* Takes a checkpoint; false when the pipeline must stop. */
+static bool checkpoint(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health, bool final, bool finished) {
+  sq_checkpoint_result_t r;
+  char err[512];
+  ck->last = sq_clock_seconds();
+  if (!sq_checkpointer_take(ck->cp, plan, ck->readers, plan->n_sources, finished, &r, err, sizeof err)) {
+    sq_metric_add(ck->failures, 1);
+    atomic_store(&health->checkpoint_failing, 1);
+    if (final || ++ck->failures_in_row >= MAX_FAILURES_IN_ROW) {
+      sq_exec_fail(&plan->exec, "checkpoint failed%s: %s", final ? "" : " 3 times in a row", err);
+      return false;
+    }
+    sq_log_warn("checkpoint failed", "%s (attempt %d of %d; the previous checkpoint stays valid)", err, ck->failures_in_row,
+                MAX_FAILURES_IN_ROW);
+    return true;
+  }
+  ck->failures_in_row = 0;
+  sq_histogram_observe(ck->duration, r.seconds);
+  sq_metric_set(ck->last_success, (double)time(NULL));
+  sq_metric_set(ck->size, (double)r.bytes);
+  union { double d; uint64_t u; } at = {.d = ck->last};
+  atomic_store(&health->checkpoint_bits, at.u);
+  atomic_store(&health->checkpoint_failing, 0);
+  if (!final && r.seconds > ck->warn_share * ck->interval)
+    sq_log_warn("slow checkpoint", "checkpoint %llu took %.3f s, over %.0f%% of the %.3f s interval",
+                (unsigned long long)sq_checkpointer_sequence(ck->cp), r.seconds, ck->warn_share * 100, ck->interval);
+  else if (!ck->quiet)
+    sq_log("checkpoint", "checkpoint %llu: %.3f s, %zu bytes, %zu entries written, %zu deleted",
+           (unsigned long long)sq_checkpointer_sequence(ck->cp), r.seconds, r.bytes, r.written, r.deleted);
+  return true;
+}
+
 static bool push(sq_plan_t *plan, running_source_t *rs) {
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     if (!sq_op_push(rs->src->consumers[i], &rs->batch)) return false;
@@ -177,20 +243,23 @@ static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
   }
 }
 
-int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *stop, sq_run_stats_t *stats) {
+int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, volatile sig_atomic_t *stop, sq_run_stats_t *stats) {
   running_source_t *rs = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *rs);
+  checkpointing_t ck = {.readers = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *ck.readers)};
   int status = 0;
   char err[512] = "out of memory";
   uint32_t opened = 0;
-  for (; rs && opened < plan->n_sources; opened++) {
+  for (; rs && ck.readers && opened < plan->n_sources; opened++) {
     running_source_t *r = &rs[opened];
     r->src = &plan->sources[opened];
-    r->watermark = INT64_MIN;
     if (!(r->reader = sq_reader_open(r->src->rel, rt, err, sizeof err)) ||
-        !sq_batch_init(&r->batch, (uint32_t)r->src->rel->n_columns, SQ_BATCH_ROWS))
+        !sq_batch_init(&r->batch, (uint32_t)r->src->rel->n_columns, SQ_BATCH_ROWS) ||
+        !sq_checkpointer_restore_reader(cp, r->reader, err, sizeof err))
       break;
+    r->watermark = r->reader->watermark; /* what its consumers last saw */
+    ck.readers[opened] = r->reader;
   }
-  if (!rs || opened < plan->n_sources) {
+  if (!rs || !ck.readers || opened < plan->n_sources) {
     fprintf(stderr, "streamq run: %s\n", err);
     status = 2;
   }
@@ -200,6 +269,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *st
   if (status == 0) {
     for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_attach_metrics(rs[i].reader, rt->metrics);
     if (!publish_setup(&published, plan, rs, rt->metrics)) status = 2;
+    checkpointing_setup(&ck, cp, rt);
   }
   while (status == 0 && !*stop) {
     bool progress = false, all_ended = true;
@@ -217,6 +287,9 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *st
     }
     publish(&published, plan, rs, &rt->health);
     double now_s = sq_clock_seconds();
+    if (status == 0 && !all_ended && (now_s - ck.last >= ck.interval || sq_state_wants_checkpoint(plan->state)) &&
+        !checkpoint(&ck, plan, &rt->health, false, false))
+      status = 2;
     if (now_s - skew_sampled >= 1.0) {
       if (status_line.on) status_print(&status_line, plan, rs, now_s - skew_sampled);
       skew_sampled = now_s;
@@ -226,8 +299,9 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *st
     if (!progress) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
   if (status_line.on) fprintf(stderr, "\r\033[K");
-  if (status == 0 && !sq_plan_flush(plan)) status = 2;
-  if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq run: %s\n", plan->exec.error);
+  if (status == 0 && !checkpoint(&ck, plan, &rt->health, true, !*stop)) status = 2;
+  if (status == 2 && sq_state_error(plan->state)) fprintf(stderr, "streamq run: %s\n", sq_state_error(plan->state));
+  else if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq run: %s\n", plan->exec.error);
   if (status == 2) atomic_store(&rt->health.failing, 1);
   if (published.sink_out) publish(&published, plan, rs, &rt->health);
   publish_free(&published);
@@ -242,5 +316,6 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *st
     sq_batch_free(&rs[i].batch);
   }
   free(rs);
+  free(ck.readers);
   return status;
 }

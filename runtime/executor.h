@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "engine/plan.h"
+#include "runtime/checkpoint.h"
 
 struct sq_runtime;
 
@@ -14,8 +15,10 @@ typedef struct sq_run_stats {
   uint64_t records_in, records_out, late_records, bad_records, div_by_zero;
 } sq_run_stats_t;
 
-/* Runs the plan; returns the exit status (0, or 2 with the reason printed
- * to stderr). Stops cleanly when *stop becomes nonzero. */
-int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, volatile sig_atomic_t *stop, sq_run_stats_t *stats);
+/* Runs the plan, restoring its sources from and checkpointing them with
+ * `cp`; returns the exit status (0, or 2 with the reason printed to
+ * stderr). Stops cleanly when *stop becomes nonzero, after a last
+ * checkpoint; the end of finite input takes one too. */
+int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, volatile sig_atomic_t *stop, sq_run_stats_t *stats);
 
 #endif

@@ -14,6 +14,7 @@ typedef struct family {
   char *name, *help;
   bool gauge, fractional;
   sq_metric_t *series;
+  sq_histogram_t *histogram; /* a histogram family has this instead of series */
   struct family *next;
 } family_t;
 
@@ -37,6 +38,7 @@ void sq_metrics_destroy(sq_metrics_t *m) {
       free(s->labels);
       free(s);
     }
+    free(f->histogram);
     free(f->name);
     free(f->help);
     free(f);
@@ -64,12 +66,8 @@ static char *render_labels(const char *const *labels) {
   return b.data;
 }
 
-static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, bool gauge, bool fractional,
-                           const char *const *labels) {
-  if (!m) return NULL;
-  char *text = render_labels(labels);
-  if (!text) return NULL;
-  pthread_mutex_lock(&m->lock);
+/* The family `name`, created on first use; call with the lock held. */
+static family_t *family(sq_metrics_t *m, const char *name, const char *help, bool gauge, bool fractional) {
   family_t *f = m->families;
   while (f && strcmp(f->name, name) != 0) f = f->next;
   if (!f && (f = calloc(1, sizeof *f))) {
@@ -81,6 +79,16 @@ static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, 
     else m->families = f;
     m->last = f;
   }
+  return f;
+}
+
+static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, bool gauge, bool fractional,
+                           const char *const *labels) {
+  if (!m) return NULL;
+  char *text = render_labels(labels);
+  if (!text) return NULL;
+  pthread_mutex_lock(&m->lock);
+  family_t *f = family(m, name, help, gauge, fractional);
   sq_metric_t *s = f ? f->series : NULL, *tail = NULL;
   for (; s && strcmp(s->labels, text) != 0; s = s->next) tail = s;
   if (!s && f && (s = calloc(1, sizeof *s))) {
@@ -104,6 +112,29 @@ sq_metric_t *sq_metrics_gauge(sq_metrics_t *m, const char *name, const char *hel
 
 sq_metric_t *sq_metrics_seconds_counter(sq_metrics_t *m, const char *name, const char *help, const char *const *labels) {
   return series(m, name, help, false, true, labels);
+}
+
+sq_histogram_t *sq_metrics_histogram(sq_metrics_t *m, const char *name, const char *help, const double *bounds, size_t n) {
+  if (!m || n > 16) return NULL;
+  pthread_mutex_lock(&m->lock);
+  family_t *f = family(m, name, help, false, true);
+  if (f && !f->histogram && (f->histogram = calloc(1, sizeof *f->histogram))) {
+    memcpy(f->histogram->bounds, bounds, n * sizeof *bounds);
+    f->histogram->n_bounds = n;
+  }
+  pthread_mutex_unlock(&m->lock);
+  return f ? f->histogram : NULL;
+}
+
+void sq_histogram_observe(sq_histogram_t *h, double v) {
+  if (!h) return;
+  size_t b = 0;
+  while (b < h->n_bounds && v > h->bounds[b]) b++;
+  atomic_fetch_add_explicit(&h->buckets[b], 1, memory_order_relaxed);
+  union { uint64_t u; double d; } sum = {.u = atomic_load_explicit(&h->sum_bits, memory_order_relaxed)};
+  sum.d += v;
+  atomic_store_explicit(&h->sum_bits, sum.u, memory_order_relaxed);
+  atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
 }
 
 static void line(sq_buf_t *out, const char *name, const char *labels, const char *value) {
@@ -143,9 +174,35 @@ static void render_process(sq_buf_t *out) {
   line(out, "process_resident_memory_bytes", NULL, value);
 }
 
+static void render_histogram(sq_buf_t *out, const family_t *f) {
+  const sq_histogram_t *h = f->histogram;
+  char name[160], le[64], value[64];
+  header(out, f->name, f->help, "histogram");
+  snprintf(name, sizeof name, "%s_bucket", f->name);
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b <= h->n_bounds; b++) {
+    cumulative += atomic_load_explicit(&h->buckets[b], memory_order_relaxed);
+    if (b < h->n_bounds) snprintf(le, sizeof le, "le=\"%g\"", h->bounds[b]);
+    else snprintf(le, sizeof le, "le=\"+Inf\"");
+    snprintf(value, sizeof value, "%llu", (unsigned long long)cumulative);
+    line(out, name, le, value);
+  }
+  union { uint64_t u; double d; } sum = {.u = atomic_load_explicit(&h->sum_bits, memory_order_relaxed)};
+  snprintf(name, sizeof name, "%s_sum", f->name);
+  snprintf(value, sizeof value, "%.17g", sum.d);
+  line(out, name, NULL, value);
+  snprintf(name, sizeof name, "%s_count", f->name);
+  snprintf(value, sizeof value, "%llu", (unsigned long long)atomic_load_explicit(&h->count, memory_order_relaxed));
+  line(out, name, NULL, value);
+}
+
 void sq_metrics_render(sq_metrics_t *m, sq_buf_t *out) {
   pthread_mutex_lock(&m->lock);
   for (const family_t *f = m->families; f; f = f->next) {
+    if (f->histogram) {
+      render_histogram(out, f);
+      continue;
+    }
     header(out, f->name, f->help, f->gauge ? "gauge" : "counter");
     for (const sq_metric_t *s = f->series; s; s = s->next) {
       uint64_t bits = atomic_load_explicit(&s->bits, memory_order_relaxed);

@@ -46,6 +46,20 @@ static inline void sq_metric_set(sq_metric_t *s, double v) {
   if (s) atomic_store_explicit(&s->bits, x.u, memory_order_relaxed);
 }
 
+/* A histogram without labels: observations counted in buckets with the
+ * given upper bounds (ascending; +Inf is implied), plus their sum and
+ * count. Observed by one thread (the engine's). */
+typedef struct sq_histogram {
+  double bounds[16];
+  size_t n_bounds;
+  _Atomic uint64_t buckets[17]; /* not cumulative; the last is +Inf */
+  _Atomic uint64_t sum_bits, count;
+} sq_histogram_t;
+
+/* NULL when memory runs out (observing NULL is a no-op); at most 16 bounds. */
+sq_histogram_t *sq_metrics_histogram(sq_metrics_t *m, const char *name, const char *help, const double *bounds, size_t n);
+void sq_histogram_observe(sq_histogram_t *h, double v);
+
 /* The Prometheus text exposition of every family, plus the process's CPU
  * seconds and resident memory. */
 void sq_metrics_render(sq_metrics_t *m, sq_buf_t *out);

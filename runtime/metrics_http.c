@@ -20,13 +20,16 @@ struct sq_metrics_http {
 
 static void render_health(const sq_health_t *h, sq_buf_t *out) {
   int broker = atomic_load(&h->broker_up), failing = atomic_load(&h->failing);
-  const char *status = failing ? "failing" : broker == 0 ? "degraded" : "ok";
+  const char *status = failing ? "failing" : broker == 0 || atomic_load(&h->checkpoint_failing) ? "degraded" : "ok";
+  union { uint64_t u; double d; } last = {.u = atomic_load(&h->checkpoint_bits)};
+  char since[32] = "null";
+  if (last.u) snprintf(since, sizeof since, "%.3f", sq_clock_seconds() - last.d);
   char text[512];
   snprintf(text, sizeof text,
            "{\"status\":\"%s\",\"broker_connected\":%s,\"uptime_seconds\":%.3f,\"records_in\":%llu,\"records_out\":%llu,"
-           "\"seconds_since_checkpoint\":null}\n",
+           "\"seconds_since_checkpoint\":%s}\n",
            status, broker < 0 ? "null" : broker ? "true" : "false", sq_clock_seconds() - h->started,
-           (unsigned long long)atomic_load(&h->records_in), (unsigned long long)atomic_load(&h->records_out));
+           (unsigned long long)atomic_load(&h->records_in), (unsigned long long)atomic_load(&h->records_out), since);
   sq_buf_puts(out, text);
 }
 

@@ -47,6 +47,33 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
   return true;
 }
 
+void sq_reader_save(const sq_reader_t *r, sq_buf_t *out) {
+  sq_put_i64(out, r->watermark);
+  sq_put_u64(out, r->n_parts);
+  for (uint32_t p = 0; p < r->n_parts; p++) {
+    sq_put_i64(out, r->parts[p].next_offset);
+    sq_put_i64(out, r->parts[p].max_event_time);
+  }
+  if (r->cls->save) r->cls->save(r, out);
+}
+
+bool sq_reader_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size) {
+  r->watermark = sq_get_i64(in);
+  uint64_t n = sq_get_u64(in);
+  if (in->failed || n > 1u << 20) return snprintf(err, err_size, "corrupt checkpoint record of source '%s'", r->rel->name), false;
+  if (n && n > r->n_parts) {
+    /* partitions not assigned yet (Kafka) get their positions now */
+    if (!sq_reader_assign(r, (uint32_t)n - 1, true, 0)) return snprintf(err, err_size, "out of memory"), false;
+    r->parts[n - 1].assigned = false;
+  }
+  for (uint64_t p = 0; p < n; p++) {
+    r->parts[p].next_offset = sq_get_i64(in);
+    r->parts[p].max_event_time = sq_get_i64(in);
+  }
+  if (in->failed) return snprintf(err, err_size, "corrupt checkpoint record of source '%s'", r->rel->name), false;
+  return !r->cls->load || r->cls->load(r, in, err, err_size);
+}
+
 void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s) {
   uint64_t total = 0, top = 0;
   uint32_t n = 0, busiest = 0;

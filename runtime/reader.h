@@ -10,6 +10,7 @@
 
 #include "engine/batch.h"
 #include "engine/catalog.h"
+#include "engine/codec.h"
 #include "engine/exec.h"
 #include "runtime/bad_records.h"
 
@@ -23,12 +24,20 @@ typedef struct sq_reader_class {
    * ERROR after sq_exec_fail. */
   sq_read_status_t (*read)(sq_reader_t *r, sq_batch_t *out, sq_exec_t *exec);
   void (*destroy)(sq_reader_t *r);
+  /* Checkpoints: the connector's own position beyond the partition table
+   * (a file's byte offset, datagen's record count) / moving there on a
+   * restart (false with `err`). NULL when the table says it all (Kafka). */
+  void (*save)(const sq_reader_t *r, sq_buf_t *out);
+  bool (*load)(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size);
+  /* A checkpoint with the current positions is durable (Kafka commits
+   * them to the consumer group, for lag monitoring). May be NULL. */
+  void (*checkpointed)(sq_reader_t *r);
 } sq_reader_class_t;
 
 typedef struct sq_reader_partition {
   struct sq_metric *records; /* streamq_records_in_total{source, partition} */
   struct sq_metric *lag;     /* streamq_consumer_lag{source, partition} (Kafka) */
-  int64_t next_offset;       /* Kafka: the offset after the last record read, or -1 */
+  int64_t next_offset;       /* Kafka: the offset after the last record read (or restored), or -1 */
   uint64_t sampled;          /* records_in at the last skew sample */
   bool assigned;
   int64_t max_event_time;    /* INT64_MIN before the first row */
@@ -78,6 +87,11 @@ void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s);
  * timestamp column, else `fallback_ts`; also written to ROWTIME) and the
  * watermark it arrives with. False if the timestamp column is NULL. */
 bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts);
+/* A checkpoint's record of the reader: its watermark, each partition's
+ * next offset and largest event time, then the connector's position. */
+void sq_reader_save(const sq_reader_t *r, sq_buf_t *out);
+/* Restores what sq_reader_save recorded; false with `err`. */
+bool sq_reader_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size);
 /* The source's watermark now (see above); INT64_MIN until it has one. */
 int64_t sq_reader_watermark(sq_reader_t *r, int64_t now);
 

@@ -65,7 +65,17 @@ static void datagen_destroy(sq_reader_t *r) {
   free(g);
 }
 
-static const sq_reader_class_t datagen_class = {datagen_read, datagen_destroy};
+static void datagen_save(const sq_reader_t *r, sq_buf_t *out) { sq_put_u64(out, ((const sq_reader_datagen_t *)r)->produced); }
+
+static bool datagen_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size) {
+  sq_reader_datagen_t *g = (sq_reader_datagen_t *)r;
+  g->produced = sq_get_u64(in);
+  if (in->failed) return snprintf(err, err_size, "corrupt checkpoint record of source '%s'", r->rel->name), false;
+  if (g->rate) g->started -= (double)g->produced / (double)g->rate; /* keep the pace, not catch up */
+  return true;
+}
+
+static const sq_reader_class_t datagen_class = {datagen_read, datagen_destroy, datagen_save, datagen_load, NULL};
 
 sq_reader_t *sq_reader_datagen_open(const sq_relation_t *rel, char *err, size_t err_size) {
   sq_reader_datagen_t *g = calloc(1, sizeof *g);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,7 +27,9 @@ typedef struct sq_reader_file {
   bool follow, eof, header_pending;
   char *buf;
   size_t cap, start, len; /* unread bytes are buf[start, len) */
-  uint64_t line;
+  int64_t buf_pos;        /* the file offset of buf[0] */
+  int64_t resume_at;      /* a CSV file restarting from a checkpoint: where to go after the header */
+  uint64_t line, resume_line;
   uint32_t n_declared;
   sq_decoder_t *decoder;
 } sq_reader_file_t;
@@ -36,6 +39,7 @@ static bool refill(sq_reader_file_t *f, sq_exec_t *exec) {
   if (f->start > 0) {
     memmove(f->buf, f->buf + f->start, f->len - f->start);
     f->len -= f->start;
+    f->buf_pos += (int64_t)f->start;
     f->start = 0;
   }
   if (f->len == f->cap) {
@@ -70,6 +74,23 @@ static bool next_line(sq_reader_file_t *f, const char **line, size_t *len) {
   return true;
 }
 
+/* Continues reading at `offset` (a line start), which is line `line`. */
+static bool seek(sq_reader_file_t *f, int64_t offset, uint64_t line, char *err, size_t err_size) {
+  struct stat st;
+  if (fstat(f->fd, &st) != 0 || st.st_size < offset) {
+    snprintf(err, err_size, "%s is shorter than the position the last checkpoint recorded (byte %lld): it was replaced; "
+             "use --reset-state to start over", f->path, (long long)offset);
+    return false;
+  }
+  if (lseek(f->fd, offset, SEEK_SET) < 0) return snprintf(err, err_size, "cannot seek in %s: %s", f->path, strerror(errno)), false;
+  f->buf_pos = offset;
+  f->start = f->len = 0;
+  f->eof = false;
+  f->line = line;
+  f->resume_at = 0;
+  return true;
+}
+
 static sq_read_status_t file_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *exec) {
   sq_reader_file_t *f = (sq_reader_file_t *)r;
   out->n = 0;
@@ -93,6 +114,10 @@ static sq_read_status_t file_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *ex
       f->header_pending = false;
       if (!sq_decoder_header(f->decoder, line, len, err, sizeof err)) {
         sq_exec_fail(exec, "source '%s': %s:%llu: %s", r->rel->name, f->path, (unsigned long long)f->line, err);
+        return SQ_READ_ERROR;
+      }
+      if (f->resume_at && !seek(f, f->resume_at, f->resume_line, err, sizeof err)) {
+        sq_exec_fail(exec, "source '%s': %s", r->rel->name, err);
         return SQ_READ_ERROR;
       }
       continue;
@@ -127,7 +152,24 @@ static void file_destroy(sq_reader_t *r) {
   free(f);
 }
 
-static const sq_reader_class_t file_class = {file_read, file_destroy};
+static void file_save(const sq_reader_t *r, sq_buf_t *out) {
+  const sq_reader_file_t *f = (const sq_reader_file_t *)r;
+  sq_put_i64(out, f->resume_at ? f->resume_at : f->buf_pos + (int64_t)f->start);
+  sq_put_u64(out, f->resume_at ? f->resume_line : f->line);
+}
+
+static bool file_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size) {
+  sq_reader_file_t *f = (sq_reader_file_t *)r;
+  int64_t offset = sq_get_i64(in);
+  uint64_t line = sq_get_u64(in);
+  if (in->failed || offset < 0) return snprintf(err, err_size, "corrupt checkpoint record of source '%s'", r->rel->name), false;
+  if (!f->header_pending) return seek(f, offset, line, err, err_size);
+  f->resume_at = offset; /* after the header, which names the columns */
+  f->resume_line = line;
+  return true;
+}
+
+static const sq_reader_class_t file_class = {file_read, file_destroy, file_save, file_load, NULL};
 
 sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, char *err, size_t err_size) {
   sq_reader_file_t *f = calloc(1, sizeof *f);

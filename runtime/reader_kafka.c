@@ -1,8 +1,12 @@
 /* The Kafka source: a high-level consumer in the pipeline's consumer group
  * (`group_id`, default "streamq-<pipeline>"), consuming in batches from
  * the consumer queue. Rows point into the messages, which are kept until
- * the next read, when their batch has been processed; only then are their
- * offsets stored for the group's commits (at-least-once).
+ * the next read, when their batch has been processed.
+ *
+ * Positions come from checkpoints, never from the group: an assigned
+ * partition starts at the offset the last checkpoint recorded (or that
+ * this run reached), else at `start`. The group's offsets are committed
+ * after each checkpoint only so that lag tools see progress.
  *
  * Rebalances are served by the callback below: assigned partitions join
  * the watermark computation (as active, until idle_timeout says
@@ -32,7 +36,7 @@ typedef struct sq_reader_kafka {
   size_t n_held;
   int key_col, topic_col, partition_col, offset_col, timestamp_col;
   int64_t lag_published_ms;
-  bool quiet;
+  bool quiet, from_latest;
 } sq_reader_kafka_t;
 
 static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
@@ -49,7 +53,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   sq_reader_kafka_t *k = opaque;
   bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
   int64_t now = sq_clock_ms();
-  for (int i = 0; i < parts->cnt; i++) sq_reader_assign(&k->base, (uint32_t)parts->elems[i].partition, assign, now);
+  for (int i = 0; i < parts->cnt; i++) {
+    uint32_t p = (uint32_t)parts->elems[i].partition;
+    if (assign) {
+      int64_t next = p < k->base.n_parts ? k->base.parts[p].next_offset : -1;
+      parts->elems[i].offset = next >= 0 ? next : k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+    }
+    sq_reader_assign(&k->base, p, assign, now);
+  }
   log_partitions(k, assign ? "partitions assigned" : "partitions revoked", parts);
   bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (cooperative) {
@@ -60,23 +71,22 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   }
 }
 
-/* Returns the previous batch's messages and stores the offsets after them
- * (the next to read) for the group's commits. */
+/* Returns the previous batch's messages, which it has processed. */
 static void release_held(sq_reader_kafka_t *k) {
-  if (!k->n_held) return;
-  rd_kafka_topic_partition_list_t *next = rd_kafka_topic_partition_list_new(8);
-  for (size_t i = 0; i < k->n_held; i++) {
-    const rd_kafka_message_t *msg = k->held[i];
-    if (!msg->err) {
-      rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(next, k->topic, msg->partition);
-      if (!tp) tp = rd_kafka_topic_partition_list_add(next, k->topic, msg->partition);
-      if (msg->offset + 1 > tp->offset) tp->offset = msg->offset + 1;
-    }
-    rd_kafka_message_destroy(k->held[i]);
-  }
-  if (next->cnt) rd_kafka_offsets_store(k->consumer, next); /* fails harmlessly for a revoked partition */
-  rd_kafka_topic_partition_list_destroy(next);
+  for (size_t i = 0; i < k->n_held; i++) rd_kafka_message_destroy(k->held[i]);
   k->n_held = 0;
+}
+
+/* Commits the checkpointed positions of the assigned partitions to the
+ * group, asynchronously (for lag tools; a failure only delays them). */
+static void kafka_checkpointed(sq_reader_t *r) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)r->n_parts);
+  for (uint32_t p = 0; p < r->n_parts; p++)
+    if (r->parts[p].assigned && r->parts[p].next_offset >= 0)
+      rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = r->parts[p].next_offset;
+  if (list->cnt) rd_kafka_commit(k->consumer, list, 1);
+  rd_kafka_topic_partition_list_destroy(list);
 }
 
 /* Consumer lag from librdkafka's cached high watermarks (no request). */
@@ -160,7 +170,7 @@ static void kafka_destroy(sq_reader_t *r) {
   free(k);
 }
 
-static const sq_reader_class_t kafka_class = {kafka_read, kafka_destroy};
+static const sq_reader_class_t kafka_class = {kafka_read, kafka_destroy, NULL, NULL, kafka_checkpointed};
 
 /* The producer for a dead-letter topic, or NULL when there is none. */
 static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, const sq_runtime_t *rt, char *err, size_t err_size) {
@@ -206,13 +216,13 @@ sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const sq_runtime_t *
   snprintf(group, sizeof group, "%s", group_id ? group_id : "");
   if (!group_id) snprintf(group, sizeof group, "streamq-%s", rt->pipeline);
   free(group_id);
-  const char *start = sq_option_is(rel, "start", "latest") ? "latest" : "earliest";
+  k->from_latest = sq_option_is(rel, "start", "latest");
   /* Every partition's queue is forwarded into the one consumer queue, whose
    * length counts against queued.min.messages: at librdkafka's default
    * (100,000) a 16-partition topic pauses its fetches (each for a backoff)
    * whenever the engine is briefly behind, which cost 6x in throughput.
    * The byte limit keeps memory bounded. */
-  const char *extra[] = {"group.id", group, "auto.offset.reset", start, "enable.auto.offset.store", "false",
+  const char *extra[] = {"group.id", group, "auto.offset.reset", k->from_latest ? "latest" : "earliest", "enable.auto.commit", "false",
                          "enable.partition.eof", "false", "partition.assignment.strategy", "cooperative-sticky",
                          "queued.min.messages", "1000000", "queued.max.messages.kbytes", "32768", NULL};
   rd_kafka_conf_t *conf = sq_kafka_conf(&rt->kafka, extra, err, err_size);

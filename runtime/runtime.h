@@ -12,6 +12,8 @@ typedef struct sq_runtime {
   bool quiet;            /* no informational log lines */
   sq_metrics_t *metrics; /* always kept; served with --metrics-addr */
   double skew_warn_ratio; /* SET 'partition.skew.warn_ratio' (default 4) */
+  int64_t checkpoint_interval_ms; /* --checkpoint-interval, SET 'checkpoint.interval' (default 10 s) */
+  double checkpoint_warn_share;   /* SET 'checkpoint.warn_share': warn when a checkpoint takes this share of the interval */
   sq_health_t health;
 } sq_runtime_t;
 

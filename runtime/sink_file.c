@@ -1,7 +1,9 @@
 /* The file sink: one record per line, JSON objects or CSV with a header.
- * A run starts the file afresh (creating its directory if needed); rows
- * are buffered and written once per engine round (or every 256 KiB), and
- * flush() also fsyncs, so a flushed file is on disk. */
+ * Rows are buffered and written once per engine round (or every 256 KiB),
+ * and flush() also fsyncs, so a flushed file is on disk. The file is
+ * opened without truncation: when the pipeline starts, resume() cuts it
+ * to the length the last checkpoint recorded (to nothing on a fresh
+ * start), so output written after that checkpoint is written again, once. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ typedef struct sq_sink_file {
   char *path;
   bool csv, header_written;
   sq_buf_t buf;
+  int64_t written; /* bytes in the file */
 } sq_sink_file_t;
 
 static bool write_all(sq_sink_file_t *f, char *err, size_t err_size) {
@@ -34,6 +37,7 @@ static bool write_all(sq_sink_file_t *f, char *err, size_t err_size) {
       return false;
     }
     done += (size_t)n;
+    f->written += n;
   }
   sq_buf_clear(&f->buf);
   return true;
@@ -73,7 +77,25 @@ static void file_destroy(sq_sink_t *s) {
   free(f);
 }
 
-static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy, file_poll};
+static int64_t file_length(const sq_sink_t *s) { return ((const sq_sink_file_t *)s)->written; }
+
+static bool file_resume(sq_sink_t *s, int64_t length, char *err, size_t err_size) {
+  sq_sink_file_t *f = (sq_sink_file_t *)s;
+  struct stat st;
+  if (fstat(f->fd, &st) != 0) return snprintf(err, err_size, "cannot stat %s: %s", f->path, strerror(errno)), false;
+  if (st.st_size < length) {
+    snprintf(err, err_size, "%s is shorter (%lld bytes) than the last checkpoint recorded (%lld bytes): it was changed "
+             "outside streamq; use --reset-state to start over", f->path, (long long)st.st_size, (long long)length);
+    return false;
+  }
+  if (ftruncate(f->fd, length) != 0 || lseek(f->fd, length, SEEK_SET) < 0)
+    return snprintf(err, err_size, "cannot truncate %s: %s", f->path, strerror(errno)), false;
+  f->written = length;
+  f->header_written = length > 0;
+  return true;
+}
+
+static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy, file_poll, file_length, file_resume};
 
 /* mkdir -p of the directories above `path`. */
 static bool make_parents(char *path) {
@@ -99,7 +121,7 @@ sq_sink_t *sq_sink_file_open(const sq_relation_t *rel, const sq_relation_t *sche
     file_destroy(&f->base);
     return NULL;
   }
-  if (!make_parents(f->path) || (f->fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+  if (!make_parents(f->path) || (f->fd = open(f->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) < 0) {
     snprintf(err, err_size, "sink '%s': cannot open %s: %s", rel->name, f->path, strerror(errno));
     file_destroy(&f->base);
     return NULL;

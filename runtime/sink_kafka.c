@@ -110,7 +110,7 @@ static void kafka_destroy(sq_sink_t *s) {
   free(k);
 }
 
-static const sq_sink_class_t kafka_class = {kafka_write, kafka_flush, kafka_destroy, kafka_poll};
+static const sq_sink_class_t kafka_class = {kafka_write, kafka_flush, kafka_destroy, kafka_poll, NULL, NULL};
 
 /* The columns that make the record key: `key`, else the GROUP BY columns. */
 static bool choose_key(sq_sink_kafka_t *k, const sq_relation_t *rel, const sq_relation_t *schema) {

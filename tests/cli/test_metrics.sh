@@ -5,6 +5,7 @@
 set -u
 streamq=$1
 dir=$(mktemp -d)
+cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 failures=0
@@ -41,9 +42,9 @@ health=$(curl -sf "127.0.0.1:$port/health")
 grep -qE '^\{"status":"ok","broker_connected":null,"uptime_seconds":[0-9.]+,"records_in":3,"records_out":3,"seconds_since_checkpoint":null\}$' <<<"$health" \
   || fail "health: $health"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$port/nope")" = 404 ] || fail "unknown path is not 404"
-"$streamq" run "$dir/p.sql" --metrics-addr "127.0.0.1:$port" 2> "$dir/log2"
+"$streamq" run "$dir/p.sql" --state-dir "$dir/other" --metrics-addr "127.0.0.1:$port" 2> "$dir/log2"
 [ $? -eq 2 ] && grep -q "cannot serve metrics on 127.0.0.1:$port" "$dir/log2" || fail "taken port: $(cat "$dir/log2")"
-"$streamq" run "$dir/p.sql" --metrics-addr "localhost:x" 2> "$dir/log3"
+"$streamq" run "$dir/p.sql" --state-dir "$dir/other" --metrics-addr "localhost:x" 2> "$dir/log3"
 [ $? -eq 2 ] && grep -q "needs HOST:PORT" "$dir/log3" || fail "bad address: $(cat "$dir/log3")"
 kill -TERM "$pid"
 wait "$pid" || fail "SIGTERM did not stop cleanly"

@@ -4,6 +4,7 @@
 set -u
 streamq=$1
 dir=$(mktemp -d)
+cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
 trap 'rm -rf "$dir"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }

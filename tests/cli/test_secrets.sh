@@ -5,6 +5,7 @@
 set -u
 streamq=$1
 dir=$(mktemp -d)
+cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 failures=0

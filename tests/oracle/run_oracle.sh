@@ -6,6 +6,7 @@
 set -u
 streamq=$1 gen=$2
 dir=$(mktemp -d)
+cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
 trap 'rm -rf "$dir"' EXIT
 failures=0
 

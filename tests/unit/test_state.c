@@ -1,7 +1,10 @@
 /* The state interface: key encoding (byte order is value order, round
- * trips, no key a prefix of another) and the memory store (create, find,
- * remove, ordered prefix scans, namespaces, releasing values). */
+ * trips, no key a prefix of another), the memory store (create, find,
+ * remove, ordered key collection, namespaces, releasing values) and the
+ * store over LevelDB (checkpoints, eviction, corruption). */
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,24 +65,26 @@ static void count_release(void *value, const void *ctx) {
   released++;
 }
 
-typedef struct seen {
-  char keys[16][8];
-  int n;
-} seen_t;
-
-static bool collect(void *ctx, const void *key, size_t len, void *value) {
-  seen_t *s = ctx;
-  (void)value;
-  memcpy(s->keys[s->n], key, len);
-  s->keys[s->n++][len] = '\0';
-  return true;
+/* The keys of `ns` under `prefix`, joined with commas. */
+static char *keys_of(sq_state_t *s, const sq_state_ns_t *ns, const char *prefix) {
+  static char out[4096];
+  sq_buf_t keys = {0};
+  assert_true(sq_state_collect_keys(s, ns, prefix, strlen(prefix), &keys));
+  size_t at = 0, n = 0;
+  const char *k;
+  uint32_t len;
+  out[0] = '\0';
+  while (sq_state_next_key(&keys, &at, &k, &len)) n += (size_t)snprintf(out + n, sizeof out - n, "%s%.*s", n ? "," : "", (int)len, k);
+  sq_buf_free(&keys);
+  return out;
 }
 
-static void memory_store_finds_removes_and_scans_in_key_order(void **state) {
+static void memory_store_finds_removes_and_collects_in_key_order(void **state) {
   (void)state;
-  sq_state_type_t type = {sizeof(int64_t), count_release, NULL};
+  sq_state_type_t type = {.size = sizeof(int64_t), .release = count_release};
   sq_state_ns_t a = {1, 0, &type}, b = {2, 0, &type};
-  sq_state_t *s = sq_state_memory_new();
+  char err[256];
+  sq_state_t *s = sq_state_new(NULL, 0, err, sizeof err);
   const char *keys[] = {"w2k1", "w1k2", "w1k1", "w3k1"};
   bool created;
   for (int i = 0; i < 4; i++) {
@@ -93,11 +98,7 @@ static void memory_store_finds_removes_and_scans_in_key_order(void **state) {
   assert_false(created);
   assert_int_equal(*v, 3);
   assert_null(sq_state_get(s, &a, "nope", 4, false, &created));
-  seen_t seen = {0};
-  assert_true(sq_state_scan(s, &a, "w1", 2, collect, &seen));
-  assert_int_equal(seen.n, 2);
-  assert_string_equal(seen.keys[0], "w1k1");
-  assert_string_equal(seen.keys[1], "w1k2");
+  assert_string_equal(keys_of(s, &a, "w1"), "w1k1,w1k2");
   size_t n_keys, bytes;
   sq_state_usage(s, &a, &n_keys, &bytes);
   assert_int_equal(n_keys, 4);
@@ -107,15 +108,19 @@ static void memory_store_finds_removes_and_scans_in_key_order(void **state) {
   assert_false(sq_state_remove(s, &a, "w1k1", 4));
   assert_int_equal(released, 1);
   assert_int_equal(*(int64_t *)sq_state_get(s, &b, "w1k1", 4, false, &created), 99);
+  sq_state_commit_stats_t stats;
+  assert_true(sq_state_commit(s, "m", 1, &stats, err, sizeof err)); /* nothing to write without a disk */
+  assert_false(sq_state_wants_checkpoint(s));
   sq_state_destroy(s);
   assert_int_equal(released, 1 + 3 + 1); /* the rest on destroy */
 }
 
 static void memory_store_grows_past_many_keys(void **state) {
   (void)state;
-  sq_state_type_t type = {sizeof(int64_t), NULL, NULL};
+  sq_state_type_t type = {.size = sizeof(int64_t)};
   sq_state_ns_t ns = {7, 3, &type};
-  sq_state_t *s = sq_state_memory_new();
+  char err[256];
+  sq_state_t *s = sq_state_new(NULL, 0, err, sizeof err);
   sq_buf_t k = {0};
   bool created;
   for (int64_t i = 0; i < 100000; i++) {
@@ -138,12 +143,167 @@ static void memory_store_grows_past_many_keys(void **state) {
   sq_state_destroy(s);
 }
 
+/* ---- the store over LevelDB ---------------------------------------------- */
+
+static char dir[64];
+
+static int make_dir(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/streamq-state-XXXXXX");
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+static sq_state_t *open_store(size_t cache_bytes) {
+  char err[512];
+  sq_state_db_t *db = sq_state_db_open(dir, err, sizeof err);
+  if (!db) fail_msg("%s", err);
+  sq_state_t *s = sq_state_new(db, cache_bytes, err, sizeof err);
+  if (!s) fail_msg("%s", err);
+  return s;
+}
+
+static void commit(sq_state_t *s, const char *meta) {
+  char err[512];
+  sq_state_commit_stats_t stats;
+  if (!sq_state_commit(s, meta, strlen(meta), &stats, err, sizeof err)) fail_msg("%s", err);
+}
+
+static char *meta_of(void) {
+  static char out[64];
+  char err[512];
+  sq_state_db_t *db = sq_state_db_open(dir, err, sizeof err);
+  assert_non_null(db);
+  sq_buf_t b = {0};
+  int r = sq_state_db_meta(db, &b, err, sizeof err);
+  snprintf(out, sizeof out, "%.*s", r > 0 ? (int)b.len : 4, r > 0 ? b.data : "none");
+  sq_buf_free(&b);
+  sq_state_db_close(db);
+  return out;
+}
+
+/* What a checkpoint commits survives; what came after it does not. */
+static void disk_store_holds_exactly_the_last_checkpoint(void **state) {
+  (void)state;
+  sq_state_type_t type = {.size = sizeof(int64_t)};
+  sq_state_ns_t ns = {3, 0, &type};
+  bool created;
+  sq_state_t *s = open_store(1 << 20);
+  for (int i = 0; i < 5; i++) {
+    char k[8];
+    snprintf(k, sizeof k, "k%d", i);
+    *(int64_t *)sq_state_get(s, &ns, k, 2, true, &created) = i * 10;
+  }
+  commit(s, "one");
+  *(int64_t *)sq_state_get(s, &ns, "k1", 2, false, &created) = 111;
+  assert_true(sq_state_remove(s, &ns, "k2", 2));
+  *(int64_t *)sq_state_get(s, &ns, "k9", 2, true, &created) = 9;
+  sq_state_destroy(s); /* a crash: the changes since "one" are lost */
+  assert_string_equal(meta_of(), "one");
+
+  s = open_store(1 << 20);
+  assert_string_equal(keys_of(s, &ns, "k"), "k0,k1,k2,k3,k4");
+  assert_int_equal(*(int64_t *)sq_state_get(s, &ns, "k1", 2, false, &created), 10);
+  assert_true(sq_state_remove(s, &ns, "k2", 2));
+  assert_null(sq_state_get(s, &ns, "k2", 2, false, &created));
+  *(int64_t *)sq_state_get(s, &ns, "k7", 2, true, &created) = 7;
+  assert_true(created);
+  assert_string_equal(keys_of(s, &ns, "k"), "k0,k1,k3,k4,k7"); /* disk and memory merged */
+  size_t keys, bytes;
+  sq_state_usage(s, &ns, &keys, &bytes);
+  assert_int_equal(keys, 5);
+  commit(s, "two");
+  sq_state_destroy(s);
+
+  s = open_store(1 << 20);
+  assert_string_equal(keys_of(s, &ns, ""), "k0,k1,k3,k4,k7");
+  assert_int_equal(*(int64_t *)sq_state_get(s, &ns, "k7", 2, false, &created), 7);
+  sq_state_usage(s, &ns, &keys, &bytes);
+  assert_int_equal(keys, 5); /* key counts come back with the checkpoint */
+  sq_state_destroy(s);
+  assert_string_equal(meta_of(), "two");
+}
+
+/* Far more keys than the cache holds: clean entries are evicted and read
+ * back, memory stays near the limit, values stay right. */
+static void disk_store_evicts_past_its_cache(void **state) {
+  (void)state;
+  sq_state_type_t type = {.size = sizeof(int64_t)};
+  sq_state_ns_t ns = {1, 0, &type};
+  sq_state_t *s = open_store(256 << 10);
+  sq_buf_t k = {0};
+  bool created;
+  for (int round = 0; round < 2; round++) {
+    for (int64_t i = 0; i < 50000; i++) {
+      sq_buf_clear(&k);
+      sq_key_put_int(&k, i);
+      int64_t *v = sq_state_get(s, &ns, k.data, k.len, true, &created);
+      assert_non_null(v);
+      assert_int_equal(created, round == 0);
+      *v += i;
+      if (sq_state_wants_checkpoint(s)) commit(s, "mid");
+      size_t keys, bytes;
+      sq_state_usage(s, &ns, &keys, &bytes);
+      assert_true(bytes < 512 << 10);
+    }
+  }
+  commit(s, "end");
+  sq_state_destroy(s);
+  s = open_store(256 << 10);
+  for (int64_t i = 0; i < 50000; i += 7) {
+    sq_buf_clear(&k);
+    sq_key_put_int(&k, i);
+    int64_t *v = sq_state_get(s, &ns, k.data, k.len, false, &created);
+    assert_non_null(v);
+    assert_int_equal(*v, 2 * i);
+  }
+  sq_buf_free(&k);
+  sq_state_destroy(s);
+}
+
+static void disk_store_reports_a_corrupt_value(void **state) {
+  (void)state;
+  sq_state_type_t wide = {.size = 16}, narrow = {.size = 8};
+  sq_state_ns_t a = {1, 0, &wide}, b = {1, 0, &narrow};
+  bool created;
+  sq_state_t *s = open_store(1 << 20);
+  assert_non_null(sq_state_get(s, &a, "x", 1, true, &created));
+  commit(s, "c");
+  sq_state_destroy(s);
+  s = open_store(1 << 20);
+  assert_null(sq_state_get(s, &b, "x", 1, true, &created)); /* 16 bytes where 8 belong */
+  assert_non_null(sq_state_error(s));
+  assert_non_null(strstr(sq_state_error(s), "corrupt state"));
+  sq_state_destroy(s);
+}
+
+static void a_foreign_directory_is_refused(void **state) {
+  (void)state;
+  char path[128], err[512];
+  snprintf(path, sizeof path, "%s/notes.txt", dir);
+  FILE *f = fopen(path, "w");
+  fputs("not state\n", f);
+  fclose(f);
+  assert_null(sq_state_db_open(dir, err, sizeof err));
+  assert_non_null(strstr(err, "is not a streamq state directory"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(byte_order_is_value_order),
       cmocka_unit_test(tuples_round_trip),
-      cmocka_unit_test(memory_store_finds_removes_and_scans_in_key_order),
+      cmocka_unit_test(memory_store_finds_removes_and_collects_in_key_order),
       cmocka_unit_test(memory_store_grows_past_many_keys),
+      cmocka_unit_test_setup_teardown(disk_store_holds_exactly_the_last_checkpoint, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(disk_store_evicts_past_its_cache, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(disk_store_reports_a_corrupt_value, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(a_foreign_directory_is_refused, make_dir, remove_dir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

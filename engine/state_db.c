@@ -1,0 +1,204 @@
+/* LevelDB behind the state store. Tuning (measured in bench/README.md):
+ * a 64 MiB write buffer, because a checkpoint writes all its dirty state
+ * in one batch and a small buffer makes that batch stall on compactions;
+ * an 8 MiB block cache, because hot state lives in the store's own cache
+ * and LevelDB only serves cold reads; a Bloom filter, because most misses
+ * of the cache are keys that do not exist yet (a new window or group);
+ * Snappy compression (encoded accumulators compress well). */
+#include "engine/state_db.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <leveldb/c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct sq_state_db {
+  leveldb_t *db;
+  leveldb_options_t *options;
+  leveldb_cache_t *cache;
+  leveldb_filterpolicy_t *filter;
+  leveldb_readoptions_t *read;
+  leveldb_writeoptions_t *write;
+};
+
+struct sq_state_db_batch {
+  leveldb_writebatch_t *wb;
+};
+
+/* Moves a LevelDB error into `err` (prefixed) and frees it. */
+static void take_error(char *lerr, const char *what, char *err, size_t err_size) {
+  snprintf(err, err_size, "%s: %s", what, lerr);
+  leveldb_free(lerr);
+}
+
+/* 1 if `dir` holds a LevelDB (a CURRENT file), 0 if it is missing or
+ * empty, -1 if it holds something else, -2 if it cannot be read (errno). */
+static int probe(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return errno == ENOENT ? 0 : -2;
+  int found = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    if (strcmp(e->d_name, "CURRENT") == 0) {
+      found = 1;
+      break;
+    }
+    found = -1;
+  }
+  closedir(d);
+  return found;
+}
+
+/* mkdir -p */
+static bool make_dirs(const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s", dir);
+  for (char *p = path + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    bool ok = mkdir(path, 0777) == 0 || errno == EEXIST;
+    *p = '/';
+    if (!ok) return false;
+  }
+  return mkdir(path, 0777) == 0 || errno == EEXIST;
+}
+
+static leveldb_options_t *make_options(sq_state_db_t *db) {
+  leveldb_options_t *o = leveldb_options_create();
+  db->cache = leveldb_cache_create_lru(8u << 20);
+  db->filter = leveldb_filterpolicy_create_bloom(10);
+  leveldb_options_set_cache(o, db->cache);
+  leveldb_options_set_filter_policy(o, db->filter);
+  leveldb_options_set_write_buffer_size(o, 64u << 20);
+  leveldb_options_set_compression(o, leveldb_snappy_compression);
+  leveldb_options_set_paranoid_checks(o, 1);
+  return o;
+}
+
+sq_state_db_t *sq_state_db_open(const char *dir, char *err, size_t err_size) {
+  int existing = probe(dir);
+  if (existing == -2) return snprintf(err, err_size, "cannot read the state directory %s: %s", dir, strerror(errno)), NULL;
+  if (existing < 0) {
+    snprintf(err, err_size, "%s is not a streamq state directory (it holds other files and no LevelDB CURRENT file)", dir);
+    return NULL;
+  }
+  if (!existing && !make_dirs(dir)) {
+    snprintf(err, err_size, "cannot create the state directory %s: %s", dir, strerror(errno));
+    return NULL;
+  }
+  sq_state_db_t *db = calloc(1, sizeof *db);
+  if (!db) return snprintf(err, err_size, "out of memory"), NULL;
+  db->options = make_options(db);
+  leveldb_options_set_create_if_missing(db->options, !existing);
+  db->read = leveldb_readoptions_create();
+  leveldb_readoptions_set_verify_checksums(db->read, 1);
+  db->write = leveldb_writeoptions_create();
+  leveldb_writeoptions_set_sync(db->write, 1);
+  char *lerr = NULL;
+  db->db = leveldb_open(db->options, dir, &lerr);
+  if (lerr && strstr(lerr, "/LOCK")) {
+    snprintf(err, err_size, "the state directory %s is in use by another streamq process", dir);
+    leveldb_free(lerr);
+    sq_state_db_close(db);
+    return NULL;
+  }
+  if (lerr) {
+    char what[4200];
+    snprintf(what, sizeof what, "cannot open the state directory %s", dir);
+    take_error(lerr, what, err, err_size);
+    sq_state_db_close(db);
+    return NULL;
+  }
+  return db;
+}
+
+void sq_state_db_close(sq_state_db_t *db) {
+  if (!db) return;
+  if (db->db) leveldb_close(db->db);
+  leveldb_options_destroy(db->options);
+  leveldb_cache_destroy(db->cache);
+  leveldb_filterpolicy_destroy(db->filter);
+  leveldb_readoptions_destroy(db->read);
+  leveldb_writeoptions_destroy(db->write);
+  free(db);
+}
+
+bool sq_state_db_destroy(const char *dir, char *err, size_t err_size) {
+  if (probe(dir) == 0) return true;
+  leveldb_options_t *o = leveldb_options_create();
+  char *lerr = NULL;
+  leveldb_destroy_db(o, dir, &lerr);
+  leveldb_options_destroy(o);
+  if (lerr) {
+    take_error(lerr, "cannot reset the state directory", err, err_size);
+    return false;
+  }
+  return true;
+}
+
+int sq_state_db_get(sq_state_db_t *db, const void *key, size_t len, sq_buf_t *out, char *err, size_t err_size) {
+  char *lerr = NULL;
+  size_t vlen;
+  char *v = leveldb_get(db->db, db->read, key, len, &vlen, &lerr);
+  if (lerr) {
+    take_error(lerr, "state read failed", err, err_size);
+    return -1;
+  }
+  if (!v) return 0;
+  sq_buf_clear(out);
+  sq_buf_append(out, v, vlen);
+  leveldb_free(v);
+  if (out->failed) return snprintf(err, err_size, "out of memory reading state"), -1;
+  return 1;
+}
+
+bool sq_state_db_keys(sq_state_db_t *db, const void *prefix, size_t len, bool (*visit)(void *ctx, const char *key, size_t len),
+                      void *ctx, char *err, size_t err_size) {
+  leveldb_iterator_t *it = leveldb_create_iterator(db->db, db->read);
+  bool go = true;
+  for (leveldb_iter_seek(it, prefix, len); go && leveldb_iter_valid(it); leveldb_iter_next(it)) {
+    size_t klen;
+    const char *k = leveldb_iter_key(it, &klen);
+    if (klen < len || memcmp(k, prefix, len) != 0) break;
+    go = visit(ctx, k, klen);
+  }
+  char *lerr = NULL;
+  leveldb_iter_get_error(it, &lerr);
+  leveldb_iter_destroy(it);
+  if (lerr) {
+    take_error(lerr, "state read failed", err, err_size);
+    return false;
+  }
+  return true;
+}
+
+sq_state_db_batch_t *sq_state_db_batch_new(void) {
+  sq_state_db_batch_t *b = malloc(sizeof *b);
+  if (b) b->wb = leveldb_writebatch_create();
+  return b;
+}
+
+void sq_state_db_batch_put(sq_state_db_batch_t *b, const void *key, size_t klen, const void *value, size_t vlen) {
+  leveldb_writebatch_put(b->wb, key, klen, value, vlen);
+}
+
+void sq_state_db_batch_delete(sq_state_db_batch_t *b, const void *key, size_t klen) { leveldb_writebatch_delete(b->wb, key, klen); }
+
+bool sq_state_db_write(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, size_t err_size) {
+  char *lerr = NULL;
+  leveldb_write(db->db, db->write, b->wb, &lerr);
+  if (lerr) {
+    take_error(lerr, "checkpoint write failed", err, err_size);
+    return false;
+  }
+  return true;
+}
+
+void sq_state_db_batch_free(sq_state_db_batch_t *b) {
+  if (!b) return;
+  leveldb_writebatch_destroy(b->wb);
+  free(b);
+}

@@ -1,0 +1,480 @@
+/* The state store: an open-addressing hash table over full keys
+ * (<op><partition><key>), each entry one allocation holding its key and
+ * value, optionally over a LevelDB holding the last checkpoint.
+ *
+ * With a database, an entry is dirty from the moment an operator gets it
+ * (operators change values in place) until the next checkpoint writes it;
+ * a removed entry that exists on disk stays as a deleted marker until
+ * then. Only clean entries are evicted (CLOCK: a get sets the reference
+ * bit, the sweeping hand clears it or evicts), so the database never
+ * holds anything newer than a checkpoint, and a crash at any moment
+ * leaves exactly the last checkpoint on disk. While nothing has ever been
+ * evicted and the database held no state when opened, the table holds
+ * everything and a miss needs no disk read ("complete").
+ *
+ * Keys and memory bytes per namespace are kept as entries come and go, so
+ * usage() costs nothing; key counts are saved with each checkpoint. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "engine/state.h"
+
+enum { DIRTY = 1, DELETED = 2, ON_DISK = 4, REFERENCED = 8 };
+
+typedef struct entry {
+  uint64_t hash;
+  const sq_state_type_t *type;
+  uint32_t key_len;   /* full key, namespace included */
+  uint16_t value_off; /* from the entry start, aligned */
+  uint8_t flags;
+  /* key bytes, then the value */
+} entry_t;
+
+typedef struct ns_usage {
+  uint32_t op, partition;
+  size_t keys, bytes;
+} ns_usage_t;
+
+struct sq_state {
+  entry_t **slots; /* NULL empty, TOMBSTONE removed */
+  size_t cap, used, live;
+  size_t bytes, dirty_bytes, limit;
+  size_t hand;
+  bool complete, sweep_exhausted;
+  sq_state_db_t *db;
+  ns_usage_t *usage;
+  size_t n_usage;
+  sq_buf_t scratch;
+  char error[300];
+};
+
+static entry_t tombstone_entry;
+#define TOMBSTONE (&tombstone_entry)
+#define NS_LEN 8
+#define MAX_KEY 4096
+/* Keys the store itself keeps in the database, after every state key. */
+static const char meta_key[] = "\xff\xff\xff\xff" "checkpoint";
+static const char usage_key[] = "\xff\xff\xff\xff" "usage";
+
+static const char *entry_key(const entry_t *e) { return (const char *)(e + 1); }
+static void *entry_value(entry_t *e) { return (char *)e + e->value_off; }
+static size_t entry_size(const entry_t *e) { return e->value_off + e->type->size; }
+
+static uint32_t be32(const char *p) {
+  return (uint32_t)(unsigned char)p[0] << 24 | (uint32_t)(unsigned char)p[1] << 16 | (uint32_t)(unsigned char)p[2] << 8 |
+         (unsigned char)p[3];
+}
+
+static void fail(sq_state_t *s, const char *msg) {
+  if (!s->error[0]) snprintf(s->error, sizeof s->error, "%s", msg);
+}
+
+/* The usage record of a namespace; NULL when memory runs out (usage then
+ * goes uncounted, the store still works). */
+static ns_usage_t *usage_for(sq_state_t *s, uint32_t op, uint32_t part) {
+  for (size_t i = 0; i < s->n_usage; i++)
+    if (s->usage[i].op == op && s->usage[i].partition == part) return &s->usage[i];
+  ns_usage_t *v = realloc(s->usage, (s->n_usage + 1) * sizeof *v);
+  if (!v) return NULL;
+  s->usage = v;
+  s->usage[s->n_usage] = (ns_usage_t){op, part, 0, 0};
+  return &s->usage[s->n_usage++];
+}
+static ns_usage_t *usage_of(sq_state_t *s, const char *key) { return usage_for(s, be32(key), be32(key + 4)); }
+
+/* The full key: namespace (big-endian, so ranges sort by operator then
+ * partition) then the operator's key. */
+static size_t full_key(const sq_state_ns_t *ns, const void *key, size_t len, char *out) {
+  for (int i = 0; i < 4; i++) {
+    out[i] = (char)(ns->op >> (24 - 8 * i));
+    out[4 + i] = (char)(ns->partition >> (24 - 8 * i));
+  }
+  memcpy(out + NS_LEN, key, len);
+  return NS_LEN + len;
+}
+
+/* Rehashes into a table twice as large, or as large when it is mostly
+ * tombstones left by eviction. */
+static bool grow(sq_state_t *s) {
+  size_t cap = !s->cap ? 1024 : s->live * 2 < s->cap ? s->cap : s->cap * 2;
+  entry_t **slots = calloc(cap, sizeof *slots);
+  if (!slots) return false;
+  for (size_t i = 0; i < s->cap; i++) {
+    entry_t *e = s->slots[i];
+    if (!e || e == TOMBSTONE) continue;
+    size_t j = e->hash & (cap - 1);
+    while (slots[j]) j = (j + 1) & (cap - 1);
+    slots[j] = e;
+  }
+  s->bytes += (cap - s->cap) * sizeof *slots;
+  free(s->slots);
+  s->slots = slots;
+  s->cap = cap;
+  s->used = s->live;
+  return true;
+}
+
+/* The slot of `k`, or of the first free slot on its probe path. */
+static size_t find(const sq_state_t *s, const char *k, size_t len, uint64_t hash, bool *found) {
+  size_t i = hash & (s->cap - 1), free_slot = SIZE_MAX;
+  for (;; i = (i + 1) & (s->cap - 1)) {
+    entry_t *e = s->slots[i];
+    if (!e) break;
+    if (e == TOMBSTONE) {
+      if (free_slot == SIZE_MAX) free_slot = i;
+      continue;
+    }
+    if (e->hash == hash && e->key_len == len && memcmp(entry_key(e), k, len) == 0) {
+      *found = true;
+      return i;
+    }
+  }
+  *found = false;
+  return free_slot != SIZE_MAX ? free_slot : i;
+}
+
+static void mark_dirty(sq_state_t *s, entry_t *e) {
+  if (!s->db || (e->flags & DIRTY)) return;
+  e->flags |= DIRTY;
+  s->dirty_bytes += entry_size(e);
+}
+
+/* Frees an entry (releasing its value unless it was deleted, which
+ * released it) and empties its slot. */
+static void drop(sq_state_t *s, size_t slot) {
+  entry_t *e = s->slots[slot];
+  if (e->type->release && !(e->flags & DELETED)) e->type->release(entry_value(e), e->type->ctx);
+  s->bytes -= entry_size(e);
+  ns_usage_t *u = usage_of(s, entry_key(e));
+  if (u) u->bytes -= entry_size(e);
+  free(e);
+  s->slots[slot] = TOMBSTONE;
+  s->live--;
+}
+
+/* Evicts clean entries, CLOCK order, until the table is 10% under its
+ * limit (so sweeps are rare). */
+static void make_room(sq_state_t *s) {
+  if (s->bytes <= s->limit || s->sweep_exhausted || s->bytes - s->dirty_bytes < s->bytes / 16) return;
+  size_t target = s->limit - s->limit / 10, budget = 2 * s->cap;
+  while (s->bytes > target && budget--) {
+    s->hand = (s->hand + 1) & (s->cap - 1);
+    entry_t *e = s->slots[s->hand];
+    if (!e || e == TOMBSTONE || (e->flags & DIRTY)) continue;
+    if (e->flags & REFERENCED) {
+      e->flags &= (uint8_t)~REFERENCED;
+      continue;
+    }
+    drop(s, s->hand);
+    s->complete = false;
+  }
+  s->sweep_exhausted = s->bytes > target; /* until the next checkpoint cleans entries */
+}
+
+static entry_t *new_entry(const sq_state_ns_t *ns, const char *k, size_t klen, uint64_t hash) {
+  size_t value_off = (sizeof(entry_t) + klen + 15) & ~(size_t)15;
+  entry_t *e = calloc(1, value_off + ns->type->size);
+  if (!e) return NULL;
+  *e = (entry_t){hash, ns->type, (uint32_t)klen, (uint16_t)value_off, 0};
+  memcpy(e + 1, k, klen);
+  return e;
+}
+
+static void insert(sq_state_t *s, size_t slot, entry_t *e) {
+  if (!s->slots[slot]) s->used++;
+  s->slots[slot] = e;
+  s->live++;
+  s->bytes += entry_size(e);
+  ns_usage_t *u = usage_of(s, entry_key(e));
+  if (u) u->bytes += entry_size(e);
+}
+
+/* Reads a key missing from the table from disk into a new clean entry:
+ * 1 loaded, 0 not on disk, -1 on failure. */
+static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t klen, uint64_t hash, size_t slot, entry_t **out) {
+  char err[256];
+  int r = sq_state_db_get(s->db, k, klen, &s->scratch, err, sizeof err);
+  if (r <= 0) {
+    if (r < 0) fail(s, err);
+    return r;
+  }
+  entry_t *e = new_entry(ns, k, klen, hash);
+  if (!e) return fail(s, "out of memory"), -1;
+  sq_cursor_t in = sq_cursor(s->scratch.data, s->scratch.len);
+  bool ok;
+  if (ns->type->decode) ok = ns->type->decode(entry_value(e), &in, ns->type->ctx) && sq_cursor_done(&in);
+  else ok = in.end - in.p == (ptrdiff_t)ns->type->size && (memcpy(entry_value(e), in.p, ns->type->size), true);
+  if (!ok) {
+    if (ns->type->release) ns->type->release(entry_value(e), ns->type->ctx);
+    free(e);
+    char msg[128];
+    snprintf(msg, sizeof msg, "corrupt state: an entry of operator %u cannot be decoded", ns->op);
+    fail(s, msg);
+    return -1;
+  }
+  e->flags = ON_DISK;
+  insert(s, slot, e);
+  *out = e;
+  return 1;
+}
+
+/* The entry of a full key (loading it from disk if needed), live or
+ * deleted; NULL if there is none, or on failure (s->error set). */
+static entry_t *lookup(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t klen, uint64_t hash, size_t *slot) {
+  if ((s->used + 1) * 4 > s->cap * 3 && !grow(s)) return fail(s, "out of memory"), NULL;
+  bool found;
+  *slot = find(s, k, klen, hash, &found);
+  if (found) return s->slots[*slot];
+  if (s->complete) return NULL;
+  make_room(s);
+  *slot = find(s, k, klen, hash, &found);
+  entry_t *e = NULL;
+  return load(s, ns, k, klen, hash, *slot, &e) > 0 ? e : NULL;
+}
+
+void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len, bool create, bool *created) {
+  char k[NS_LEN + MAX_KEY];
+  *created = false;
+  if (len > MAX_KEY) return fail(s, "a state key is longer than 4096 bytes"), NULL;
+  size_t klen = full_key(ns, key, len, k), slot;
+  uint64_t hash = XXH3_64bits(k, klen);
+  entry_t *e = lookup(s, ns, k, klen, hash, &slot);
+  if (!e && s->error[0]) return NULL;
+  if (!e || (e->flags & DELETED)) {
+    if (!create) return NULL;
+    if (e) {
+      e->flags &= (uint8_t)~DELETED; /* its value was zeroed when it was deleted */
+    } else {
+      make_room(s);
+      bool found;
+      slot = find(s, k, klen, hash, &found);
+      if (!(e = new_entry(ns, k, klen, hash))) return fail(s, "out of memory"), NULL;
+      insert(s, slot, e);
+    }
+    ns_usage_t *u = usage_of(s, k);
+    if (u) u->keys++;
+    *created = true;
+  }
+  e->flags |= REFERENCED;
+  mark_dirty(s, e);
+  return entry_value(e);
+}
+
+bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len) {
+  char k[NS_LEN + MAX_KEY];
+  if (len > MAX_KEY) return false;
+  size_t klen = full_key(ns, key, len, k), slot;
+  entry_t *e = lookup(s, ns, k, klen, XXH3_64bits(k, klen), &slot);
+  if (!e || (e->flags & DELETED)) return false;
+  ns_usage_t *u = usage_of(s, k);
+  if (u) u->keys--;
+  if (!(e->flags & ON_DISK)) {
+    if (e->flags & DIRTY) s->dirty_bytes -= entry_size(e);
+    drop(s, slot);
+    return true;
+  }
+  /* on disk: a deleted marker until the next checkpoint deletes it there */
+  if (e->type->release) e->type->release(entry_value(e), e->type->ctx);
+  memset(entry_value(e), 0, e->type->size);
+  e->flags |= DELETED;
+  mark_dirty(s, e);
+  return true;
+}
+
+/* ---- collecting keys ---------------------------------------------------- */
+
+typedef struct key_ref {
+  const char *p;
+  uint32_t len;
+} key_ref_t;
+
+static int by_key(const void *a, const void *b) {
+  const key_ref_t *x = a, *y = b;
+  int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Keys on disk that the table does not have (the table's version of a
+ * key, live or deleted, is the newer one). */
+typedef struct disk_keys {
+  sq_state_t *s;
+  sq_buf_t found; /* length-prefixed */
+} disk_keys_t;
+
+static bool note_disk_key(void *ctx, const char *key, size_t len) {
+  disk_keys_t *d = ctx;
+  bool present = false;
+  if (d->s->cap) find(d->s, key, len, XXH3_64bits(key, len), &present);
+  if (!present) {
+    uint32_t n = (uint32_t)len;
+    sq_buf_append(&d->found, &n, sizeof n);
+    sq_buf_append(&d->found, key, len);
+  }
+  return !d->found.failed;
+}
+
+bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len, sq_buf_t *keys) {
+  char k[NS_LEN + MAX_KEY];
+  if (len > MAX_KEY) return false;
+  size_t plen = full_key(ns, prefix, len, k);
+  disk_keys_t disk = {s, {0}};
+  char err[256];
+  if (!s->complete && !sq_state_db_keys(s->db, k, plen, note_disk_key, &disk, err, sizeof err)) {
+    fail(s, err);
+    sq_buf_free(&disk.found);
+    return false;
+  }
+  key_ref_t *refs = NULL;
+  size_t n = 0, cap = 0;
+  bool ok = !disk.found.failed;
+  for (size_t i = 0; ok && i < s->cap; i++) {
+    entry_t *e = s->slots[i];
+    if (!e || e == TOMBSTONE || (e->flags & DELETED) || e->key_len < plen || memcmp(entry_key(e), k, plen) != 0) continue;
+    if (n == cap && !(ok = (refs = realloc(refs, (cap = cap ? cap * 2 : 64) * sizeof *refs)) != NULL)) break;
+    refs[n++] = (key_ref_t){entry_key(e), e->key_len};
+  }
+  const char *at;
+  uint32_t klen;
+  for (size_t pos = 0; ok && sq_state_next_key(&disk.found, &pos, &at, &klen);) {
+    if (n == cap && !(ok = (refs = realloc(refs, (cap = cap ? cap * 2 : 64) * sizeof *refs)) != NULL)) break;
+    refs[n++] = (key_ref_t){at, klen};
+  }
+  if (ok) qsort(refs, n, sizeof *refs, by_key);
+  for (size_t i = 0; ok && i < n; i++) {
+    uint32_t klen2 = refs[i].len - NS_LEN;
+    sq_buf_append(keys, &klen2, sizeof klen2);
+    sq_buf_append(keys, refs[i].p + NS_LEN, klen2);
+    ok = !keys->failed;
+  }
+  free(refs);
+  sq_buf_free(&disk.found);
+  if (!ok) fail(s, "out of memory");
+  return ok;
+}
+
+bool sq_state_next_key(const sq_buf_t *keys, size_t *at, const char **key, uint32_t *len) {
+  if (*at + sizeof *len > keys->len) return false;
+  memcpy(len, keys->data + *at, sizeof *len);
+  *key = keys->data + *at + sizeof *len;
+  *at += sizeof *len + *len;
+  return true;
+}
+
+void sq_state_usage(const sq_state_t *s, const sq_state_ns_t *ns, size_t *keys, size_t *bytes) {
+  *keys = *bytes = 0;
+  for (size_t i = 0; i < s->n_usage; i++)
+    if (s->usage[i].op == ns->op && s->usage[i].partition == ns->partition) *keys = s->usage[i].keys, *bytes = s->usage[i].bytes;
+}
+
+const char *sq_state_error(const sq_state_t *s) { return s->error[0] ? s->error : NULL; }
+
+bool sq_state_wants_checkpoint(const sq_state_t *s) { return s->db && s->dirty_bytes >= s->limit / 2; }
+
+/* ---- checkpoints --------------------------------------------------------- */
+
+static void encode_entry(sq_state_t *s, entry_t *e) {
+  sq_buf_clear(&s->scratch);
+  if (e->type->encode) e->type->encode(entry_value(e), &s->scratch, e->type->ctx);
+  else sq_buf_append(&s->scratch, entry_value(e), e->type->size);
+}
+
+bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_commit_stats_t *stats, char *err, size_t err_size) {
+  *stats = (sq_state_commit_stats_t){0};
+  if (!s->db) return true;
+  sq_state_db_batch_t *b = sq_state_db_batch_new();
+  if (!b) return snprintf(err, err_size, "out of memory"), false;
+  for (size_t i = 0; i < s->cap; i++) {
+    entry_t *e = s->slots[i];
+    if (!e || e == TOMBSTONE || !(e->flags & DIRTY)) continue;
+    if (e->flags & DELETED) {
+      sq_state_db_batch_delete(b, entry_key(e), e->key_len);
+      stats->deleted++;
+      continue;
+    }
+    encode_entry(s, e);
+    sq_state_db_batch_put(b, entry_key(e), e->key_len, s->scratch.data, s->scratch.len);
+    stats->written++;
+    stats->bytes += e->key_len + s->scratch.len;
+  }
+  sq_buf_clear(&s->scratch);
+  for (size_t i = 0; i < s->n_usage; i++) {
+    sq_put_u64(&s->scratch, s->usage[i].op);
+    sq_put_u64(&s->scratch, s->usage[i].partition);
+    sq_put_u64(&s->scratch, s->usage[i].keys);
+  }
+  sq_state_db_batch_put(b, usage_key, sizeof usage_key - 1, s->scratch.data, s->scratch.len);
+  sq_state_db_batch_put(b, meta_key, sizeof meta_key - 1, meta, meta_len);
+  stats->bytes += meta_len + s->scratch.len;
+  bool ok = !s->scratch.failed && sq_state_db_write(s->db, b, err, err_size);
+  if (s->scratch.failed) snprintf(err, err_size, "out of memory");
+  sq_state_db_batch_free(b);
+  if (!ok) return false;
+  for (size_t i = 0; i < s->cap; i++) {
+    entry_t *e = s->slots[i];
+    if (!e || e == TOMBSTONE || !(e->flags & DIRTY)) continue;
+    if (e->flags & DELETED) drop(s, i);
+    else e->flags = (uint8_t)((e->flags & ~DIRTY) | ON_DISK);
+  }
+  s->dirty_bytes = 0;
+  s->sweep_exhausted = false;
+  return true;
+}
+
+int sq_state_db_meta(sq_state_db_t *db, sq_buf_t *out, char *err, size_t err_size) {
+  return sq_state_db_get(db, meta_key, sizeof meta_key - 1, out, err, err_size);
+}
+
+/* ---- life ----------------------------------------------------------------- */
+
+static bool first_key(void *ctx, const char *key, size_t len) {
+  *(bool *)ctx = len < 4 || be32(key) != 0xffffffffu; /* a state key sorts before the store's own */
+  return false;
+}
+
+/* Key counts saved by the last checkpoint, and whether the disk holds any
+ * state at all. */
+static bool open_db(sq_state_t *s, char *err, size_t err_size) {
+  bool has_state = false;
+  if (!sq_state_db_keys(s->db, "", 0, first_key, &has_state, err, err_size)) return false;
+  s->complete = !has_state;
+  int r = sq_state_db_get(s->db, usage_key, sizeof usage_key - 1, &s->scratch, err, err_size);
+  if (r < 0) return false;
+  sq_cursor_t in = sq_cursor(s->scratch.data, r ? s->scratch.len : 0);
+  while (!in.failed && in.p < in.end) {
+    uint32_t op = (uint32_t)sq_get_u64(&in), part = (uint32_t)sq_get_u64(&in);
+    size_t keys = (size_t)sq_get_u64(&in);
+    ns_usage_t *u = in.failed ? NULL : usage_for(s, op, part);
+    if (u) u->keys = keys;
+  }
+  if (in.failed) snprintf(err, err_size, "corrupt state: the key counts of the last checkpoint cannot be read");
+  return !in.failed;
+}
+
+sq_state_t *sq_state_new(sq_state_db_t *db, size_t cache_bytes, char *err, size_t err_size) {
+  sq_state_t *s = calloc(1, sizeof *s);
+  if (!s) {
+    sq_state_db_close(db);
+    return snprintf(err, err_size, "out of memory"), NULL;
+  }
+  s->db = db;
+  s->limit = db ? cache_bytes : SIZE_MAX;
+  s->complete = true;
+  if (db && !open_db(s, err, err_size)) {
+    sq_state_destroy(s);
+    return NULL;
+  }
+  return s;
+}
+
+void sq_state_destroy(sq_state_t *s) {
+  if (!s) return;
+  for (size_t i = 0; i < s->cap; i++)
+    if (s->slots[i] && s->slots[i] != TOMBSTONE) drop(s, i);
+  free(s->slots);
+  free(s->usage);
+  sq_buf_free(&s->scratch);
+  sq_state_db_close(s->db);
+  free(s);
+}
