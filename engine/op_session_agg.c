@@ -22,6 +22,8 @@
 #include "engine/ops.h"
 #include "engine/window_agg.h"
 
+#define CLOSE_CHUNK 4096 /* keys collected at a time when sessions close */
+
 typedef struct session_list {
   char *items; /* n entries of (int64 start, int64 last, accumulators) */
   uint32_t n, cap;
@@ -36,7 +38,7 @@ typedef struct sq_op_session_agg {
   sq_state_type_t type;
   sq_state_ns_t ns;
   int64_t next_close;     /* no session closes before this watermark */
-  sq_buf_t key_bytes, keys;
+  sq_buf_t key_bytes, keys, after; /* keys: a chunk being closed; after: the last of them */
   int64_t watermark;
   int64_t emit_wm; /* the watermark that goes with emitted rows */
   sq_value_t *key, *args;
@@ -172,15 +174,26 @@ static bool session_advance(sq_op_t *op, int64_t wm) {
   s->watermark = wm;
   s->emit_wm = wm;
   if (wm >= s->next_close) {
-    /* collect the keys first: nothing is emitted while the store is scanned */
-    sq_buf_clear(&s->keys);
-    if (!sq_state_collect_keys(s->state, &s->ns, "", 0, &s->keys)) return sq_exec_fail(op->exec, "out of memory closing sessions");
+    /* collect keys first, a bounded number at a time: nothing is emitted
+     * while the store is scanned */
     s->next_close = INT64_MAX;
-    size_t at = 0;
-    const char *key;
-    uint32_t len;
-    while (sq_state_next_key(&s->keys, &at, &key, &len))
-      if (!close_sessions(s, key, len, wm)) return false;
+    sq_buf_clear(&s->after);
+    for (bool more = true; more;) {
+      sq_buf_clear(&s->keys);
+      if (!sq_state_collect_keys(s->state, &s->ns, "", 0, s->after.len ? s->after.data : NULL, s->after.len, CLOSE_CHUNK, &s->keys))
+        return sq_exec_fail(op->exec, "out of memory closing sessions");
+      size_t at = 0, n = 0;
+      const char *key;
+      uint32_t len;
+      while (sq_state_next_key(&s->keys, &at, &key, &len)) {
+        n++;
+        sq_buf_clear(&s->after);
+        sq_buf_append(&s->after, key, len);
+        if (s->after.failed) return sq_exec_fail(op->exec, "out of memory closing sessions");
+        if (!close_sessions(s, key, len, wm)) return false;
+      }
+      more = n == CLOSE_CHUNK;
+    }
   }
   if (s->out.n && !flush_out(s)) return false;
   return sq_op_emit_watermark(op, wm);
@@ -253,6 +266,7 @@ static void session_destroy(sq_op_t *op) {
   sq_agg_query_free(&s->q);
   sq_buf_free(&s->key_bytes);
   sq_buf_free(&s->keys);
+  sq_buf_free(&s->after);
   free(s->key);
   free(s->args);
   sq_batch_free(&s->out);

@@ -23,10 +23,13 @@
 #include <string.h>
 
 #include "engine/agg_query.h"
+#include "engine/crash_point.h"
 #include "engine/key_codec.h"
 #include "engine/ops.h"
 #include "engine/timestamp.h"
 #include "engine/window_agg.h"
+
+#define CLOSE_CHUNK 4096 /* keys collected at a time when a window closes */
 
 typedef struct sq_op_window_agg {
   sq_op_t base;
@@ -131,28 +134,43 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
 }
 
 /* Emits (EMIT FINAL) and removes every group of the window at `start`. The
- * keys are collected first: nothing is emitted while the store is being
- * scanned, since downstream operators use the store too. */
+ * keys are collected first, a bounded number at a time: nothing is
+ * emitted while the store is being scanned, since downstream operators
+ * use the store too. */
 static bool close_window(sq_op_window_agg_t *w, int64_t start) {
-  sq_buf_clear(&w->closing);
-  sq_buf_t prefix = {0};
+  sq_buf_t prefix = {0}, after = {0};
   sq_key_put_int(&prefix, start);
-  bool ok = !prefix.failed && sq_state_collect_keys(w->state, &w->ns, prefix.data, prefix.len, &w->closing);
-  sq_buf_free(&prefix);
-  if (!ok) return sq_exec_fail(w->base.exec, "out of memory closing a window");
-  size_t at = 0;
-  const char *key;
-  uint32_t len;
-  while (sq_state_next_key(&w->closing, &at, &key, &len)) {
-    if (w->win.emit == SQ_EMIT_FINAL) {
-      bool created;
-      void *payload = sq_state_get(w->state, &w->ns, key, len, false, &created);
-      if (!sq_key_get_values(key + 8, key + len, w->key, w->q.n_keys, &w->base.exec->arena))
-        return sq_exec_fail(w->base.exec, "corrupt window state");
-      if (payload && !emit_group(w, start, w->key, payload, start + w->win.size - 1)) return false;
+  bool ok = !prefix.failed, more = true;
+  while (ok && more) {
+    sq_buf_clear(&w->closing);
+    ok = sq_state_collect_keys(w->state, &w->ns, prefix.data, prefix.len, after.len ? after.data : NULL, after.len,
+                               CLOSE_CHUNK, &w->closing);
+    size_t at = 0, n = 0;
+    const char *key;
+    uint32_t len;
+    while (ok && sq_state_next_key(&w->closing, &at, &key, &len)) {
+      n++;
+      sq_buf_clear(&after);
+      sq_buf_append(&after, key, len);
+      if (w->win.emit == SQ_EMIT_FINAL) {
+        bool created;
+        void *payload = sq_state_get(w->state, &w->ns, key, len, false, &created);
+        if (!sq_key_get_values(key + 8, key + len, w->key, w->q.n_keys, &w->base.exec->arena)) {
+          sq_buf_free(&prefix);
+          sq_buf_free(&after);
+          return sq_exec_fail(w->base.exec, "corrupt window state");
+        }
+        if (payload && !emit_group(w, start, w->key, payload, start + w->win.size - 1)) ok = false;
+        sq_crash_point("window-emit");
+      }
+      sq_state_remove(w->state, &w->ns, key, len);
     }
-    sq_state_remove(w->state, &w->ns, key, len);
+    more = n == CLOSE_CHUNK;
+    ok = ok && !after.failed;
   }
+  sq_buf_free(&prefix);
+  sq_buf_free(&after);
+  if (!ok) return w->base.exec->failed || sq_exec_fail(w->base.exec, "out of memory closing a window");
   return w->out.n == 0 || flush_out(w);
 }
 

@@ -55,11 +55,15 @@ void sq_state_destroy(sq_state_t *s);
 void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len, bool create, bool *created);
 /* Removes `key` (releasing its value); false if it was absent. */
 bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len);
-/* The keys of `ns` under `prefix`, in key order, appended to `keys` (a
- * length-prefixed list), so that a caller can change the store, or emit
- * rows to operators that use it, while it walks them. False when memory
- * runs out or the disk fails. Read the list back with sq_state_next_key. */
-bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len, sq_buf_t *keys);
+/* The keys of `ns` under `prefix` that sort after `after` (from the first
+ * when `after` is NULL), in key order, at most `max` of them, appended to
+ * `keys` (a length-prefixed list), so that a caller can change the store,
+ * or emit rows to operators that use it, while it walks them; a caller
+ * wanting them all asks again after the last one it got, so memory stays
+ * bounded. False when memory runs out or the disk fails. Read the list
+ * back with sq_state_next_key. */
+bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len, const void *after,
+                           size_t after_len, size_t max, sq_buf_t *keys);
 /* The key at *at in a collected list, advancing *at; false at the end. */
 bool sq_state_next_key(const sq_buf_t *keys, size_t *at, const char **key, uint32_t *len);
 /* Keys held for `ns` (in memory and on disk) and the bytes of those in

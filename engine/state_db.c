@@ -155,11 +155,11 @@ int sq_state_db_get(sq_state_db_t *db, const void *key, size_t len, sq_buf_t *ou
   return 1;
 }
 
-bool sq_state_db_keys(sq_state_db_t *db, const void *prefix, size_t len, bool (*visit)(void *ctx, const char *key, size_t len),
-                      void *ctx, char *err, size_t err_size) {
+bool sq_state_db_keys(sq_state_db_t *db, const void *prefix, size_t len, const void *from, size_t from_len,
+                      bool (*visit)(void *ctx, const char *key, size_t len), void *ctx, char *err, size_t err_size) {
   leveldb_iterator_t *it = leveldb_create_iterator(db->db, db->read);
   bool go = true;
-  for (leveldb_iter_seek(it, prefix, len); go && leveldb_iter_valid(it); leveldb_iter_next(it)) {
+  for (leveldb_iter_seek(it, from ? from : prefix, from ? from_len : len); go && leveldb_iter_valid(it); leveldb_iter_next(it)) {
     size_t klen;
     const char *k = leveldb_iter_key(it, &klen);
     if (klen < len || memcmp(k, prefix, len) != 0) break;

@@ -24,10 +24,11 @@ bool sq_state_db_destroy(const char *dir, char *err, size_t err_size);
 /* The value under `key` into `out` (cleared first): 1 found, 0 absent,
  * -1 on a read error (with `err`). Checksums are verified. */
 int sq_state_db_get(sq_state_db_t *db, const void *key, size_t len, sq_buf_t *out, char *err, size_t err_size);
-/* Calls `visit` for every key starting with `prefix`, in order, until it
- * returns false; false (with `err`) on a read error. */
-bool sq_state_db_keys(sq_state_db_t *db, const void *prefix, size_t len, bool (*visit)(void *ctx, const char *key, size_t len),
-                      void *ctx, char *err, size_t err_size);
+/* Calls `visit` for every key starting with `prefix`, in order, from
+ * `from` (when not NULL: a key under the prefix) until it returns false;
+ * false (with `err`) on a read error. */
+bool sq_state_db_keys(sq_state_db_t *db, const void *prefix, size_t len, const void *from, size_t from_len,
+                      bool (*visit)(void *ctx, const char *key, size_t len), void *ctx, char *err, size_t err_size);
 
 sq_state_db_batch_t *sq_state_db_batch_new(void);
 void sq_state_db_batch_put(sq_state_db_batch_t *b, const void *key, size_t klen, const void *value, size_t vlen);

@@ -296,32 +296,41 @@ static int by_key(const void *a, const void *b) {
   return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* Keys on disk that the table does not have (the table's version of a
- * key, live or deleted, is the newer one). */
+/* Up to `max` keys on disk after `after` that the table does not have
+ * (the table's version of a key, live or deleted, is the newer one). */
 typedef struct disk_keys {
   sq_state_t *s;
+  const key_ref_t *after;
+  size_t max, n;
   sq_buf_t found; /* length-prefixed */
 } disk_keys_t;
 
 static bool note_disk_key(void *ctx, const char *key, size_t len) {
   disk_keys_t *d = ctx;
+  key_ref_t k = {key, (uint32_t)len};
+  if (d->after && by_key(&k, d->after) <= 0) return true;
   bool present = false;
   if (d->s->cap) find(d->s, key, len, XXH3_64bits(key, len), &present);
   if (!present) {
     uint32_t n = (uint32_t)len;
     sq_buf_append(&d->found, &n, sizeof n);
     sq_buf_append(&d->found, key, len);
+    d->n++;
   }
-  return !d->found.failed;
+  return !d->found.failed && d->n < d->max;
 }
 
-bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len, sq_buf_t *keys) {
-  char k[NS_LEN + MAX_KEY];
-  if (len > MAX_KEY) return false;
+bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len, const void *after,
+                           size_t after_len, size_t max, sq_buf_t *keys) {
+  char k[NS_LEN + MAX_KEY], from[NS_LEN + MAX_KEY];
+  if (len > MAX_KEY || after_len > MAX_KEY) return false;
   size_t plen = full_key(ns, prefix, len, k);
-  disk_keys_t disk = {s, {0}};
+  key_ref_t after_ref = {from, after ? (uint32_t)full_key(ns, after, after_len, from) : 0};
+  const key_ref_t *after_key = after ? &after_ref : NULL;
+  disk_keys_t disk = {s, after_key, max, 0, {0}};
   char err[256];
-  if (!s->complete && !sq_state_db_keys(s->db, k, plen, note_disk_key, &disk, err, sizeof err)) {
+  if (!s->complete && !sq_state_db_keys(s->db, k, plen, after ? from : NULL, after ? after_ref.len : 0, note_disk_key, &disk, err,
+                                        sizeof err)) {
     fail(s, err);
     sq_buf_free(&disk.found);
     return false;
@@ -332,8 +341,10 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
   for (size_t i = 0; ok && i < s->cap; i++) {
     entry_t *e = s->slots[i];
     if (!e || e == TOMBSTONE || (e->flags & DELETED) || e->key_len < plen || memcmp(entry_key(e), k, plen) != 0) continue;
+    key_ref_t ref = {entry_key(e), e->key_len};
+    if (after_key && by_key(&ref, after_key) <= 0) continue;
     if (n == cap && !(ok = (refs = realloc(refs, (cap = cap ? cap * 2 : 64) * sizeof *refs)) != NULL)) break;
-    refs[n++] = (key_ref_t){entry_key(e), e->key_len};
+    refs[n++] = ref;
   }
   const char *at;
   uint32_t klen;
@@ -342,7 +353,7 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
     refs[n++] = (key_ref_t){at, klen};
   }
   if (ok) qsort(refs, n, sizeof *refs, by_key);
-  for (size_t i = 0; ok && i < n; i++) {
+  for (size_t i = 0; ok && i < n && i < max; i++) {
     uint32_t klen2 = refs[i].len - NS_LEN;
     sq_buf_append(keys, &klen2, sizeof klen2);
     sq_buf_append(keys, refs[i].p + NS_LEN, klen2);
@@ -437,7 +448,7 @@ static bool first_key(void *ctx, const char *key, size_t len) {
  * state at all. */
 static bool open_db(sq_state_t *s, char *err, size_t err_size) {
   bool has_state = false;
-  if (!sq_state_db_keys(s->db, "", 0, first_key, &has_state, err, err_size)) return false;
+  if (!sq_state_db_keys(s->db, "", 0, NULL, 0, first_key, &has_state, err, err_size)) return false;
   s->complete = !has_state;
   int r = sq_state_db_get(s->db, usage_key, sizeof usage_key - 1, &s->scratch, err, err_size);
   if (r < 0) return false;

@@ -65,11 +65,12 @@ static void count_release(void *value, const void *ctx) {
   released++;
 }
 
-/* The keys of `ns` under `prefix`, joined with commas. */
-static char *keys_of(sq_state_t *s, const sq_state_ns_t *ns, const char *prefix) {
+/* The keys of `ns` under `prefix` after `after` (NULL: all), at most
+ * `max`, joined with commas. */
+static char *keys_after(sq_state_t *s, const sq_state_ns_t *ns, const char *prefix, const char *after, size_t max) {
   static char out[4096];
   sq_buf_t keys = {0};
-  assert_true(sq_state_collect_keys(s, ns, prefix, strlen(prefix), &keys));
+  assert_true(sq_state_collect_keys(s, ns, prefix, strlen(prefix), after, after ? strlen(after) : 0, max, &keys));
   size_t at = 0, n = 0;
   const char *k;
   uint32_t len;
@@ -78,6 +79,7 @@ static char *keys_of(sq_state_t *s, const sq_state_ns_t *ns, const char *prefix)
   sq_buf_free(&keys);
   return out;
 }
+static char *keys_of(sq_state_t *s, const sq_state_ns_t *ns, const char *prefix) { return keys_after(s, ns, prefix, NULL, SIZE_MAX); }
 
 static void memory_store_finds_removes_and_collects_in_key_order(void **state) {
   (void)state;
@@ -215,6 +217,8 @@ static void disk_store_holds_exactly_the_last_checkpoint(void **state) {
   *(int64_t *)sq_state_get(s, &ns, "k7", 2, true, &created) = 7;
   assert_true(created);
   assert_string_equal(keys_of(s, &ns, "k"), "k0,k1,k3,k4,k7"); /* disk and memory merged */
+  assert_string_equal(keys_after(s, &ns, "k", "k1", 2), "k3,k4"); /* a chunk */
+  assert_string_equal(keys_after(s, &ns, "k", "k4", 2), "k7");
   size_t keys, bytes;
   sq_state_usage(s, &ns, &keys, &bytes);
   assert_int_equal(keys, 5);
