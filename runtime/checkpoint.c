@@ -135,8 +135,8 @@ static bool check_identity(sq_checkpointer_t *cp, const sq_plan_t *plan, const c
     const char *now_text = op ? sq_get_bytes(&c, &now_len) : NULL;
     bool same = now_text && now_len == len && memcmp(now_text, was, len) == 0;
     if (!same)
-      snprintf(err, err_size, "the pipeline changed since checkpoint %llu in %s: operator %.*s is now %s%.*s; restore the "
-               "query or run with --reset-state to discard the state", (unsigned long long)cp->seq, cp->dir, (int)len, was,
+      snprintf(err, err_size, "the pipeline changed since checkpoint %llu in %s (restore the query, or run with --reset-state "
+               "to discard the state): operator %.*s; now %s%.*s", (unsigned long long)cp->seq, cp->dir, (int)len, was,
                now_text ? "" : "gone", (int)now_len, now_text ? now_text : "");
     sq_buf_free(&now);
     if (!same) return false;

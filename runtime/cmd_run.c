@@ -119,7 +119,7 @@ static bool load_state_settings(const run_args_t *a, const sq_program_t *prog, s
 
 static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   const sq_program_t *prog = pipeline->prog;
-  char err[512] = "";
+  char err[2048] = "";
   char *copy = strdup(a->path), *stem = copy ? basename(copy) : "pipeline";
   char *dot = strrchr(stem, '.');
   if (dot && dot != stem) *dot = '\0';
@@ -154,6 +154,7 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   struct sigaction sa = {.sa_handler = on_signal};
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  signal(SIGXFSZ, SIG_IGN); /* a file size limit is an error to report (EFBIG), not a reason to die */
   sq_run_stats_t stats;
   status = sq_execute(plan, &rt, cp, &stop_requested, &stats);
   if (!a->quiet)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine/buf.h"
+#include "engine/crash_point.h"
 #include "runtime/format.h"
 #include "runtime/options.h"
 #include "runtime/sinks.h"
@@ -38,6 +39,7 @@ static bool write_all(sq_sink_file_t *f, char *err, size_t err_size) {
     }
     done += (size_t)n;
     f->written += n;
+    sq_crash_point("sink-write");
   }
   sq_buf_clear(&f->buf);
   return true;

@@ -7,6 +7,7 @@
 set -u
 streamq=$(realpath "$1") helper=$(realpath "$2") gen=$(realpath "$3") examples=$(realpath "$4")
 dir=$(mktemp -d)
+cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -238,11 +239,9 @@ kill -INT "$broker_cmd"; wait "$broker_cmd"
 
 # 8. The Kafka quick start: datagen into a topic and back out as windows, on
 #    the embedded broker.
-cd "$dir"
 "$streamq" run "$examples/kafka_quickstart.sql" --embedded-broker 2> quick.log &
 quick=$!
 pids+=("$quick")
-cd - > /dev/null
 wait_lines "$dir/out/kafka_quickstart.jsonl" 1000 60 && ok "the Kafka quick start writes windows ($(lines "$dir/out/kafka_quickstart.jsonl") so far)" \
   || fail "kafka quick start: $(tail -3 "$dir/quick.log")"
 kill -INT "$quick"

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Exactly-once recovery: kill -9 streamq at random moments (and at chosen
+# crash points), restart it on the same state directory until it is done,
+# and the output must be byte-identical to an uninterrupted run. Also: a
+# changed pipeline is refused, a damaged state directory is reported, a
+# full disk stops the run and a restart with space completes exactly.
+# Usage: test_recovery.sh STREAMQ GEN_EVENTS BROKER_HELPER
+set -u
+streamq=$(realpath "$1") gen=$(realpath "$2") helper=$(realpath "$3")
+dir=$(mktemp -d)
+cd "$dir" || exit 1
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  exec 3>&- 2>/dev/null
+  cd / && rm -rf "$dir"
+}
+trap cleanup EXIT
+failures=0
+kills=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok   $*"; }
+same_output() { # same_output NAME REF_DIR FILE...
+  local name=$1 ref=$2 f; shift 2
+  for f in "$@"; do
+    cmp -s "$f" "$ref/$f" || { fail "$name: $f differs from the uninterrupted run ($(wc -l < "$f") vs $(wc -l < "$ref/$f") lines)"; return 1; }
+  done
+  ok "$name: output identical to the uninterrupted run"
+}
+
+# The file pipeline: windowed aggregation with every kind of accumulator
+# (so each one's encoding is restored from disk) plus a stateless query.
+"$gen" 300000 50 3 > events.jsonl
+cat > p.sql <<'SQL'
+CREATE SOURCE ev (k STRING, v BIGINT, d DOUBLE, ts TIMESTAMP)
+  WITH (connector = 'file', path = 'events.jsonl', timestamp = 'ts', watermark_delay = '5 seconds');
+CREATE SINK agg WITH (connector = 'file', path = 'agg.jsonl');
+CREATE SINK big WITH (connector = 'file', path = 'big.csv', format = 'csv');
+INSERT INTO agg SELECT k, WINDOW_START AS ws, COUNT(*) AS n, SUM(v) AS s, MIN(k) AS lo, MAX(v) AS hi, AVG(d) AS a,
+  STDDEV_SAMP(d) AS sd, EARLIEST(v) AS e, LATEST(k) AS l, COUNT(DISTINCT v) AS dv, APPROX_COUNT_DISTINCT(v) AS adv,
+  APPROX_PERCENTILE(d, 0.5) AS med, TOPK(v, 3) AS top
+  FROM ev WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
+INSERT INTO big SELECT k, v * 2 AS v2, ts FROM ev WHERE v > 500;
+SQL
+"$streamq" run --quiet --state-dir ref.state p.sql || fail "the uninterrupted run failed"
+mkdir ref && mv agg.jsonl big.csv ref/
+[ "$(wc -l < ref/agg.jsonl)" -gt 10000 ] || fail "the reference run wrote too little"
+
+# 1. kill -9 at random moments until the run completes.
+crash_loop() { # crash_loop NAME MIN_KILLS ARGS...: restarts until exit 0
+  local name=$1 min=$2 n=0 status; shift 2
+  for attempt in $(seq 200); do
+    "$streamq" run --quiet "$@" 2>> crash.log &
+    local pid=$!
+    if [ $n -lt "$min" ]; then
+      sleep "0.$(printf '%02d' $((RANDOM % 25 + 5)))"
+      if kill -9 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null; n=$((n + 1)); continue; fi
+    fi
+    wait "$pid"; status=$?
+    [ $status -eq 0 ] && break
+    fail "$name: a restart failed with $status: $(tail -2 crash.log)"; return
+  done
+  kills=$((kills + n))
+  [ $n -ge "$min" ] || fail "$name: only $n kills landed before the run ended"
+  echo "     ($name: $n kills, $attempt runs)"
+}
+crash_loop "file pipeline" 12 --state-dir crash.state --checkpoint-interval 50ms p.sql
+same_output "file pipeline, kill -9 at random" ref agg.jsonl big.csv
+
+# 2. Deterministic crash points: the run dies there; a restart completes.
+for point in checkpoint-written:3 sink-write:4 window-emit:2500; do
+  rm -rf point.state agg.jsonl big.csv
+  STREAMQ_CRASH_POINT=$point "$streamq" run --quiet --state-dir point.state --checkpoint-interval 20ms p.sql 2> point.log
+  status=$?
+  [ $status -eq 137 ] || { fail "crash point $point: expected death by SIGKILL, got $status: $(tail -2 point.log)"; continue; }
+  "$streamq" run --quiet --state-dir point.state p.sql 2> point.log || { fail "restart after $point: $(tail -2 point.log)"; continue; }
+  same_output "crash point ${point%%:*}" ref agg.jsonl big.csv
+done
+
+# 3. A pipeline whose stateful queries changed is refused; --reset-state
+#    starts over deliberately.
+rm -rf agg.jsonl big.csv
+STREAMQ_CRASH_POINT=checkpoint-written:2 "$streamq" run --quiet --state-dir changed.state --checkpoint-interval 20ms p.sql 2> /dev/null
+sed 's/SUM(v) AS s/SUM(v) + 1 AS s/' p.sql > p2.sql
+mv p2.sql p.sql.new && cp p.sql p.sql.orig && mv p.sql.new p.sql
+"$streamq" run --quiet --state-dir changed.state p.sql 2> changed.log
+status=$?
+[ $status -eq 2 ] && grep -q "the pipeline changed since checkpoint .*--reset-state.* operator #1 WindowAggregate: SELECT k,.*SUM(v) AS s" changed.log \
+  && grep -q "now #1 WindowAggregate: .*SUM(v) + 1 AS s" changed.log \
+  && ok "a changed query is refused, naming it" || fail "changed pipeline: status $status: $(cat changed.log)"
+"$streamq" run --quiet --state-dir changed.state --reset-state p.sql 2> changed.log && [ "$(wc -l < agg.jsonl)" = "$(wc -l < ref/agg.jsonl)" ] \
+  && ok "--reset-state starts over" || fail "--reset-state: $(cat changed.log)"
+mv p.sql.orig p.sql
+
+# 4. A damaged state directory is an error, never a silent fresh start.
+damaged() { # damaged NAME DAMAGE_COMMAND PATTERN
+  rm -rf dmg.state agg.jsonl big.csv
+  STREAMQ_CRASH_POINT=checkpoint-written:3 "$streamq" run --quiet --state-dir dmg.state --checkpoint-interval 20ms p.sql 2> /dev/null
+  (cd dmg.state && eval "$2")
+  "$streamq" run --quiet --state-dir dmg.state p.sql 2> dmg.log
+  local status=$?
+  [ $status -eq 2 ] && grep -qi "$3" dmg.log && ok "$1 is reported: $(head -1 dmg.log)" || fail "$1: status $status: $(cat dmg.log)"
+}
+damaged "a garbled CURRENT file" 'echo garbage > CURRENT' "cannot open the state directory"
+damaged "a missing manifest" 'rm -f MANIFEST-*' "cannot open the state directory"
+damaged "a corrupted log" 'for f in *.log; do [ "$f" = LOG ] || printf "\xde\xad\xbe\xef%.0s" $(seq 64) | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null; done' "corrupt"
+mkdir foreign.state && echo notes > foreign.state/notes.txt
+"$streamq" run --quiet --state-dir foreign.state p.sql 2> dmg.log
+[ $? -eq 2 ] && grep -q "is not a streamq state directory" dmg.log && ok "a foreign directory is refused" || fail "foreign dir: $(cat dmg.log)"
+
+# 5. Disk full (a file size limit): exit 2, the last checkpoint stays
+#    valid, and a restart with space completes exactly.
+rm -rf full.state agg.jsonl big.csv
+(ulimit -f 1024; exec "$streamq" run --quiet --state-dir full.state --checkpoint-interval 50ms p.sql) 2> full.log
+status=$?
+[ $status -eq 2 ] && grep -q "File too large" full.log && ok "a full disk stops the run: $(tail -1 full.log)" \
+  || fail "disk full: status $status: $(cat full.log)"
+"$streamq" run --quiet --state-dir full.state p.sql 2> full.log || fail "restart after disk full: $(cat full.log)"
+same_output "restart after a full disk" ref agg.jsonl big.csv
+
+# 6. Kafka source: kill -9 at random moments while it consumes a
+#    4-partition topic; each restart seeks to the checkpointed offsets
+#    (a fresh consumer group each time: positions never come from the group).
+mkfifo ctl
+"$helper" events:4 < ctl > bootstrap 2> broker.log &
+pids+=("$!")
+exec 3> ctl
+for _ in $(seq 100); do [ -s bootstrap ] && break; sleep 0.1; done
+bootstrap=$(head -1 bootstrap)
+"$gen" 200000 30 5 > kev.jsonl
+for p in 0 1 2 3; do
+  awk -v p=$p 'NR % 4 == p' kev.jsonl > part$p
+  echo '{"k":"__end","v":0,"d":0,"ts":1767230000000}' >> part$p
+  kcat -b "$bootstrap" -P -t events -p $p -l part$p 2>/dev/null
+done
+kafka_sql() { # kafka_sql GROUP
+  cat <<SQL
+CREATE SOURCE ev (k STRING, v BIGINT, d DOUBLE, ts TIMESTAMP)
+  WITH (connector = 'kafka', topic = 'events', group_id = '$1', timestamp = 'ts', watermark_delay = '5 seconds');
+CREATE SINK out WITH (connector = 'file', path = 'kagg.jsonl');
+INSERT INTO out SELECT k, WINDOW_START AS ws, COUNT(*) AS n, SUM(v) AS s, MAX(d) AS hi, LATEST(v) AS l
+  FROM ev WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
+SQL
+}
+settled() { # settled FILE: waits until FILE stops growing (and has lines)
+  local last=-1 now
+  for _ in $(seq 120); do
+    now=$( [ -f "$1" ] && wc -l < "$1" || echo 0)
+    [ "$now" -gt 0 ] && [ "$now" = "$last" ] && return 0
+    last=$now; sleep 1
+  done
+  return 1
+}
+kafka_sql ref > k.sql
+"$streamq" run --brokers "$bootstrap" --state-dir kref.state k.sql 2> kref.log &
+pid=$!; pids+=("$pid")
+settled kagg.jsonl || fail "kafka reference run: $(tail -3 kref.log)"
+kill -TERM "$pid"; wait "$pid"
+mkdir kref && mv kagg.jsonl kref/
+n=0
+for attempt in $(seq 40); do
+  kafka_sql "crash-$attempt" > k.sql
+  "$streamq" run --brokers "$bootstrap" --state-dir kcrash.state --checkpoint-interval 50ms k.sql 2> kcrash.log &
+  pid=$!; pids+=("$pid")
+  for _ in $(seq 200); do grep -q "partitions assigned" kcrash.log && break; sleep 0.05; done
+  [ $n -ge 8 ] && break
+  sleep "0.$(printf '%02d' $((RANDOM % 30)))"
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  n=$((n + 1))
+done
+settled kagg.jsonl || fail "kafka crash run: $(tail -3 kcrash.log)"
+kill -TERM "$pid"; wait "$pid"
+kills=$((kills + n))
+echo "     (kafka pipeline: $n kills)"
+same_output "kafka pipeline, kill -9 at random" kref kagg.jsonl
+echo quit >&3
+
+[ $kills -ge 20 ] || fail "only $kills kills in this run"
+echo "$kills kills in all"
+[ $failures -eq 0 ] && echo "all recovery tests passed" || echo "$failures failures"
+exit $((failures > 0))
