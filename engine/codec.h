@@ -27,7 +27,7 @@ typedef struct sq_cursor {
 } sq_cursor_t;
 
 static inline sq_cursor_t sq_cursor(const void *p, size_t len) {
-  return (sq_cursor_t){(const char *)p, (const char *)p + len, false};
+  return (sq_cursor_t){(const char *)p, len ? (const char *)p + len : (const char *)p, false};
 }
 uint64_t sq_get_u64(sq_cursor_t *c);
 int64_t sq_get_i64(sq_cursor_t *c);

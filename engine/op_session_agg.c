@@ -171,8 +171,8 @@ static bool close_sessions(sq_op_session_agg_t *s, const char *key, uint32_t len
 static bool session_advance(sq_op_t *op, int64_t wm) {
   sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
   if (wm <= s->watermark) return true;
+  s->emit_wm = s->watermark; /* emitted rows go out ahead of `wm` */
   s->watermark = wm;
-  s->emit_wm = wm;
   if (wm >= s->next_close) {
     /* collect keys first, a bounded number at a time: nothing is emitted
      * while the store is scanned */

@@ -177,8 +177,10 @@ static bool close_window(sq_op_window_agg_t *w, int64_t start) {
 static bool window_advance(sq_op_t *op, int64_t wm) {
   sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
   if (wm <= w->watermark) return true;
+  /* rows it emits now go out ahead of `wm`, judged by the watermark
+   * downstream has seen so far */
+  w->emit_wm = w->watermark;
   w->watermark = wm;
-  w->emit_wm = wm;
   /* close every window whose end + grace the watermark has reached, oldest first */
   uint32_t closed = 0;
   while (closed < w->n_open && w->win.kind != SQ_WINDOW_NONE && w->open[closed] + w->win.size <= wm - w->win.grace) {
