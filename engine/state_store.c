@@ -47,6 +47,8 @@ struct sq_state {
   ns_usage_t *usage;
   size_t n_usage;
   sq_buf_t scratch;
+  entry_t **dirty; /* a checkpoint's dirty entries, sorted */
+  size_t dirty_cap;
   char error[300];
 };
 
@@ -352,7 +354,7 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
     if (n == cap && !(ok = (refs = realloc(refs, (cap = cap ? cap * 2 : 64) * sizeof *refs)) != NULL)) break;
     refs[n++] = (key_ref_t){at, klen};
   }
-  if (ok) qsort(refs, n, sizeof *refs, by_key);
+  if (ok && n) qsort(refs, n, sizeof *refs, by_key);
   for (size_t i = 0; ok && i < n && i < max; i++) {
     uint32_t klen2 = refs[i].len - NS_LEN;
     sq_buf_append(keys, &klen2, sizeof klen2);
@@ -391,14 +393,35 @@ static void encode_entry(sq_state_t *s, entry_t *e) {
   else sq_buf_append(&s->scratch, entry_value(e), e->type->size);
 }
 
+static int by_entry_key(const void *a, const void *b) {
+  const entry_t *x = *(entry_t *const *)a, *y = *(entry_t *const *)b;
+  key_ref_t kx = {entry_key(x), x->key_len}, ky = {entry_key(y), y->key_len};
+  return by_key(&kx, &ky);
+}
+
 bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_commit_stats_t *stats, char *err, size_t err_size) {
   *stats = (sq_state_commit_stats_t){0};
   if (!s->db) return true;
-  sq_state_db_batch_t *b = sq_state_db_batch_new();
-  if (!b) return snprintf(err, err_size, "out of memory"), false;
+  /* in key order: LevelDB's memtable takes sorted inserts several times
+   * faster than hash order (a 1M-key checkpoint: 2.2 s before) */
+  size_t n = 0;
   for (size_t i = 0; i < s->cap; i++) {
     entry_t *e = s->slots[i];
     if (!e || e == TOMBSTONE || !(e->flags & DIRTY)) continue;
+    if (n == s->dirty_cap) {
+      size_t cap = s->dirty_cap ? s->dirty_cap * 2 : 1024;
+      entry_t **v = realloc(s->dirty, cap * sizeof *v);
+      if (!v) return snprintf(err, err_size, "out of memory"), false;
+      s->dirty = v;
+      s->dirty_cap = cap;
+    }
+    s->dirty[n++] = e;
+  }
+  if (n) qsort(s->dirty, n, sizeof *s->dirty, by_entry_key);
+  sq_state_db_batch_t *b = sq_state_db_batch_new();
+  if (!b) return snprintf(err, err_size, "out of memory"), false;
+  for (size_t i = 0; i < n; i++) {
+    entry_t *e = s->dirty[i];
     if (e->flags & DELETED) {
       sq_state_db_batch_delete(b, entry_key(e), e->key_len);
       stats->deleted++;
@@ -485,6 +508,7 @@ void sq_state_destroy(sq_state_t *s) {
     if (s->slots[i] && s->slots[i] != TOMBSTONE) drop(s, i);
   free(s->slots);
   free(s->usage);
+  free(s->dirty);
   sq_buf_free(&s->scratch);
   sq_state_db_close(s->db);
   free(s);

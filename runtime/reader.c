@@ -137,10 +137,12 @@ int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {
     if (pw < wm) wm = pw;
   }
   /* Every partition idle: windows of a quiet stream close with the wall
-   * clock. Only once the stream has said something: before the first
-   * record arrives (a consumer still fetching) the watermark stays put, or
-   * every record would arrive late. */
-  if (!active) wm = assigned && r->idle_timeout > 0 && r->records_in > 0 ? now - r->watermark_delay : INT64_MIN;
+   * clock. Only once the stream has said something (in this run, or in
+   * one whose checkpoint it continues): before the first record arrives (a
+   * consumer still fetching) the watermark stays put, or every record
+   * would arrive late. */
+  bool spoke = r->records_in > 0 || r->watermark != INT64_MIN;
+  if (!active) wm = assigned && r->idle_timeout > 0 && spoke ? now - r->watermark_delay : INT64_MIN;
   if (wm > r->watermark) r->watermark = wm;
   return r->watermark;
 }

@@ -80,19 +80,19 @@ stop_broker
 start_broker idle:4
 for p in 0 1 2; do printf '{"k":"a","ts":%d}\n{"k":"a","ts":%d}\n' $((1000 + p)) $((60000 + p)) > "$dir/idle$p"; produce idle $p "$dir/idle$p"; done
 idle_sql() {
-  cat > "$dir/idle.sql" <<SQL
+  cat > "$dir/idle$1.sql" <<SQL
 CREATE SOURCE s (k STRING, ts TIMESTAMP) WITH (connector = 'kafka', topic = 'idle', timestamp = 'ts', group_id = 'g$1' $2);
 CREATE SINK out WITH (connector = 'file', path = '$dir/idle$1.jsonl');
 INSERT INTO out SELECT k, COUNT(*) AS n, WINDOW_START AS ws FROM s WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
 SQL
 }
 idle_sql 1 ""
-run_bg "$dir/idle.sql" "$dir/idle1.log"
+run_bg "$dir/idle1.sql" "$dir/idle1.log"
 sleep 4
 stop_run "$run_pid"
 [ "$(lines "$dir/idle1.jsonl")" -eq 0 ] && ok "an empty partition holds windows open" || fail "windows closed despite the empty partition"
 idle_sql 2 ", idle_timeout = '3 seconds'"
-run_bg "$dir/idle.sql" "$dir/idle2.log"
+run_bg "$dir/idle2.sql" "$dir/idle2.log"
 wait_lines "$dir/idle2.jsonl" 2 60
 stop_run "$run_pid"
 [ "$(head -1 "$dir/idle2.jsonl" 2>/dev/null)" = '{"k":"a","n":3,"ws":0}' ] && ok "idle_timeout lets windows close" \
