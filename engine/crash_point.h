@@ -4,7 +4,9 @@
  * exactly as `kill -9` would at that moment. Points: "checkpoint-written"
  * (after the checkpoint batch is durable), "sink-write" (after a file
  * sink's write, before the next checkpoint), "window-emit" (after one
- * group of a closing window was emitted). Unset, a point costs a branch. */
+ * group of a closing window was emitted), "transaction-produced" (a
+ * transactional Kafka sink sent its records, not yet committed). Unset, a
+ * point costs a call and a branch. */
 #ifndef SQ_CRASH_POINT_H
 #define SQ_CRASH_POINT_H
 

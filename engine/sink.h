@@ -5,10 +5,19 @@
 
 #include <stdbool.h>
 
+#include "engine/buf.h"
 #include "engine/catalog.h"
+#include "engine/codec.h"
 #include "engine/value.h"
 
 typedef struct sq_sink sq_sink_t;
+
+/* Which checkpoint: the state directory's identity (random, made when it
+ * starts fresh, so a reset directory never matches an old one's records
+ * elsewhere) and the sequence number within it. */
+typedef struct sq_checkpoint_id {
+  uint64_t state, seq;
+} sq_checkpoint_id_t;
 
 typedef struct sq_sink_class {
   /* Writes one row of `schema`; false with `err` filled on failure. */
@@ -20,12 +29,18 @@ typedef struct sq_sink_class {
    * the system and serves background work (delivery reports), so output
    * of an unbounded pipeline appears promptly. NULL if there is none. */
   bool (*poll)(sq_sink_t *s, char *err, size_t err_size);
-  /* Checkpoints, for sinks that can take output back (files): the length
-   * of the output after a flush, and, when a pipeline starts, cutting the
-   * output back to the length the last checkpoint recorded (0 on a fresh
-   * start). NULL for sinks that cannot. */
-  int64_t (*length)(const sq_sink_t *s);
-  bool (*resume)(sq_sink_t *s, int64_t length, char *err, size_t err_size);
+  /* Checkpoints, for sinks that take part in them (NULL for the others).
+   * save: after flush, what the checkpoint records of the sink (a file's
+   * length; a transactional Kafka sink's undelivered records). resume:
+   * when a pipeline starts, back to what checkpoint `id` recorded (`in`
+   * NULL on a fresh start): a file is cut back to its length, a
+   * transactional Kafka sink delivers what the checkpoint holds unless
+   * that checkpoint's transaction committed.
+   * checkpointed: checkpoint `id` is durable (a transactional Kafka sink
+   * now commits the records it saved). */
+  void (*save)(const sq_sink_t *s, sq_buf_t *out);
+  bool (*resume)(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, char *err, size_t err_size);
+  bool (*checkpointed)(sq_sink_t *s, sq_checkpoint_id_t id, char *err, size_t err_size);
 } sq_sink_class_t;
 
 struct sq_sink {
@@ -33,6 +48,7 @@ struct sq_sink {
   const char *name;
   uint64_t records_out;
   uint64_t errors;  /* records the sink failed to deliver for good */
+  size_t held_bytes; /* output held until the next checkpoint (transactional sinks) */
 };
 
 #endif

@@ -1,8 +1,8 @@
 /* The checkpoint record:
- *   "streamq-checkpoint-1", sequence, finished,
+ *   "streamq-checkpoint-1", sequence, finished, state directory id,
  *   stateful operators: n, then "#id Class: query text" each,
  *   sources: n, then (name, reader record) each,
- *   sinks: n, then (name, length) each,
+ *   sinks: n, then (name, sink record) each,
  *   operators: n, then (id, watermark, operator record) each.
  * A restart may reuse state only for the same stateful queries at the
  * same operator ids; a stateless query may change, and a new stateful
@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "engine/crash_point.h"
 #include "runtime/clock.h"
@@ -22,6 +24,7 @@
 struct sq_checkpointer {
   char *dir;
   uint64_t seq;
+  uint64_t state_id; /* random, made when the directory starts fresh */
   sq_buf_t last;     /* the record restored from (empty on a fresh start) */
   sq_cursor_t sources; /* where its sources start in `last` */
   sq_buf_t record;   /* the one being written */
@@ -47,7 +50,17 @@ static bool read_header(sq_checkpointer_t *cp, bool *finished) {
   const char *tag = sq_get_bytes(&in, &len);
   cp->seq = sq_get_u64(&in);
   *finished = sq_get_u64(&in) != 0;
+  cp->state_id = sq_get_u64(&in);
   return !in.failed && len == strlen(RECORD_TAG) && memcmp(tag, RECORD_TAG, len) == 0;
+}
+
+/* 64 random bits (the clock and pid if /dev/urandom fails). */
+static uint64_t random_id(void) {
+  uint64_t id = 0;
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (!f || fread(&id, sizeof id, 1, f) != 1) id = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid() << 32;
+  if (f) fclose(f);
+  return id;
 }
 
 sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, size_t cache_bytes, sq_state_t **state, char *err,
@@ -80,6 +93,7 @@ sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, size_t cach
     return NULL;
   }
   if (found > 0) sq_log("state", "restoring checkpoint %llu from %s", (unsigned long long)cp->seq, dir);
+  else cp->state_id = random_id();
   return cp;
 }
 
@@ -169,15 +183,16 @@ static bool skip_named(sq_cursor_t *in) {
   return !in->failed;
 }
 
-/* Cuts every file sink back to its checkpointed length (0 if none). */
-static bool restore_sinks(sq_plan_t *plan, const sq_cursor_t *list, char *err, size_t err_size) {
+/* Brings every sink back to its checkpointed record (a fresh start for a
+ * sink the checkpoint does not know). */
+static bool restore_sinks(sq_plan_t *plan, const sq_cursor_t *list, sq_checkpoint_id_t id, char *err, size_t err_size) {
   for (uint32_t s = 0; s < plan->n_sinks; s++) {
     sq_sink_t *sink = plan->sinks[s];
     if (!sink->cls->resume) continue;
     sq_cursor_t rec;
-    int64_t length = list && find_named(*list, sink->name, &rec) ? sq_get_i64(&rec) : 0;
+    bool known = list && find_named(*list, sink->name, &rec);
     char why[400];
-    if (!sink->cls->resume(sink, length < 0 ? 0 : length, why, sizeof why)) {
+    if (!sink->cls->resume(sink, known ? &rec : NULL, id, why, sizeof why)) {
       snprintf(err, err_size, "sink '%s': %s", sink->name, why);
       return false;
     }
@@ -203,10 +218,11 @@ static bool restore_ops(sq_checkpointer_t *cp, sq_plan_t *plan, sq_cursor_t *in,
 
 bool sq_checkpointer_restore_plan(sq_checkpointer_t *cp, sq_plan_t *plan, const char *text, char *err, size_t err_size) {
   cp->text = text;
-  if (!cp->last.len) return restore_sinks(plan, NULL, err, err_size);
+  if (!cp->last.len) return restore_sinks(plan, NULL, (sq_checkpoint_id_t){cp->state_id, 0}, err, err_size);
   sq_cursor_t in = sq_cursor(cp->last.data, cp->last.len);
   size_t len;
   sq_get_bytes(&in, &len);
+  sq_get_u64(&in);
   sq_get_u64(&in);
   sq_get_u64(&in);
   if (!check_identity(cp, plan, text, &in, err, err_size)) return false;
@@ -214,7 +230,8 @@ bool sq_checkpointer_restore_plan(sq_checkpointer_t *cp, sq_plan_t *plan, const 
   if (!skip_named(&in)) return corrupt(cp, err, err_size);
   sq_cursor_t sinks = in;
   if (!skip_named(&in)) return corrupt(cp, err, err_size);
-  return restore_sinks(plan, &sinks, err, err_size) && restore_ops(cp, plan, &in, err, err_size);
+  return restore_sinks(plan, &sinks, (sq_checkpoint_id_t){cp->state_id, cp->seq}, err, err_size) &&
+         restore_ops(cp, plan, &in, err, err_size);
 }
 
 bool sq_checkpointer_restore_reader(sq_checkpointer_t *cp, sq_reader_t *r, char *err, size_t err_size) {
@@ -244,6 +261,7 @@ bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *c
   sq_put_str(b, RECORD_TAG);
   sq_put_u64(b, cp->seq + 1);
   sq_put_u64(b, finished);
+  sq_put_u64(b, cp->state_id);
   uint64_t n_stateful = 0;
   for (uint32_t i = 0; i < plan->n_ops; i++) n_stateful += plan->ops[i]->cls->keeps_state;
   sq_put_u64(b, n_stateful);
@@ -255,13 +273,13 @@ bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *c
     sq_reader_save(readers[i], &rec);
     put_named(b, readers[i]->rel->name, &rec);
   }
-  uint64_t n_files = 0;
-  for (uint32_t i = 0; i < plan->n_sinks; i++) n_files += plan->sinks[i]->cls->length != NULL;
-  sq_put_u64(b, n_files);
+  uint64_t n_saved = 0;
+  for (uint32_t i = 0; i < plan->n_sinks; i++) n_saved += plan->sinks[i]->cls->save != NULL;
+  sq_put_u64(b, n_saved);
   for (uint32_t i = 0; i < plan->n_sinks; i++) {
-    if (!plan->sinks[i]->cls->length) continue;
+    if (!plan->sinks[i]->cls->save) continue;
     sq_buf_clear(&rec);
-    sq_put_i64(&rec, plan->sinks[i]->cls->length(plan->sinks[i]));
+    plan->sinks[i]->cls->save(plan->sinks[i], &rec);
     put_named(b, plan->sinks[i]->name, &rec);
   }
   sq_put_u64(b, plan->n_ops);
@@ -282,6 +300,13 @@ bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *c
   cp->seq++;
   for (uint32_t i = 0; i < n_readers; i++)
     if (readers[i]->cls->checkpointed) readers[i]->cls->checkpointed(readers[i]);
+  /* the state is durable; transactional sinks commit what it recorded (a
+   * failure here leaves their records for the next checkpoint) */
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    sq_sink_t *sink = plan->sinks[i];
+    if (sink->cls->checkpointed && !sink->cls->checkpointed(sink, (sq_checkpoint_id_t){cp->state_id, cp->seq}, why, sizeof why))
+      return snprintf(err, err_size, "sink '%s': %s", sink->name, why), false;
+  }
   *result = (sq_checkpoint_result_t){sq_clock_seconds() - started, stats.bytes, stats.written, stats.deleted};
   return true;
 }

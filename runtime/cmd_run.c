@@ -16,6 +16,7 @@
 #include "runtime/clock.h"
 #include "runtime/executor.h"
 #include "runtime/kafka_broker.h"
+#include "runtime/kafka_progress.h"
 #include "runtime/log.h"
 #include "runtime/options.h"
 #include "runtime/pipeline.h"
@@ -66,15 +67,20 @@ static int parse(int argc, char **argv, run_args_t *a) {
   return a->path ? SQ_EXIT_OK : sq_cli_bad_argument(&sq_cmd_run, "missing the pipeline file");
 }
 
-/* Creates every Kafka topic the pipeline names on the embedded broker. */
+/* Creates every Kafka topic the pipeline names on the embedded broker,
+ * and the progress topic of each transactional sink. */
 static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, int partitions, char *err, size_t err_size) {
   static const char *const keys[] = {"topic", "dlq_topic"};
   for (size_t i = 0; i < sq_catalog_count(prog->catalog); i++) {
     const sq_relation_t *rel = sq_catalog_at(prog->catalog, i);
     if (!rel->connector || strcmp(rel->connector, "kafka") != 0) continue;
     for (size_t k = 0; k < 2; k++) {
-      char *topic = sq_option_string(rel, keys[k], err, err_size);
+      char *topic = sq_option_string(rel, keys[k], err, err_size), progress[300];
       bool ok = !topic || sq_kafka_broker_create_topic(b, topic, partitions, err, err_size);
+      if (ok && topic && k == 0 && sq_option_is(rel, "delivery", "exactly_once")) {
+        sq_kafka_progress_topic(topic, progress, sizeof progress);
+        ok = sq_kafka_broker_create_topic(b, progress, 1, err, err_size);
+      }
       free(topic);
       if (!ok || err[0]) return false;
     }

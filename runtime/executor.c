@@ -4,7 +4,8 @@
  * pushes SQ_WATERMARK_END, which closes every window. When no reader had
  * anything, the loop sleeps briefly instead of spinning. Checkpoints are
  * taken between rounds, where every batch read has been fully processed:
- * every interval, when dirty state fills half the cache, and at the end. */
+ * every interval, when dirty state fills half the cache or a transactional
+ * sink holds 64 MiB of output, and at the end. */
 #include "runtime/executor.h"
 
 #include <stdio.h>
@@ -207,6 +208,16 @@ static bool checkpoint(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health
   return true;
 }
 
+/* Output held for a transaction: a checkpoint sends it, so memory stays
+ * bounded however long the interval. */
+#define HELD_OUTPUT_LIMIT (64u << 20)
+
+static bool output_wants_checkpoint(const sq_plan_t *plan) {
+  for (uint32_t i = 0; i < plan->n_sinks; i++)
+    if (plan->sinks[i]->held_bytes >= HELD_OUTPUT_LIMIT) return true;
+  return false;
+}
+
 static bool push(sq_plan_t *plan, running_source_t *rs) {
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     if (!sq_op_push(rs->src->consumers[i], &rs->batch)) return false;
@@ -287,7 +298,8 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     }
     publish(&published, plan, rs, &rt->health);
     double now_s = sq_clock_seconds();
-    if (status == 0 && !all_ended && (now_s - ck.last >= ck.interval || sq_state_wants_checkpoint(plan->state)) &&
+    if (status == 0 && !all_ended &&
+        (now_s - ck.last >= ck.interval || sq_state_wants_checkpoint(plan->state) || output_wants_checkpoint(plan)) &&
         !checkpoint(&ck, plan, &rt->health, false, false))
       status = 2;
     if (now_s - skew_sampled >= 1.0) {

@@ -79,10 +79,13 @@ static void file_destroy(sq_sink_t *s) {
   free(f);
 }
 
-static int64_t file_length(const sq_sink_t *s) { return ((const sq_sink_file_t *)s)->written; }
+static void file_save(const sq_sink_t *s, sq_buf_t *out) { sq_put_i64(out, ((const sq_sink_file_t *)s)->written); }
 
-static bool file_resume(sq_sink_t *s, int64_t length, char *err, size_t err_size) {
+static bool file_resume(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, char *err, size_t err_size) {
+  (void)id;
   sq_sink_file_t *f = (sq_sink_file_t *)s;
+  int64_t length = in ? sq_get_i64(in) : 0;
+  if (length < 0 || (in && in->failed)) return snprintf(err, err_size, "corrupt checkpoint record"), false;
   struct stat st;
   if (fstat(f->fd, &st) != 0) return snprintf(err, err_size, "cannot stat %s: %s", f->path, strerror(errno)), false;
   if (st.st_size < length) {
@@ -97,7 +100,7 @@ static bool file_resume(sq_sink_t *s, int64_t length, char *err, size_t err_size
   return true;
 }
 
-static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy, file_poll, file_length, file_resume};
+static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy, file_poll, file_save, file_resume, NULL};
 
 /* mkdir -p of the directories above `path`. */
 static bool make_parents(char *path) {
