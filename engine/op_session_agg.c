@@ -22,7 +22,7 @@
 #include "engine/ops.h"
 #include "engine/window_agg.h"
 
-#define CLOSE_CHUNK 4096 /* keys collected at a time when sessions close */
+#define CLOSE_CHUNK 65536 /* keys collected at a time when sessions close */
 
 typedef struct session_list {
   char *items; /* n entries of (int64 start, int64 last, accumulators) */
@@ -192,7 +192,7 @@ static bool session_advance(sq_op_t *op, int64_t wm) {
         if (s->after.failed) return sq_exec_fail(op->exec, "out of memory closing sessions");
         if (!close_sessions(s, key, len, wm)) return false;
       }
-      more = n == CLOSE_CHUNK;
+      more = n >= CLOSE_CHUNK;
     }
   }
   if (s->out.n && !flush_out(s)) return false;

@@ -29,7 +29,7 @@
 #include "engine/timestamp.h"
 #include "engine/window_agg.h"
 
-#define CLOSE_CHUNK 4096 /* keys collected at a time when a window closes */
+#define CLOSE_CHUNK 65536 /* keys collected at a time when a window closes */
 
 typedef struct sq_op_window_agg {
   sq_op_t base;
@@ -134,13 +134,14 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
 }
 
 /* Emits (EMIT FINAL) and removes every group of the window at `start`. The
- * keys are collected first, a bounded number at a time: nothing is
- * emitted while the store is being scanned, since downstream operators
- * use the store too. */
+ * keys are collected a bounded number at a time and read without being
+ * marked changed, then the window is removed as one key range, so closing
+ * a window of any size stays within the state cache. Nothing is emitted
+ * while the store is being scanned, since downstream operators use it. */
 static bool close_window(sq_op_window_agg_t *w, int64_t start) {
   sq_buf_t prefix = {0}, after = {0};
   sq_key_put_int(&prefix, start);
-  bool ok = !prefix.failed, more = true;
+  bool ok = !prefix.failed, more = w->win.emit == SQ_EMIT_FINAL;
   while (ok && more) {
     sq_buf_clear(&w->closing);
     ok = sq_state_collect_keys(w->state, &w->ns, prefix.data, prefix.len, after.len ? after.data : NULL, after.len,
@@ -152,22 +153,19 @@ static bool close_window(sq_op_window_agg_t *w, int64_t start) {
       n++;
       sq_buf_clear(&after);
       sq_buf_append(&after, key, len);
-      if (w->win.emit == SQ_EMIT_FINAL) {
-        bool created;
-        void *payload = sq_state_get(w->state, &w->ns, key, len, false, &created);
-        if (!sq_key_get_values(key + 8, key + len, w->key, w->q.n_keys, &w->base.exec->arena)) {
-          sq_buf_free(&prefix);
-          sq_buf_free(&after);
-          return sq_exec_fail(w->base.exec, "corrupt window state");
-        }
-        if (payload && !emit_group(w, start, w->key, payload, start + w->win.size - 1)) ok = false;
-        sq_crash_point("window-emit");
+      const void *payload = sq_state_peek(w->state, &w->ns, key, len);
+      if (!sq_key_get_values(key + 8, key + len, w->key, w->q.n_keys, &w->base.exec->arena)) {
+        sq_buf_free(&prefix);
+        sq_buf_free(&after);
+        return sq_exec_fail(w->base.exec, "corrupt window state");
       }
-      sq_state_remove(w->state, &w->ns, key, len);
+      if (payload && !emit_group(w, start, w->key, payload, start + w->win.size - 1)) ok = false;
+      sq_crash_point("window-emit");
     }
-    more = n == CLOSE_CHUNK;
+    more = n >= CLOSE_CHUNK;
     ok = ok && !after.failed;
   }
+  ok = ok && sq_state_remove_range(w->state, &w->ns, prefix.data, prefix.len);
   sq_buf_free(&prefix);
   sq_buf_free(&after);
   if (!ok) return w->base.exec->failed || sq_exec_fail(w->base.exec, "out of memory closing a window");

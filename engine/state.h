@@ -53,10 +53,20 @@ void sq_state_destroy(sq_state_t *s);
  * pointer stays valid until the next get, remove or collect; the caller
  * may change the value. */
 void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len, bool create, bool *created);
+/* The value under `key` for reading only, or NULL: it is not marked
+ * changed, so the cache may evict it (reading a whole window costs no
+ * memory). Valid until the next call into the store. */
+const void *sq_state_peek(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len);
 /* Removes `key` (releasing its value); false if it was absent. */
 bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len);
+/* Removes every key under `prefix` at once, without reading them (a
+ * closed window): memory stays bounded however many there are on disk.
+ * The caller never creates keys under the prefix again. False when
+ * memory runs out. */
+bool sq_state_remove_range(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len);
 /* The keys of `ns` under `prefix` that sort after `after` (from the first
- * when `after` is NULL), in key order, at most `max` of them, appended to
+ * when `after` is NULL), in key order, at most `max` of them (all of them
+ * when the store holds everything in memory), appended to
  * `keys` (a length-prefixed list), so that a caller can change the store,
  * or emit rows to operators that use it, while it walks them; a caller
  * wanting them all asks again after the last one it got, so memory stays

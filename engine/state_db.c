@@ -22,7 +22,7 @@ struct sq_state_db {
   leveldb_cache_t *cache;
   leveldb_filterpolicy_t *filter;
   leveldb_readoptions_t *read;
-  leveldb_writeoptions_t *write;
+  leveldb_writeoptions_t *write, *write_unsynced;
 };
 
 struct sq_state_db_batch {
@@ -98,6 +98,7 @@ sq_state_db_t *sq_state_db_open(const char *dir, char *err, size_t err_size) {
   leveldb_readoptions_set_verify_checksums(db->read, 1);
   db->write = leveldb_writeoptions_create();
   leveldb_writeoptions_set_sync(db->write, 1);
+  db->write_unsynced = leveldb_writeoptions_create();
   char *lerr = NULL;
   db->db = leveldb_open(db->options, dir, &lerr);
   if (lerr && strstr(lerr, "/LOCK")) {
@@ -124,6 +125,7 @@ void sq_state_db_close(sq_state_db_t *db) {
   leveldb_filterpolicy_destroy(db->filter);
   leveldb_readoptions_destroy(db->read);
   leveldb_writeoptions_destroy(db->write);
+  leveldb_writeoptions_destroy(db->write_unsynced);
   free(db);
 }
 
@@ -193,6 +195,16 @@ bool sq_state_db_write(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, siz
   leveldb_write(db->db, db->write, b->wb, &lerr);
   if (lerr) {
     take_error(lerr, "checkpoint write failed", err, err_size);
+    return false;
+  }
+  return true;
+}
+
+bool sq_state_db_write_unsynced(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, size_t err_size) {
+  char *lerr = NULL;
+  leveldb_write(db->db, db->write_unsynced, b->wb, &lerr);
+  if (lerr) {
+    take_error(lerr, "state cleanup failed", err, err_size);
     return false;
   }
   return true;

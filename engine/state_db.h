@@ -35,6 +35,9 @@ void sq_state_db_batch_put(sq_state_db_batch_t *b, const void *key, size_t klen,
 void sq_state_db_batch_delete(sq_state_db_batch_t *b, const void *key, size_t klen);
 /* Writes the batch atomically and durably (fsync); false with `err`. */
 bool sq_state_db_write(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, size_t err_size);
+/* Writes the batch without waiting for the disk (housekeeping that a
+ * crash may lose harmlessly). */
+bool sq_state_db_write_unsynced(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, size_t err_size);
 void sq_state_db_batch_free(sq_state_db_batch_t *b);
 
 #endif

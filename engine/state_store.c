@@ -32,6 +32,15 @@ typedef struct entry {
   /* key bytes, then the value */
 } entry_t;
 
+/* A key range removed whole (a closed window): its keys count as absent
+ * at once; the checkpoint after the removal records it, and then its keys
+ * are deleted from disk a batch at a time. */
+typedef struct removed_range {
+  char *prefix; /* full key prefix */
+  uint32_t len;
+  bool durable; /* a checkpoint has recorded it */
+} removed_range_t;
+
 typedef struct ns_usage {
   uint32_t op, partition;
   size_t keys, bytes;
@@ -49,6 +58,8 @@ struct sq_state {
   sq_buf_t scratch;
   entry_t **dirty; /* a checkpoint's dirty entries, sorted */
   size_t dirty_cap;
+  removed_range_t *ranges; /* key ranges removed whole, until their disk keys are deleted */
+  size_t n_ranges;
   char error[300];
 };
 
@@ -59,6 +70,8 @@ static entry_t tombstone_entry;
 /* Keys the store itself keeps in the database, after every state key. */
 static const char meta_key[] = "\xff\xff\xff\xff" "checkpoint";
 static const char usage_key[] = "\xff\xff\xff\xff" "usage";
+static const char range_key[] = "\xff\xff\xff\xff" "range"; /* + the range's prefix */
+#define CLEANUP_BATCH 10000
 
 static const char *entry_key(const entry_t *e) { return (const char *)(e + 1); }
 static void *entry_value(entry_t *e) { return (char *)e + e->value_off; }
@@ -71,6 +84,12 @@ static uint32_t be32(const char *p) {
 
 static void fail(sq_state_t *s, const char *msg) {
   if (!s->error[0]) snprintf(s->error, sizeof s->error, "%s", msg);
+}
+
+static bool under_range(const sq_state_t *s, const char *key, size_t len) {
+  for (size_t i = 0; i < s->n_ranges; i++)
+    if (len >= s->ranges[i].len && memcmp(key, s->ranges[i].prefix, s->ranges[i].len) == 0) return true;
+  return false;
 }
 
 /* The usage record of a namespace; NULL when memory runs out (usage then
@@ -197,6 +216,7 @@ static void insert(sq_state_t *s, size_t slot, entry_t *e) {
  * 1 loaded, 0 not on disk, -1 on failure. */
 static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t klen, uint64_t hash, size_t slot, entry_t **out) {
   char err[256];
+  if (s->n_ranges && under_range(s, k, klen)) return 0;
   int r = sq_state_db_get(s->db, k, klen, &s->scratch, err, sizeof err);
   if (r <= 0) {
     if (r < 0) fail(s, err);
@@ -234,6 +254,14 @@ static entry_t *lookup(sq_state_t *s, const sq_state_ns_t *ns, const char *k, si
   *slot = find(s, k, klen, hash, &found);
   entry_t *e = NULL;
   return load(s, ns, k, klen, hash, *slot, &e) > 0 ? e : NULL;
+}
+
+const void *sq_state_peek(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len) {
+  char k[NS_LEN + MAX_KEY];
+  if (len > MAX_KEY) return NULL;
+  size_t klen = full_key(ns, key, len, k), slot;
+  entry_t *e = lookup(s, ns, k, klen, XXH3_64bits(k, klen), &slot);
+  return e && !(e->flags & DELETED) ? entry_value(e) : NULL; /* stays clean: evictable */
 }
 
 void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len, bool create, bool *created) {
@@ -285,6 +313,30 @@ bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, si
   return true;
 }
 
+bool sq_state_remove_range(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len) {
+  char k[NS_LEN + MAX_KEY];
+  if (len > MAX_KEY) return false;
+  size_t plen = full_key(ns, prefix, len, k);
+  for (size_t i = 0; i < s->cap; i++) {
+    entry_t *e = s->slots[i];
+    if (!e || e == TOMBSTONE || e->key_len < plen || memcmp(entry_key(e), k, plen) != 0) continue;
+    /* keys on disk are counted out when the cleanup deletes them there */
+    ns_usage_t *u = usage_of(s, k);
+    if (u && !(e->flags & ON_DISK)) u->keys--;
+    if (u && (e->flags & ON_DISK) && (e->flags & DELETED)) u->keys++; /* counted out already */
+    if (e->flags & DIRTY) s->dirty_bytes -= entry_size(e);
+    drop(s, i);
+  }
+  if (!s->db) return true;
+  removed_range_t *v = realloc(s->ranges, (s->n_ranges + 1) * sizeof *v);
+  char *copy = v ? malloc(plen) : NULL;
+  if (v) s->ranges = v;
+  if (!copy) return fail(s, "out of memory"), false;
+  memcpy(copy, k, plen);
+  s->ranges[s->n_ranges++] = (removed_range_t){copy, (uint32_t)plen, false};
+  return true;
+}
+
 /* ---- collecting keys ---------------------------------------------------- */
 
 typedef struct key_ref {
@@ -298,8 +350,8 @@ static int by_key(const void *a, const void *b) {
   return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* Up to `max` keys on disk after `after` that the table does not have
- * (the table's version of a key, live or deleted, is the newer one). */
+/* Up to `max` keys on disk after `after`, but for those deleted since the
+ * last checkpoint (deleted markers in the table). */
 typedef struct disk_keys {
   sq_state_t *s;
   const key_ref_t *after;
@@ -310,10 +362,10 @@ typedef struct disk_keys {
 static bool note_disk_key(void *ctx, const char *key, size_t len) {
   disk_keys_t *d = ctx;
   key_ref_t k = {key, (uint32_t)len};
-  if (d->after && by_key(&k, d->after) <= 0) return true;
+  if ((d->after && by_key(&k, d->after) <= 0) || (d->s->n_ranges && under_range(d->s, key, len))) return true;
   bool present = false;
-  if (d->s->cap) find(d->s, key, len, XXH3_64bits(key, len), &present);
-  if (!present) {
+  size_t slot = d->s->cap ? find(d->s, key, len, XXH3_64bits(key, len), &present) : 0;
+  if (!present || !(d->s->slots[slot]->flags & DELETED)) {
     uint32_t n = (uint32_t)len;
     sq_buf_append(&d->found, &n, sizeof n);
     sq_buf_append(&d->found, key, len);
@@ -327,6 +379,7 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
   char k[NS_LEN + MAX_KEY], from[NS_LEN + MAX_KEY];
   if (len > MAX_KEY || after_len > MAX_KEY) return false;
   size_t plen = full_key(ns, prefix, len, k);
+  if (s->complete) max = SIZE_MAX; /* all in memory anyway: one pass, one sort */
   key_ref_t after_ref = {from, after ? (uint32_t)full_key(ns, after, after_len, from) : 0};
   const key_ref_t *after_key = after ? &after_ref : NULL;
   disk_keys_t disk = {s, after_key, max, 0, {0}};
@@ -340,9 +393,14 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
   key_ref_t *refs = NULL;
   size_t n = 0, cap = 0;
   bool ok = !disk.found.failed;
+  /* Keys on disk come from the disk (unless deleted since), the others
+   * from the table: after a checkpoint most of the table is on disk, and
+   * the table's part (sorted below) stays small. */
   for (size_t i = 0; ok && i < s->cap; i++) {
     entry_t *e = s->slots[i];
-    if (!e || e == TOMBSTONE || (e->flags & DELETED) || e->key_len < plen || memcmp(entry_key(e), k, plen) != 0) continue;
+    if (!e || e == TOMBSTONE || (e->flags & (DELETED | (s->complete ? 0 : ON_DISK))) || e->key_len < plen ||
+        memcmp(entry_key(e), k, plen) != 0)
+      continue;
     key_ref_t ref = {entry_key(e), e->key_len};
     if (after_key && by_key(&ref, after_key) <= 0) continue;
     if (n == cap && !(ok = (refs = realloc(refs, (cap = cap ? cap * 2 : 64) * sizeof *refs)) != NULL)) break;
@@ -393,6 +451,60 @@ static void encode_entry(sq_state_t *s, entry_t *e) {
   else sq_buf_append(&s->scratch, entry_value(e), e->type->size);
 }
 
+/* The key counts, with the batch that makes them true. */
+static void put_usage(sq_state_t *s, sq_state_db_batch_t *b) {
+  sq_buf_clear(&s->scratch);
+  for (size_t i = 0; i < s->n_usage; i++) {
+    sq_put_u64(&s->scratch, s->usage[i].op);
+    sq_put_u64(&s->scratch, s->usage[i].partition);
+    sq_put_u64(&s->scratch, s->usage[i].keys);
+  }
+  sq_state_db_batch_put(b, usage_key, sizeof usage_key - 1, s->scratch.data, s->scratch.len);
+}
+
+/* Deletes the disk keys of recorded ranges, a batch at a time (not
+ * synced: a crash only leaves more to delete, the range's record stays
+ * until its keys are gone), then the record. A failure leaves the range
+ * for the next checkpoint. */
+typedef struct cleanup {
+  sq_state_t *s;
+  sq_state_db_batch_t *b;
+  size_t n;
+  bool ok;
+  char err[256];
+} cleanup_t;
+
+static bool delete_disk_key(void *ctx, const char *key, size_t len) {
+  cleanup_t *c = ctx;
+  sq_state_db_batch_delete(c->b, key, len);
+  ns_usage_t *u = usage_of(c->s, key);
+  if (u) u->keys--;
+  return ++c->n < CLEANUP_BATCH;
+}
+
+static void clean_up_ranges(sq_state_t *s) {
+  while (s->n_ranges && s->ranges[s->n_ranges - 1].durable) {
+    removed_range_t *r = &s->ranges[s->n_ranges - 1];
+    cleanup_t c = {s, sq_state_db_batch_new(), 0, true, ""};
+    if (!c.b) return;
+    c.ok = sq_state_db_keys(s->db, r->prefix, r->len, NULL, 0, delete_disk_key, &c, c.err, sizeof c.err);
+    if (c.ok && c.n < CLEANUP_BATCH) { /* the last batch: the range's record goes with it */
+      sq_buf_clear(&s->scratch);
+      sq_buf_append(&s->scratch, range_key, sizeof range_key - 1);
+      sq_buf_append(&s->scratch, r->prefix, r->len);
+      sq_state_db_batch_delete(c.b, s->scratch.data, s->scratch.len);
+    }
+    put_usage(s, c.b);
+    c.ok = c.ok && sq_state_db_write_unsynced(s->db, c.b, c.err, sizeof c.err);
+    sq_state_db_batch_free(c.b);
+    if (!c.ok) return;
+    if (c.n < CLEANUP_BATCH) {
+      free(r->prefix);
+      s->n_ranges--;
+    }
+  }
+}
+
 static int by_entry_key(const void *a, const void *b) {
   const entry_t *x = *(entry_t *const *)a, *y = *(entry_t *const *)b;
   key_ref_t kx = {entry_key(x), x->key_len}, ky = {entry_key(y), y->key_len};
@@ -432,15 +544,16 @@ bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_
     stats->written++;
     stats->bytes += e->key_len + s->scratch.len;
   }
-  sq_buf_clear(&s->scratch);
-  for (size_t i = 0; i < s->n_usage; i++) {
-    sq_put_u64(&s->scratch, s->usage[i].op);
-    sq_put_u64(&s->scratch, s->usage[i].partition);
-    sq_put_u64(&s->scratch, s->usage[i].keys);
-  }
-  sq_state_db_batch_put(b, usage_key, sizeof usage_key - 1, s->scratch.data, s->scratch.len);
-  sq_state_db_batch_put(b, meta_key, sizeof meta_key - 1, meta, meta_len);
+  put_usage(s, b);
   stats->bytes += meta_len + s->scratch.len;
+  sq_state_db_batch_put(b, meta_key, sizeof meta_key - 1, meta, meta_len);
+  for (size_t i = 0; i < s->n_ranges; i++) {
+    if (s->ranges[i].durable) continue;
+    sq_buf_clear(&s->scratch);
+    sq_buf_append(&s->scratch, range_key, sizeof range_key - 1);
+    sq_buf_append(&s->scratch, s->ranges[i].prefix, s->ranges[i].len);
+    sq_state_db_batch_put(b, s->scratch.data, s->scratch.len, "", 0);
+  }
   bool ok = !s->scratch.failed && sq_state_db_write(s->db, b, err, err_size);
   if (s->scratch.failed) snprintf(err, err_size, "out of memory");
   sq_state_db_batch_free(b);
@@ -453,6 +566,8 @@ bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_
   }
   s->dirty_bytes = 0;
   s->sweep_exhausted = false;
+  for (size_t i = 0; i < s->n_ranges; i++) s->ranges[i].durable = true;
+  clean_up_ranges(s);
   return true;
 }
 
@@ -467,8 +582,21 @@ static bool first_key(void *ctx, const char *key, size_t len) {
   return false;
 }
 
-/* Key counts saved by the last checkpoint, and whether the disk holds any
- * state at all. */
+/* A recorded range whose disk keys may not all be deleted yet. */
+static bool note_range(void *ctx, const char *key, size_t len) {
+  sq_state_t *s = ctx;
+  removed_range_t *v = realloc(s->ranges, (s->n_ranges + 1) * sizeof *v);
+  size_t plen = len - (sizeof range_key - 1);
+  char *copy = v ? malloc(plen ? plen : 1) : NULL;
+  if (v) s->ranges = v;
+  if (!copy) return false;
+  memcpy(copy, key + sizeof range_key - 1, plen);
+  s->ranges[s->n_ranges++] = (removed_range_t){copy, (uint32_t)plen, true};
+  return true;
+}
+
+/* Key counts saved by the last checkpoint, ranges still to delete, and
+ * whether the disk holds any state at all. */
 static bool open_db(sq_state_t *s, char *err, size_t err_size) {
   bool has_state = false;
   if (!sq_state_db_keys(s->db, "", 0, NULL, 0, first_key, &has_state, err, err_size)) return false;
@@ -482,8 +610,10 @@ static bool open_db(sq_state_t *s, char *err, size_t err_size) {
     ns_usage_t *u = in.failed ? NULL : usage_for(s, op, part);
     if (u) u->keys = keys;
   }
-  if (in.failed) snprintf(err, err_size, "corrupt state: the key counts of the last checkpoint cannot be read");
-  return !in.failed;
+  if (in.failed) return snprintf(err, err_size, "corrupt state: the key counts of the last checkpoint cannot be read"), false;
+  if (!sq_state_db_keys(s->db, range_key, sizeof range_key - 1, NULL, 0, note_range, s, err, err_size)) return false;
+  clean_up_ranges(s); /* what a stop interrupted */
+  return true;
 }
 
 sq_state_t *sq_state_new(sq_state_db_t *db, size_t cache_bytes, char *err, size_t err_size) {
@@ -509,6 +639,8 @@ void sq_state_destroy(sq_state_t *s) {
   free(s->slots);
   free(s->usage);
   free(s->dirty);
+  for (size_t i = 0; i < s->n_ranges; i++) free(s->ranges[i].prefix);
+  free(s->ranges);
   sq_buf_free(&s->scratch);
   sq_state_db_close(s->db);
   free(s);

@@ -260,7 +260,8 @@ bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *c
   sq_buf_clear(b);
   sq_put_str(b, RECORD_TAG);
   sq_put_u64(b, cp->seq + 1);
-  sq_put_u64(b, finished);
+  size_t finished_at = b->len;
+  sq_put_u64(b, 0); /* finished: set below, once every sink has committed */
   sq_put_u64(b, cp->state_id);
   uint64_t n_stateful = 0;
   for (uint32_t i = 0; i < plan->n_ops; i++) n_stateful += plan->ops[i]->cls->keeps_state;
@@ -306,6 +307,13 @@ bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *c
     sq_sink_t *sink = plan->sinks[i];
     if (sink->cls->checkpointed && !sink->cls->checkpointed(sink, (sq_checkpoint_id_t){cp->state_id, cp->seq}, why, sizeof why))
       return snprintf(err, err_size, "sink '%s': %s", sink->name, why), false;
+  }
+  /* A finished run is only marked so now: a crash before this point
+   * restarts from this checkpoint, and its sinks finish their part. */
+  if (finished) {
+    b->data[finished_at] = 1;
+    sq_state_commit_stats_t again;
+    if (!sq_state_commit(plan->state, b->data, b->len, &again, err, err_size)) return false;
   }
   *result = (sq_checkpoint_result_t){sq_clock_seconds() - started, stats.bytes, stats.written, stats.deleted};
   return true;

@@ -194,7 +194,7 @@ SQL
 records() { kcat -b "$bootstrap" -C -t "$1" -e -q 2>/dev/null | wc -l; }
 distinct() { kcat -b "$bootstrap" -C -t "$1" -e -q 2>/dev/null | sort -u | wc -l; }
 windows=$(wc -l < ref/agg.jsonl)
-for t in eo1 eo2 eo3 eo4 eo5; do echo "topic $t 1" >&3; echo "topic $t.streamq-progress 1" >&3; done
+for t in eo1 eo2 eo3 eo4 eo5 eo6; do echo "topic $t 1" >&3; echo "topic $t.streamq-progress 1" >&3; done
 sleep 0.5
 eo_sql eo1 > eo1.sql
 "$streamq" run --quiet --brokers "$bootstrap" --state-dir eo1.state --checkpoint-interval 100ms eo1.sql 2> eo.log \
@@ -209,6 +209,13 @@ status=$?
 [ $status -eq 137 ] && [ "$(records eo2)" = "$windows" ] && [ "$(distinct eo2)" = "$windows" ] \
   && ok "exactly_once: a crash between checkpoint and commit sends that checkpoint's records once" \
   || fail "exactly_once crash: status $status, $(records eo2) records, $(distinct eo2) distinct of $windows: $(tail -2 eo.log)"
+eo_sql eo6 > eo6.sql
+STREAMQ_CRASH_POINT=checkpoint-written:1 "$streamq" run --quiet --brokers "$bootstrap" --state-dir eo6.state --checkpoint-interval 1h eo6.sql 2> /dev/null
+status=$?
+"$streamq" run --quiet --brokers "$bootstrap" --state-dir eo6.state eo6.sql 2> eo.log
+[ $status -eq 137 ] && [ "$(records eo6)" = "$windows" ] && [ "$(distinct eo6)" = "$windows" ] \
+  && ok "exactly_once: a crash after the final checkpoint, before its transaction: the restart finishes the run, once" \
+  || fail "exactly_once final crash: status $status, $(records eo6) records of $windows: $(tail -2 eo.log)"
 eo_sql eo3 > eo3.sql
 echo "fail 26 15 3" >&3   # EndTxn: COORDINATOR_NOT_AVAILABLE three times
 "$streamq" run --quiet --brokers "$bootstrap" --state-dir eo3.state --checkpoint-interval 100ms eo3.sql 2> eo.log \

@@ -271,6 +271,42 @@ static void disk_store_evicts_past_its_cache(void **state) {
   sq_state_destroy(s);
 }
 
+/* A range removed whole: absent at once, gone from disk after the next
+ * checkpoint, and reading it costs no dirty memory. */
+static void disk_store_removes_ranges(void **state) {
+  (void)state;
+  sq_state_type_t type = {.size = sizeof(int64_t)};
+  sq_state_ns_t ns = {4, 0, &type};
+  bool created;
+  sq_state_t *s = open_store(1 << 20);
+  const char *keys[] = {"a1", "a2", "b1", "b2"};
+  for (int i = 0; i < 4; i++) *(int64_t *)sq_state_get(s, &ns, keys[i], 2, true, &created) = i + 1;
+  commit(s, "one");
+  sq_state_destroy(s);
+  s = open_store(1 << 20);
+  const int64_t *v = sq_state_peek(s, &ns, "a2", 2);
+  assert_non_null(v);
+  assert_int_equal(*v, 2);
+  assert_false(sq_state_wants_checkpoint(s));
+  *(int64_t *)sq_state_get(s, &ns, "a3", 2, true, &created) = 3; /* in memory only */
+  assert_true(sq_state_remove_range(s, &ns, "a", 1));
+  assert_null(sq_state_peek(s, &ns, "a1", 2));
+  assert_null(sq_state_peek(s, &ns, "a3", 2));
+  assert_string_equal(keys_of(s, &ns, ""), "b1,b2");
+  sq_state_destroy(s); /* a crash before the checkpoint: the range comes back */
+  s = open_store(1 << 20);
+  assert_string_equal(keys_of(s, &ns, ""), "a1,a2,b1,b2");
+  assert_true(sq_state_remove_range(s, &ns, "a", 1));
+  commit(s, "two");
+  sq_state_destroy(s);
+  s = open_store(1 << 20);
+  assert_string_equal(keys_of(s, &ns, ""), "b1,b2");
+  size_t n, bytes;
+  sq_state_usage(s, &ns, &n, &bytes);
+  assert_int_equal(n, 2);
+  sq_state_destroy(s);
+}
+
 static void disk_store_reports_a_corrupt_value(void **state) {
   (void)state;
   sq_state_type_t wide = {.size = 16}, narrow = {.size = 8};
@@ -306,6 +342,7 @@ int main(void) {
       cmocka_unit_test(memory_store_grows_past_many_keys),
       cmocka_unit_test_setup_teardown(disk_store_holds_exactly_the_last_checkpoint, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_evicts_past_its_cache, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(disk_store_removes_ranges, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_reports_a_corrupt_value, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(a_foreign_directory_is_refused, make_dir, remove_dir),
   };
