@@ -48,6 +48,7 @@ struct sq_sink {
   const char *name;
   uint64_t records_out;
   uint64_t errors;  /* records the sink failed to deliver for good */
+  uint64_t retries; /* deliveries it tried again (a transaction commit retried or resent) */
   size_t held_bytes; /* output held until the next checkpoint (transactional sinks) */
 };
 

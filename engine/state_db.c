@@ -190,24 +190,23 @@ void sq_state_db_batch_put(sq_state_db_batch_t *b, const void *key, size_t klen,
 
 void sq_state_db_batch_delete(sq_state_db_batch_t *b, const void *key, size_t klen) { leveldb_writebatch_delete(b->wb, key, klen); }
 
-bool sq_state_db_write(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, size_t err_size) {
+static bool write_batch(sq_state_db_t *db, const leveldb_writeoptions_t *how, sq_state_db_batch_t *b, const char *what, char *err,
+                        size_t err_size) {
   char *lerr = NULL;
-  leveldb_write(db->db, db->write, b->wb, &lerr);
+  leveldb_write(db->db, how, b->wb, &lerr);
   if (lerr) {
-    take_error(lerr, "checkpoint write failed", err, err_size);
+    take_error(lerr, what, err, err_size);
     return false;
   }
   return true;
 }
 
+bool sq_state_db_write(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, size_t err_size) {
+  return write_batch(db, db->write, b, "checkpoint write failed", err, err_size);
+}
+
 bool sq_state_db_write_unsynced(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, size_t err_size) {
-  char *lerr = NULL;
-  leveldb_write(db->db, db->write_unsynced, b->wb, &lerr);
-  if (lerr) {
-    take_error(lerr, "state cleanup failed", err, err_size);
-    return false;
-  }
-  return true;
+  return write_batch(db, db->write_unsynced, b, "state cleanup failed", err, err_size);
 }
 
 void sq_state_db_batch_free(sq_state_db_batch_t *b) {

@@ -31,12 +31,13 @@ typedef struct running_source {
 
 /* Series for counts kept by the engine itself, published once a round. */
 typedef struct published {
-  sq_metric_t **sink_out, **sink_errors, **op_late, **op_watermark, **op_records, **op_busy, **state_keys, **state_bytes, **bad, *broker_up;
+  sq_metric_t **sink_out, **sink_errors, **sink_retries, **op_late, **op_watermark, **op_records, **op_busy, **state_keys, **state_bytes, **bad, *broker_up;
 } published_t;
 
 static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_metrics_t *reg) {
   m->sink_out = calloc(plan->n_sinks + 1, sizeof *m->sink_out);
   m->sink_errors = calloc(plan->n_sinks + 1, sizeof *m->sink_errors);
+  m->sink_retries = calloc(plan->n_sinks + 1, sizeof *m->sink_retries);
   m->op_late = calloc(plan->n_ops + 1, sizeof *m->op_late);
   m->op_watermark = calloc(plan->n_ops + 1, sizeof *m->op_watermark);
   m->op_records = calloc(plan->n_ops + 1, sizeof *m->op_records);
@@ -44,13 +45,14 @@ static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_
   m->state_keys = calloc(plan->n_ops + 1, sizeof *m->state_keys);
   m->state_bytes = calloc(plan->n_ops + 1, sizeof *m->state_bytes);
   m->bad = calloc(plan->n_sources + 1, sizeof *m->bad);
-  if (!m->sink_out || !m->sink_errors || !m->op_late || !m->op_watermark || !m->op_records || !m->op_busy || !m->state_keys ||
+  if (!m->sink_out || !m->sink_errors || !m->sink_retries || !m->op_late || !m->op_watermark || !m->op_records || !m->op_busy || !m->state_keys ||
       !m->state_bytes || !m->bad)
     return false;
   for (uint32_t i = 0; i < plan->n_sinks; i++) {
     const char *labels[] = {"sink", plan->sinks[i]->name, NULL};
     m->sink_out[i] = sq_metrics_counter(reg, "streamq_records_out_total", "Records written, by sink.", labels);
     m->sink_errors[i] = sq_metrics_counter(reg, "streamq_sink_errors_total", "Records a sink failed to deliver for good, by sink.", labels);
+    m->sink_retries[i] = sq_metrics_counter(reg, "streamq_sink_retries_total", "Deliveries a sink tried again, by sink.", labels);
   }
   for (uint32_t i = 0; i < plan->n_ops; i++) {
     char name[64];
@@ -78,6 +80,7 @@ static void publish(const published_t *m, const sq_plan_t *plan, running_source_
   for (uint32_t i = 0; i < plan->n_sinks; i++) {
     sq_metric_store(m->sink_out[i], plan->sinks[i]->records_out);
     sq_metric_store(m->sink_errors[i], plan->sinks[i]->errors);
+    sq_metric_store(m->sink_retries[i], plan->sinks[i]->retries);
     out += plan->sinks[i]->records_out;
   }
   for (uint32_t i = 0; i < plan->n_ops; i++) {
@@ -105,6 +108,7 @@ static void publish(const published_t *m, const sq_plan_t *plan, running_source_
 static void publish_free(published_t *m) {
   free(m->sink_out);
   free(m->sink_errors);
+  free(m->sink_retries);
   free(m->op_late);
   free(m->op_watermark);
   free(m->op_records);
@@ -115,13 +119,14 @@ static void publish_free(published_t *m) {
 }
 
 /* The one-line live status on a terminal: rates since the last line,
- * total consumer lag and the slowest source watermark. */
+ * total consumer lag, the slowest source watermark and the age of the last
+ * checkpoint. */
 typedef struct status_line {
   bool on;
   uint64_t in, out;
 } status_line_t;
 
-static void status_print(status_line_t *st, const sq_plan_t *plan, running_source_t *rs, double seconds) {
+static void status_print(status_line_t *st, const sq_plan_t *plan, running_source_t *rs, double seconds, double checkpoint_age) {
   uint64_t in = 0, out = 0;
   double lag = 0;
   int64_t wm = INT64_MAX;
@@ -139,8 +144,8 @@ static void status_print(status_line_t *st, const sq_plan_t *plan, running_sourc
   for (uint32_t i = 0; i < plan->n_sinks; i++) out += plan->sinks[i]->records_out;
   char watermark[40] = "none";
   if (wm != INT64_MIN && wm != INT64_MAX) sq_format_timestamp(wm, watermark, sizeof watermark);
-  fprintf(stderr, "\r\033[Kin %.0f/s  out %.0f/s  lag %.0f  watermark %s", (double)(in - st->in) / seconds,
-          (double)(out - st->out) / seconds, lag, watermark);
+  fprintf(stderr, "\r\033[Kin %.0f/s  out %.0f/s  lag %.0f  watermark %s  checkpoint %.0fs ago", (double)(in - st->in) / seconds,
+          (double)(out - st->out) / seconds, lag, watermark, checkpoint_age);
   st->in = in;
   st->out = out;
 }
@@ -151,7 +156,7 @@ static void status_print(status_line_t *st, const sq_plan_t *plan, running_sourc
 typedef struct checkpointing {
   sq_checkpointer_t *cp;
   sq_reader_t **readers;
-  double last, interval, warn_share;
+  double last, last_ok, interval, warn_share; /* last: the last attempt; last_ok: the last success (or the start) */
   int failures_in_row;
   sq_histogram_t *duration;
   sq_metric_t *failures, *last_success, *size;
@@ -163,7 +168,7 @@ typedef struct checkpointing {
 static void checkpointing_setup(checkpointing_t *ck, sq_checkpointer_t *cp, const sq_runtime_t *rt) {
   static const double bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
   ck->cp = cp;
-  ck->last = sq_clock_seconds();
+  ck->last = ck->last_ok = sq_clock_seconds();
   ck->interval = (double)rt->checkpoint_interval_ms / 1000.0;
   ck->warn_share = rt->checkpoint_warn_share;
   ck->quiet = rt->quiet;
@@ -193,6 +198,7 @@ static bool checkpoint(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health
     return true;
   }
   ck->failures_in_row = 0;
+  ck->last_ok = ck->last;
   sq_histogram_observe(ck->duration, r.seconds);
   sq_metric_set(ck->last_success, (double)time(NULL));
   sq_metric_set(ck->size, (double)r.bytes);
@@ -303,7 +309,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
         !checkpoint(&ck, plan, &rt->health, false, false))
       status = 2;
     if (now_s - skew_sampled >= 1.0) {
-      if (status_line.on) status_print(&status_line, plan, rs, now_s - skew_sampled);
+      if (status_line.on) status_print(&status_line, plan, rs, now_s - skew_sampled, now_s - ck.last_ok);
       skew_sampled = now_s;
       for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_sample_skew(rs[i].reader, rt->skew_warn_ratio, now_s);
     }

@@ -172,8 +172,10 @@ static bool deliver(sq_sink_kafka_t *k, sq_checkpoint_id_t id, char *err, size_t
   ok = ok && produce(k, k->progress_topic, k->txn_id, strlen(k->txn_id), progress, (size_t)n, err, err_size);
   sq_crash_point("transaction-produced");
   if (ok) {
-    while ((e = rd_kafka_commit_transaction(k->rk, FLUSH_WAIT_MS)) && rd_kafka_error_is_retriable(e) && !rd_kafka_error_txn_requires_abort(e))
+    while ((e = rd_kafka_commit_transaction(k->rk, FLUSH_WAIT_MS)) && rd_kafka_error_is_retriable(e) && !rd_kafka_error_txn_requires_abort(e)) {
       rd_kafka_error_destroy(e); /* librdkafka resumes the commit where it stopped */
+      k->base.retries++;
+    }
     if (!e) {
       sq_buf_clear(&k->outbox);
       k->outbox_records = 0;
@@ -185,6 +187,7 @@ static bool deliver(sq_sink_kafka_t *k, sq_checkpoint_id_t id, char *err, size_t
   /* abort, so that the next checkpoint can send these records again */
   char why[256];
   abort_transaction(k, why, sizeof why);
+  k->base.retries++;
   return false;
 }
 

@@ -32,7 +32,7 @@ CREATE SOURCE s (n BIGINT) WITH (connector = 'file', path = '$dir/in.jsonl', fol
 CREATE SINK out WITH (connector = 'file', path = '$dir/out.jsonl');
 INSERT INTO out SELECT n FROM s;
 SQL
-"$streamq" run "$dir/p.sql" --metrics-addr "127.0.0.1:$port" 2> "$dir/run.log" &
+"$streamq" run "$dir/p.sql" --metrics-addr "127.0.0.1:$port" --checkpoint-interval 200ms 2> "$dir/run.log" &
 pids+=($!)
 for _ in $(seq 50); do curl -sf "127.0.0.1:$port/metrics" > "$dir/metrics.txt" && grep -q '^streamq_records_in_total.* 50$' "$dir/metrics.txt" && break; sleep 0.1; done
 # streamq_watermark_ms is the normative name (ARCHITECTURE.md §7); promtool's
@@ -41,6 +41,18 @@ promtool check metrics < "$dir/metrics.txt" > "$dir/lint.out" 2>&1
 lint=$(grep -v '^streamq_watermark_ms metric names should not contain abbreviated units$' "$dir/lint.out")
 [ -z "$lint" ] || fail "promtool check metrics: $lint"
 grep -q '^streamq_watermark_ms' "$dir/metrics.txt" || fail "no streamq_watermark_ms in the scrape"
+
+# checkpoint health: the histogram moves, the last success is recent, /health knows its age
+sleep 1
+curl -sf "127.0.0.1:$port/metrics" > "$dir/metrics2.txt"
+count=$(sed -n 's/^streamq_checkpoint_duration_seconds_count \([0-9]*\)$/\1/p' "$dir/metrics2.txt")
+last=$(sed -n 's/^streamq_last_checkpoint_timestamp_seconds \([0-9.e+]*\)$/\1/p' "$dir/metrics2.txt")
+[ "${count:-0}" -ge 2 ] && awk -v t="$last" -v now="$(date +%s)" 'BEGIN { exit !(now - t < 5) }' \
+  && grep -q '^streamq_checkpoint_duration_seconds_bucket{le="+Inf"} '"$count"'$' "$dir/metrics2.txt" \
+  && grep -q '^streamq_checkpoint_failures_total 0$' "$dir/metrics2.txt" \
+  && echo "ok   checkpoint metrics: $count checkpoints, the last at $last" || fail "checkpoint metrics: count [$count] last [$last]"
+curl -sf "127.0.0.1:$port/health" | grep -qE '"seconds_since_checkpoint":[0-9.]+' \
+  && echo "ok   /health reports the checkpoint age" || fail "/health: $(curl -s "127.0.0.1:$port/health")"
 
 prom_port=$((port + 1))
 cat > "$dir/prom.yml" <<YML
