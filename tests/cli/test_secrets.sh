@@ -43,6 +43,7 @@ sed 's/SQ_SECRET_TOKEN/SQ_SECRET_TOKEN_MISSING/g' "$dir/p.sql" > "$dir/missing.s
 "$streamq" run "$dir/missing.sql" --embedded-broker 2> "$dir/missing.log" && fail "a missing variable should stop the run"
 grep -q 'uses ${SQ_SECRET_TOKEN_MISSING}, which is not set' "$dir/missing.log" || fail "missing variable message: $(cat "$dir/missing.log")"
 
-clean "$dir"/*.log "$dir"/*.txt "$dir"/*.json || fail "the secret appears in: $(grep -lrF -- "$SQ_SECRET_TOKEN" "$dir")"
+[ -d "$dir/.streamq/p" ] || fail "no state directory to check"
+clean "$dir"/*.log "$dir"/*.txt "$dir"/*.json "$dir/.streamq" || fail "the secret appears in: $(grep -lrF -- "$SQ_SECRET_TOKEN" "$dir")"
 [ $failures -eq 0 ] && echo "secrets: all passed"
 [ $failures -eq 0 ]

@@ -252,6 +252,7 @@ start_broker hot:4
 mport=$((20000 + RANDOM % 20000))
 cat > "$dir/hot.sql" <<SQL
 SET 'partition.skew.warn_ratio' = '2';
+SET 'checkpoint.interval' = '500 ms';
 CREATE SOURCE s (n BIGINT) WITH (connector = 'kafka', topic = 'hot');
 CREATE SINK out WITH (connector = 'file', path = '$dir/hot.jsonl');
 INSERT INTO out SELECT n FROM s;
@@ -269,6 +270,8 @@ metrics=$(curl -sf "127.0.0.1:$mport/metrics")
 grep -qx 'streamq_consumer_lag{source="s",partition="0"} 0' <<<"$metrics" && ok "consumer lag is published and reaches 0" || fail "lag: $(grep lag <<<"$metrics")"
 grep -qx 'streamq_records_in_total{source="s",partition="0"} 18000' <<<"$metrics" && ok "records in counted per partition" || fail "records in: $(grep records_in <<<"$metrics")"
 grep -q "partition skew: source 's': partition 0 carries" "$dir/hot.log" && ok "a hot partition is warned about" || fail "no skew warning: $(tail -3 "$dir/hot.log")"
+checkpoints=$(sed -n 's/^streamq_checkpoint_duration_seconds_count \([0-9]*\)$/\1/p' <<<"$metrics")
+[ "${checkpoints:-0}" -ge 2 ] && ok "the checkpoint histogram moves ($checkpoints checkpoints)" || fail "checkpoints: [$checkpoints]"
 stop_run "$hot"
 stop_broker
 
