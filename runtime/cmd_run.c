@@ -88,6 +88,23 @@ static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, int pa
   return true;
 }
 
+/* The "start" event: what runs, from where, into what. */
+static void log_start(const char *path, const sq_plan_t *plan, const char *state_dir) {
+  sq_buf_t b = {0};
+  for (uint32_t i = 0; i < plan->n_sources; i++) {
+    sq_buf_puts(&b, i ? ", " : "");
+    sq_buf_puts(&b, plan->sources[i].rel->name);
+  }
+  sq_buf_puts(&b, "; sinks: ");
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    sq_buf_puts(&b, i ? ", " : "");
+    sq_buf_puts(&b, plan->sinks[i]->name);
+  }
+  sq_buf_putc(&b, '\0');
+  sq_log("start", "pipeline %s (streamq %s): sources: %s; state: %s", path, SQ_VERSION, b.failed ? "?" : b.data, state_dir);
+  sq_buf_free(&b);
+}
+
 /* The value of the last SET of `key`, or NULL. */
 static const char *setting(const sq_program_t *prog, const char *key) {
   const char *value = NULL;
@@ -130,6 +147,7 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   char *dot = strrchr(stem, '.');
   if (dot && dot != stem) *dot = '\0';
   sq_runtime_t rt = {.pipeline = stem, .quiet = a->quiet, .metrics = sq_metrics_new(), .health = {.broker_up = -1, .started = sq_clock_seconds()}};
+  sq_health_init(&rt.health);
   sq_kafka_broker_t *broker = NULL;
   sq_metrics_http_t *http = NULL;
   sq_plan_t *plan = NULL;
@@ -156,6 +174,8 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
       !(plan = sq_plan_build(prog, state, sq_sink_open, &rt, err, sizeof err)) ||
       !sq_checkpointer_restore_plan(cp, plan, pipeline->file.text, err, sizeof err))
     goto out;
+  if (!a->quiet) log_start(pipeline->file.source ? sq_source_name(pipeline->file.source) : a->path, plan,
+                           a->state_dir ? a->state_dir : default_dir);
   if (a->metrics_addr && !(http = sq_metrics_http_start(a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   struct sigaction sa = {.sa_handler = on_signal};
   sigaction(SIGINT, &sa, NULL);
@@ -173,6 +193,7 @@ out:
   sq_plan_destroy(plan); /* sinks and readers are gone before the broker */
   sq_checkpointer_close(cp);
   sq_metrics_destroy(rt.metrics);
+  sq_health_free(&rt.health);
   sq_kafka_settings_free(&rt.kafka);
   sq_kafka_broker_stop(broker);
   free(copy);

@@ -16,6 +16,7 @@
 #include "engine/scalar.h"
 
 #include "runtime/clock.h"
+#include "runtime/drop_report.h"
 #include "runtime/log.h"
 #include "runtime/metrics.h"
 #include "runtime/reader.h"
@@ -118,6 +119,41 @@ static void publish_free(published_t *m) {
   free(m->bad);
 }
 
+/* Consumer lag summed over a reader's partitions (Kafka). */
+static double reader_lag(const sq_reader_t *r) {
+  double lag = 0;
+  for (uint32_t p = 0; p < r->n_parts; p++) {
+    const sq_metric_t *series = r->parts[p].lag;
+    if (!series) continue;
+    union { uint64_t u; double d; } x = {.u = atomic_load_explicit(&series->bits, memory_order_relaxed)};
+    lag += x.d;
+  }
+  return lag;
+}
+
+/* /health's per-source part and total lag, about once a second. */
+static void publish_sources(sq_health_t *h, running_source_t *rs, uint32_t n) {
+  sq_buf_t json = {0};
+  double lag = 0;
+  sq_buf_putc(&json, '[');
+  for (uint32_t i = 0; i < n; i++) {
+    const sq_reader_t *r = rs[i].reader;
+    uint32_t assigned = 0;
+    for (uint32_t p = 0; p < r->n_parts; p++) assigned += r->parts[p].assigned;
+    double source_lag = reader_lag(r);
+    lag += source_lag;
+    char item[512], watermark[40] = "null";
+    if (r->watermark != INT64_MIN) snprintf(watermark, sizeof watermark, "%lld", (long long)r->watermark);
+    snprintf(item, sizeof item, "%s{\"source\":\"%s\",\"connector\":\"%s\",\"partitions\":%u,\"records_in\":%llu,"
+             "\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", i ? "," : "", r->rel->name, r->rel->connector, assigned,
+             (unsigned long long)r->records_in, source_lag, watermark, rs[i].ended ? "true" : "false");
+    sq_buf_puts(&json, item);
+  }
+  sq_buf_putc(&json, ']');
+  sq_health_set_sources(h, json.failed ? "[]" : json.data, json.failed ? 2 : json.len, lag);
+  sq_buf_free(&json);
+}
+
 /* The one-line live status on a terminal: rates since the last line,
  * total consumer lag, the slowest source watermark and the age of the last
  * checkpoint. */
@@ -134,12 +170,7 @@ static void status_print(status_line_t *st, const sq_plan_t *plan, running_sourc
     const sq_reader_t *r = rs[i].reader;
     in += r->records_in;
     if (r->watermark < wm) wm = r->watermark;
-    for (uint32_t p = 0; p < r->n_parts; p++) {
-      const sq_metric_t *lag_series = r->parts[p].lag;
-      if (!lag_series) continue;
-      union { uint64_t u; double d; } x = {.u = atomic_load_explicit(&lag_series->bits, memory_order_relaxed)};
-      lag += x.d;
-    }
+    lag += reader_lag(r);
   }
   for (uint32_t i = 0; i < plan->n_sinks; i++) out += plan->sinks[i]->records_out;
   char watermark[40] = "none";
@@ -281,11 +312,12 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     status = 2;
   }
   published_t published = {0};
+  sq_drop_report_t drops = {0};
   double skew_sampled = sq_clock_seconds();
   status_line_t status_line = {.on = !rt->quiet && isatty(STDERR_FILENO)};
   if (status == 0) {
     for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_attach_metrics(rs[i].reader, rt->metrics);
-    if (!publish_setup(&published, plan, rs, rt->metrics)) status = 2;
+    if (!publish_setup(&published, plan, rs, rt->metrics) || !sq_drop_report_init(&drops, plan)) status = 2;
     checkpointing_setup(&ck, cp, rt);
   }
   while (status == 0 && !*stop) {
@@ -312,11 +344,15 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       if (status_line.on) status_print(&status_line, plan, rs, now_s - skew_sampled, now_s - ck.last_ok);
       skew_sampled = now_s;
       for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_sample_skew(rs[i].reader, rt->skew_warn_ratio, now_s);
+      sq_drop_report_sample(&drops, plan, ck.readers, now_s, false);
+      publish_sources(&rt->health, rs, plan->n_sources);
     }
     if (status || all_ended) break;
     if (!progress) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
   if (status_line.on) fprintf(stderr, "\r\033[K");
+  if (drops.reported) sq_drop_report_sample(&drops, plan, ck.readers, sq_clock_seconds(), true);
+  sq_drop_report_free(&drops);
   if (status == 0 && !checkpoint(&ck, plan, &rt->health, true, !*stop)) status = 2;
   if (status == 2 && sq_state_error(plan->state)) fprintf(stderr, "streamq run: %s\n", sq_state_error(plan->state));
   else if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq run: %s\n", plan->exec.error);

@@ -18,19 +18,42 @@ struct sq_metrics_http {
   sq_health_t *health;
 };
 
-static void render_health(const sq_health_t *h, sq_buf_t *out) {
+void sq_health_init(sq_health_t *h) { pthread_mutex_init(&h->lock, NULL); }
+
+void sq_health_free(sq_health_t *h) {
+  free(h->sources);
+  pthread_mutex_destroy(&h->lock);
+}
+
+void sq_health_set_sources(sq_health_t *h, const char *json, size_t len, double lag) {
+  char *copy = malloc(len + 1);
+  if (!copy) return;
+  memcpy(copy, json, len);
+  copy[len] = '\0';
+  pthread_mutex_lock(&h->lock);
+  free(h->sources);
+  h->sources = copy;
+  h->lag = lag;
+  pthread_mutex_unlock(&h->lock);
+}
+
+static void render_health(sq_health_t *h, sq_buf_t *out) {
   int broker = atomic_load(&h->broker_up), failing = atomic_load(&h->failing);
   const char *status = failing ? "failing" : broker == 0 || atomic_load(&h->checkpoint_failing) ? "degraded" : "ok";
   union { uint64_t u; double d; } last = {.u = atomic_load(&h->checkpoint_bits)};
   char since[32] = "null";
   if (last.u) snprintf(since, sizeof since, "%.3f", sq_clock_seconds() - last.d);
   char text[512];
+  pthread_mutex_lock(&h->lock);
   snprintf(text, sizeof text,
            "{\"status\":\"%s\",\"broker_connected\":%s,\"uptime_seconds\":%.3f,\"records_in\":%llu,\"records_out\":%llu,"
-           "\"seconds_since_checkpoint\":%s}\n",
+           "\"seconds_since_checkpoint\":%s,\"lag\":%.0f,\"sources\":",
            status, broker < 0 ? "null" : broker ? "true" : "false", sq_clock_seconds() - h->started,
-           (unsigned long long)atomic_load(&h->records_in), (unsigned long long)atomic_load(&h->records_out), since);
+           (unsigned long long)atomic_load(&h->records_in), (unsigned long long)atomic_load(&h->records_out), since, h->lag);
   sq_buf_puts(out, text);
+  sq_buf_puts(out, h->sources ? h->sources : "[]");
+  pthread_mutex_unlock(&h->lock);
+  sq_buf_puts(out, "}\n");
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,

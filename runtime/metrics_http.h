@@ -3,6 +3,7 @@
 #ifndef SQ_METRICS_HTTP_H
 #define SQ_METRICS_HTTP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
@@ -16,7 +17,16 @@ typedef struct sq_health {
   _Atomic uint64_t checkpoint_bits; /* monotonic seconds of the last checkpoint, as a double's bits; 0 before one */
   _Atomic int checkpoint_failing;   /* the last checkpoint attempt failed */
   double started;               /* monotonic seconds */
+  pthread_mutex_t lock;         /* guards the two below */
+  char *sources;                /* JSON array of per-source state, or NULL */
+  double lag;                   /* total consumer lag */
 } sq_health_t;
+
+/* Initializes / frees the locked part. */
+void sq_health_init(sq_health_t *h);
+void sq_health_free(sq_health_t *h);
+/* Publishes per-source state (a JSON array of `len` bytes) and the total lag. */
+void sq_health_set_sources(sq_health_t *h, const char *json, size_t len, double lag);
 
 typedef struct sq_metrics_http sq_metrics_http_t;
 

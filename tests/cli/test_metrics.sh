@@ -38,8 +38,9 @@ has "$metrics" 'streamq_state_keys{operator="2_Sink"} 0'
 grep -qE '^streamq_operator_busy_seconds_total\{operator="1_WindowAggregate"\} [0-9.e-]+$' <<<"$metrics" || fail "no busy seconds"
 grep -qE '^streamq_state_bytes\{operator="1_WindowAggregate"\} [1-9][0-9]*$' <<<"$metrics" || fail "no state bytes"
 grep -qE '^process_resident_memory_bytes [1-9][0-9]+$' <<<"$metrics" || fail "no process memory"
-health=$(curl -sf "127.0.0.1:$port/health")
-grep -qE '^\{"status":"ok","broker_connected":null,"uptime_seconds":[0-9.]+,"records_in":3,"records_out":3,"seconds_since_checkpoint":null\}$' <<<"$health" \
+# per-source state is published about once a second
+for _ in $(seq 40); do health=$(curl -sf "127.0.0.1:$port/health"); grep -q '"records_in":3,"lag"' <<<"$health" && break; sleep 0.1; done
+grep -qE '^\{"status":"ok","broker_connected":null,"uptime_seconds":[0-9.]+,"records_in":3,"records_out":3,"seconds_since_checkpoint":null,"lag":0,"sources":\[\{"source":"s","connector":"file","partitions":1,"records_in":3,"lag":0,"watermark_ms":3000,"ended":false\}\]\}$' <<<"$health" \
   || fail "health: $health"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$port/nope")" = 404 ] || fail "unknown path is not 404"
 "$streamq" run "$dir/p.sql" --state-dir "$dir/other" --metrics-addr "127.0.0.1:$port" 2> "$dir/log2"

@@ -41,6 +41,9 @@ pipeline ", on_error = 'skip'"
 "$streamq" run "$dir/p.sql" 2> "$dir/err" || fail "on_error skip exit status"
 expect_eq "$(cat "$dir/out/result.jsonl")" $'{"id":1,"name":"a"}\n{"id":3,"name":"c\\"q\u00e9"}\n{"id":6,"name":null}' "skip output"
 grep -q "3 records in, 3 out, 0 late, 4 bad" "$dir/err" || fail "skip counts: $(cat "$dir/err")"
+grep -q "bad records: source 's': 4 bad records skipped (4 in all)" "$dir/err" || fail "bad records log line: $(cat "$dir/err")"
+grep -q "start: pipeline $dir/p.sql (streamq [0-9.]*): sources: s; sinks: out; state: .streamq/p" "$dir/err" \
+  || fail "start log line: $(cat "$dir/err")"
 
 # dlq: the raw record, its error and place, one JSON line each
 pipeline ", on_error = 'dlq', dlq_path = '$dir/dlq.jsonl'"
@@ -70,6 +73,7 @@ SQL
 out=$("$streamq" run "$dir/late.sql" 2> "$dir/err")
 expect_eq "$out" $'{"k":"a","n":1,"ws":0}\n{"k":"a","n":2,"ws":10000}' "late output"
 grep -q "1 late" "$dir/err" || fail "late count: $(cat "$dir/err")"
+grep -q "late records: operator #1 WindowAggregate: 1 records dropped as late (1 in all)" "$dir/err" || fail "late log line: $(cat "$dir/err")"
 
 # grace period keeps the window open for it
 sed -i 's/SIZE 10 SECONDS/SIZE 10 SECONDS, GRACE PERIOD 5 SECONDS/' "$dir/late.sql"
