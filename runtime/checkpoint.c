@@ -63,8 +63,8 @@ static uint64_t random_id(void) {
   return id;
 }
 
-sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, size_t cache_bytes, sq_state_t **state, char *err,
-                                        size_t err_size) {
+sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, bool quiet, size_t cache_bytes, sq_state_t **state,
+                                        char *err, size_t err_size) {
   *state = NULL;
   sq_checkpointer_t *cp = calloc(1, sizeof *cp);
   if (!cp || !(cp->dir = strdup(dir))) {
@@ -80,7 +80,7 @@ sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, size_t cach
   }
   if (found > 0 && finished) {
     /* a finite run that completed: running it again starts over */
-    sq_log("state", "%s holds a finished run (checkpoint %llu); starting over", dir, (unsigned long long)cp->seq);
+    if (!quiet) sq_log("state", "%s holds a finished run (checkpoint %llu); starting over", dir, (unsigned long long)cp->seq);
     sq_state_db_close(db);
     cp->seq = 0;
     sq_buf_clear(&cp->last);
@@ -92,7 +92,7 @@ sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, size_t cach
     sq_checkpointer_close(cp);
     return NULL;
   }
-  if (found > 0) sq_log("state", "restoring checkpoint %llu from %s", (unsigned long long)cp->seq, dir);
+  if (found > 0 && !quiet) sq_log("state", "restoring checkpoint %llu from %s", (unsigned long long)cp->seq, dir);
   else cp->state_id = random_id();
   return cp;
 }
@@ -109,21 +109,20 @@ uint64_t sq_checkpointer_sequence(const sq_checkpointer_t *cp) { return cp->seq;
 
 /* ---- what identifies the state ------------------------------------------ */
 
-/* "#id Class: query text" with runs of white space made one space. */
-static void put_identity(sq_buf_t *out, const sq_op_t *op, const char *text) {
+/* "#id Class: query text" with runs of white space made one space, into
+ * `line` (cleared first). */
+static void identity(sq_buf_t *line, const sq_op_t *op, const char *text) {
   char head[96];
   snprintf(head, sizeof head, "#%d %s: ", op->id, op->cls->name);
-  sq_buf_t line = {0};
-  sq_buf_puts(&line, head);
+  sq_buf_clear(line);
+  sq_buf_puts(line, head);
   const char *p = text + op->query->span.start, *end = text + op->query->span.end;
   for (bool space = false; p < end; p++) {
     bool ws = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
-    if (ws && !space) sq_buf_putc(&line, ' ');
-    if (!ws) sq_buf_putc(&line, *p);
+    if (ws && !space) sq_buf_putc(line, ' ');
+    if (!ws) sq_buf_putc(line, *p);
     space = ws;
   }
-  sq_put_bytes(out, line.data, line.len);
-  sq_buf_free(&line);
 }
 
 static const sq_op_t *op_by_id(const sq_plan_t *plan, uint64_t id) {
@@ -143,15 +142,12 @@ static bool check_identity(sq_checkpointer_t *cp, const sq_plan_t *plan, const c
     if (!hash) return corrupt(cp, err, err_size);
     const sq_op_t *op = op_by_id(plan, strtoull(was + 1, NULL, 10));
     sq_buf_t now = {0};
-    if (op) put_identity(&now, op, text);
-    sq_cursor_t c = sq_cursor(now.data, now.len);
-    size_t now_len = 0;
-    const char *now_text = op ? sq_get_bytes(&c, &now_len) : NULL;
-    bool same = now_text && now_len == len && memcmp(now_text, was, len) == 0;
+    if (op) identity(&now, op, text);
+    bool same = op && now.len == len && memcmp(now.data, was, len) == 0;
     if (!same)
       snprintf(err, err_size, "the pipeline changed since checkpoint %llu in %s (restore the query, or run with --reset-state "
                "to discard the state): operator %.*s; now %s%.*s", (unsigned long long)cp->seq, cp->dir, (int)len, was,
-               now_text ? "" : "gone", (int)now_len, now_text ? now_text : "");
+               op ? "" : "gone", (int)now.len, op && now.data ? now.data : "");
     sq_buf_free(&now);
     if (!same) return false;
   }
@@ -266,8 +262,11 @@ bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *c
   uint64_t n_stateful = 0;
   for (uint32_t i = 0; i < plan->n_ops; i++) n_stateful += plan->ops[i]->cls->keeps_state;
   sq_put_u64(b, n_stateful);
-  for (uint32_t i = 0; i < plan->n_ops; i++)
-    if (plan->ops[i]->cls->keeps_state) put_identity(b, plan->ops[i], cp->text);
+  for (uint32_t i = 0; i < plan->n_ops; i++) {
+    if (!plan->ops[i]->cls->keeps_state) continue;
+    identity(&rec, plan->ops[i], cp->text);
+    sq_put_bytes(b, rec.data, rec.len);
+  }
   sq_put_u64(b, n_readers);
   for (uint32_t i = 0; i < n_readers; i++) {
     sq_buf_clear(&rec);

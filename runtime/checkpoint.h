@@ -17,11 +17,12 @@ typedef struct sq_checkpointer sq_checkpointer_t;
 
 /* Opens the state directory `dir` (emptied first with `reset`; also when
  * it holds a finished run, which then starts over) and makes the state
- * store for the plan in *state, with a cache of `cache_bytes`. NULL with
+ * store for the plan in *state, with a cache of `cache_bytes`; `quiet`
+ * keeps what it restores out of the log. NULL with
  * `err` when the directory is unusable: damaged, not a state directory, or
  * in use by another process. */
-sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, size_t cache_bytes, sq_state_t **state, char *err,
-                                        size_t err_size);
+sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, bool quiet, size_t cache_bytes, sq_state_t **state,
+                                        char *err, size_t err_size);
 void sq_checkpointer_close(sq_checkpointer_t *cp);
 
 /* After the plan is built: refuses a plan whose stateful queries differ

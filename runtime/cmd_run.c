@@ -113,30 +113,44 @@ static const char *setting(const sq_program_t *prog, const char *key) {
   return value;
 }
 
-/* Checkpoint interval and cache size: options over SET over defaults. */
-static bool load_state_settings(const run_args_t *a, const sq_program_t *prog, sq_runtime_t *rt, size_t *cache_bytes,
-                                char *err, size_t err_size) {
-  const char *interval = setting(prog, "checkpoint.interval"), *cache = setting(prog, "state.cache.bytes"),
-             *share = setting(prog, "checkpoint.warn_share");
-  char *value = NULL;
-  rt->checkpoint_interval_ms = 10000;
-  if (a->checkpoint_interval_ms) rt->checkpoint_interval_ms = a->checkpoint_interval_ms;
-  else if (interval && (!(value = sq_env_substitute("checkpoint.interval", interval, err, err_size)) || !sq_duration_parse(value, &rt->checkpoint_interval_ms) ||
-                        rt->checkpoint_interval_ms <= 0)) {
-    if (value) snprintf(err, err_size, "invalid 'checkpoint.interval'");
-    free(value);
-    return false;
-  }
+/* The last SET of `key` with its ${NAME}s replaced (malloc'd) into
+ * *value, NULL when not set; false with `err` for an unset variable. */
+static bool setting_value(const sq_program_t *prog, const char *key, char **value, char *err, size_t err_size) {
+  const char *text = setting(prog, key);
+  *value = text ? sq_env_substitute(key, text, err, err_size) : NULL;
+  return !text || *value;
+}
+
+/* A numeric setting in (low, high]: `fallback` when not set. Analysis
+ * checked literal values; this also catches one from the environment. */
+static bool number_setting(const sq_program_t *prog, const char *key, double fallback, double low, double high, double *out,
+                           char *err, size_t err_size) {
+  char *value, *end;
+  if (!setting_value(prog, key, &value, err, err_size)) return false;
+  *out = value ? strtod(value, &end) : fallback;
+  bool ok = !value || (end != value && !*end && *out > low && *out <= high);
   free(value);
-  *cache_bytes = 256u << 20;
-  if (cache) {
-    if (!(value = sq_env_substitute("state.cache.bytes", cache, err, err_size))) return false;
-    long long v = strtoll(value, NULL, 10);
-    free(value);
-    if (v <= 0) return snprintf(err, err_size, "'state.cache.bytes' must be a positive number of bytes"), false;
-    *cache_bytes = (size_t)v;
-  }
-  rt->checkpoint_warn_share = share ? strtod(share, NULL) : 0.5;
+  if (!ok) snprintf(err, err_size, "invalid value for '%s'", key);
+  return ok;
+}
+
+/* Checkpoint interval, cache size, warning thresholds: options over SET
+ * over defaults. */
+static bool load_settings(const run_args_t *a, const sq_program_t *prog, sq_runtime_t *rt, size_t *cache_bytes, char *err,
+                          size_t err_size) {
+  char *interval;
+  double bytes;
+  if (!setting_value(prog, "checkpoint.interval", &interval, err, err_size)) return false;
+  rt->checkpoint_interval_ms = a->checkpoint_interval_ms ? a->checkpoint_interval_ms : 10000;
+  bool ok = a->checkpoint_interval_ms || !interval ||
+            (sq_duration_parse(interval, &rt->checkpoint_interval_ms) && rt->checkpoint_interval_ms > 0);
+  free(interval);
+  if (!ok) return snprintf(err, err_size, "invalid value for 'checkpoint.interval'"), false;
+  if (!number_setting(prog, "state.cache.bytes", 256u << 20, 0, 1e18, &bytes, err, err_size) ||
+      !number_setting(prog, "checkpoint.warn_share", 0.5, 0, 1, &rt->checkpoint_warn_share, err, err_size) ||
+      !number_setting(prog, "partition.skew.warn_ratio", 4.0, 1, 1e18, &rt->skew_warn_ratio, err, err_size))
+    return false;
+  *cache_bytes = (size_t)bytes;
   return true;
 }
 
@@ -162,15 +176,12 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
       goto out;
   }
   if (!sq_kafka_settings_load(&rt.kafka, prog, broker ? sq_kafka_broker_bootstrap(broker) : a->brokers, err, sizeof err)) goto out;
-  rt.skew_warn_ratio = 4.0;
-  for (size_t i = 0; i < prog->n_settings; i++)
-    if (strcmp(prog->settings[i]->name.text, "partition.skew.warn_ratio") == 0) rt.skew_warn_ratio = strtod(prog->settings[i]->text, NULL);
   size_t cache_bytes;
   char default_dir[4200];
   snprintf(default_dir, sizeof default_dir, ".streamq/%s", stem);
   sq_state_t *state;
-  if (!load_state_settings(a, prog, &rt, &cache_bytes, err, sizeof err) ||
-      !(cp = sq_checkpointer_open(a->state_dir ? a->state_dir : default_dir, a->reset_state, cache_bytes, &state, err, sizeof err)) ||
+  if (!load_settings(a, prog, &rt, &cache_bytes, err, sizeof err) ||
+      !(cp = sq_checkpointer_open(a->state_dir ? a->state_dir : default_dir, a->reset_state, a->quiet, cache_bytes, &state, err, sizeof err)) ||
       !(plan = sq_plan_build(prog, state, sq_sink_open, &rt, err, sizeof err)) ||
       !sq_checkpointer_restore_plan(cp, plan, pipeline->file.text, err, sizeof err))
     goto out;

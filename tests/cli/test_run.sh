@@ -127,5 +127,11 @@ grep -qa '/s  out' "$dir/tty_quiet.out" && fail "status line despite --quiet"
 timeout -s INT 3 "$streamq" run "$dir/tail.sql" 2> "$dir/notty.err"
 grep -q '/s  out' "$dir/notty.err" && fail "status line written to a file"
 
+# a setting taken from the environment is checked when the run starts
+printf "SET 'checkpoint.warn_share' = '\${SQ_SHARE}';\n" | cat - "$dir/late.sql" > "$dir/share.sql"
+SQ_SHARE=lots "$streamq" run --quiet "$dir/share.sql" 2> "$dir/share.err"
+[ $? -eq 2 ] && grep -q "invalid value for 'checkpoint.warn_share'" "$dir/share.err" || fail "bad setting from the environment: $(cat "$dir/share.err")"
+SQ_SHARE=0.25 "$streamq" run --quiet "$dir/share.sql" > /dev/null 2> "$dir/share.err" || fail "good setting from the environment: $(cat "$dir/share.err")"
+
 [ $failures -eq 0 ] && echo "run: all passed"
 [ $failures -eq 0 ]
