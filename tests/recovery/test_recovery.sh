@@ -43,18 +43,24 @@ INSERT INTO agg SELECT k, WINDOW_START AS ws, COUNT(*) AS n, SUM(v) AS s, MIN(k)
   FROM ev WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
 INSERT INTO big SELECT k, v * 2 AS v2, ts FROM ev WHERE v > 500;
 SQL
+started=$(date +%s%N)
 "$streamq" run --quiet --state-dir ref.state p.sql || fail "the uninterrupted run failed"
+ref_ms=$((($(date +%s%N) - started) / 1000000))
 mkdir ref && mv agg.jsonl big.csv ref/
 [ "$(wc -l < ref/agg.jsonl)" -gt 10000 ] || fail "the reference run wrote too little"
 
-# 1. kill -9 at random moments until the run completes.
+# 1. kill -9 at random moments until the run completes. Each killed run
+#    lives at most a 1/(2*MIN_KILLS) share of the uninterrupted run's time,
+#    so MIN_KILLS kills land before the work is done on any machine.
 crash_loop() { # crash_loop NAME MIN_KILLS ARGS...: restarts until exit 0
   local name=$1 min=$2 n=0 status; shift 2
+  local window_ms=$((ref_ms / (2 * min) > 10 ? ref_ms / (2 * min) : 10))
   for attempt in $(seq 200); do
     "$streamq" run --quiet "$@" 2>> crash.log &
     local pid=$!
     if [ $n -lt "$min" ]; then
-      sleep "0.$(printf '%02d' $((RANDOM % 25 + 5)))"
+      local ms=$((RANDOM % window_ms + 1))
+      sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
       if kill -9 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null; n=$((n + 1)); continue; fi
     fi
     wait "$pid"; status=$?
