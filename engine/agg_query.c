@@ -29,9 +29,9 @@ static bool collect_aggregates(const sq_ast_t *e, const sq_ast_t ***calls, uint3
   return true;
 }
 
-bool sq_agg_query_compile(sq_agg_query_t *q, const sq_ast_t *select) {
+bool sq_agg_query_compile(sq_agg_query_t *q, const sq_ast_t *select, const sq_row_layout_t *layout) {
   const sq_ast_select_t *s = select->select;
-  *q = (sq_agg_query_t){0};
+  *q = (sq_agg_query_t){.layout = *layout};
   const sq_ast_t **calls = NULL;
   uint32_t n_calls = 0;
   bool ok = collect_aggregates(s->items, &calls, &n_calls) && collect_aggregates(s->having, &calls, &n_calls);

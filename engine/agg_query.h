@@ -7,8 +7,10 @@
 
 #include "engine/aggregate.h"
 #include "engine/expr.h"
+#include "engine/row_layout.h"
 
 typedef struct sq_agg_query {
+  sq_row_layout_t layout; /* of the input rows */
   sq_expr_t *where;
   uint32_t n_keys;
   sq_expr_t **keys;
@@ -23,8 +25,9 @@ typedef struct sq_agg_query {
   sq_value_t *slots;     /* scratch: keys then results */
 } sq_agg_query_t;
 
-/* Compiles an analyzed aggregating SELECT; false when memory runs out. */
-bool sq_agg_query_compile(sq_agg_query_t *q, const sq_ast_t *select);
+/* Compiles an analyzed aggregating SELECT over rows laid out as `layout`
+ * says; false when memory runs out. */
+bool sq_agg_query_compile(sq_agg_query_t *q, const sq_ast_t *select, const sq_row_layout_t *layout);
 void sq_agg_query_free(sq_agg_query_t *q);
 /* Evaluates WHERE, the key and the arguments for one input row; false if
  * WHERE rejects it. */

@@ -6,9 +6,9 @@
 #define SQ_ANALYZE_SCOPE_H
 
 #include "engine/catalog.h"
+#include "engine/row_layout.h"
 #include "grammar/diag.h"
 
-#define SQ_MAX_INPUTS 16
 
 /* Column references to WINDOW_START / WINDOW_END resolve to input -1. */
 #define SQ_REF_WINDOW -1

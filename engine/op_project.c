@@ -8,6 +8,7 @@
 
 typedef struct sq_op_project {
   sq_op_t base;
+  sq_row_layout_t layout;
   sq_expr_t *where;
   sq_expr_t **items;
   uint32_t n_items;
@@ -19,8 +20,9 @@ static bool project_push(sq_op_t *op, const sq_batch_t *in) {
   sq_eval_ctx_t ctx = {.arena = &op->exec->arena, .now_ms = op->exec->now_ms, .div_by_zero = &op->exec->div_by_zero};
   p->out.n = 0;
   for (uint32_t r = 0; r < in->n; r++) {
-    const sq_value_t *row = sq_batch_row(in, r);
-    ctx.inputs = &row;
+    const sq_value_t *inputs[SQ_MAX_INPUTS];
+    sq_row_bind(&p->layout, sq_batch_row(in, r), inputs);
+    ctx.inputs = inputs;
     if (p->where && !sq_expr_true(p->where, &ctx)) continue;
     sq_value_t *o = sq_batch_row(&p->out, p->out.n);
     for (uint32_t i = 0; i < p->n_items; i++) o[i] = sq_expr_eval(p->items[i], &ctx);
@@ -53,7 +55,7 @@ static void project_destroy(sq_op_t *op) {
 
 static const sq_op_class_t project_class = {"Project", project_push, project_advance, project_describe, project_destroy, NULL, NULL, false};
 
-sq_op_t *sq_op_project_new(sq_exec_t *exec, sq_expr_t *where, sq_expr_t **items, uint32_t n_items, uint32_t out_width) {
+sq_op_t *sq_op_project_new(sq_exec_t *exec, const sq_row_layout_t *layout, sq_expr_t *where, sq_expr_t **items, uint32_t n_items, uint32_t out_width) {
   sq_op_project_t *p = calloc(1, sizeof *p);
   if (!p || !sq_batch_init(&p->out, out_width, SQ_BATCH_ROWS)) {
     free(p);
@@ -64,6 +66,7 @@ sq_op_t *sq_op_project_new(sq_exec_t *exec, sq_expr_t *where, sq_expr_t **items,
   }
   p->base.cls = &project_class;
   p->base.exec = exec;
+  p->layout = *layout;
   p->where = where;
   p->items = items;
   p->n_items = n_items;

@@ -114,8 +114,9 @@ static bool session_push(sq_op_t *op, const sq_batch_t *in) {
   sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
   sq_eval_ctx_t ctx = {.arena = &op->exec->arena, .now_ms = op->exec->now_ms, .div_by_zero = &op->exec->div_by_zero};
   for (uint32_t r = 0; r < in->n; r++) {
-    const sq_value_t *row = sq_batch_row(in, r);
-    ctx.inputs = &row;
+    const sq_value_t *inputs[SQ_MAX_INPUTS];
+    sq_row_bind(&s->q.layout, sq_batch_row(in, r), inputs);
+    ctx.inputs = inputs;
     if (!sq_agg_query_read(&s->q, &ctx, s->key, s->args)) continue;
     int64_t ts = in->times[r];
     int64_t wm = in->wms[r] > s->watermark ? in->wms[r] : s->watermark;
@@ -278,7 +279,7 @@ static const sq_op_class_t session_class = {"SessionAggregate", session_push, se
                                             session_save, session_load, true};
 
 sq_op_t *sq_op_session_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, const sq_window_spec_t *win,
-                               const sq_ast_t *select, uint32_t out_width) {
+                               const sq_ast_t *select, const sq_row_layout_t *layout, uint32_t out_width) {
   sq_op_session_agg_t *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->base.cls = &session_class;
@@ -287,7 +288,7 @@ sq_op_t *sq_op_session_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, 
   s->watermark = INT64_MIN;
   s->next_close = INT64_MAX;
   s->state = state;
-  if (!sq_agg_query_compile(&s->q, select)) {
+  if (!sq_agg_query_compile(&s->q, select, layout)) {
     free(s);
     return NULL;
   }

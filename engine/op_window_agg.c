@@ -111,8 +111,9 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
   sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
   sq_eval_ctx_t ctx = {.arena = &op->exec->arena, .now_ms = op->exec->now_ms, .div_by_zero = &op->exec->div_by_zero};
   for (uint32_t r = 0; r < in->n; r++) {
-    const sq_value_t *row = sq_batch_row(in, r);
-    ctx.inputs = &row;
+    const sq_value_t *inputs[SQ_MAX_INPUTS];
+    sq_row_bind(&w->q.layout, sq_batch_row(in, r), inputs);
+    ctx.inputs = inputs;
     if (!sq_agg_query_read(&w->q, &ctx, w->key, w->args)) continue;
     int64_t ts = in->times[r];
     int64_t wm = in->wms[r] > w->watermark ? in->wms[r] : w->watermark;
@@ -235,7 +236,7 @@ static const sq_op_class_t window_class = {"WindowAggregate", window_push, windo
                                            window_save, window_load, true};
 
 sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, const sq_window_spec_t *win,
-                              const sq_ast_t *select, uint32_t out_width) {
+                              const sq_ast_t *select, const sq_row_layout_t *layout, uint32_t out_width) {
   sq_op_window_agg_t *w = calloc(1, sizeof *w);
   if (!w) return NULL;
   w->base.cls = &window_class;
@@ -243,7 +244,7 @@ sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, c
   w->win = *win;
   w->watermark = INT64_MIN;
   w->state = state;
-  if (!sq_agg_query_compile(&w->q, select)) {
+  if (!sq_agg_query_compile(&w->q, select, layout)) {
     free(w);
     return NULL;
   }

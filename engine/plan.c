@@ -1,14 +1,17 @@
 /* Planning: from the analyzed program to operators. A query is
- *   [Project | WindowAggregate | SessionAggregate] -> [Distinct] -> [Limit] -> Sink
+ *   [joins] -> [Project | WindowAggregate | SessionAggregate] -> [Distinct] -> [Limit] -> Sink
  * and a CREATE STREAM's chain is the input of the queries that read the
- * stream. Joins need the join operators, which this engine does not have
- * yet: a query with one is refused here with a clear message. */
+ * stream. Joins chain left-deep: each joins the rows so far (port 0) with
+ * one more relation (port 1), an IntervalJoin for a stream and a
+ * LookupJoin for a table; the rows after them hold every input's columns
+ * side by side (engine/row_layout.h). */
 #include "engine/plan.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/join.h"
 #include "engine/ops.h"
 #include "engine/window_agg.h"
 
@@ -26,7 +29,7 @@ static bool add_op(sq_plan_t *p, sq_op_t *op, const char *input_name, const sq_q
   }
   p->ops = v;
   op->id = (int)p->n_ops + 1;
-  op->input_name = input_name;
+  if (input_name) op->input_name = input_name;
   op->query = q->select;
   p->ops[p->n_ops++] = op;
   return true;
@@ -72,9 +75,19 @@ static sq_sink_t *sink_for(sq_plan_t *p, const sq_relation_t *rel, const sq_rela
   return sink;
 }
 
+/* What a query reads: its FROM relations in order, and how their columns
+ * sit in the rows its first operator gets. */
+typedef struct query_input {
+  const sq_relation_t *rels[SQ_MAX_INPUTS];
+  const char *aliases[SQ_MAX_INPUTS];
+  sq_row_layout_t layout;
+  uint32_t width;
+  sq_op_t *producer; /* the last join, or NULL: rows come from rels[0] */
+} query_input_t;
+
 /* The expressions of a non-aggregating select list, * expanded into the
- * declared columns of the input. */
-static sq_expr_t **project_items(const sq_ast_select_t *s, const sq_relation_t *input, uint32_t width, uint32_t *n) {
+ * declared columns of every input (or the one it names). */
+static sq_expr_t **project_items(const sq_ast_select_t *s, const query_input_t *in, uint32_t width, uint32_t *n) {
   sq_expr_t **items = calloc(width ? width : 1, sizeof *items);
   bool ok = items != NULL;
   uint32_t k = 0;
@@ -84,8 +97,12 @@ static sq_expr_t **project_items(const sq_ast_select_t *s, const sq_relation_t *
       ok = (items[k++] = sq_expr_compile(item->a, NULL)) != NULL;
       continue;
     }
-    for (size_t c = 0; ok && c < input->n_columns && k < width; c++)
-      if (!input->columns[c].metadata) ok = (items[k++] = sq_expr_column(0, (int)c, input->columns[c].type)) != NULL;
+    for (uint32_t r = 0; ok && r < in->layout.n; r++) {
+      const sq_relation_t *rel = in->rels[r];
+      if (item->name2.text && strcmp(item->name2.text, in->aliases[r]) != 0) continue;
+      for (size_t c = 0; ok && c < rel->n_columns && k < width; c++)
+        if (!rel->columns[c].metadata) ok = (items[k++] = sq_expr_column((int)r, (int)c, rel->columns[c].type)) != NULL;
+    }
   }
   if (!ok && items) {
     for (uint32_t i = 0; i < k; i++) sq_expr_destroy(items[i]);
@@ -97,37 +114,129 @@ static sq_expr_t **project_items(const sq_ast_select_t *s, const sq_relation_t *
 }
 
 /* The first operator of a query: projection or aggregation. */
-static sq_op_t *query_head(sq_plan_t *p, const sq_query_t *q, const sq_relation_t *input) {
+static sq_op_t *query_head(sq_plan_t *p, const sq_query_t *q, const query_input_t *in) {
   const sq_ast_select_t *s = q->select->select;
   uint32_t width = (uint32_t)q->output->n_columns;
   if (q->aggregate) {
     sq_window_spec_t win = sq_window_spec(s);
     uint32_t id = p->n_ops + 1; /* the id add_op will give it */
-    return win.kind == SQ_WINDOW_SESSIONS ? sq_op_session_agg_new(&p->exec, p->state, id, &win, q->select, width)
-                                          : sq_op_window_agg_new(&p->exec, p->state, id, &win, q->select, width);
+    return win.kind == SQ_WINDOW_SESSIONS ? sq_op_session_agg_new(&p->exec, p->state, id, &win, q->select, &in->layout, width)
+                                          : sq_op_window_agg_new(&p->exec, p->state, id, &win, q->select, &in->layout, width);
   }
   sq_expr_t *where = NULL;
   if (s->where && !(where = sq_expr_compile(s->where, NULL))) return NULL;
   uint32_t n;
-  sq_expr_t **items = project_items(s, input, width, &n);
+  sq_expr_t **items = project_items(s, in, width, &n);
   if (!items) {
     sq_expr_destroy(where);
     return NULL;
   }
-  return sq_op_project_new(&p->exec, where, items, n, width);
+  return sq_op_project_new(&p->exec, &in->layout, where, items, n, width);
+}
+
+/* The types of a numeric comparison that needs a conversion. */
+static bool mixed_numbers(const sq_ast_t *a, const sq_ast_t *b) {
+  return a->type != b->type && (a->type == SQ_TYPE_BIGINT || a->type == SQ_TYPE_DOUBLE) &&
+         (b->type == SQ_TYPE_BIGINT || b->type == SQ_TYPE_DOUBLE);
+}
+
+/* Whether every column under `e` is of an input in `mask`, and there is one. */
+static bool only_inputs(const sq_ast_t *e, uint32_t mask, bool *any) {
+  if (!e) return true;
+  if (e->kind == SQ_AST_COLUMN && e->ref >= 0) {
+    *any = true;
+    return (mask >> e->ref) & 1u;
+  }
+  if (e->kind == SQ_AST_COLUMN) return true;
+  bool ok = only_inputs(e->a, mask, any) && only_inputs(e->b, mask, any) && only_inputs(e->c, mask, any) &&
+            only_inputs(e->d, mask, any) && only_inputs(e->e, mask, any);
+  for (uint32_t i = 0; ok && i < e->n; i++) ok = only_inputs(e->list[i], mask, any);
+  return ok;
+}
+
+static bool over(const sq_ast_t *e, uint32_t mask) {
+  bool any = false;
+  return only_inputs(e, mask, &any) && any;
+}
+
+/* Adds the equalities among ON's top-level conjuncts to the join's keys:
+ * left side over the inputs so far, right side over the new input (for a
+ * table, only its primary key column, once). */
+static bool add_join_keys(sq_join_spec_t *spec, const sq_ast_t *on, int table_key) {
+  if (on->kind == SQ_AST_BINARY && on->sub == SQ_OP_AND)
+    return add_join_keys(spec, on->a, table_key) && add_join_keys(spec, on->b, table_key);
+  if (on->kind != SQ_AST_BINARY || on->sub != SQ_OP_EQ) return true;
+  uint32_t left = (1u << spec->right_input) - 1, right = 1u << spec->right_input;
+  for (int flip = 0; flip < 2; flip++) {
+    const sq_ast_t *l = flip ? on->b : on->a, *r = flip ? on->a : on->b;
+    if (!over(l, left) || !over(r, right)) continue;
+    if (table_key >= 0 && (r->kind != SQ_AST_COLUMN || r->ref2 != table_key || spec->n_keys)) return true;
+    uint32_t n = spec->n_keys;
+    sq_expr_t **lk = realloc(spec->left_keys, (n + 1) * sizeof *lk);
+    if (lk) spec->left_keys = lk;
+    sq_expr_t **rk = lk ? realloc(spec->right_keys, (n + 1) * sizeof *rk) : NULL;
+    if (rk) spec->right_keys = rk;
+    bool *d = rk ? realloc(spec->as_double, (n + 1) * sizeof *d) : NULL;
+    if (!d) return false;
+    spec->as_double = d;
+    lk[n] = sq_expr_compile(l, NULL);
+    rk[n] = sq_expr_compile(r, NULL);
+    d[n] = mixed_numbers(l, r);
+    spec->n_keys++;
+    return lk[n] && rk[n];
+  }
+  return true;
+}
+
+/* Plans FROM: its relations and layout into *in, with a join operator for
+ * each JOIN, attached to its inputs. */
+static bool plan_from(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *q, const sq_ast_t *from, query_input_t *in) {
+  if (from->kind == SQ_AST_TABLE_REF) {
+    const sq_relation_t *rel = sq_catalog_find(prog->catalog, from->name.text);
+    in->rels[0] = rel;
+    in->aliases[0] = from->name2.text ? from->name2.text : from->name.text;
+    in->layout = sq_row_layout_single();
+    in->width = (uint32_t)rel->n_columns;
+    return true;
+  }
+  if (!plan_from(p, prog, q, from->a, in)) return false;
+  const sq_relation_t *rel = sq_catalog_find(prog->catalog, from->b->name.text);
+  bool table = rel->kind == SQ_REL_TABLE;
+  sq_join_spec_t spec = {.type = (sq_join_t)from->sub, .left_width = in->width, .right_width = (uint32_t)rel->n_columns,
+                         .left_layout = in->layout, .right_input = in->layout.n,
+                         .before = from->c ? from->c->ival : 0, .after = from->d ? from->d->ival : from->c ? from->c->ival : 0,
+                         .table_columns = (uint32_t)rel->n_columns, .table_key = rel->primary_key};
+  while (spec.table_columns && rel->columns[spec.table_columns - 1].metadata) spec.table_columns--;
+  if (in->producer) snprintf(spec.text, sizeof spec.text, "#%d, %s", in->producer->id, rel->name);
+  else snprintf(spec.text, sizeof spec.text, "%s, %s", in->rels[0]->name, rel->name);
+  bool ok = add_join_keys(&spec, from->e, table ? rel->primary_key : -1) && (spec.on = sq_expr_compile(from->e, NULL));
+  if (!ok) {
+    sq_join_spec_free(&spec);
+    return false;
+  }
+  uint32_t id = p->n_ops + 1; /* the id add_op will give it */
+  sq_op_t *join = table ? sq_op_lookup_join_new(&p->exec, p->state, id, &spec) : sq_op_interval_join_new(&p->exec, p->state, id, &spec);
+  if (!add_op(p, join, NULL, q)) return false;
+  if (!(in->producer ? sq_op_connect(in->producer, sq_join_port(join, 0)) : attach(p, in->rels[0], sq_join_port(join, 0))) ||
+      !attach(p, rel, sq_join_port(join, 1)))
+    return false;
+  uint32_t r = in->layout.n++;
+  in->rels[r] = rel;
+  in->aliases[r] = from->b->name2.text ? from->b->name2.text : from->b->name.text;
+  in->layout.offsets[r] = in->width;
+  in->width += (uint32_t)rel->n_columns;
+  in->producer = join;
+  return true;
 }
 
 static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *q, sq_sink_factory_t make, void *ctx,
                        char *err, size_t err_size) {
   const sq_ast_select_t *s = q->select->select;
-  if (s->from->kind != SQ_AST_TABLE_REF) {
-    snprintf(err, err_size, "joins are not supported by this engine yet (query '%s')", q->output->name);
-    return false;
-  }
-  const sq_relation_t *input = sq_catalog_find(prog->catalog, s->from->name.text);
-  const char *input_name = input->name;
-  sq_op_t *head = query_head(p, q, input);
-  if (!add_op(p, head, input_name, q) || !attach(p, input, head)) {
+  query_input_t in = {0};
+  if (!plan_from(p, prog, q, s->from, &in)) return snprintf(err, err_size, "out of memory"), false;
+  sq_op_t *head = query_head(p, q, &in);
+  if (!add_op(p, head, in.producer ? NULL : in.rels[0]->name, q) ||
+      !(in.producer ? sq_op_connect(in.producer, head) : attach(p, in.rels[0], head))) {
     snprintf(err, err_size, "out of memory");
     return false;
   }

@@ -2,7 +2,9 @@
  * starve a slow one. After each batch the source's watermark is recomputed
  * and, when it moved, pushed to its consumers; the end of a finite source
  * pushes SQ_WATERMARK_END, which closes every window. When no reader had
- * anything, the loop sleeps briefly instead of spinning. Checkpoints are
+ * anything, the loop sleeps briefly instead of spinning. Tables are read
+ * alone until each has caught up with where it stood at start, so the
+ * first stream row joined with a table sees all of it. Checkpoints are
  * taken between rounds, where every batch read has been fully processed:
  * every interval, when dirty state fills half the cache or a transactional
  * sink holds 64 MiB of output, and at the end. */
@@ -27,7 +29,7 @@ typedef struct running_source {
   sq_reader_t *reader;
   sq_batch_t batch;
   int64_t watermark;
-  bool ended;
+  bool ended, bootstrapped;
 } running_source_t;
 
 /* Series for counts kept by the engine itself, published once a round. */
@@ -255,6 +257,26 @@ static bool output_wants_checkpoint(const sq_plan_t *plan) {
   return false;
 }
 
+static bool is_table(const running_source_t *rs) { return rs->src->rel->kind == SQ_REL_TABLE; }
+
+/* Whether a table is still being read to where it stood at start; logs
+ * the moment each one is done. */
+static bool bootstrapping(running_source_t *rs, uint32_t n, double started, bool quiet) {
+  bool any = false;
+  for (uint32_t i = 0; i < n; i++) {
+    if (!is_table(&rs[i]) || rs[i].bootstrapped) continue;
+    if (!rs[i].ended && !rs[i].reader->caught_up) {
+      any = true;
+      continue;
+    }
+    rs[i].bootstrapped = true;
+    if (!quiet)
+      sq_log("table loaded", "table '%s': %llu records read in %.3f s", rs[i].src->rel->name,
+             (unsigned long long)rs[i].reader->records_in, sq_clock_seconds() - started);
+  }
+  return any;
+}
+
 static bool push(sq_plan_t *plan, running_source_t *rs) {
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     if (!sq_op_push(rs->src->consumers[i], &rs->batch)) return false;
@@ -320,11 +342,12 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     if (!publish_setup(&published, plan, rs, rt->metrics) || !sq_drop_report_init(&drops, plan)) status = 2;
     checkpointing_setup(&ck, cp, rt);
   }
+  double started = sq_clock_seconds();
   while (status == 0 && !*stop) {
     bool progress = false, all_ended = true;
+    bool tables_only = bootstrapping(rs, plan->n_sources, started, rt->quiet);
     for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
-      if (rs[i].ended) continue;
-      if (!visit(plan, &rs[i], &progress)) status = 2;
+      if (!rs[i].ended && (!tables_only || is_table(&rs[i])) && !visit(plan, &rs[i], &progress)) status = 2;
       all_ended &= rs[i].ended;
     }
     for (uint32_t i = 0; i < plan->n_sinks && status == 0; i++) {

@@ -109,8 +109,8 @@ bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, in
   int64_t ts = fallback_ts;
   if (r->ts_column >= 0) {
     sq_value_t v = row[r->ts_column];
-    if (sq_is_null(v)) return false;
-    ts = v.u.i; /* TIMESTAMP, or BIGINT epoch milliseconds */
+    if (!sq_is_null(v)) ts = v.u.i; /* TIMESTAMP, or BIGINT epoch milliseconds */
+    else if (r->rel->kind != SQ_REL_TABLE) return false; /* a table's rows need no event time */
   }
   if (r->rowtime_column >= 0) row[r->rowtime_column] = sq_ts(ts);
   sq_reader_partition_t *part = &r->parts[p];

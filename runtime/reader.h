@@ -56,6 +56,8 @@ struct sq_reader {
   sq_reader_partition_t *parts;
   uint32_t n_parts;
   uint64_t records_in;
+  bool caught_up;            /* read up to where the input ended when the run started
+                              * (a table is bootstrapped before any stream row is joined) */
   sq_bad_records_t bad;
   struct sq_metrics *metrics; /* set by the executor; NULL in tests */
   struct sq_metric *skew;     /* streamq_partition_skew_ratio{source} */

@@ -139,6 +139,7 @@ static sq_read_status_t file_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *ex
     out->n++;
   }
   if (out->n > 0) return SQ_READ_ROWS;
+  if (f->eof && f->start == f->len) r->caught_up = true;
   if (f->eof && !f->follow && f->start == f->len) return SQ_READ_END;
   return SQ_READ_IDLE;
 }

@@ -11,7 +11,12 @@
  * Rebalances are served by the callback below: assigned partitions join
  * the watermark computation (as active, until idle_timeout says
  * otherwise), revoked ones leave it. Event time is the `timestamp` column,
- * else the record's Kafka timestamp, else the read time. */
+ * else the record's Kafka timestamp, else the read time.
+ *
+ * A TABLE reads its topic from the earliest offset (it is a changelog) and
+ * is caught up once every partition has been read to the end offset it
+ * had at start; a tombstone (a record without a value) becomes a row with
+ * only the primary key, taken from the record key, which deletes it. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +42,9 @@ typedef struct sq_reader_kafka {
   int key_col, topic_col, partition_col, offset_col, timestamp_col;
   int64_t lag_published_ms;
   bool quiet, from_latest;
+  int pk_col;              /* a table's primary key column, else -1 */
+  int64_t *low, *high;     /* a table: each partition's offsets at start */
+  uint32_t n_bounds;
 } sq_reader_kafka_t;
 
 static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
@@ -103,6 +111,61 @@ static void publish_lag(sq_reader_kafka_t *k, int64_t now) {
 
 static sq_value_t bytes_value(const void *p, size_t len) { return p ? sq_str(p, (uint32_t)len) : sq_null(); }
 
+/* A table's deletion: the primary key from the record key, NULL elsewhere. */
+static bool tombstone_row(const sq_reader_kafka_t *k, const rd_kafka_message_t *msg, sq_value_t *row, char *err, size_t err_size) {
+  for (int c = 0; c < k->key_col; c++) row[c] = sq_null();
+  if (!msg->key) return snprintf(err, err_size, "a tombstone without a key"), false;
+  const sq_column_t *pk = &k->base.rel->columns[k->pk_col];
+  if (pk->type == SQ_TYPE_STRING) {
+    row[k->pk_col] = sq_str(msg->key, (uint32_t)msg->key_len);
+    return true;
+  }
+  char text[32];
+  char *end;
+  snprintf(text, sizeof text, "%.*s", (int)(msg->key_len < sizeof text - 1 ? msg->key_len : sizeof text - 1), (const char *)msg->key);
+  long long v = strtoll(text, &end, 10);
+  if (pk->type != SQ_TYPE_BIGINT || end == text || *end || msg->key_len >= sizeof text)
+    return snprintf(err, err_size, "tombstone key '%s' is not a %s primary key", text, sq_type_name(pk->type)), false;
+  row[k->pk_col] = sq_int(v);
+  return true;
+}
+
+/* Whether a table has been read to the end offsets its partitions had at start. */
+static bool at_start_end(const sq_reader_kafka_t *k) {
+  for (uint32_t p = 0; p < k->n_bounds; p++) {
+    if (k->high[p] <= k->low[p]) continue;
+    if (p >= k->base.n_parts || k->base.parts[p].next_offset < k->high[p]) return false;
+  }
+  return true;
+}
+
+/* A table's partitions and their offsets now: where its bootstrap ends. */
+static bool query_bounds(sq_reader_kafka_t *k, char *err, size_t err_size) {
+  rd_kafka_topic_t *t = rd_kafka_topic_new(k->consumer, k->topic, NULL);
+  const rd_kafka_metadata_t *md = NULL;
+  rd_kafka_resp_err_t e = t ? rd_kafka_metadata(k->consumer, 0, t, &md, 10000) : RD_KAFKA_RESP_ERR__FAIL;
+  if (t) rd_kafka_topic_destroy(t);
+  if (e || md->topic_cnt != 1 || md->topics[0].err) {
+    snprintf(err, err_size, "table '%s': cannot read the partitions of topic %s: %s", k->base.rel->name, k->topic,
+             rd_kafka_err2str(e ? e : md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+    if (md) rd_kafka_metadata_destroy(md);
+    return false;
+  }
+  k->n_bounds = (uint32_t)md->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  k->low = calloc(k->n_bounds + 1, sizeof *k->low);
+  k->high = calloc(k->n_bounds + 1, sizeof *k->high);
+  if (!k->low || !k->high) return snprintf(err, err_size, "out of memory"), false;
+  for (uint32_t p = 0; p < k->n_bounds; p++) {
+    e = rd_kafka_query_watermark_offsets(k->consumer, k->topic, (int32_t)p, &k->low[p], &k->high[p], 10000);
+    if (e) {
+      snprintf(err, err_size, "table '%s': cannot read the end offsets of topic %s: %s", k->base.rel->name, k->topic, rd_kafka_err2str(e));
+      return false;
+    }
+  }
+  return true;
+}
+
 static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *exec) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
   release_held(k);
@@ -127,7 +190,8 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
     sq_value_t *row = sq_batch_row(out, out->n);
     char err[256];
     bool ok = msg->payload && sq_decode(k->decoder, msg->payload, msg->len, row, &exec->arena, err, sizeof err);
-    if (!msg->payload) snprintf(err, sizeof err, "empty record (tombstone)");
+    if (!msg->payload && k->pk_col >= 0) ok = tombstone_row(k, msg, row, err, sizeof err);
+    else if (!msg->payload) snprintf(err, sizeof err, "empty record (tombstone)");
     rd_kafka_timestamp_type_t ts_type;
     int64_t record_ts = rd_kafka_message_timestamp(msg, &ts_type);
     for (uint32_t c = (uint32_t)k->key_col; c < out->width; c++) row[c] = sq_null();
@@ -150,6 +214,7 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
     }
     out->n++;
   }
+  if (k->pk_col >= 0 && !r->caught_up) r->caught_up = at_start_end(k);
   return out->n ? SQ_READ_ROWS : SQ_READ_IDLE;
 }
 
@@ -166,6 +231,8 @@ static void kafka_destroy(sq_reader_t *r) {
     rd_kafka_destroy(k->dlq_producer);
   }
   sq_decoder_destroy(k->decoder);
+  free(k->low);
+  free(k->high);
   free(k->topic);
   free(k);
 }
@@ -216,7 +283,8 @@ sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const sq_runtime_t *
   snprintf(group, sizeof group, "%s", group_id ? group_id : "");
   if (!group_id) snprintf(group, sizeof group, "streamq-%s", rt->pipeline);
   free(group_id);
-  k->from_latest = sq_option_is(rel, "start", "latest");
+  k->pk_col = rel->kind == SQ_REL_TABLE ? rel->primary_key : -1;
+  k->from_latest = k->pk_col < 0 && sq_option_is(rel, "start", "latest");
   /* Every partition's queue is forwarded into the one consumer queue, whose
    * length counts against queued.min.messages: at librdkafka's default
    * (100,000) a 16-partition topic pauses its fetches (each for a backoff)
@@ -248,5 +316,9 @@ sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const sq_runtime_t *
    * served by the same batch reads as the messages. */
   rd_kafka_poll_set_consumer(k->consumer);
   k->queue = rd_kafka_queue_get_consumer(k->consumer);
+  if (k->pk_col >= 0 && !query_bounds(k, err, err_size)) {
+    sq_reader_destroy(&k->base);
+    return NULL;
+  }
   return &k->base;
 }

@@ -1,0 +1,84 @@
+/* Joins (LANGUAGE.md §2). A join operator has two inputs, each fed
+ * through a port: the plan attaches the left side's producer to port 0
+ * and the right side's to port 1. The left side is a row of one or more
+ * inputs (joins chain left-deep); the right side is one relation. The
+ * joined row is the two rows side by side.
+ *
+ * Two kinds: an interval join of two streams (engine/op_interval_join.c)
+ * and a lookup join of a stream in a table (engine/op_lookup_join.c). */
+#ifndef SQ_JOIN_H
+#define SQ_JOIN_H
+
+#include "engine/expr.h"
+#include "engine/op.h"
+#include "engine/row_layout.h"
+#include "engine/state.h"
+
+/* What a join does, compiled from its ON and WITHIN. The operator owns
+ * the expressions once it is created (also when creation fails). */
+typedef struct sq_join_spec {
+  sq_join_t type;
+  uint32_t left_width, right_width;
+  sq_row_layout_t left_layout;   /* the left row's inputs */
+  uint32_t right_input;          /* the right side's input index (= left_layout.n) */
+  uint32_t n_keys;               /* the equalities of ON: left_keys[i] = right_keys[i] */
+  sq_expr_t **left_keys, **right_keys;
+  bool *as_double;               /* key i compares a BIGINT with a DOUBLE: both as DOUBLE */
+  sq_expr_t *on;                 /* all of ON, over the joined row */
+  int64_t before, after;         /* WITHIN: right.time - left.time in [-before, after] */
+  uint32_t table_columns;        /* lookup join: the table's declared columns (then metadata) */
+  int table_key;                 /* lookup join: its primary key column */
+  char text[160];                /* EXPLAIN: the inputs, "bids, persons" or "#2, users" */
+} sq_join_spec_t;
+
+/* The shared part of both join operators: the two ports and the
+ * watermark each has passed on. */
+typedef struct sq_join_port {
+  sq_op_t op;
+  struct sq_join_base *join;
+  int side;
+} sq_join_port_t;
+
+typedef struct sq_join_base {
+  sq_op_t op;
+  sq_join_port_t ports[2];
+  int pushing;            /* the side of the batch being pushed */
+  int64_t side_wm[2];     /* the last watermark of each side */
+  bool right_is_table;    /* a table's watermark does not count */
+} sq_join_base_t;
+
+/* Sets up the ports of a join operator of class `cls`. */
+void sq_join_base_init(sq_join_base_t *j, const sq_op_class_t *cls, sq_exec_t *exec, bool right_is_table);
+/* The join's input watermark: the smaller of its sides' (the stream's
+ * alone for a lookup join). */
+int64_t sq_join_input_watermark(const sq_join_base_t *j);
+/* Port `side` (0 left, 1 right) of a join operator. */
+sq_op_t *sq_join_port(sq_op_t *join, int side);
+/* Frees the expressions of a spec. */
+void sq_join_spec_free(sq_join_spec_t *spec);
+/* The key of a row into `out` (cleared): each key expression of `side`
+ * evaluated over ctx's inputs and encoded; false when a key is NULL (a
+ * NULL never equals anything). */
+bool sq_join_key(const sq_join_spec_t *spec, int side, sq_eval_ctx_t *ctx, sq_buf_t *out);
+/* A state value of both joins: bytes that grow (a side's rows for one
+ * key, an expiry bucket's list, a table row). */
+typedef struct sq_join_bytes {
+  char *data;
+  uint32_t len, cap;
+  int64_t scheduled; /* interval join rows: the latest expiry bucket filed for the key */
+} sq_join_bytes_t;
+
+extern const sq_state_type_t sq_join_bytes_type;
+/* Appends to a value; false when memory runs out. */
+bool sq_join_bytes_append(sq_join_bytes_t *b, const void *p, size_t len);
+
+/* A row to bytes and back: `width` values; strings read back are copied
+ * into `arena` (the bytes may move before the row is used). False when
+ * the bytes are corrupt or the arena is out of memory. */
+void sq_join_put_row(sq_buf_t *out, const sq_value_t *row, uint32_t width);
+bool sq_join_get_row(sq_cursor_t *in, sq_value_t *row, uint32_t width, sq_arena_t *arena);
+
+sq_op_t *sq_op_interval_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, sq_join_spec_t *spec);
+sq_op_t *sq_op_lookup_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, sq_join_spec_t *spec);
+
+#endif

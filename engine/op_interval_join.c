@@ -1,0 +1,395 @@
+/* Interval join of two streams: a left row at time l and a right row at
+ * time r with equal keys match when r - l is within [-before, after] and
+ * the rest of ON holds. The joined row's event time is max(l, r).
+ *
+ * State: per side and join key, the list (sq_join_bytes_t) of that side's rows (time,
+ * matched flag, encoded row) in arrival order. A row is kept until the
+ * input watermark (the smaller of the two sides') passes its expiry:
+ * l + after for a left row, r + before for a right one — no row of the
+ * other side that is not late can match it after that. Then it is
+ * deleted, and an outer side's row that never matched is emitted with
+ * NULLs for the other side, exactly once.
+ *
+ * Expiry: rows are filed by expiry time into buckets of `granule` ms, each
+ * bucket a state entry listing the (side, key) lists with a row expiring
+ * in it; the operator keeps the sorted bucket numbers (a handful: the
+ * bound over the granule, plus disorder) and saves them with each
+ * checkpoint. A watermark step visits only the buckets it passes.
+ *
+ * A row earlier than the input watermark is late (some of its matches may
+ * be gone): dropped and counted. With two inputs, which rows are late
+ * depends on how far each input had got; rows within the sources'
+ * watermark delay never are. Rows emitted at expiry are older than the
+ * watermark that expired them, so the watermark passed downstream is held
+ * back by the largest bound plus a granule: a window over the joined
+ * stream never sees them as late. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/join.h"
+#include "engine/key_codec.h"
+#include "engine/timestamp.h"
+
+/* A row entry: time, matched flag, row length, row bytes. */
+#define ENTRY_HEADER (sizeof(int64_t) + 1 + sizeof(uint32_t))
+
+typedef struct join_side {
+  int64_t bound; /* expiry = time + bound */
+  bool outer;    /* rows that never match are emitted with NULLs */
+  uint32_t width, at;
+  sq_state_ns_t ns;
+} join_side_t;
+
+typedef struct sq_op_interval_join {
+  sq_join_base_t base;
+  sq_join_spec_t spec;
+  sq_state_t *state;
+  join_side_t sides[2];
+  sq_state_ns_t expiry_ns;
+  int64_t granule;
+  int64_t *pending; /* expiry buckets with rows, ascending */
+  uint32_t n_pending, cap_pending;
+  int64_t watermark; /* the input watermark rows have been expired to */
+  sq_row_layout_t joined;
+  sq_buf_t key, bucket, row_bytes, expiring, unmatched;
+  sq_batch_t out;
+} sq_op_interval_join_t;
+
+static int64_t saturating_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
+
+/* The watermark passed downstream for input watermark `wm`. */
+static int64_t output_watermark(const sq_op_interval_join_t *j, int64_t wm) {
+  if (wm == INT64_MIN || wm == SQ_WATERMARK_END) return wm;
+  int64_t hold = (j->sides[0].bound > j->sides[1].bound ? j->sides[0].bound : j->sides[1].bound) + j->granule;
+  return wm < INT64_MIN + hold ? INT64_MIN : wm - hold;
+}
+
+static bool flush_out(sq_op_interval_join_t *j) {
+  bool ok = sq_op_emit(&j->base.op, &j->out);
+  j->out.n = 0;
+  return ok;
+}
+
+static bool out_of_memory(sq_op_interval_join_t *j) {
+  const char *err = sq_state_error(j->state);
+  return sq_exec_fail(j->base.op.exec, "%s in join", err ? err : "out of memory");
+}
+
+/* Emits a side's row with NULLs for the other side. */
+static bool emit_unmatched(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, int64_t wm) {
+  sq_value_t *o = sq_batch_row(&j->out, j->out.n);
+  for (uint32_t i = 0; i < j->out.width; i++) o[i] = sq_null();
+  memcpy(o + j->sides[side].at, row, j->sides[side].width * sizeof *row);
+  j->out.times[j->out.n] = time;
+  j->out.wms[j->out.n++] = wm;
+  return j->out.n < j->out.cap || flush_out(j);
+}
+
+/* Looks the other side's rows for the current key up: the list, for
+ * marking matches when the other side is outer, else read-only. */
+static sq_join_bytes_t *other_rows(sq_op_interval_join_t *j, int other) {
+  const join_side_t *s = &j->sides[other];
+  bool created;
+  if (s->outer) return sq_state_get(j->state, &s->ns, j->key.data, j->key.len, false, &created);
+  return (sq_join_bytes_t *)sq_state_peek(j->state, &s->ns, j->key.data, j->key.len);
+}
+
+/* Joins a row of `side` with the other side's rows of the same key;
+ * *matched tells whether any matched. */
+static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, bool *matched) {
+  int other = 1 - side;
+  const join_side_t *me = &j->sides[side], *them = &j->sides[other];
+  /* the other side's times that match: [time - their bound, time + my bound] */
+  int64_t lo = time < INT64_MIN + them->bound ? INT64_MIN : time - them->bound, hi = saturating_add(time, me->bound);
+  int64_t wm = output_watermark(j, j->watermark);
+  sq_join_bytes_t *rows = other_rows(j, other);
+  for (uint32_t at = 0; rows && at < rows->len;) {
+    int64_t t;
+    uint32_t len;
+    memcpy(&t, rows->data + at, sizeof t);
+    memcpy(&len, rows->data + at + sizeof t + 1, sizeof len);
+    uint32_t next = at + (uint32_t)ENTRY_HEADER + len;
+    if (t < lo || t > hi) {
+      at = next;
+      continue;
+    }
+    sq_value_t *o = sq_batch_row(&j->out, j->out.n);
+    memcpy(o + me->at, row, me->width * sizeof *row);
+    sq_cursor_t c = sq_cursor(rows->data + at + ENTRY_HEADER, len);
+    if (!sq_join_get_row(&c, o + them->at, them->width, &j->base.op.exec->arena))
+      return sq_exec_fail(j->base.op.exec, "corrupt join state");
+    const sq_value_t *inputs[SQ_MAX_INPUTS];
+    sq_row_bind(&j->joined, o, inputs);
+    sq_eval_ctx_t ctx = {.inputs = inputs, .arena = &j->base.op.exec->arena, .now_ms = j->base.op.exec->now_ms,
+                         .div_by_zero = &j->base.op.exec->div_by_zero};
+    if (!sq_expr_true(j->spec.on, &ctx)) {
+      at = next;
+      continue;
+    }
+    *matched = true;
+    if (them->outer) rows->data[at + sizeof t] = 1;
+    j->out.times[j->out.n] = time > t ? time : t;
+    j->out.wms[j->out.n++] = wm;
+    at = next;
+    if (j->out.n == j->out.cap) {
+      /* emitting runs operators that use the store: look the list up again */
+      if (!flush_out(j)) return false;
+      rows = other_rows(j, other);
+    }
+  }
+  return !sq_state_error(j->state) || out_of_memory(j);
+}
+
+static bool note_pending(sq_op_interval_join_t *j, int64_t bucket) {
+  uint32_t lo = 0, hi = j->n_pending;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (j->pending[mid] < bucket) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < j->n_pending && j->pending[lo] == bucket) return true;
+  if (j->n_pending == j->cap_pending) {
+    uint32_t cap = j->cap_pending ? j->cap_pending * 2 : 16;
+    int64_t *v = realloc(j->pending, cap * sizeof *v);
+    if (!v) return false;
+    j->pending = v;
+    j->cap_pending = cap;
+  }
+  memmove(j->pending + lo + 1, j->pending + lo, (j->n_pending - lo) * sizeof *j->pending);
+  j->pending[lo] = bucket;
+  j->n_pending++;
+  return true;
+}
+
+/* The state key of expiry bucket `bucket`: 8 bytes that sort by it. */
+static const char *bucket_key(sq_op_interval_join_t *j, int64_t bucket) {
+  sq_buf_clear(&j->bucket);
+  sq_key_put_int(&j->bucket, bucket);
+  return j->bucket.failed ? NULL : j->bucket.data;
+}
+
+/* Files the current key of `side` under expiry bucket `bucket`. */
+static bool file_expiry(sq_op_interval_join_t *j, int side, int64_t bucket) {
+  const char *key = bucket_key(j, bucket);
+  bool created;
+  sq_join_bytes_t *l = key ? sq_state_get(j->state, &j->expiry_ns, key, 8, true, &created) : NULL;
+  uint8_t s = (uint8_t)side;
+  uint32_t len = (uint32_t)j->key.len;
+  return l && sq_join_bytes_append(l, &s, 1) && sq_join_bytes_append(l, &len, sizeof len) && sq_join_bytes_append(l, j->key.data, len) &&
+         note_pending(j, bucket);
+}
+
+/* Keeps a row of `side` under the current key until it expires. */
+static bool store(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, bool matched) {
+  const join_side_t *s = &j->sides[side];
+  sq_buf_clear(&j->row_bytes);
+  sq_join_put_row(&j->row_bytes, row, s->width);
+  bool created;
+  sq_join_bytes_t *rows = sq_state_get(j->state, &s->ns, j->key.data, j->key.len, true, &created);
+  if (!rows || j->row_bytes.failed || j->row_bytes.len > UINT32_MAX - ENTRY_HEADER) return out_of_memory(j);
+  if (created) rows->scheduled = INT64_MIN;
+  char header[ENTRY_HEADER];
+  uint32_t len = (uint32_t)j->row_bytes.len;
+  memcpy(header, &time, sizeof time);
+  header[sizeof time] = matched;
+  memcpy(header + sizeof time + 1, &len, sizeof len);
+  if (!sq_join_bytes_append(rows, header, sizeof header) || !sq_join_bytes_append(rows, j->row_bytes.data, len)) return out_of_memory(j);
+  int64_t bucket = sq_floor_div(saturating_add(time, s->bound), j->granule);
+  if (bucket == rows->scheduled) return true; /* that bucket already lists this key */
+  if (bucket > rows->scheduled) rows->scheduled = bucket;
+  return file_expiry(j, side, bucket) || out_of_memory(j);
+}
+
+static bool interval_push(sq_op_t *op, const sq_batch_t *in) {
+  sq_op_interval_join_t *j = (sq_op_interval_join_t *)op;
+  int side = j->base.pushing;
+  const join_side_t *s = &j->sides[side];
+  const sq_value_t *inputs[SQ_MAX_INPUTS] = {0};
+  sq_eval_ctx_t ctx = {.inputs = inputs, .arena = &op->exec->arena, .now_ms = op->exec->now_ms,
+                       .div_by_zero = &op->exec->div_by_zero};
+  for (uint32_t r = 0; r < in->n; r++) {
+    const sq_value_t *row = sq_batch_row(in, r);
+    int64_t time = in->times[r];
+    if (time < j->watermark) {
+      op->exec->late_records++, op->late++;
+      continue;
+    }
+    if (side == 0) sq_row_bind(&j->spec.left_layout, row, inputs);
+    else inputs[j->spec.right_input] = row;
+    if (!sq_join_key(&j->spec, side, &ctx, &j->key)) { /* a NULL key matches nothing */
+      if (s->outer && !emit_unmatched(j, side, row, time, output_watermark(j, j->watermark))) return false;
+      continue;
+    }
+    if (j->key.failed) return out_of_memory(j);
+    bool matched = false;
+    if (!probe(j, side, row, time, &matched) || !store(j, side, row, time, matched)) return false;
+  }
+  return j->out.n == 0 || flush_out(j);
+}
+
+/* Deletes the rows of `side` under the current key that expire before
+ * `wm`, emitting an outer side's unmatched ones with `emit_wm`. */
+static bool expire_key(sq_op_interval_join_t *j, int side, int64_t wm, int64_t emit_wm) {
+  const join_side_t *s = &j->sides[side];
+  bool created;
+  sq_join_bytes_t *rows = sq_state_get(j->state, &s->ns, j->key.data, j->key.len, false, &created);
+  if (!rows) return !sq_state_error(j->state) || out_of_memory(j);
+  sq_buf_clear(&j->unmatched);
+  uint32_t kept = 0;
+  for (uint32_t at = 0; at < rows->len;) {
+    int64_t t;
+    uint32_t len;
+    memcpy(&t, rows->data + at, sizeof t);
+    memcpy(&len, rows->data + at + sizeof t + 1, sizeof len);
+    uint32_t size = (uint32_t)ENTRY_HEADER + len;
+    if (wm != SQ_WATERMARK_END && saturating_add(t, s->bound) >= wm) {
+      memmove(rows->data + kept, rows->data + at, size);
+      kept += size;
+    } else if (s->outer && !rows->data[at + sizeof t]) {
+      sq_buf_append(&j->unmatched, rows->data + at, size);
+    }
+    at += size;
+  }
+  rows->len = kept;
+  if (kept == 0) sq_state_remove(j->state, &s->ns, j->key.data, j->key.len);
+  if (j->unmatched.failed) return out_of_memory(j);
+  sq_value_t *row = j->out.rows + (size_t)j->out.cap * j->out.width; /* scratch row past the batch */
+  for (size_t at = 0; at < j->unmatched.len;) {
+    int64_t t;
+    uint32_t len;
+    memcpy(&t, j->unmatched.data + at, sizeof t);
+    memcpy(&len, j->unmatched.data + at + sizeof t + 1, sizeof len);
+    sq_cursor_t c = sq_cursor(j->unmatched.data + at + ENTRY_HEADER, len);
+    if (!sq_join_get_row(&c, row, s->width, &j->base.op.exec->arena)) return sq_exec_fail(j->base.op.exec, "corrupt join state");
+    if (!emit_unmatched(j, side, row, t, emit_wm)) return false;
+    at += ENTRY_HEADER + len;
+  }
+  return true;
+}
+
+/* Expires every row filed under bucket `bucket`. */
+static bool expire_bucket(sq_op_interval_join_t *j, int64_t bucket, int64_t wm, int64_t emit_wm) {
+  const char *key = bucket_key(j, bucket);
+  const sq_join_bytes_t *l = key ? sq_state_peek(j->state, &j->expiry_ns, key, 8) : NULL;
+  if (!l) return !sq_state_error(j->state) || out_of_memory(j);
+  sq_buf_clear(&j->expiring);
+  sq_buf_append(&j->expiring, l->data, l->len);
+  sq_state_remove(j->state, &j->expiry_ns, key, 8);
+  if (j->expiring.failed) return out_of_memory(j);
+  for (size_t at = 0; at < j->expiring.len;) {
+    int side = j->expiring.data[at];
+    uint32_t len;
+    memcpy(&len, j->expiring.data + at + 1, sizeof len);
+    sq_buf_clear(&j->key);
+    sq_buf_append(&j->key, j->expiring.data + at + 1 + sizeof len, len);
+    if (j->key.failed) return out_of_memory(j);
+    if (!expire_key(j, side, wm, emit_wm)) return false;
+    at += 1 + sizeof len + len;
+  }
+  return true;
+}
+
+static bool interval_advance(sq_op_t *op, int64_t wm) {
+  sq_op_interval_join_t *j = (sq_op_interval_join_t *)op;
+  if (wm <= j->watermark) return true;
+  int64_t emit_wm = output_watermark(j, j->watermark);
+  j->watermark = wm;
+  /* a bucket is done when every expiry in it is before wm */
+  int64_t done = wm == SQ_WATERMARK_END ? INT64_MAX : sq_floor_div(wm, j->granule);
+  while (j->n_pending && j->pending[0] < done) {
+    int64_t bucket = j->pending[0];
+    memmove(j->pending, j->pending + 1, (--j->n_pending) * sizeof *j->pending);
+    if (!expire_bucket(j, bucket, wm, emit_wm)) return false;
+  }
+  if (j->out.n && !flush_out(j)) return false;
+  return sq_op_emit_watermark(op, output_watermark(j, wm));
+}
+
+static void format_ms(char *buf, size_t size, int64_t ms) {
+  if (ms % 1000 == 0) snprintf(buf, size, "%" PRId64 "s", ms / 1000);
+  else snprintf(buf, size, "%" PRId64 "ms", ms);
+}
+
+static void interval_describe(const sq_op_t *op, sq_buf_t *out) {
+  const sq_op_interval_join_t *j = (const sq_op_interval_join_t *)op;
+  static const char *const types[] = {"inner", "left outer", "right outer", "full outer"};
+  char before[32], after[32], text[512];
+  format_ms(before, sizeof before, j->spec.before);
+  format_ms(after, sizeof after, j->spec.after);
+  size_t keys = 0, bytes = 0;
+  for (int side = 0; side < 2; side++) {
+    size_t k, b;
+    sq_state_usage(j->state, &j->sides[side].ns, &k, &b);
+    keys += k, bytes += b;
+  }
+  snprintf(text, sizeof text, "%s join, %u key%s, within %s before / %s after; state: each side's rows until the "
+           "watermark passes their time + bound (left %s, right %s): %zu keys, %zu bytes, %u expiry buckets",
+           types[j->spec.type], j->spec.n_keys, j->spec.n_keys == 1 ? "" : "s", before, after, after, before, keys, bytes,
+           j->n_pending);
+  sq_buf_puts(out, text);
+}
+
+static void interval_destroy(sq_op_t *op) {
+  sq_op_interval_join_t *j = (sq_op_interval_join_t *)op;
+  sq_join_spec_free(&j->spec);
+  free(j->pending);
+  sq_buf_free(&j->key);
+  sq_buf_free(&j->bucket);
+  sq_buf_free(&j->row_bytes);
+  sq_buf_free(&j->expiring);
+  sq_buf_free(&j->unmatched);
+  sq_batch_free(&j->out);
+  sq_op_release(op);
+  free(j);
+}
+
+static void interval_save(const sq_op_t *op, sq_buf_t *out) {
+  const sq_op_interval_join_t *j = (const sq_op_interval_join_t *)op;
+  sq_put_i64(out, j->watermark);
+  sq_put_i64(out, j->base.side_wm[0]);
+  sq_put_i64(out, j->base.side_wm[1]);
+  sq_put_u64(out, j->n_pending);
+  for (uint32_t i = 0; i < j->n_pending; i++) sq_put_i64(out, j->pending[i]);
+}
+
+static bool interval_load(sq_op_t *op, sq_cursor_t *in) {
+  sq_op_interval_join_t *j = (sq_op_interval_join_t *)op;
+  j->watermark = sq_get_i64(in);
+  j->base.side_wm[0] = sq_get_i64(in);
+  j->base.side_wm[1] = sq_get_i64(in);
+  uint64_t n = sq_get_u64(in);
+  for (uint64_t i = 0; i < n && !in->failed; i++)
+    if (!note_pending(j, sq_get_i64(in))) return false;
+  return !in->failed;
+}
+
+static const sq_op_class_t interval_class = {"IntervalJoin", interval_push, interval_advance, interval_describe,
+                                             interval_destroy, interval_save, interval_load, true};
+
+sq_op_t *sq_op_interval_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, sq_join_spec_t *spec) {
+  sq_op_interval_join_t *j = calloc(1, sizeof *j);
+  /* one spare row past the batch: a scratch row for decoding */
+  if (!j || !sq_batch_init(&j->out, spec->left_width + spec->right_width, SQ_BATCH_ROWS + 1)) {
+    free(j);
+    sq_join_spec_free(spec);
+    return NULL;
+  }
+  j->out.cap = SQ_BATCH_ROWS;
+  sq_join_base_init(&j->base, &interval_class, exec, false);
+  j->spec = *spec;
+  j->base.op.input_name = j->spec.text;
+  j->state = state;
+  bool left_outer = spec->type == SQ_JOIN_LEFT || spec->type == SQ_JOIN_FULL;
+  bool right_outer = spec->type == SQ_JOIN_RIGHT || spec->type == SQ_JOIN_FULL;
+  j->sides[0] = (join_side_t){spec->after, left_outer, spec->left_width, 0, {id, 0, &sq_join_bytes_type}};
+  j->sides[1] = (join_side_t){spec->before, right_outer, spec->right_width, spec->left_width, {id, 1, &sq_join_bytes_type}};
+  j->expiry_ns = (sq_state_ns_t){id, 2, &sq_join_bytes_type};
+  int64_t span = spec->before + spec->after;
+  j->granule = span / 8 > 0 ? span / 8 : 1;
+  j->watermark = INT64_MIN;
+  j->joined = spec->left_layout;
+  j->joined.offsets[j->joined.n++] = spec->left_width;
+  return &j->base.op;
+}
