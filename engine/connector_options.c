@@ -230,10 +230,6 @@ void sq_connector_check(sq_relation_t *rel, sq_diag_t *diag) {
   const sq_connector_spec_t *c = find_connector(rel, diag);
   if (!c) return;
   rel->connector = c->name;
-  if (rel->kind == SQ_REL_TABLE && strcmp(c->name, "datagen") == 0) {
-    sq_diag_error(diag, sq_relation_option(rel, "connector")->span, "connector 'datagen' cannot be used for a table");
-    return;
-  }
   const sq_ast_t *options = rel->decl->b;
   for (uint32_t i = 0; i < options->n; i++) {
     const sq_ast_t *opt = options->list[i];
