@@ -13,9 +13,10 @@
  * otherwise), revoked ones leave it. Event time is the `timestamp` column,
  * else the record's Kafka timestamp, else the read time.
  *
- * A TABLE reads its topic from the earliest offset (it is a changelog) and
- * is caught up once every partition has been read to the end offset it
- * had at start; a tombstone (a record without a value) becomes a row with
+ * A TABLE reads every partition of its topic (it is assigned them all,
+ * outside the group: each reader of a table needs all of it), from the
+ * earliest offset (it is a changelog) or its checkpoint, and is caught up
+ * once every partition has been read to the end offset it had at start; a tombstone (a record without a value) becomes a row with
  * only the primary key, taken from the record key, which deletes it. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ typedef struct sq_reader_kafka {
   int pk_col;              /* a table's primary key column, else -1 */
   int64_t *low, *high;     /* a table: each partition's offsets at start */
   uint32_t n_bounds;
+  bool table_assigned;
 } sq_reader_kafka_t;
 
 static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
@@ -57,16 +59,19 @@ static void log_partitions(const sq_reader_kafka_t *k, const char *event, const 
   sq_log(event, "source '%s': topic %s partitions %s", k->base.rel->name, k->topic, list);
 }
 
+/* Where partition p starts: the checkpointed position, else `start`. */
+static int64_t start_offset(const sq_reader_kafka_t *k, uint32_t p) {
+  int64_t next = p < k->base.n_parts ? k->base.parts[p].next_offset : -1;
+  return next >= 0 ? next : k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
   sq_reader_kafka_t *k = opaque;
   bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
   int64_t now = sq_clock_ms();
   for (int i = 0; i < parts->cnt; i++) {
     uint32_t p = (uint32_t)parts->elems[i].partition;
-    if (assign) {
-      int64_t next = p < k->base.n_parts ? k->base.parts[p].next_offset : -1;
-      parts->elems[i].offset = next >= 0 ? next : k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
-    }
+    if (assign) parts->elems[i].offset = start_offset(k, p);
     sq_reader_assign(&k->base, p, assign, now);
   }
   log_partitions(k, assign ? "partitions assigned" : "partitions revoked", parts);
@@ -86,9 +91,11 @@ static void release_held(sq_reader_kafka_t *k) {
 }
 
 /* Commits the checkpointed positions of the assigned partitions to the
- * group, asynchronously (for lag tools; a failure only delays them). */
+ * group, asynchronously (for lag tools; a failure only delays them). A
+ * table is outside the group: nothing to commit. */
 static void kafka_checkpointed(sq_reader_t *r) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  if (k->pk_col >= 0) return;
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)r->n_parts);
   for (uint32_t p = 0; p < r->n_parts; p++)
     if (r->parts[p].assigned && r->parts[p].next_offset >= 0)
@@ -166,8 +173,25 @@ static bool query_bounds(sq_reader_kafka_t *k, char *err, size_t err_size) {
   return true;
 }
 
+/* A table takes all its partitions at its first read, once a checkpoint
+ * has restored their positions. */
+static bool assign_table(sq_reader_kafka_t *k, sq_exec_t *exec) {
+  rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new((int)k->n_bounds);
+  int64_t now = sq_clock_ms();
+  for (uint32_t p = 0; p < k->n_bounds; p++)
+    rd_kafka_topic_partition_list_add(parts, k->topic, (int32_t)p)->offset = start_offset(k, p);
+  rd_kafka_resp_err_t e = rd_kafka_assign(k->consumer, parts);
+  for (uint32_t p = 0; !e && p < k->n_bounds; p++) sq_reader_assign(&k->base, p, true, now);
+  if (!e) log_partitions(k, "partitions assigned", parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  k->table_assigned = !e;
+  return !e || sq_exec_fail(exec, "table '%s': cannot assign the partitions of %s: %s", k->base.rel->name, k->topic,
+                            rd_kafka_err2str(e));
+}
+
 static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *exec) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  if (k->pk_col >= 0 && !k->table_assigned && !assign_table(k, exec)) return SQ_READ_ERROR;
   release_held(k);
   if (k->dlq_producer) rd_kafka_poll(k->dlq_producer, 0);
   out->n = 0;
@@ -305,7 +329,8 @@ sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const sq_runtime_t *
   }
   rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
-  rd_kafka_resp_err_t e = k->consumer ? rd_kafka_subscribe(k->consumer, topics) : RD_KAFKA_RESP_ERR__FAIL;
+  rd_kafka_resp_err_t e = !k->consumer ? RD_KAFKA_RESP_ERR__FAIL : k->pk_col >= 0 ? RD_KAFKA_RESP_ERR_NO_ERROR
+                                                                                : rd_kafka_subscribe(k->consumer, topics);
   rd_kafka_topic_partition_list_destroy(topics);
   if (!k->consumer || e) {
     if (k->consumer) snprintf(err, err_size, "source '%s': cannot subscribe to %s: %s", rel->name, k->topic, rd_kafka_err2str(e));

@@ -275,5 +275,59 @@ checkpoints=$(sed -n 's/^streamq_checkpoint_duration_seconds_count \([0-9]*\)$/\
 stop_run "$hot"
 stop_broker
 
+# 10. A table over a compacted-style topic: keyed rows, updates and
+#     tombstones. It is read to its end before the first click is joined
+#     (every click sees the table as it stood at start), later changes
+#     apply as they arrive, and a restart has the table from its state.
+start_broker users:2 clicks:1
+awk 'BEGIN {
+  for (round = 0; round < 20; round++)
+    for (i = 0; i < 500; i++) printf "%d u%d:{\"id\":\"u%d\",\"tier\":%d}\n", i % 2, i, i, round * 1000 + i;
+  for (i = 0; i < 500; i += 7) printf "%d u%d:\n", i % 2, i;
+}' > "$dir/users.all"
+for p in 0 1; do sed -n "s/^$p //p" "$dir/users.all" > "$dir/users$p"; kcat -b "$bootstrap" -P -K: -Z -t users -p $p -l "$dir/users$p" 2>/dev/null; done
+awk 'BEGIN { for (i = 0; i < 500; i++) printf "{\"user\":\"u%d\",\"ts\":%d}\n", i, 1767225600000 + i }' > "$dir/clicks1"
+produce clicks 0 "$dir/clicks1"
+enrich_sql() { # enrich_sql GROUP: a fresh group per run (positions come from the checkpoint)
+  cat > "$dir/enrich.sql" <<SQL
+CREATE SOURCE clicks (user STRING, ts TIMESTAMP) WITH (connector = 'kafka', topic = 'clicks', timestamp = 'ts', group_id = '$1');
+CREATE TABLE users (id STRING PRIMARY KEY, tier BIGINT) WITH (connector = 'kafka', topic = 'users');
+CREATE SINK out WITH (connector = 'file', path = '$dir/enriched.jsonl');
+INSERT INTO out SELECT c.user, u.tier FROM clicks AS c LEFT JOIN users AS u ON u.id = c.user;
+SQL
+}
+enrich_sql enrich-1
+rm -f "$dir/enriched.jsonl"
+run_bg "$dir/enrich.sql" "$dir/enrich.log"
+enrich=$run_pid
+wait_lines "$dir/enriched.jsonl" 500 20 || fail "table join: $(lines "$dir/enriched.jsonl") of 500 clicks joined: $(tail -3 "$dir/enrich.log")"
+expected_tiers=$(awk 'BEGIN { for (i = 0; i < 500; i++) if (i % 7) n++; print n }')
+[ "$(grep -c '"tier":19[0-9][0-9]' "$dir/enriched.jsonl")" = "$expected_tiers" ] \
+  && [ "$(grep -c '"tier":null' "$dir/enriched.jsonl")" = $((500 - expected_tiers)) ] \
+  && grep -q "table loaded: table 'users': 10072 records" "$dir/enrich.log" \
+  && ok "table join: every click saw the table's latest rows at start ($expected_tiers), deleted keys none" \
+  || fail "table join at start: $(sort "$dir/enriched.jsonl" | uniq -c | sort -rn | head -3) $(grep 'table loaded' "$dir/enrich.log")"
+printf 'u1:{"id":"u1","tier":7}\nu3:\n' > "$dir/users_change"
+kcat -b "$bootstrap" -P -K: -Z -t users -p 1 -l "$dir/users_change" 2>/dev/null
+sleep 2
+printf '{"user":"u1","ts":1767225601000}\n{"user":"u3","ts":1767225601001}\n' > "$dir/clicks2"
+produce clicks 0 "$dir/clicks2"
+wait_lines "$dir/enriched.jsonl" 502 20
+[ "$(tail -2 "$dir/enriched.jsonl" | tr -d '\n')" = '{"user":"u1","tier":7}{"user":"u3","tier":null}' ] \
+  && ok "table join: an update and a tombstone apply as they arrive" || fail "table changes: $(tail -2 "$dir/enriched.jsonl")"
+stop_run "$enrich"
+enrich_sql enrich-2
+run_bg "$dir/enrich.sql" "$dir/enrich2.log"
+enrich=$run_pid
+printf '{"user":"u1","ts":1767225602000}\n{"user":"u4","ts":1767225602001}\n' > "$dir/clicks3"
+produce clicks 0 "$dir/clicks3"
+wait_lines "$dir/enriched.jsonl" 504 20
+[ "$(tail -2 "$dir/enriched.jsonl" | tr -d '\n')" = '{"user":"u1","tier":7}{"user":"u4","tier":19004}' ] \
+  && grep -q "table loaded: table 'users': 0 records" "$dir/enrich2.log" \
+  && ok "table join after a restart: the table comes back from state, nothing re-read" \
+  || fail "table after restart: $(tail -2 "$dir/enriched.jsonl") $(grep 'table loaded' "$dir/enrich2.log")"
+stop_run "$enrich"
+stop_broker
+
 [ $failures -eq 0 ] && echo "kafka: all passed"
 [ $failures -eq 0 ]
