@@ -25,6 +25,7 @@ typedef struct sq_join_spec {
   sq_expr_t **left_keys, **right_keys;
   bool *as_double;               /* key i compares a BIGINT with a DOUBLE: both as DOUBLE */
   sq_expr_t *on;                 /* all of ON, over the joined row */
+  bool *left_used, *right_used;  /* the columns the query reads: only those are kept in state */
   int64_t before, after;         /* WITHIN: right.time - left.time in [-before, after] */
   uint32_t table_columns;        /* lookup join: the table's declared columns (then metadata) */
   int table_key;                 /* lookup join: its primary key column */
@@ -72,11 +73,12 @@ extern const sq_state_type_t sq_join_bytes_type;
 /* Appends to a value; false when memory runs out. */
 bool sq_join_bytes_append(sq_join_bytes_t *b, const void *p, size_t len);
 
-/* A row to bytes and back: `width` values; strings read back are copied
- * into `arena` (the bytes may move before the row is used). False when
- * the bytes are corrupt or the arena is out of memory. */
-void sq_join_put_row(sq_buf_t *out, const sq_value_t *row, uint32_t width);
-bool sq_join_get_row(sq_cursor_t *in, sq_value_t *row, uint32_t width, sq_arena_t *arena);
+/* A row to bytes and back: the `used` ones of `width` values (the others
+ * read back as NULL); strings read back are copied into `arena` (the
+ * bytes may move before the row is used). False when the bytes are
+ * corrupt or the arena is out of memory. */
+void sq_join_put_row(sq_buf_t *out, const sq_value_t *row, uint32_t width, const bool *used);
+bool sq_join_get_row(sq_cursor_t *in, sq_value_t *row, uint32_t width, const bool *used, sq_arena_t *arena);
 
 sq_op_t *sq_op_interval_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, sq_join_spec_t *spec);
 sq_op_t *sq_op_lookup_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, sq_join_spec_t *spec);

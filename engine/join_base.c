@@ -52,6 +52,9 @@ void sq_join_spec_free(sq_join_spec_t *spec) {
   free(spec->left_keys);
   free(spec->right_keys);
   free(spec->as_double);
+  free(spec->left_used);
+  free(spec->right_used);
+  spec->left_used = spec->right_used = NULL;
   sq_expr_destroy(spec->on);
   spec->left_keys = spec->right_keys = NULL;
   spec->as_double = NULL;
@@ -71,12 +74,17 @@ bool sq_join_key(const sq_join_spec_t *spec, int side, sq_eval_ctx_t *ctx, sq_bu
   return true;
 }
 
-void sq_join_put_row(sq_buf_t *out, const sq_value_t *row, uint32_t width) {
-  for (uint32_t i = 0; i < width; i++) sq_put_value(out, row[i]);
+void sq_join_put_row(sq_buf_t *out, const sq_value_t *row, uint32_t width, const bool *used) {
+  for (uint32_t i = 0; i < width; i++)
+    if (used[i]) sq_put_value(out, row[i]);
 }
 
-bool sq_join_get_row(sq_cursor_t *in, sq_value_t *row, uint32_t width, sq_arena_t *arena) {
+bool sq_join_get_row(sq_cursor_t *in, sq_value_t *row, uint32_t width, const bool *used, sq_arena_t *arena) {
   for (uint32_t i = 0; i < width; i++) {
+    if (!used[i]) {
+      row[i] = sq_null();
+      continue;
+    }
     row[i] = sq_get_value(in);
     if (row[i].type == SQ_TYPE_STRING && row[i].u.s.len) {
       char *copy = sq_arena_alloc(arena, row[i].u.s.len);

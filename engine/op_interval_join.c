@@ -39,6 +39,7 @@ typedef struct join_side {
   int64_t bound; /* expiry = time + bound */
   bool outer;    /* rows that never match are emitted with NULLs */
   uint32_t width, at;
+  const bool *used; /* the columns kept */
   sq_state_ns_t ns;
 } join_side_t;
 
@@ -118,7 +119,7 @@ static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int
     sq_value_t *o = sq_batch_row(&j->out, j->out.n);
     memcpy(o + me->at, row, me->width * sizeof *row);
     sq_cursor_t c = sq_cursor(rows->data + at + ENTRY_HEADER, len);
-    if (!sq_join_get_row(&c, o + them->at, them->width, &j->base.op.exec->arena))
+    if (!sq_join_get_row(&c, o + them->at, them->width, them->used, &j->base.op.exec->arena))
       return sq_exec_fail(j->base.op.exec, "corrupt join state");
     const sq_value_t *inputs[SQ_MAX_INPUTS];
     sq_row_bind(&j->joined, o, inputs);
@@ -185,7 +186,7 @@ static bool file_expiry(sq_op_interval_join_t *j, int side, int64_t bucket) {
 static bool store(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, bool matched) {
   const join_side_t *s = &j->sides[side];
   sq_buf_clear(&j->row_bytes);
-  sq_join_put_row(&j->row_bytes, row, s->width);
+  sq_join_put_row(&j->row_bytes, row, s->width, s->used);
   bool created;
   sq_join_bytes_t *rows = sq_state_get(j->state, &s->ns, j->key.data, j->key.len, true, &created);
   if (!rows || j->row_bytes.failed || j->row_bytes.len > UINT32_MAX - ENTRY_HEADER) return out_of_memory(j);
@@ -262,7 +263,7 @@ static bool expire_key(sq_op_interval_join_t *j, int side, int64_t wm, int64_t e
     memcpy(&t, j->unmatched.data + at, sizeof t);
     memcpy(&len, j->unmatched.data + at + sizeof t + 1, sizeof len);
     sq_cursor_t c = sq_cursor(j->unmatched.data + at + ENTRY_HEADER, len);
-    if (!sq_join_get_row(&c, row, s->width, &j->base.op.exec->arena)) return sq_exec_fail(j->base.op.exec, "corrupt join state");
+    if (!sq_join_get_row(&c, row, s->width, s->used, &j->base.op.exec->arena)) return sq_exec_fail(j->base.op.exec, "corrupt join state");
     if (!emit_unmatched(j, side, row, t, emit_wm)) return false;
     at += ENTRY_HEADER + len;
   }
@@ -383,8 +384,9 @@ sq_op_t *sq_op_interval_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id
   j->state = state;
   bool left_outer = spec->type == SQ_JOIN_LEFT || spec->type == SQ_JOIN_FULL;
   bool right_outer = spec->type == SQ_JOIN_RIGHT || spec->type == SQ_JOIN_FULL;
-  j->sides[0] = (join_side_t){spec->after, left_outer, spec->left_width, 0, {id, 0, &sq_join_bytes_type}};
-  j->sides[1] = (join_side_t){spec->before, right_outer, spec->right_width, spec->left_width, {id, 1, &sq_join_bytes_type}};
+  j->sides[0] = (join_side_t){spec->after, left_outer, spec->left_width, 0, j->spec.left_used, {id, 0, &sq_join_bytes_type}};
+  j->sides[1] = (join_side_t){spec->before, right_outer, spec->right_width, spec->left_width, j->spec.right_used,
+                              {id, 1, &sq_join_bytes_type}};
   j->expiry_ns = (sq_state_ns_t){id, 2, &sq_join_bytes_type};
   int64_t span = spec->before + spec->after;
   j->granule = span / 8 > 0 ? span / 8 : 1;

@@ -58,7 +58,7 @@ static bool apply_table_rows(sq_op_lookup_join_t *j, const sq_batch_t *in) {
       continue;
     }
     sq_buf_clear(&j->row_bytes);
-    sq_join_put_row(&j->row_bytes, row, j->spec.right_width);
+    sq_join_put_row(&j->row_bytes, row, j->spec.right_width, j->spec.right_used);
     bool created;
     sq_join_bytes_t *value = sq_state_get(j->state, &j->ns, j->key.data, j->key.len, true, &created);
     if (!value || j->row_bytes.failed) return fail(j);
@@ -83,7 +83,7 @@ static bool join_row(sq_op_lookup_join_t *j, const sq_value_t *row, int64_t time
     const sq_join_bytes_t *found = sq_state_peek(j->state, &j->ns, j->key.data, j->key.len);
     if (found) {
       sq_cursor_t c = sq_cursor(found->data, found->len);
-      if (!sq_join_get_row(&c, o + left, j->spec.right_width, &j->base.op.exec->arena))
+      if (!sq_join_get_row(&c, o + left, j->spec.right_width, j->spec.right_used, &j->base.op.exec->arena))
         return sq_exec_fail(j->base.op.exec, "corrupt table state in join");
       sq_row_bind(&j->joined, o, inputs);
       matched = sq_expr_true(j->spec.on, &ctx);

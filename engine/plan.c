@@ -188,6 +188,30 @@ static bool add_join_keys(sq_join_spec_t *spec, const sq_ast_t *on, int table_ke
   return true;
 }
 
+/* Marks in `used` the columns of input `input` that `e` reads. */
+static void mark_columns(const sq_ast_t *e, int input, bool *used) {
+  if (!e) return;
+  if (e->kind == SQ_AST_COLUMN && e->ref == input) used[e->ref2] = true;
+  const sq_ast_t *kids[] = {e->a, e->b, e->c, e->d, e->e};
+  for (size_t i = 0; i < 5; i++) mark_columns(kids[i], input, used);
+  for (uint32_t i = 0; i < e->n; i++) mark_columns(e->list[i], input, used);
+}
+
+/* The columns of input `input` that a query reads anywhere (select list,
+ * * included, WHERE, GROUP BY, HAVING, every ON), into `used`. */
+static void input_columns_used(const sq_ast_select_t *s, int input, const sq_relation_t *rel, const char *alias, bool *used) {
+  for (uint32_t i = 0; i < s->items->n; i++) {
+    const sq_ast_t *item = s->items->list[i];
+    if (item->kind != SQ_AST_STAR) mark_columns(item->a, input, used);
+    else if (!item->name2.text || strcmp(item->name2.text, alias) == 0)
+      for (size_t c = 0; c < rel->n_columns; c++) used[c] |= !rel->columns[c].metadata;
+  }
+  mark_columns(s->where, input, used);
+  mark_columns(s->group_by, input, used);
+  mark_columns(s->having, input, used);
+  for (const sq_ast_t *from = s->from; from->kind == SQ_AST_JOIN; from = from->a) mark_columns(from->e, input, used);
+}
+
 /* Plans FROM: its relations and layout into *in, with a join operator for
  * each JOIN, attached to its inputs. */
 static bool plan_from(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *q, const sq_ast_t *from, query_input_t *in) {
@@ -209,7 +233,15 @@ static bool plan_from(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *
   while (spec.table_columns && rel->columns[spec.table_columns - 1].metadata) spec.table_columns--;
   if (in->producer) snprintf(spec.text, sizeof spec.text, "#%d, %s", in->producer->id, rel->name);
   else snprintf(spec.text, sizeof spec.text, "%s, %s", in->rels[0]->name, rel->name);
-  bool ok = add_join_keys(&spec, from->e, table ? rel->primary_key : -1) && (spec.on = sq_expr_compile(from->e, NULL));
+  const sq_ast_select_t *s = q->select->select;
+  const char *alias = from->b->name2.text ? from->b->name2.text : from->b->name.text;
+  bool ok = (spec.left_used = calloc(spec.left_width, sizeof *spec.left_used)) &&
+            (spec.right_used = calloc(spec.right_width, sizeof *spec.right_used));
+  for (uint32_t i = 0; ok && i < in->layout.n; i++)
+    input_columns_used(s, (int)i, in->rels[i], in->aliases[i], spec.left_used + in->layout.offsets[i]);
+  if (ok) input_columns_used(s, (int)spec.right_input, rel, alias, spec.right_used);
+  if (ok && table) spec.right_used[rel->primary_key] = true; /* deletions are told by the key and the columns */
+  ok = ok && add_join_keys(&spec, from->e, table ? rel->primary_key : -1) && (spec.on = sq_expr_compile(from->e, NULL));
   if (!ok) {
     sq_join_spec_free(&spec);
     return false;
@@ -222,7 +254,7 @@ static bool plan_from(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *
     return false;
   uint32_t r = in->layout.n++;
   in->rels[r] = rel;
-  in->aliases[r] = from->b->name2.text ? from->b->name2.text : from->b->name.text;
+  in->aliases[r] = alias;
   in->layout.offsets[r] = in->width;
   in->width += (uint32_t)rel->n_columns;
   in->producer = join;

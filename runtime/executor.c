@@ -4,7 +4,12 @@
  * pushes SQ_WATERMARK_END, which closes every window. When no reader had
  * anything, the loop sleeps briefly instead of spinning. Tables are read
  * alone until each has caught up with where it stood at start, so the
- * first stream row joined with a table sees all of it. Checkpoints are
+ * first stream row joined with a table sees all of it. Sources are kept
+ * roughly aligned in event time: one whose watermark is ahead of the
+ * slowest source still delivering rows by more than ALIGN_MS sits out a
+ * round, so a join of two streams read at different speeds keeps only
+ * rows near the watermark instead of everything the fast one ran ahead
+ * with. Checkpoints are
  * taken between rounds, where every batch read has been fully processed:
  * every interval, when dirty state fills half the cache or a transactional
  * sink holds 64 MiB of output, and at the end. */
@@ -30,7 +35,10 @@ typedef struct running_source {
   sq_batch_t batch;
   int64_t watermark;
   bool ended, bootstrapped;
+  bool delivering; /* its last visit got rows */
 } running_source_t;
+
+#define ALIGN_MS 1000
 
 /* Series for counts kept by the engine itself, published once a round. */
 typedef struct published {
@@ -277,6 +285,19 @@ static bool bootstrapping(running_source_t *rs, uint32_t n, double started, bool
   return any;
 }
 
+/* The watermark of the slowest source still delivering rows. */
+static int64_t slowest_watermark(const running_source_t *rs, uint32_t n) {
+  int64_t slowest = INT64_MAX;
+  for (uint32_t i = 0; i < n; i++)
+    if (rs[i].delivering && !rs[i].ended && !is_table(&rs[i]) && rs[i].watermark < slowest) slowest = rs[i].watermark;
+  return slowest;
+}
+
+static bool ahead(const running_source_t *rs, int64_t slowest) {
+  return slowest != INT64_MAX && rs->watermark != INT64_MIN && rs->watermark != SQ_WATERMARK_END &&
+         slowest > INT64_MIN + ALIGN_MS && rs->watermark - ALIGN_MS > slowest;
+}
+
 static bool push(sq_plan_t *plan, running_source_t *rs) {
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     if (!sq_op_push(rs->src->consumers[i], &rs->batch)) return false;
@@ -297,9 +318,10 @@ static bool advance(running_source_t *rs, int64_t wm) {
 /* One visit of a source; false on a fatal error. Sets *progress. */
 static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
   plan->exec.now_ms = sq_clock_ms();
+  rs->delivering = false;
   switch (rs->reader->cls->read(rs->reader, &rs->batch, &plan->exec)) {
   case SQ_READ_ROWS:
-    *progress = true;
+    *progress = rs->delivering = true;
     return push(plan, rs) && advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
   case SQ_READ_IDLE:
     sq_arena_reset(&plan->exec.arena);
@@ -346,8 +368,10 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   while (status == 0 && !*stop) {
     bool progress = false, all_ended = true;
     bool tables_only = bootstrapping(rs, plan->n_sources, started, rt->quiet);
+    int64_t slowest = slowest_watermark(rs, plan->n_sources);
     for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
-      if (!rs[i].ended && (!tables_only || is_table(&rs[i])) && !visit(plan, &rs[i], &progress)) status = 2;
+      bool waits = tables_only ? !is_table(&rs[i]) : ahead(&rs[i], slowest);
+      if (!rs[i].ended && !waits && !visit(plan, &rs[i], &progress)) status = 2;
       all_ended &= rs[i].ended;
     }
     for (uint32_t i = 0; i < plan->n_sinks && status == 0; i++) {
