@@ -97,12 +97,19 @@ for type in INNER LEFT; do
     "INSERT INTO out SELECT l.k AS k, l.v AS v, l.ts AS ts, u.name AS name, u.tier AS tier FROM l $type JOIN u ON u.k = l.k;" \
     "SELECT l.k AS k, l.v AS v, l.ts AS ts, u.name AS name, u.tier AS tier FROM l $type JOIN u ON u.k = l.k" k v ts name tier
 done
-scenario "a join feeding a tumbling window, then a table" \
+scenario "a join feeding a tumbling window through a derived stream" \
   "CREATE STREAM j AS SELECT l.k AS k, r.v AS rv, l.ts AS lts, r.ts AS rts FROM l JOIN r WITHIN 1 SECOND ON l.k = r.k;
    INSERT INTO out SELECT j.k AS k, WINDOW_START AS ws, COUNT(*) AS n, SUM(rv) AS s, MAX(lts) AS newest
      FROM j WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY j.k;" \
   "SELECT l.k AS k, max(l.ts, r.ts) / 10000 * 10000 AS ws, count(*) AS n, sum(r.v) AS s, max(l.ts) AS newest
      FROM l JOIN r ON l.k = r.k AND r.ts BETWEEN l.ts - 1000 AND l.ts + 1000 GROUP BY l.k, ws" k ws n s newest
+scenario "a join and a hopping window in one query" \
+  "INSERT INTO out SELECT l.k AS k, WINDOW_START AS ws, COUNT(*) AS n, MIN(r.v) AS lo
+     FROM l LEFT JOIN r WITHIN 500 MILLISECONDS ON l.k = r.k WINDOW HOPPING (SIZE 20 SECONDS, ADVANCE BY 10 SECONDS) GROUP BY l.k;" \
+  "SELECT k, ws, count(*) AS n, min(rv) AS lo FROM (
+     SELECT l.k AS k, (max(l.ts, coalesce(r.ts, l.ts)) / 10000 - h.n) * 10000 AS ws, r.v AS rv
+     FROM l LEFT JOIN r ON l.k = r.k AND r.ts BETWEEN l.ts - 500 AND l.ts + 500, (SELECT 0 AS n UNION SELECT 1) h)
+   GROUP BY k, ws" k ws n lo
 scenario "an aggregation joined with a table" \
   "CREATE STREAM agg AS SELECT k, WINDOW_START AS ws, COUNT(*) AS n FROM l WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
    INSERT INTO out SELECT agg.k AS k, ws, n, u.name AS name FROM agg JOIN u ON u.k = agg.k;" \
