@@ -313,10 +313,13 @@ sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const sq_runtime_t *
    * length counts against queued.min.messages: at librdkafka's default
    * (100,000) a 16-partition topic pauses its fetches (each for a backoff)
    * whenever the engine is briefly behind, which cost 6x in throughput.
-   * The byte limit keeps memory bounded. */
+   * The byte limit keeps memory bounded. A broker may hold a fetch for
+   * fetch.wait.max.ms waiting for more data (librdkafka: 500 ms); a
+   * stream engine wants what is there: at 10 ms the Kafka aggregation
+   * bench ran in 0.93 s instead of 1.42 s (5 runs each, 400k records). */
   const char *extra[] = {"group.id", group, "auto.offset.reset", k->from_latest ? "latest" : "earliest", "enable.auto.commit", "false",
                          "enable.partition.eof", "false", "partition.assignment.strategy", "cooperative-sticky",
-                         "queued.min.messages", "1000000", "queued.max.messages.kbytes", "32768", NULL};
+                         "queued.min.messages", "1000000", "queued.max.messages.kbytes", "32768", "fetch.wait.max.ms", "10", NULL};
   rd_kafka_conf_t *conf = sq_kafka_conf(&rt->kafka, extra, err, err_size);
   char rd_err[256];
   if (conf) {
