@@ -1,12 +1,18 @@
 /* Schema-directed decoding of JSON and CSV records into typed values.
  *
- * JSON: the record is tokenized once (jsmn); top-level members are
- * matched to declared columns by name, and columns with a PATH are looked
- * up from the root. Members nobody declared are skipped without being
+ * JSON: the common record, a flat object of scalars, is decoded in one
+ * pass (members matched and converted as they are scanned); anything else
+ * — a nested value, an escape, a PATH column, or a record the fast pass
+ * doubts — is tokenized (jsmn), top-level members are matched to declared
+ * columns by name, and columns with a PATH are looked up from the root.
+ * The fast pass only accepts what the tokenizer accepts, with the same
+ * values; everything it declines goes the tokenizer's way, which also
+ * words the errors. Members nobody declared are skipped without being
  * converted. A value of the wrong JSON type for its column makes the
  * record bad; a missing member is NULL.
  * CSV: the header line names the columns; fields are converted from text,
  * and an empty unquoted field is NULL. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@ struct sq_decoder {
   sq_format_t format;
   sq_ts_format_t ts_format;
   int n_declared;   /* declared (non-metadata) columns, first in rel */
+  bool has_paths;   /* some column has a PATH: no fast pass */
   size_t *name_len; /* of each declared column */
   sq_json_t json;
   int *csv_map;     /* CSV field index -> column index, or -1 */
@@ -29,7 +36,24 @@ struct sq_decoder {
   bool *quoted;       /* CSV: whether each field was quoted ("" is not NULL) */
 };
 
+/* What a byte is to the fast pass: inside a string, whether it ends the
+ * plain part (a quote or a backslash); after a primitive's first byte,
+ * whether it ends the primitive (a delimiter) or spoils it. */
+enum { IN_STRING = 1, ENDS_STRING = 2, IN_PRIMITIVE = 4, ENDS_PRIMITIVE = 8 };
+static unsigned char byte_class[256];
+
+static void init_byte_classes(void) {
+  for (int b = 0; b < 256; b++) {
+    unsigned char c = b == '"' || b == '\\' ? ENDS_STRING : IN_STRING;
+    if (b == ',' || b == '}' || b == ' ' || b == '\t' || b == '\r' || b == '\n') c |= ENDS_PRIMITIVE;
+    else if (b >= 32 && b < 127 && b != '"' && b != ':' && b != '[' && b != ']' && b != '{') c |= IN_PRIMITIVE;
+    byte_class[b] = c;
+  }
+}
+
 sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts_format_t ts_format) {
+  static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+  pthread_once(&classes_once, init_byte_classes);
   sq_decoder_t *d = calloc(1, sizeof *d);
   if (!d) return NULL;
   d->rel = rel;
@@ -40,7 +64,10 @@ sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts
     free(d);
     return NULL;
   }
-  for (int c = 0; c < d->n_declared; c++) d->name_len[c] = strlen(rel->columns[c].name);
+  for (int c = 0; c < d->n_declared; c++) {
+    d->name_len[c] = strlen(rel->columns[c].name);
+    d->has_paths |= rel->columns[c].path != NULL;
+  }
   return d;
 }
 
@@ -126,25 +153,92 @@ static bool json_value(sq_decoder_t *d, const char *text, int t, const sq_column
   return convert(d, col, p, len, quoted, out, err, err_size);
 }
 
+/* The declared column without PATH named `key`, or -1. Producers usually
+ * write keys in one order, so the column after the last match (*guess) is
+ * tried first. */
+static int find_column(const sq_decoder_t *d, const char *key, size_t klen, int *guess) {
+  for (int tried = 0; tried < d->n_declared; tried++) {
+    int c = (*guess + tried) % d->n_declared;
+    const sq_column_t *col = &d->rel->columns[c];
+    if (col->path || d->name_len[c] != klen || memcmp(col->name, key, klen) != 0) continue;
+    *guess = c + 1;
+    return c;
+  }
+  return -1;
+}
+
+static const char *skip_space(const char *p, const char *end) {
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+  return p;
+}
+
+/* A string without escapes at p (just past its opening quote): its end
+ * (the closing quote), or NULL. */
+static const char *plain_string(const char *p, const char *end) {
+  while (p < end && byte_class[(unsigned char)*p] & IN_STRING) p++;
+  return p < end && *p == '"' ? p : NULL;
+}
+
+/* The fast pass over a flat object of scalars; false when it declines. */
+static bool decode_flat_json(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row) {
+  const char *p = skip_space(text, text + len), *end = text + len;
+  if (d->has_paths || p == end || *p++ != '{') return false;
+  p = skip_space(p, end);
+  bool empty = p < end && *p == '}';
+  p += empty;
+  int guess = 0;
+  while (!empty) {
+    const char *key = p + 1, *key_end = p < end && *p == '"' ? plain_string(key, end) : NULL;
+    if (!key_end) return false;
+    p = skip_space(key_end + 1, end);
+    if (p == end || *p++ != ':') return false;
+    p = skip_space(p, end);
+    const char *v = p, *v_end;
+    bool quoted = p < end && *p == '"';
+    if (quoted) {
+      if (!(v_end = plain_string(++v, end))) return false;
+      p = v_end + 1;
+    } else {
+      if (p == end || !(*p == '-' || (*p >= '0' && *p <= '9') || *p == 't' || *p == 'f' || *p == 'n')) return false;
+      while (p < end && byte_class[(unsigned char)*p] & IN_PRIMITIVE) p++;
+      if (p < end && !(byte_class[(unsigned char)*p] & ENDS_PRIMITIVE)) return false;
+      v_end = p;
+    }
+    int c = find_column(d, key, (size_t)(key_end - key), &guess);
+    if (c >= 0) {
+      const sq_column_t *col = &d->rel->columns[c];
+      size_t vlen = (size_t)(v_end - v);
+      char err[8];
+      if (!quoted && *v == 'n') {
+        if (vlen != 4 || memcmp(v, "null", 4) != 0) return false;
+        row[c] = sq_null();
+      } else if ((!quoted && col->type == SQ_TYPE_STRING) || !convert(d, col, v, vlen, quoted, &row[c], err, sizeof err)) {
+        return false;
+      }
+    }
+    p = skip_space(p, end);
+    if (p < end && *p == '}') {
+      p++;
+      break;
+    }
+    if (p == end || *p++ != ',') return false;
+    p = skip_space(p, end);
+  }
+  return skip_space(p, end) == end;
+}
+
 static bool decode_json(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row, sq_arena_t *arena, char *err, size_t err_size) {
+  if (decode_flat_json(d, text, len, row)) return true;
+  for (int c = 0; c < d->n_declared; c++) row[c] = sq_null(); /* the fast pass may have filled some */
   if (!sq_json_parse(&d->json, text, len)) return fail(err, err_size, "%s%s", "invalid JSON", "");
   if (d->json.tokens[0].kind != SQ_JSON_OBJECT) return fail(err, err_size, "%s%s", "expected a JSON object", "");
   const sq_relation_t *rel = d->rel;
-  /* One pass over the top-level members for the columns without PATH.
-   * Producers usually write keys in one order, so the column after the
-   * last match is tried first. */
+  /* One pass over the top-level members for the columns without PATH. */
   int k = 1, guess = 0;
   for (int m = 0; m < d->json.tokens[0].size; m++) {
     const sq_json_token_t *key = &d->json.tokens[k];
-    size_t klen = (size_t)(key->end - key->start);
-    for (int tried = 0; tried < d->n_declared; tried++) {
-      int c = (guess + tried) % d->n_declared;
-      const sq_column_t *col = &rel->columns[c];
-      if (col->path || d->name_len[c] != klen || memcmp(col->name, text + key->start, klen) != 0) continue;
-      if (!json_value(d, text, k + 1, col, &row[c], arena, err, err_size)) return false;
-      guess = c + 1;
-      break;
-    }
+    int c = find_column(d, text + key->start, (size_t)(key->end - key->start), &guess);
+    if (c >= 0 && !json_value(d, text, k + 1, &rel->columns[c], &row[c], arena, err, err_size)) return false;
     /* a scalar value is one token; only nested values need a walk */
     k = d->json.tokens[k + 1].kind == SQ_JSON_OBJECT || d->json.tokens[k + 1].kind == SQ_JSON_ARRAY ? sq_json_skip(&d->json, k + 1) : k + 2;
   }
