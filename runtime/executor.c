@@ -298,6 +298,12 @@ static bool ahead(const running_source_t *rs, int64_t slowest) {
          slowest > INT64_MIN + ALIGN_MS && rs->watermark - ALIGN_MS > slowest;
 }
 
+static bool any_waits(const running_source_t *rs, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (!rs[i].ended && rs[i].reader->waits) return true;
+  return false;
+}
+
 static bool push(sq_plan_t *plan, running_source_t *rs) {
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     if (!sq_op_push(rs->src->consumers[i], &rs->batch)) return false;
@@ -395,7 +401,8 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       publish_sources(&rt->health, rs, plan->n_sources);
     }
     if (status || all_ended) break;
-    if (!progress) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    /* a reader that waits for data paces the loop; else nap, not spin */
+    if (!progress && !any_waits(rs, plan->n_sources)) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
   if (status_line.on) fprintf(stderr, "\r\033[K");
   if (drops.reported) sq_drop_report_sample(&drops, plan, ck.readers, sq_clock_seconds(), true);

@@ -56,6 +56,7 @@ struct sq_reader {
   sq_reader_partition_t *parts;
   uint32_t n_parts;
   uint64_t records_in;
+  bool waits;                /* a read with nothing ready waits for data itself (Kafka) */
   bool caught_up;            /* read up to where the input ended when the run started
                               * (a table is bootstrapped before any stream row is joined) */
   sq_bad_records_t bad;

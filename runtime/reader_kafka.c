@@ -195,9 +195,15 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   release_held(k);
   if (k->dlq_producer) rd_kafka_poll(k->dlq_producer, 0);
   out->n = 0;
-  ssize_t got = rd_kafka_consume_batch_queue(k->queue, 10, k->held, out->cap);
-  if (got < 0) return SQ_READ_IDLE;
-  k->n_held = (size_t)got;
+  /* What is queued, at once; if nothing is, wait up to 10 ms for one
+   * record (a batch call waits its whole timeout for a full batch, which
+   * at low rates is latency), then take what came with it. */
+  ssize_t got = rd_kafka_consume_batch_queue(k->queue, 0, k->held, out->cap);
+  if (got == 0 && (got = rd_kafka_consume_batch_queue(k->queue, 10, k->held, 1)) == 1) {
+    ssize_t more = rd_kafka_consume_batch_queue(k->queue, 0, k->held + 1, out->cap - 1);
+    got += more > 0 ? more : 0;
+  }
+  k->n_held = got > 0 ? (size_t)got : 0; /* nothing now: lag and a table's progress are still looked at */
   int64_t now = sq_clock_ms();
   if (now - k->lag_published_ms >= 1000) publish_lag(k, now);
   for (size_t m = 0; m < k->n_held; m++) {
@@ -288,6 +294,7 @@ sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const sq_runtime_t *
     sq_reader_destroy(&k->base);
     return NULL;
   }
+  k->base.waits = true;
   k->key_col = sq_relation_find_column(rel, "_key");
   k->topic_col = k->key_col + 1;
   k->partition_col = k->key_col + 2;
