@@ -27,7 +27,7 @@ start_broker() {
   broker_pid=$!
   pids+=("$broker_pid")
   exec 3> "$dir/ctl"
-  for _ in $(seq 100); do [ -s "$dir/bootstrap" ] && break; sleep 0.1; done
+  for _ in $(seq 300); do [ -s "$dir/bootstrap" ] && break; sleep 0.1; done
   bootstrap=$(head -1 "$dir/bootstrap")
 }
 ctl() { echo "$*" >&3; sleep 0.2; }
@@ -163,7 +163,7 @@ CREATE SINK out WITH (connector = 'file', path = '$dir/poison.jsonl');
 INSERT INTO out SELECT n FROM s;
 SQL
 run_bg "$dir/poison.sql" "$dir/poison.log"
-wait_lines "$dir/poison.jsonl" 2 30
+wait_lines "$dir/poison.jsonl" 2 90
 sleep 1
 stop_run "$run_pid"
 [ "$(cat "$dir/poison.jsonl")" = $'{"n":1}\n{"n":4}' ] && ok "good records pass around poison ones" || fail "poison output: $(cat "$dir/poison.jsonl")"
