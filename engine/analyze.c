@@ -222,12 +222,12 @@ static bool add_input(sq_analyzer_t *a, sq_scope_t *scope, const sq_ast_t *ref) 
   return true;
 }
 
-/* The set of inputs (a bit each) that columns under `e` refer to. */
-static uint32_t input_mask(const sq_ast_t *e) {
+uint32_t sq_ast_input_mask(const sq_ast_t *e) {
   if (!e) return 0;
   if (e->kind == SQ_AST_COLUMN) return e->type != SQ_TYPE_ERROR && e->ref >= 0 ? 1u << e->ref : 0;
-  uint32_t m = input_mask(e->a) | input_mask(e->b) | input_mask(e->c) | input_mask(e->d) | input_mask(e->e);
-  for (uint32_t i = 0; i < e->n; i++) m |= input_mask(e->list[i]);
+  uint32_t m = sq_ast_input_mask(e->a) | sq_ast_input_mask(e->b) | sq_ast_input_mask(e->c) | sq_ast_input_mask(e->d) |
+               sq_ast_input_mask(e->e);
+  for (uint32_t i = 0; i < e->n; i++) m |= sq_ast_input_mask(e->list[i]);
   return m;
 }
 
@@ -241,7 +241,7 @@ static bool has_equi_conjunct(const sq_ast_t *on, uint32_t left, uint32_t right,
   if (on->kind != SQ_AST_BINARY || on->sub != SQ_OP_EQ) return false;
   for (int flip = 0; flip < 2; flip++) {
     const sq_ast_t *l = flip ? on->b : on->a, *r = flip ? on->a : on->b;
-    uint32_t lm = input_mask(l), rm = input_mask(r);
+    uint32_t lm = sq_ast_input_mask(l), rm = sq_ast_input_mask(r);
     if (!lm || !rm || (lm & ~left) || (rm & ~right)) continue;
     if (right_column < 0) return true;
     if (r->kind == SQ_AST_COLUMN && r->ref == right_index && r->ref2 == right_column) return true;

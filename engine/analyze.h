@@ -38,6 +38,9 @@ typedef struct sq_program {
  * is returned even with errors (NULL only when memory runs out), so check
  * sq_diag_count. Free with sq_program_destroy. */
 sq_program_t *sq_analyze(sq_ast_t *script, sq_diag_t *diag);
+/* The set of inputs (a bit each, by FROM position) that the analyzed
+ * columns under `e` refer to. */
+uint32_t sq_ast_input_mask(const sq_ast_t *e);
 void sq_program_destroy(sq_program_t *prog);
 
 #endif

@@ -30,6 +30,7 @@
 
 #include "engine/join.h"
 #include "engine/key_codec.h"
+#include "engine/time_set.h"
 #include "engine/timestamp.h"
 
 /* A row entry: time, matched flag, row length, row bytes. */
@@ -50,8 +51,7 @@ typedef struct sq_op_interval_join {
   join_side_t sides[2];
   sq_state_ns_t expiry_ns;
   int64_t granule;
-  int64_t *pending; /* expiry buckets with rows, ascending */
-  uint32_t n_pending, cap_pending;
+  sq_time_set_t pending; /* expiry buckets with rows */
   int64_t watermark; /* the input watermark rows have been expired to */
   sq_row_layout_t joined;
   sq_buf_t key, bucket, row_bytes, expiring, unmatched;
@@ -143,27 +143,6 @@ static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int
   return !sq_state_error(j->state) || out_of_memory(j);
 }
 
-static bool note_pending(sq_op_interval_join_t *j, int64_t bucket) {
-  uint32_t lo = 0, hi = j->n_pending;
-  while (lo < hi) {
-    uint32_t mid = (lo + hi) / 2;
-    if (j->pending[mid] < bucket) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo < j->n_pending && j->pending[lo] == bucket) return true;
-  if (j->n_pending == j->cap_pending) {
-    uint32_t cap = j->cap_pending ? j->cap_pending * 2 : 16;
-    int64_t *v = realloc(j->pending, cap * sizeof *v);
-    if (!v) return false;
-    j->pending = v;
-    j->cap_pending = cap;
-  }
-  memmove(j->pending + lo + 1, j->pending + lo, (j->n_pending - lo) * sizeof *j->pending);
-  j->pending[lo] = bucket;
-  j->n_pending++;
-  return true;
-}
-
 /* The state key of expiry bucket `bucket`: 8 bytes that sort by it. */
 static const char *bucket_key(sq_op_interval_join_t *j, int64_t bucket) {
   sq_buf_clear(&j->bucket);
@@ -179,7 +158,7 @@ static bool file_expiry(sq_op_interval_join_t *j, int side, int64_t bucket) {
   uint8_t s = (uint8_t)side;
   uint32_t len = (uint32_t)j->key.len;
   return l && sq_join_bytes_append(l, &s, 1) && sq_join_bytes_append(l, &len, sizeof len) && sq_join_bytes_append(l, j->key.data, len) &&
-         note_pending(j, bucket);
+         sq_time_set_add(&j->pending, bucket);
 }
 
 /* Keeps a row of `side` under the current key until it expires. */
@@ -299,9 +278,9 @@ static bool interval_advance(sq_op_t *op, int64_t wm) {
   j->watermark = wm;
   /* a bucket is done when every expiry in it is before wm */
   int64_t done = wm == SQ_WATERMARK_END ? INT64_MAX : sq_floor_div(wm, j->granule);
-  while (j->n_pending && j->pending[0] < done) {
-    int64_t bucket = j->pending[0];
-    memmove(j->pending, j->pending + 1, (--j->n_pending) * sizeof *j->pending);
+  while (j->pending.n && j->pending.v[0] < done) {
+    int64_t bucket = j->pending.v[0];
+    sq_time_set_drop_first(&j->pending, 1);
     if (!expire_bucket(j, bucket, wm, emit_wm)) return false;
   }
   if (j->out.n && !flush_out(j)) return false;
@@ -328,14 +307,14 @@ static void interval_describe(const sq_op_t *op, sq_buf_t *out) {
   snprintf(text, sizeof text, "%s join, %u key%s, within %s before / %s after; state: each side's rows until the "
            "watermark passes their time + bound (left %s, right %s): %zu keys, %zu bytes, %u expiry buckets",
            types[j->spec.type], j->spec.n_keys, j->spec.n_keys == 1 ? "" : "s", before, after, after, before, keys, bytes,
-           j->n_pending);
+           j->pending.n);
   sq_buf_puts(out, text);
 }
 
 static void interval_destroy(sq_op_t *op) {
   sq_op_interval_join_t *j = (sq_op_interval_join_t *)op;
   sq_join_spec_free(&j->spec);
-  free(j->pending);
+  sq_time_set_free(&j->pending);
   sq_buf_free(&j->key);
   sq_buf_free(&j->bucket);
   sq_buf_free(&j->row_bytes);
@@ -351,8 +330,7 @@ static void interval_save(const sq_op_t *op, sq_buf_t *out) {
   sq_put_i64(out, j->watermark);
   sq_put_i64(out, j->base.side_wm[0]);
   sq_put_i64(out, j->base.side_wm[1]);
-  sq_put_u64(out, j->n_pending);
-  for (uint32_t i = 0; i < j->n_pending; i++) sq_put_i64(out, j->pending[i]);
+  sq_time_set_save(&j->pending, out);
 }
 
 static bool interval_load(sq_op_t *op, sq_cursor_t *in) {
@@ -360,10 +338,7 @@ static bool interval_load(sq_op_t *op, sq_cursor_t *in) {
   j->watermark = sq_get_i64(in);
   j->base.side_wm[0] = sq_get_i64(in);
   j->base.side_wm[1] = sq_get_i64(in);
-  uint64_t n = sq_get_u64(in);
-  for (uint64_t i = 0; i < n && !in->failed; i++)
-    if (!note_pending(j, sq_get_i64(in))) return false;
-  return !in->failed;
+  return sq_time_set_load(&j->pending, in);
 }
 
 static const sq_op_class_t interval_class = {"IntervalJoin", interval_push, interval_advance, interval_describe,

@@ -26,6 +26,7 @@
 #include "engine/crash_point.h"
 #include "engine/key_codec.h"
 #include "engine/ops.h"
+#include "engine/time_set.h"
 #include "engine/timestamp.h"
 #include "engine/window_agg.h"
 
@@ -38,8 +39,7 @@ typedef struct sq_op_window_agg {
   sq_state_t *state;
   sq_state_type_t type;
   sq_state_ns_t ns;
-  int64_t *open;          /* starts of open windows, ascending */
-  uint32_t n_open, cap_open;
+  sq_time_set_t open;     /* starts of open windows */
   int64_t watermark;
   int64_t emit_wm;        /* the watermark that goes with emitted rows */
   sq_value_t *key, *args;
@@ -51,24 +51,6 @@ typedef struct sq_op_window_agg {
 static void release_accumulators(void *payload, const void *ctx) { sq_agg_query_release(ctx, payload); }
 static void encode_accumulators(const void *payload, sq_buf_t *out, const void *ctx) { sq_agg_query_encode(ctx, payload, out); }
 static bool decode_accumulators(void *payload, sq_cursor_t *in, const void *ctx) { return sq_agg_query_decode(ctx, payload, in); }
-
-/* Records `start` as open; false when memory runs out. */
-static bool note_open(sq_op_window_agg_t *w, int64_t start) {
-  uint32_t i = w->n_open;
-  while (i > 0 && w->open[i - 1] > start) i--;
-  if (i > 0 && w->open[i - 1] == start) return true;
-  if (w->n_open == w->cap_open) {
-    uint32_t cap = w->cap_open ? w->cap_open * 2 : 8;
-    int64_t *v = realloc(w->open, cap * sizeof *v);
-    if (!v) return false;
-    w->open = v;
-    w->cap_open = cap;
-  }
-  memmove(w->open + i + 1, w->open + i, (w->n_open - i) * sizeof *w->open);
-  w->open[i] = start;
-  w->n_open++;
-  return true;
-}
 
 /* The state key of (window start, the current row's group key). */
 static void make_key(sq_op_window_agg_t *w, int64_t start) {
@@ -101,7 +83,7 @@ static bool add_to_window(sq_op_window_agg_t *w, int64_t start, int64_t ts) {
   make_key(w, start);
   bool created;
   void *payload = sq_state_get(w->state, &w->ns, w->key_bytes.data, w->key_bytes.len, true, &created);
-  if (!payload || w->key_bytes.failed || (created && !note_open(w, start)) || !sq_agg_query_update(&w->q, payload, w->args, ts))
+  if (!payload || w->key_bytes.failed || (created && !sq_time_set_add(&w->open, start)) || !sq_agg_query_update(&w->q, payload, w->args, ts))
     return sq_exec_fail(w->base.exec, "out of memory in aggregation");
   if (w->win.emit == SQ_EMIT_CHANGES) return emit_group(w, start, w->key, payload, ts);
   return true;
@@ -182,12 +164,11 @@ static bool window_advance(sq_op_t *op, int64_t wm) {
   w->watermark = wm;
   /* close every window whose end + grace the watermark has reached, oldest first */
   uint32_t closed = 0;
-  while (closed < w->n_open && w->win.kind != SQ_WINDOW_NONE && w->open[closed] + w->win.size <= wm - w->win.grace) {
-    if (!close_window(w, w->open[closed])) return false;
+  while (closed < w->open.n && w->win.kind != SQ_WINDOW_NONE && w->open.v[closed] + w->win.size <= wm - w->win.grace) {
+    if (!close_window(w, w->open.v[closed])) return false;
     closed++;
   }
-  memmove(w->open, w->open + closed, (w->n_open - closed) * sizeof *w->open);
-  w->n_open -= closed;
+  sq_time_set_drop_first(&w->open, closed);
   return sq_op_emit_watermark(op, wm);
 }
 
@@ -199,14 +180,14 @@ static void window_describe(const sq_op_t *op, sq_buf_t *out) {
   sq_window_describe(&w->win, w->q.n_keys, w->q.n_aggs, text, sizeof text);
   sq_buf_puts(out, text);
   snprintf(text, sizeof text, "; state: accumulators per (window, key): %u open windows, %zu keys, %zu bytes",
-           w->n_open, keys, bytes);
+           w->open.n, keys, bytes);
   sq_buf_puts(out, text);
 }
 
 static void window_destroy(sq_op_t *op) {
   sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
   sq_agg_query_free(&w->q);
-  free(w->open);
+  sq_time_set_free(&w->open);
   free(w->key);
   free(w->args);
   sq_buf_free(&w->key_bytes);
@@ -219,17 +200,13 @@ static void window_destroy(sq_op_t *op) {
 static void window_save(const sq_op_t *op, sq_buf_t *out) {
   const sq_op_window_agg_t *w = (const sq_op_window_agg_t *)op;
   sq_put_i64(out, w->watermark);
-  sq_put_u64(out, w->n_open);
-  for (uint32_t i = 0; i < w->n_open; i++) sq_put_i64(out, w->open[i]);
+  sq_time_set_save(&w->open, out);
 }
 
 static bool window_load(sq_op_t *op, sq_cursor_t *in) {
   sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
   w->watermark = sq_get_i64(in);
-  uint64_t n = sq_get_u64(in);
-  for (uint64_t i = 0; i < n && !in->failed; i++)
-    if (!note_open(w, sq_get_i64(in))) return false;
-  return !in->failed;
+  return sq_time_set_load(&w->open, in);
 }
 
 static const sq_op_class_t window_class = {"WindowAggregate", window_push, window_advance, window_describe, window_destroy,

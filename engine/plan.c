@@ -140,23 +140,10 @@ static bool mixed_numbers(const sq_ast_t *a, const sq_ast_t *b) {
          (b->type == SQ_TYPE_BIGINT || b->type == SQ_TYPE_DOUBLE);
 }
 
-/* Whether every column under `e` is of an input in `mask`, and there is one. */
-static bool only_inputs(const sq_ast_t *e, uint32_t mask, bool *any) {
-  if (!e) return true;
-  if (e->kind == SQ_AST_COLUMN && e->ref >= 0) {
-    *any = true;
-    return (mask >> e->ref) & 1u;
-  }
-  if (e->kind == SQ_AST_COLUMN) return true;
-  bool ok = only_inputs(e->a, mask, any) && only_inputs(e->b, mask, any) && only_inputs(e->c, mask, any) &&
-            only_inputs(e->d, mask, any) && only_inputs(e->e, mask, any);
-  for (uint32_t i = 0; ok && i < e->n; i++) ok = only_inputs(e->list[i], mask, any);
-  return ok;
-}
-
+/* Whether `e` reads some input, and only inputs in `mask`. */
 static bool over(const sq_ast_t *e, uint32_t mask) {
-  bool any = false;
-  return only_inputs(e, mask, &any) && any;
+  uint32_t m = sq_ast_input_mask(e);
+  return m && !(m & ~mask);
 }
 
 /* Adds the equalities among ON's top-level conjuncts to the join's keys:
