@@ -44,6 +44,9 @@ int main(int argc, char **argv) {
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (!rk) return 1;
   rd_kafka_poll_set_consumer(rk);
+  /* Leaders looked up before assignment, as streamq does (else partitions
+   * assigned first wait 500 ms for an offset-query retry). */
+  rd_kafka_topic_t *topic = rd_kafka_topic_new(rk, argv[2], NULL);
   rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, argv[2], RD_KAFKA_PARTITION_UA);
   rd_kafka_subscribe(rk, topics);
@@ -64,6 +67,7 @@ int main(int argc, char **argv) {
   printf("%.3f\n", now() - assigned_at);
   fprintf(stderr, "%ld records, checksum %lu\n", got, sum);
   rd_kafka_queue_destroy(queue);
+  rd_kafka_topic_destroy(topic);
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return 0;
