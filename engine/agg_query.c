@@ -134,6 +134,6 @@ bool sq_agg_query_output(const sq_agg_query_t *q, sq_eval_ctx_t *ctx, const sq_v
   ctx->slots = q->slots;
   if (q->having && !sq_expr_true(q->having, ctx)) return false;
   for (uint32_t i = 0; i < q->n_items; i++) out[i] = sq_expr_eval(q->items[i], ctx);
-  for (uint32_t i = q->n_items; i < width; i++) out[i] = sq_null();
+  sq_set_null(out + q->n_items, width - q->n_items);
   return true;
 }

@@ -12,9 +12,11 @@ bool sq_parse_int(const char *p, size_t len, int64_t *out) {
   size_t i = len > 0 && (p[0] == '-' || p[0] == '+');
   if (i == len) return false;
   uint64_t v = 0;
+  /* 19 digits cannot overflow 64 bits: only longer texts are checked per digit */
+  bool checked = len - i > 19;
   for (; i < len; i++) {
     unsigned digit = (unsigned)(p[i] - '0');
-    if (digit > 9 || v > (UINT64_MAX - digit) / 10) return false;
+    if (digit > 9 || (checked && v > (UINT64_MAX - digit) / 10)) return false;
     v = v * 10 + digit;
   }
   if (v > (uint64_t)INT64_MAX + negative) return false;

@@ -81,7 +81,7 @@ static bool out_of_memory(sq_op_interval_join_t *j) {
 /* Emits a side's row with NULLs for the other side. */
 static bool emit_unmatched(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, int64_t wm) {
   sq_value_t *o = sq_batch_row(&j->out, j->out.n);
-  for (uint32_t i = 0; i < j->out.width; i++) o[i] = sq_null();
+  sq_set_null(o, j->out.width);
   memcpy(o + j->sides[side].at, row, j->sides[side].width * sizeof *row);
   j->out.times[j->out.n] = time;
   j->out.wms[j->out.n++] = wm;

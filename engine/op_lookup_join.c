@@ -93,7 +93,7 @@ static bool join_row(sq_op_lookup_join_t *j, const sq_value_t *row, int64_t time
   }
   if (!matched && j->spec.type == SQ_JOIN_INNER) return true;
   if (!matched)
-    for (uint32_t i = 0; i < j->spec.right_width; i++) o[left + i] = sq_null();
+    sq_set_null(o + left, j->spec.right_width);
   j->out.times[j->out.n] = time;
   j->out.wms[j->out.n++] = wm;
   return j->out.n < j->out.cap || flush_out(j);

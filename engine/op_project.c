@@ -27,7 +27,7 @@ static bool project_push(sq_op_t *op, const sq_batch_t *in) {
     sq_value_t *o = sq_batch_row(&p->out, p->out.n);
     for (uint32_t i = 0; i < p->n_items; i++) o[i] = sq_expr_eval(p->items[i], &ctx);
     /* a derived stream's metadata columns: only ROWTIME is known */
-    for (uint32_t i = p->n_items; i < p->out.width; i++) o[i] = sq_null();
+    sq_set_null(o + p->n_items, p->out.width - p->n_items);
     if (p->out.width >= p->n_items + 6) o[p->n_items + 5] = sq_ts(in->times[r]);
     p->out.times[p->out.n] = in->times[r];
     p->out.wms[p->out.n++] = in->wms[r];

@@ -35,8 +35,34 @@ static bool add_op(sq_plan_t *p, sq_op_t *op, const char *input_name, const sq_q
   return true;
 }
 
-/* Makes `op` read `rel`: a source's consumer, or a stream's producer's output. */
-static bool attach(sq_plan_t *p, const sq_relation_t *rel, sq_op_t *op) {
+/* Marks in `used` the columns of input `input` that `e` reads. */
+static void mark_columns(const sq_ast_t *e, int input, bool *used) {
+  if (!e) return;
+  if (e->kind == SQ_AST_COLUMN && e->ref == input) used[e->ref2] = true;
+  const sq_ast_t *kids[] = {e->a, e->b, e->c, e->d, e->e};
+  for (size_t i = 0; i < 5; i++) mark_columns(kids[i], input, used);
+  for (uint32_t i = 0; i < e->n; i++) mark_columns(e->list[i], input, used);
+}
+
+/* The columns of input `input` that a query reads anywhere (select list,
+ * * included, WHERE, GROUP BY, HAVING, every ON), into `used`. */
+static void input_columns_used(const sq_ast_select_t *s, int input, const sq_relation_t *rel, const char *alias, bool *used) {
+  for (uint32_t i = 0; i < s->items->n; i++) {
+    const sq_ast_t *item = s->items->list[i];
+    if (item->kind != SQ_AST_STAR) mark_columns(item->a, input, used);
+    else if (!item->name2.text || strcmp(item->name2.text, alias) == 0)
+      for (size_t c = 0; c < rel->n_columns; c++) used[c] |= !rel->columns[c].metadata;
+  }
+  mark_columns(s->where, input, used);
+  mark_columns(s->group_by, input, used);
+  mark_columns(s->having, input, used);
+  for (const sq_ast_t *from = s->from; from->kind == SQ_AST_JOIN; from = from->a) mark_columns(from->e, input, used);
+}
+
+/* Makes `op` read `rel`: a source's consumer, or a stream's producer's
+ * output. `rel` is input `input` of query `s` under `alias`: a source
+ * notes the columns it reads. */
+static bool attach(sq_plan_t *p, const sq_relation_t *rel, sq_op_t *op, const sq_ast_select_t *s, int input, const char *alias) {
   for (uint32_t i = 0; i < p->n_streams; i++)
     if (p->streams[i].rel == rel) return sq_op_connect(p->streams[i].producer, op);
   sq_plan_source_t *src = NULL;
@@ -47,8 +73,10 @@ static bool attach(sq_plan_t *p, const sq_relation_t *rel, sq_op_t *op) {
     if (!v) return false;
     p->sources = v;
     src = &p->sources[p->n_sources++];
-    *src = (sq_plan_source_t){.rel = rel};
+    *src = (sq_plan_source_t){.rel = rel, .read = calloc(rel->n_columns + 1, sizeof *src->read)};
+    if (!src->read) return false;
   }
+  input_columns_used(s, input, rel, alias, src->read);
   sq_op_t **c = realloc(src->consumers, (src->n_consumers + 1) * sizeof *c);
   if (!c) return false;
   src->consumers = c;
@@ -175,30 +203,6 @@ static bool add_join_keys(sq_join_spec_t *spec, const sq_ast_t *on, int table_ke
   return true;
 }
 
-/* Marks in `used` the columns of input `input` that `e` reads. */
-static void mark_columns(const sq_ast_t *e, int input, bool *used) {
-  if (!e) return;
-  if (e->kind == SQ_AST_COLUMN && e->ref == input) used[e->ref2] = true;
-  const sq_ast_t *kids[] = {e->a, e->b, e->c, e->d, e->e};
-  for (size_t i = 0; i < 5; i++) mark_columns(kids[i], input, used);
-  for (uint32_t i = 0; i < e->n; i++) mark_columns(e->list[i], input, used);
-}
-
-/* The columns of input `input` that a query reads anywhere (select list,
- * * included, WHERE, GROUP BY, HAVING, every ON), into `used`. */
-static void input_columns_used(const sq_ast_select_t *s, int input, const sq_relation_t *rel, const char *alias, bool *used) {
-  for (uint32_t i = 0; i < s->items->n; i++) {
-    const sq_ast_t *item = s->items->list[i];
-    if (item->kind != SQ_AST_STAR) mark_columns(item->a, input, used);
-    else if (!item->name2.text || strcmp(item->name2.text, alias) == 0)
-      for (size_t c = 0; c < rel->n_columns; c++) used[c] |= !rel->columns[c].metadata;
-  }
-  mark_columns(s->where, input, used);
-  mark_columns(s->group_by, input, used);
-  mark_columns(s->having, input, used);
-  for (const sq_ast_t *from = s->from; from->kind == SQ_AST_JOIN; from = from->a) mark_columns(from->e, input, used);
-}
-
 /* Plans FROM: its relations and layout into *in, with a join operator for
  * each JOIN, attached to its inputs. */
 static bool plan_from(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *q, const sq_ast_t *from, query_input_t *in) {
@@ -236,8 +240,8 @@ static bool plan_from(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *
   uint32_t id = p->n_ops + 1; /* the id add_op will give it */
   sq_op_t *join = table ? sq_op_lookup_join_new(&p->exec, p->state, id, &spec) : sq_op_interval_join_new(&p->exec, p->state, id, &spec);
   if (!add_op(p, join, NULL, q)) return false;
-  if (!(in->producer ? sq_op_connect(in->producer, sq_join_port(join, 0)) : attach(p, in->rels[0], sq_join_port(join, 0))) ||
-      !attach(p, rel, sq_join_port(join, 1)))
+  if (!(in->producer ? sq_op_connect(in->producer, sq_join_port(join, 0)) : attach(p, in->rels[0], sq_join_port(join, 0), s, 0, in->aliases[0])) ||
+      !attach(p, rel, sq_join_port(join, 1), s, (int)spec.right_input, alias))
     return false;
   uint32_t r = in->layout.n++;
   in->rels[r] = rel;
@@ -255,7 +259,7 @@ static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t 
   if (!plan_from(p, prog, q, s->from, &in)) return snprintf(err, err_size, "out of memory"), false;
   sq_op_t *head = query_head(p, q, &in);
   if (!add_op(p, head, in.producer ? NULL : in.rels[0]->name, q) ||
-      !(in.producer ? sq_op_connect(in.producer, head) : attach(p, in.rels[0], head))) {
+      !(in.producer ? sq_op_connect(in.producer, head) : attach(p, in.rels[0], head, s, 0, in.aliases[0]))) {
     snprintf(err, err_size, "out of memory");
     return false;
   }
@@ -308,7 +312,10 @@ void sq_plan_destroy(sq_plan_t *p) {
   sq_state_destroy(p->state); /* first: releasing values uses their operators */
   for (uint32_t i = 0; i < p->n_ops; i++) p->ops[i]->cls->destroy(p->ops[i]);
   for (uint32_t i = 0; i < p->n_sinks; i++) p->sinks[i]->cls->destroy(p->sinks[i]);
-  for (uint32_t i = 0; i < p->n_sources; i++) free(p->sources[i].consumers);
+  for (uint32_t i = 0; i < p->n_sources; i++) {
+    free(p->sources[i].consumers);
+    free(p->sources[i].read);
+  }
   free(p->sources);
   free(p->ops);
   free(p->sinks);

@@ -20,6 +20,7 @@ typedef sq_sink_t *(*sq_sink_factory_t)(void *ctx, const sq_relation_t *sink_rel
 typedef struct sq_plan_source {
   const sq_relation_t *rel;
   sq_op_t **consumers; /* the first operator of each query reading it */
+  bool *read;          /* the columns some query reads: the rest are not decoded */
   uint32_t n_consumers;
 } sq_plan_source_t;
 

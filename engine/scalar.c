@@ -26,6 +26,18 @@ static sq_value_t arena_str(sq_arena_t *a, const char *p, size_t len) {
   return sq_str(dst, (uint32_t)len);
 }
 
+int sq_format_int(int64_t v, char *buf) {
+  char digits[20];
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  int n = 0;
+  do digits[n++] = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
+  int len = 0;
+  if (v < 0) buf[len++] = '-';
+  while (n > 0) buf[len++] = digits[--n];
+  return len;
+}
+
 int sq_format_double(double d, char *buf, size_t size) {
   if (isnan(d)) return snprintf(buf, size, "NaN");
   if (isinf(d)) return snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
@@ -99,7 +111,7 @@ sq_value_t sq_cast(sq_value_t v, sq_type_t to, sq_arena_t *arena) {
   case SQ_TYPE_STRING:
     switch (v.type) {
     case SQ_TYPE_BOOLEAN: return sq_str(v.u.b ? "true" : "false", v.u.b ? 4 : 5);
-    case SQ_TYPE_BIGINT: n = snprintf(buf, sizeof buf, "%lld", (long long)v.u.i); break;
+    case SQ_TYPE_BIGINT: n = sq_format_int(v.u.i, buf); break;
     case SQ_TYPE_DOUBLE: n = sq_format_double(v.u.d, buf, sizeof buf); break;
     default: n = sq_format_timestamp(v.u.i, buf, sizeof buf); break;
     }

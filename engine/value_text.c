@@ -41,7 +41,7 @@ void sq_encode_value(sq_buf_t *out, sq_value_t v, bool json) {
   case SQ_TYPE_BOOLEAN: sq_buf_puts(out, v.u.b ? "true" : "false"); return;
   case SQ_TYPE_BIGINT:
   case SQ_TYPE_TIMESTAMP:
-    n = snprintf(num, sizeof num, "%" PRId64, v.u.i);
+    n = sq_format_int(v.u.i, num); /* snprintf was 2% of a windowed aggregation's time */
     sq_buf_append(out, num, (size_t)n);
     return;
   case SQ_TYPE_DOUBLE:

@@ -7,8 +7,8 @@
  * columns by name, and columns with a PATH are looked up from the root.
  * The fast pass only accepts what the tokenizer accepts, with the same
  * values; everything it declines goes the tokenizer's way, which also
- * words the errors. Members nobody declared are skipped without being
- * converted. A value of the wrong JSON type for its column makes the
+ * words the errors. Members nobody declared, and declared columns no query
+ * reads, are skipped without being converted. A value of the wrong JSON type for its column makes the
  * record bad; a missing member is NULL.
  * CSV: the header line names the columns; fields are converted from text,
  * and an empty unquoted field is NULL. */
@@ -29,6 +29,8 @@ struct sq_decoder {
   int n_declared;   /* declared (non-metadata) columns, first in rel */
   bool has_paths;   /* some column has a PATH: no fast pass */
   size_t *name_len; /* of each declared column */
+  bool *plain_name; /* the name needs no JSON escape: matched in place */
+  bool *skip;       /* no query reads the column: not decoded */
   sq_json_t json;
   int *csv_map;     /* CSV field index -> column index, or -1 */
   int csv_fields;
@@ -51,7 +53,7 @@ static void init_byte_classes(void) {
   }
 }
 
-sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts_format_t ts_format) {
+sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts_format_t ts_format, const bool *read) {
   static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
   pthread_once(&classes_once, init_byte_classes);
   sq_decoder_t *d = calloc(1, sizeof *d);
@@ -60,13 +62,20 @@ sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts
   d->format = format;
   d->ts_format = ts_format;
   while ((size_t)d->n_declared < rel->n_columns && !rel->columns[d->n_declared].metadata) d->n_declared++;
-  if (!(d->name_len = malloc(((size_t)d->n_declared + 1) * sizeof *d->name_len))) {
-    free(d);
+  d->name_len = malloc(((size_t)d->n_declared + 1) * sizeof *d->name_len);
+  d->plain_name = malloc(((size_t)d->n_declared + 1) * sizeof *d->plain_name);
+  d->skip = malloc(((size_t)d->n_declared + 1) * sizeof *d->skip);
+  if (!d->name_len || !d->plain_name || !d->skip) {
+    sq_decoder_destroy(d);
     return NULL;
   }
   for (int c = 0; c < d->n_declared; c++) {
-    d->name_len[c] = strlen(rel->columns[c].name);
-    d->has_paths |= rel->columns[c].path != NULL;
+    const char *name = rel->columns[c].name;
+    d->name_len[c] = strlen(name);
+    d->skip[c] = read && !read[c];
+    d->plain_name[c] = true;
+    for (const char *n = name; *n; n++) d->plain_name[c] &= (byte_class[(unsigned char)*n] & IN_STRING) != 0;
+    d->has_paths |= rel->columns[c].path != NULL && !d->skip[c];
   }
   return d;
 }
@@ -75,6 +84,8 @@ void sq_decoder_destroy(sq_decoder_t *d) {
   if (!d) return;
   sq_json_free(&d->json);
   free(d->name_len);
+  free(d->plain_name);
+  free(d->skip);
   free(d->csv_map);
   free(d->fields);
   free(d->quoted);
@@ -167,6 +178,18 @@ static int find_column(const sq_decoder_t *d, const char *key, size_t klen, int 
   return -1;
 }
 
+/* Whether the member key at `key` (past its quote) is column c's name,
+ * compared in place: producers usually write keys in one order, so this
+ * usually settles a key without scanning it first. */
+static bool key_is(const sq_decoder_t *d, int c, const char *key, const char *end) {
+  size_t n = d->name_len[c];
+  if (!d->plain_name[c] || (size_t)(end - key) <= n || key[n] != '"') return false;
+  const char *name = d->rel->columns[c].name;
+  for (size_t i = 0; i < n; i++)
+    if (key[i] != name[i]) return false;
+  return true;
+}
+
 static const char *skip_space(const char *p, const char *end) {
   while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
   return p;
@@ -188,8 +211,18 @@ static bool decode_flat_json(sq_decoder_t *d, const char *text, size_t len, sq_v
   p += empty;
   int guess = 0;
   while (!empty) {
-    const char *key = p + 1, *key_end = p < end && *p == '"' ? plain_string(key, end) : NULL;
-    if (!key_end) return false;
+    if (p == end || *p != '"') return false;
+    const char *key = p + 1, *key_end;
+    int c = -1;
+    if (d->n_declared > 0 && key_is(d, guess % d->n_declared, key, end)) {
+      c = guess % d->n_declared;
+      key_end = key + d->name_len[c];
+      guess = c + 1;
+    } else if (!(key_end = plain_string(key, end))) {
+      return false;
+    } else {
+      c = find_column(d, key, (size_t)(key_end - key), &guess);
+    }
     p = skip_space(key_end + 1, end);
     if (p == end || *p++ != ':') return false;
     p = skip_space(p, end);
@@ -204,8 +237,7 @@ static bool decode_flat_json(sq_decoder_t *d, const char *text, size_t len, sq_v
       if (p < end && !(byte_class[(unsigned char)*p] & ENDS_PRIMITIVE)) return false;
       v_end = p;
     }
-    int c = find_column(d, key, (size_t)(key_end - key), &guess);
-    if (c >= 0) {
+    if (c >= 0 && !d->skip[c]) {
       const sq_column_t *col = &d->rel->columns[c];
       size_t vlen = (size_t)(v_end - v);
       char err[8];
@@ -229,7 +261,7 @@ static bool decode_flat_json(sq_decoder_t *d, const char *text, size_t len, sq_v
 
 static bool decode_json(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row, sq_arena_t *arena, char *err, size_t err_size) {
   if (decode_flat_json(d, text, len, row)) return true;
-  for (int c = 0; c < d->n_declared; c++) row[c] = sq_null(); /* the fast pass may have filled some */
+  sq_set_null(row, (size_t)d->n_declared); /* the fast pass may have filled some */
   if (!sq_json_parse(&d->json, text, len)) return fail(err, err_size, "%s%s", "invalid JSON", "");
   if (d->json.tokens[0].kind != SQ_JSON_OBJECT) return fail(err, err_size, "%s%s", "expected a JSON object", "");
   const sq_relation_t *rel = d->rel;
@@ -238,13 +270,13 @@ static bool decode_json(sq_decoder_t *d, const char *text, size_t len, sq_value_
   for (int m = 0; m < d->json.tokens[0].size; m++) {
     const sq_json_token_t *key = &d->json.tokens[k];
     int c = find_column(d, text + key->start, (size_t)(key->end - key->start), &guess);
-    if (c >= 0 && !json_value(d, text, k + 1, &rel->columns[c], &row[c], arena, err, err_size)) return false;
+    if (c >= 0 && !d->skip[c] && !json_value(d, text, k + 1, &rel->columns[c], &row[c], arena, err, err_size)) return false;
     /* a scalar value is one token; only nested values need a walk */
     k = d->json.tokens[k + 1].kind == SQ_JSON_OBJECT || d->json.tokens[k + 1].kind == SQ_JSON_ARRAY ? sq_json_skip(&d->json, k + 1) : k + 2;
   }
   for (int c = 0; c < d->n_declared; c++) {
     const sq_column_t *col = &rel->columns[c];
-    if (!col->path) continue;
+    if (!col->path || d->skip[c]) continue;
     int t = sq_json_find(&d->json, text, 0, col->path, strlen(col->path));
     if (t >= 0 && !json_value(d, text, t, col, &row[c], arena, err, err_size)) return false;
   }
@@ -328,7 +360,7 @@ static bool decode_csv(sq_decoder_t *d, const char *text, size_t len, sq_value_t
   if (!d->fields || !split_csv(d, text, len, arena, &n)) return fail(err, err_size, "%s%s", "invalid CSV line (bad quoting or more fields than the header)", "");
   for (int f = 0; f < n; f++) {
     int c = d->csv_map[f];
-    if (c < 0) continue;
+    if (c < 0 || d->skip[c]) continue;
     sq_value_t field = d->fields[f];
     if (!d->quoted[f] && field.u.s.len == 0) continue; /* NULL */
     if (!convert(d, &d->rel->columns[c], field.u.s.p, field.u.s.len, false, &row[c], err, err_size)) return false;
@@ -337,7 +369,7 @@ static bool decode_csv(sq_decoder_t *d, const char *text, size_t len, sq_value_t
 }
 
 bool sq_decode(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row, sq_arena_t *arena, char *err, size_t err_size) {
-  for (int c = 0; c < d->n_declared; c++) row[c] = sq_null();
+  sq_set_null(row, (size_t)d->n_declared);
   return d->format == SQ_FORMAT_JSON ? decode_json(d, text, len, row, arena, err, err_size)
                                      : decode_csv(d, text, len, row, arena, err, err_size);
 }

@@ -18,9 +18,10 @@ typedef enum sq_ts_format { SQ_TS_EPOCH_MS, SQ_TS_EPOCH_S, SQ_TS_ISO8601 } sq_ts
 
 typedef struct sq_decoder sq_decoder_t;
 
-/* A decoder for `rel`'s declared columns (borrowed). NULL when memory
- * runs out. */
-sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts_format_t ts_format);
+/* A decoder for `rel`'s declared columns (borrowed). With `read` (one
+ * flag per column, copied), columns not read are skipped: left NULL, their
+ * values neither converted nor checked. NULL when memory runs out. */
+sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts_format_t ts_format, const bool *read);
 void sq_decoder_destroy(sq_decoder_t *d);
 /* CSV only: fields map to the declared columns in order (records without
  * a header line, as in Kafka messages). False when memory runs out. */

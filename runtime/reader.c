@@ -147,10 +147,28 @@ int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {
   return r->watermark;
 }
 
-sq_reader_t *sq_reader_open(const sq_relation_t *rel, const struct sq_runtime *rt, char *err, size_t err_size) {
-  if (strcmp(rel->connector, "file") == 0) return sq_reader_file_open(rel, err, err_size);
+sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {
+  const sq_relation_t *rel = r->rel;
+  bool *columns = NULL;
+  if (read) {
+    if (!(columns = malloc(rel->n_columns * sizeof *columns))) return NULL;
+    memcpy(columns, read, rel->n_columns * sizeof *columns);
+    if (r->ts_column >= 0) columns[r->ts_column] = true;
+    if (rel->kind == SQ_REL_TABLE) columns[rel->primary_key] = true;
+  }
+  sq_format_t format = sq_option_is(rel, "format", "csv") ? SQ_FORMAT_CSV : SQ_FORMAT_JSON;
+  sq_ts_format_t ts_format = sq_option_is(rel, "timestamp_format", "epoch_s")   ? SQ_TS_EPOCH_S
+                             : sq_option_is(rel, "timestamp_format", "iso8601") ? SQ_TS_ISO8601
+                                                                                : SQ_TS_EPOCH_MS;
+  sq_decoder_t *d = sq_decoder_new(rel, format, ts_format, columns);
+  free(columns);
+  return d;
+}
+
+sq_reader_t *sq_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size) {
+  if (strcmp(rel->connector, "file") == 0) return sq_reader_file_open(rel, read, err, err_size);
   if (strcmp(rel->connector, "datagen") == 0) return sq_reader_datagen_open(rel, err, err_size);
-  return sq_reader_kafka_open(rel, rt, err, err_size);
+  return sq_reader_kafka_open(rel, read, rt, err, err_size);
 }
 
 void sq_reader_destroy(sq_reader_t *r) {

@@ -13,6 +13,7 @@
 #include "engine/codec.h"
 #include "engine/exec.h"
 #include "runtime/bad_records.h"
+#include "runtime/format.h"
 
 typedef enum sq_read_status { SQ_READ_ROWS, SQ_READ_IDLE, SQ_READ_END, SQ_READ_ERROR } sq_read_status_t;
 
@@ -68,12 +69,18 @@ struct sq_reader {
 struct sq_runtime;
 
 /* Opens the reader of a source relation; NULL with `err` filled. */
-sq_reader_t *sq_reader_open(const sq_relation_t *rel, const struct sq_runtime *rt, char *err, size_t err_size);
+/* `read` flags the columns some query reads (NULL: all); the others are
+ * not decoded. */
+sq_reader_t *sq_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size);
 void sq_reader_destroy(sq_reader_t *r);
 /* Sets up the shared fields; a dead-letter topic writes through
  * `producer` (NULL for readers without Kafka). False with `err`. */
 bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
                     char *err, size_t err_size);
+/* The decoder of the source's `format` and `timestamp_format` options for
+ * the columns in `read` (NULL: all), the event-time column and a table's
+ * primary key included. NULL when memory runs out. */
+sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read);
 /* Marks partition `p` assigned to (or revoked from) this reader; a newly
  * assigned partition counts as active from `now`. False when memory runs
  * out. */
@@ -98,8 +105,9 @@ bool sq_reader_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size)
 /* The source's watermark now (see above); INT64_MIN until it has one. */
 int64_t sq_reader_watermark(sq_reader_t *r, int64_t now);
 
-sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, char *err, size_t err_size);
+sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, const bool *read, char *err, size_t err_size);
 sq_reader_t *sq_reader_datagen_open(const sq_relation_t *rel, char *err, size_t err_size);
-sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const struct sq_runtime *rt, char *err, size_t err_size);
+sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err,
+                                  size_t err_size);
 
 #endif

@@ -46,7 +46,7 @@ static sq_read_status_t datagen_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t 
       sq_nexmark_fill(g->nexmark, sq_nexmark_event_number(g->nexmark, index), g->seed, g->scratch, &exec->arena);
     }
     sq_value_t *row = sq_batch_row(out, out->n);
-    for (uint32_t c = 0; c < out->width; c++) row[c] = sq_null();
+    sq_set_null(row, out->width);
     for (size_t c = 0; c < g->kind->n_columns; c++)
       if (g->to_column[c] >= 0) row[g->to_column[c]] = g->scratch[c];
     if (!sq_reader_stamp(r, out, out->n, 0, now, now)) {

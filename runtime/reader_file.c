@@ -123,7 +123,7 @@ static sq_read_status_t file_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *ex
       continue;
     }
     sq_value_t *row = sq_batch_row(out, out->n);
-    for (uint32_t c = f->n_declared; c < out->width; c++) row[c] = sq_null(); /* the decoder sets the rest */
+    sq_set_null(row + f->n_declared, out->width - f->n_declared); /* the decoder sets the rest */
     bool ok = sq_decode(f->decoder, line, len, row, &exec->arena, err, sizeof err);
     if (ok && !sq_reader_stamp(r, out, out->n, 0, now, now)) {
       snprintf(err, sizeof err, "the event-time column is NULL");
@@ -172,7 +172,7 @@ static bool file_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_siz
 
 static const sq_reader_class_t file_class = {file_read, file_destroy, file_save, file_load, NULL};
 
-sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, char *err, size_t err_size) {
+sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, const bool *read, char *err, size_t err_size) {
   sq_reader_file_t *f = calloc(1, sizeof *f);
   if (!f) return snprintf(err, err_size, "out of memory"), NULL;
   f->fd = -1;
@@ -191,15 +191,12 @@ sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, char *err, size_t err
     sq_reader_destroy(&f->base);
     return NULL;
   }
-  bool csv = sq_option_is(rel, "format", "csv");
-  sq_ts_format_t ts_format = sq_option_is(rel, "timestamp_format", "epoch_s") ? SQ_TS_EPOCH_S
-                           : sq_option_is(rel, "timestamp_format", "iso8601") ? SQ_TS_ISO8601 : SQ_TS_EPOCH_MS;
   f->follow = sq_option_bool(rel, "follow", false);
   while (f->n_declared < rel->n_columns && !rel->columns[f->n_declared].metadata) f->n_declared++;
-  f->header_pending = csv;
+  f->header_pending = sq_option_is(rel, "format", "csv");
   f->cap = BLOCK;
   f->buf = malloc(f->cap);
-  f->decoder = sq_decoder_new(rel, csv ? SQ_FORMAT_CSV : SQ_FORMAT_JSON, ts_format);
+  f->decoder = sq_reader_decoder(&f->base, read);
   if (!f->buf || !f->decoder) {
     snprintf(err, err_size, "out of memory");
     sq_reader_destroy(&f->base);

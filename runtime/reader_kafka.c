@@ -121,7 +121,7 @@ static sq_value_t bytes_value(const void *p, size_t len) { return p ? sq_str(p, 
 
 /* A table's deletion: the primary key from the record key, NULL elsewhere. */
 static bool tombstone_row(const sq_reader_kafka_t *k, const rd_kafka_message_t *msg, sq_value_t *row, char *err, size_t err_size) {
-  for (int c = 0; c < k->key_col; c++) row[c] = sq_null();
+  sq_set_null(row, (size_t)k->key_col);
   if (!msg->key) return snprintf(err, err_size, "a tombstone without a key"), false;
   const sq_column_t *pk = &k->base.rel->columns[k->pk_col];
   if (pk->type == SQ_TYPE_STRING) {
@@ -223,7 +223,7 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
     else if (!msg->payload) snprintf(err, sizeof err, "empty record (tombstone)");
     rd_kafka_timestamp_type_t ts_type;
     int64_t record_ts = rd_kafka_message_timestamp(msg, &ts_type);
-    for (uint32_t c = (uint32_t)k->key_col; c < out->width; c++) row[c] = sq_null();
+    sq_set_null(row + k->key_col, out->width - (uint32_t)k->key_col);
     row[k->key_col] = bytes_value(msg->key, msg->key_len);
     row[k->topic_col] = sq_str(k->topic, (uint32_t)strlen(k->topic));
     row[k->partition_col] = sq_int(msg->partition);
@@ -284,7 +284,8 @@ static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, co
   return true;
 }
 
-sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const sq_runtime_t *rt, char *err, size_t err_size) {
+sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const bool *read, const sq_runtime_t *rt, char *err,
+                                  size_t err_size) {
   sq_reader_kafka_t *k = calloc(1, sizeof *k);
   if (!k) return snprintf(err, err_size, "out of memory"), NULL;
   k->base.cls = &kafka_class;
@@ -301,9 +302,7 @@ sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const sq_runtime_t *
   k->offset_col = k->key_col + 3;
   k->timestamp_col = k->key_col + 4;
   bool csv = sq_option_is(rel, "format", "csv");
-  k->decoder = sq_decoder_new(rel, csv ? SQ_FORMAT_CSV : SQ_FORMAT_JSON,
-                              sq_option_is(rel, "timestamp_format", "epoch_s") ? SQ_TS_EPOCH_S
-                              : sq_option_is(rel, "timestamp_format", "iso8601") ? SQ_TS_ISO8601 : SQ_TS_EPOCH_MS);
+  k->decoder = sq_reader_decoder(&k->base, read);
   if (!k->decoder || (csv && !sq_decoder_positional(k->decoder))) {
     snprintf(err, err_size, "out of memory");
     sq_reader_destroy(&k->base);

@@ -47,8 +47,8 @@ static void test_paths_agree_on_mutations(void **state) {
   fixture_t f = fixture_load("CREATE SOURCE fast (" COLUMNS ") WITH (connector = 'file', path = 'x');"
                              "CREATE SOURCE slow (" COLUMNS ", never STRING PATH '$.never') WITH (connector = 'file', path = 'x');", 1);
   assert_int_equal(sq_diag_count(f.diag), 0);
-  sq_decoder_t *fast = sq_decoder_new(sq_catalog_find(f.prog->catalog, "fast"), SQ_FORMAT_JSON, SQ_TS_EPOCH_MS);
-  sq_decoder_t *slow = sq_decoder_new(sq_catalog_find(f.prog->catalog, "slow"), SQ_FORMAT_JSON, SQ_TS_EPOCH_MS);
+  sq_decoder_t *fast = sq_decoder_new(sq_catalog_find(f.prog->catalog, "fast"), SQ_FORMAT_JSON, SQ_TS_EPOCH_MS, NULL);
+  sq_decoder_t *slow = sq_decoder_new(sq_catalog_find(f.prog->catalog, "slow"), SQ_FORMAT_JSON, SQ_TS_EPOCH_MS, NULL);
   assert_non_null(fast);
   assert_non_null(slow);
   static const char bytes[] = "\"\\{}[],: n1-e.tx\x01\t";
