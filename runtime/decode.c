@@ -31,6 +31,7 @@ struct sq_decoder {
   size_t *name_len; /* of each declared column */
   bool *plain_name; /* the name needs no JSON escape: matched in place */
   bool *skip;       /* no query reads the column: not decoded */
+  bool *integral;   /* read, and an integer in JSON (BIGINT, epoch-ms TIMESTAMP) */
   sq_json_t json;
   int *csv_map;     /* CSV field index -> column index, or -1 */
   int csv_fields;
@@ -65,7 +66,8 @@ sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts
   d->name_len = malloc(((size_t)d->n_declared + 1) * sizeof *d->name_len);
   d->plain_name = malloc(((size_t)d->n_declared + 1) * sizeof *d->plain_name);
   d->skip = malloc(((size_t)d->n_declared + 1) * sizeof *d->skip);
-  if (!d->name_len || !d->plain_name || !d->skip) {
+  d->integral = malloc(((size_t)d->n_declared + 1) * sizeof *d->integral);
+  if (!d->name_len || !d->plain_name || !d->skip || !d->integral) {
     sq_decoder_destroy(d);
     return NULL;
   }
@@ -73,6 +75,8 @@ sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts
     const char *name = rel->columns[c].name;
     d->name_len[c] = strlen(name);
     d->skip[c] = read && !read[c];
+    sq_type_t type = rel->columns[c].type;
+    d->integral[c] = !d->skip[c] && (type == SQ_TYPE_BIGINT || (type == SQ_TYPE_TIMESTAMP && ts_format == SQ_TS_EPOCH_MS));
     d->plain_name[c] = true;
     for (const char *n = name; *n; n++) d->plain_name[c] &= (byte_class[(unsigned char)*n] & IN_STRING) != 0;
     d->has_paths |= rel->columns[c].path != NULL && !d->skip[c];
@@ -86,6 +90,7 @@ void sq_decoder_destroy(sq_decoder_t *d) {
   free(d->name_len);
   free(d->plain_name);
   free(d->skip);
+  free(d->integral);
   free(d->csv_map);
   free(d->fields);
   free(d->quoted);
@@ -169,10 +174,10 @@ static bool json_value(sq_decoder_t *d, const char *text, int t, const sq_column
  * tried first. */
 static int find_column(const sq_decoder_t *d, const char *key, size_t klen, int *guess) {
   for (int tried = 0; tried < d->n_declared; tried++) {
-    int c = (*guess + tried) % d->n_declared;
+    int c = *guess + tried < d->n_declared ? *guess + tried : *guess + tried - d->n_declared; /* no division */
     const sq_column_t *col = &d->rel->columns[c];
     if (col->path || d->name_len[c] != klen || memcmp(col->name, key, klen) != 0) continue;
-    *guess = c + 1;
+    *guess = c + 1 < d->n_declared ? c + 1 : 0;
     return c;
   }
   return -1;
@@ -202,6 +207,44 @@ static const char *plain_string(const char *p, const char *end) {
   return p < end && *p == '"' ? p : NULL;
 }
 
+/* An integer of at most 18 digits (no overflow possible) ending at a
+ * delimiter or the record's end, scanned and converted in one pass: its
+ * end, or NULL for anything else, which the general scan then judges. */
+static const char *scan_int(const char *p, const char *end, int64_t *out) {
+  const char *start = p + (p < end && *p == '-'), *q = start;
+  int64_t v = 0;
+  while (q < end && q - start < 18 && (unsigned)(*q - '0') <= 9) v = v * 10 + (*q++ - '0');
+  if (q == start || (q < end && !(byte_class[(unsigned char)*q] & ENDS_PRIMITIVE))) return NULL;
+  *out = start > p ? -v : v;
+  return q;
+}
+
+/* A member's value at *p, into row[c] unless c < 0 or skipped; false when
+ * the fast pass declines. */
+static bool flat_value(const sq_decoder_t *d, int c, const char **pp, const char *end, sq_value_t *row) {
+  const char *p = *pp, *v = p, *v_end;
+  bool quoted = p < end && *p == '"';
+  if (quoted) {
+    if (!(v_end = plain_string(++v, end))) return false;
+    p = v_end + 1;
+  } else {
+    if (p == end || !(*p == '-' || (*p >= '0' && *p <= '9') || *p == 't' || *p == 'f' || *p == 'n')) return false;
+    while (p < end && byte_class[(unsigned char)*p] & IN_PRIMITIVE) p++;
+    if (p < end && !(byte_class[(unsigned char)*p] & ENDS_PRIMITIVE)) return false;
+    v_end = p;
+  }
+  *pp = p;
+  if (c < 0 || d->skip[c]) return true;
+  const sq_column_t *col = &d->rel->columns[c];
+  size_t vlen = (size_t)(v_end - v);
+  char err[8];
+  if (!quoted && *v == 'n') {
+    row[c] = sq_null();
+    return vlen == 4 && memcmp(v, "null", 4) == 0;
+  }
+  return (quoted || col->type != SQ_TYPE_STRING) && convert(d, col, v, vlen, quoted, &row[c], err, sizeof err);
+}
+
 /* The fast pass over a flat object of scalars; false when it declines. */
 static bool decode_flat_json(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row) {
   const char *p = skip_space(text, text + len), *end = text + len;
@@ -214,10 +257,10 @@ static bool decode_flat_json(sq_decoder_t *d, const char *text, size_t len, sq_v
     if (p == end || *p != '"') return false;
     const char *key = p + 1, *key_end;
     int c = -1;
-    if (d->n_declared > 0 && key_is(d, guess % d->n_declared, key, end)) {
-      c = guess % d->n_declared;
+    if (d->n_declared > 0 && key_is(d, guess, key, end)) {
+      c = guess;
       key_end = key + d->name_len[c];
-      guess = c + 1;
+      guess = c + 1 < d->n_declared ? c + 1 : 0;
     } else if (!(key_end = plain_string(key, end))) {
       return false;
     } else {
@@ -226,27 +269,13 @@ static bool decode_flat_json(sq_decoder_t *d, const char *text, size_t len, sq_v
     p = skip_space(key_end + 1, end);
     if (p == end || *p++ != ':') return false;
     p = skip_space(p, end);
-    const char *v = p, *v_end;
-    bool quoted = p < end && *p == '"';
-    if (quoted) {
-      if (!(v_end = plain_string(++v, end))) return false;
-      p = v_end + 1;
-    } else {
-      if (p == end || !(*p == '-' || (*p >= '0' && *p <= '9') || *p == 't' || *p == 'f' || *p == 'n')) return false;
-      while (p < end && byte_class[(unsigned char)*p] & IN_PRIMITIVE) p++;
-      if (p < end && !(byte_class[(unsigned char)*p] & ENDS_PRIMITIVE)) return false;
-      v_end = p;
-    }
-    if (c >= 0 && !d->skip[c]) {
-      const sq_column_t *col = &d->rel->columns[c];
-      size_t vlen = (size_t)(v_end - v);
-      char err[8];
-      if (!quoted && *v == 'n') {
-        if (vlen != 4 || memcmp(v, "null", 4) != 0) return false;
-        row[c] = sq_null();
-      } else if ((!quoted && col->type == SQ_TYPE_STRING) || !convert(d, col, v, vlen, quoted, &row[c], err, sizeof err)) {
-        return false;
-      }
+    int64_t i;
+    const char *after_int = c >= 0 && d->integral[c] ? scan_int(p, end, &i) : NULL;
+    if (after_int) {
+      row[c] = d->rel->columns[c].type == SQ_TYPE_BIGINT ? sq_int(i) : sq_ts(i);
+      p = after_int;
+    } else if (!flat_value(d, c, &p, end, row)) {
+      return false;
     }
     p = skip_space(p, end);
     if (p < end && *p == '}') {
