@@ -54,7 +54,13 @@ int main(int argc, char **argv) {
   rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(rk);
   rd_kafka_message_t *msgs[1024];
   while (got < want) {
-    ssize_t n = rd_kafka_consume_batch_queue(queue, 100, msgs, 1024);
+    /* As streamq reads: what is queued at once, else wait for one record
+     * (a batch call waits its whole timeout for a full batch). */
+    ssize_t n = rd_kafka_consume_batch_queue(queue, 0, msgs, 1024);
+    if (n == 0 && (n = rd_kafka_consume_batch_queue(queue, 10, msgs, 1)) == 1) {
+      ssize_t more = rd_kafka_consume_batch_queue(queue, 0, msgs + 1, 1023);
+      n += more > 0 ? more : 0;
+    }
     for (ssize_t i = 0; i < n; i++) {
       if (!msgs[i]->err) {
         const unsigned char *p = msgs[i]->payload;
