@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool reserve(sq_buf_t *b, size_t extra) {
+bool sq_buf_reserve(sq_buf_t *b, size_t extra) {
   if (b->failed) return false;
   if (b->len + extra <= b->cap) return true;
   size_t cap = b->cap ? b->cap * 2 : 256;
@@ -19,19 +19,6 @@ static bool reserve(sq_buf_t *b, size_t extra) {
   b->cap = cap;
   return true;
 }
-
-void sq_buf_append(sq_buf_t *b, const void *p, size_t n) {
-  if (n == 0 || !reserve(b, n)) return; /* no arithmetic on a NULL buffer */
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-}
-
-void sq_buf_putc(sq_buf_t *b, char c) {
-  if (!reserve(b, 1)) return;
-  b->data[b->len++] = c;
-}
-
-void sq_buf_puts(sq_buf_t *b, const char *s) { sq_buf_append(b, s, strlen(s)); }
 
 void sq_buf_free(sq_buf_t *b) {
   free(b->data);

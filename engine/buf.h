@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct sq_buf {
   char *data;
@@ -12,9 +13,21 @@ typedef struct sq_buf {
   bool failed;
 } sq_buf_t;
 
-void sq_buf_append(sq_buf_t *b, const void *p, size_t n);
-void sq_buf_putc(sq_buf_t *b, char c);
-void sq_buf_puts(sq_buf_t *b, const char *s);
+/* Grows the buffer for `extra` more bytes; false (and `failed`) when it
+ * cannot. */
+bool sq_buf_reserve(sq_buf_t *b, size_t extra);
+
+/* Appends are inline: output encoding calls them several times per column. */
+static inline void sq_buf_append(sq_buf_t *b, const void *p, size_t n) {
+  if (n == 0 || ((b->len + n > b->cap || b->failed) && !sq_buf_reserve(b, n))) return; /* no arithmetic on a NULL buffer */
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+}
+static inline void sq_buf_putc(sq_buf_t *b, char c) {
+  if ((b->len + 1 > b->cap || b->failed) && !sq_buf_reserve(b, 1)) return;
+  b->data[b->len++] = c;
+}
+static inline void sq_buf_puts(sq_buf_t *b, const char *s) { sq_buf_append(b, s, strlen(s)); }
 static inline void sq_buf_clear(sq_buf_t *b) { b->len = 0; }
 void sq_buf_free(sq_buf_t *b);
 

@@ -27,15 +27,26 @@ static sq_value_t arena_str(sq_arena_t *a, const char *p, size_t len) {
 }
 
 int sq_format_int(int64_t v, char *buf) {
+  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
   char digits[20];
   uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-  int n = 0;
-  do digits[n++] = (char)('0' + u % 10);
-  while ((u /= 10) != 0);
+  int n = 20;
+  for (; u >= 100; u /= 100) { /* two digits per division */
+    memcpy(digits + n - 2, pairs + (u % 100) * 2, 2);
+    n -= 2;
+  }
+  if (u >= 10) {
+    memcpy(digits + n - 2, pairs + u * 2, 2);
+    n -= 2;
+  } else {
+    digits[--n] = (char)('0' + u);
+  }
   int len = 0;
   if (v < 0) buf[len++] = '-';
-  while (n > 0) buf[len++] = digits[--n];
-  return len;
+  memcpy(buf + len, digits + n, (size_t)(20 - n));
+  return len + 20 - n;
 }
 
 int sq_format_double(double d, char *buf, size_t size) {

@@ -12,10 +12,12 @@
 void sq_encode_json_string(sq_buf_t *out, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";
   sq_buf_putc(out, '"');
+  /* bytes that need an escape: control characters, quote, backslash */
+  static const bool escaped[256] = {[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true};
   size_t run = 0; /* copy unescaped runs in one go */
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!escaped[c]) continue;
     sq_buf_append(out, s + run, i - run);
     run = i + 1;
     switch (c) {

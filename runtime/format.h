@@ -33,8 +33,16 @@ bool sq_decoder_header(sq_decoder_t *d, const char *line, size_t len, char *err,
  * arena. False with a message in `err` for a bad record. */
 bool sq_decode(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row, sq_arena_t *arena, char *err, size_t err_size);
 
+/* A sink's JSON member names of the schema it last wrote, encoded once
+ * ({"a":  ,"b":  ...) rather than for every row. Zero-initialized. */
+typedef struct sq_json_keys {
+  const sq_relation_t *schema;
+  sq_buf_t text;
+  size_t *ends; /* where each column's key ends in text */
+} sq_json_keys_t;
+void sq_json_keys_free(sq_json_keys_t *keys);
 /* Appends a JSON object {"name": value, ...} of the row, without newline. */
-void sq_encode_json(sq_buf_t *out, const sq_relation_t *schema, const sq_value_t *row);
+void sq_encode_json(sq_buf_t *out, sq_json_keys_t *keys, const sq_relation_t *schema, const sq_value_t *row);
 /* Appends one CSV line (no newline); the header is the column names. */
 void sq_encode_csv(sq_buf_t *out, const sq_relation_t *schema, const sq_value_t *row);
 void sq_encode_csv_header(sq_buf_t *out, const sq_relation_t *schema);

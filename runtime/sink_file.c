@@ -25,6 +25,7 @@ typedef struct sq_sink_file {
   char *path;
   bool csv, header_written;
   sq_buf_t buf;
+  sq_json_keys_t keys;
   int64_t written; /* bytes in the file */
 } sq_sink_file_t;
 
@@ -53,7 +54,7 @@ static bool file_write(sq_sink_t *s, const sq_relation_t *schema, const sq_value
     f->header_written = true;
   }
   if (f->csv) sq_encode_csv(&f->buf, schema, row);
-  else sq_encode_json(&f->buf, schema, row);
+  else sq_encode_json(&f->buf, &f->keys, schema, row);
   sq_buf_putc(&f->buf, '\n');
   if (f->buf.failed) return snprintf(err, err_size, "out of memory"), false;
   return f->buf.len < FLUSH_AT || write_all(f, err, err_size);
@@ -75,6 +76,7 @@ static void file_destroy(sq_sink_t *s) {
   sq_sink_file_t *f = (sq_sink_file_t *)s;
   if (f->fd >= 0) close(f->fd);
   sq_buf_free(&f->buf);
+  sq_json_keys_free(&f->keys);
   free(f->path);
   free(f);
 }

@@ -39,6 +39,7 @@ typedef struct sq_sink_kafka {
   int *key_cols;
   int n_key_cols;
   sq_buf_t value, key;
+  sq_json_keys_t keys;
   uint64_t outstanding;  /* produced, not yet reported */
   uint64_t failed;       /* reported as failed for good */
   sq_on_error_t on_error;
@@ -105,7 +106,7 @@ static bool kafka_write(sq_sink_t *s, const sq_relation_t *schema, const sq_valu
   if (!check_failures(k, err, err_size)) return false;
   sq_buf_clear(&k->value);
   if (k->csv) sq_encode_csv(&k->value, schema, row);
-  else sq_encode_json(&k->value, schema, row);
+  else sq_encode_json(&k->value, &k->keys, schema, row);
   if (k->n_key_cols) encode_key(k, row);
   if (k->value.failed || k->key.failed) return snprintf(err, err_size, "out of memory"), false;
   if (k->transactional) {
@@ -227,6 +228,7 @@ static void kafka_destroy(sq_sink_t *s) {
   if (k->rk) rd_kafka_destroy(k->rk);
   sq_buf_free(&k->outbox);
   sq_buf_free(&k->value);
+  sq_json_keys_free(&k->keys);
   sq_buf_free(&k->key);
   free(k->key_cols);
   free(k->topic);

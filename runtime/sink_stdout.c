@@ -17,6 +17,7 @@ typedef struct sq_sink_stdout {
   bool table, header_printed;
   int *widths;
   sq_buf_t line;
+  sq_json_keys_t keys;
 } sq_sink_stdout_t;
 
 static int type_width(sq_type_t t) {
@@ -62,7 +63,7 @@ static bool stdout_write(sq_sink_t *sink, const sq_relation_t *schema, const sq_
   if (s->table && !s->header_printed && !print_header(s, schema)) return snprintf(err, err_size, "cannot write to standard output"), false;
   sq_buf_clear(&s->line);
   if (!s->table) {
-    sq_encode_json(&s->line, schema, row);
+    sq_encode_json(&s->line, &s->keys, schema, row);
   } else {
     sq_buf_t text = {0};
     for (size_t i = 0; i < schema->n_columns; i++) {
@@ -97,6 +98,7 @@ static void stdout_destroy(sq_sink_t *sink) {
   sq_sink_stdout_t *s = (sq_sink_stdout_t *)sink;
   free(s->widths);
   sq_buf_free(&s->line);
+  sq_json_keys_free(&s->keys);
   free(s);
 }
 

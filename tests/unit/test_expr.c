@@ -4,10 +4,14 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "engine/expr.h"
+#include "engine/scalar.h"
 #include "engine/value_text.h"
 #include "front_end_fixture.h"
 
@@ -195,8 +199,30 @@ static void time_functions(void **state) {
   check("EXTRACT(HOUR FROM TIMESTAMP '1969-12-31 23:00:00')", "23");
 }
 
+/* Integers are written without printf: every digit count, both signs and
+ * the extremes must read as printf would write them. */
+static void integer_output(void **state) {
+  (void)state;
+  int64_t values[64] = {0, INT64_MIN, INT64_MAX, INT64_MIN + 1};
+  size_t n = 4;
+  for (int64_t p = 1; n + 3 < 64 && p <= INT64_MAX / 10; p *= 10) {
+    values[n++] = p - 1;
+    values[n++] = -p;
+    values[n++] = p * 7 + 3;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char want[32], got[32];
+    snprintf(want, sizeof want, "%" PRId64, values[i]);
+    int len = sq_format_int(values[i], got);
+    got[len] = '\0';
+    if (strcmp(got, want) != 0) fail_msg("expected %s, got %s", want, got);
+  }
+  check("CAST(-1234567 AS STRING)", "\"-1234567\"");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(integer_output),
       cmocka_unit_test(arithmetic_and_integer_edge_cases),
       cmocka_unit_test(division_by_zero_is_null_and_counted),
       cmocka_unit_test(three_valued_logic),
