@@ -13,7 +13,10 @@
  * everything and a miss needs no disk read ("complete").
  *
  * Keys and memory bytes per namespace are kept as entries come and go, so
- * usage() costs nothing; key counts are saved with each checkpoint. */
+ * usage() costs nothing; key counts are saved with each checkpoint. Each
+ * namespace also lists its entries in memory, so removing or collecting a
+ * key range (a closing window) visits one operator's entries, not the
+ * whole table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,7 @@ enum { DIRTY = 1, DELETED = 2, ON_DISK = 4, REFERENCED = 8 };
 
 typedef struct entry {
   uint64_t hash;
+  struct entry *prev, *next; /* its namespace's entries */
   const sq_state_type_t *type;
   uint32_t key_len;   /* full key, namespace included */
   uint16_t value_off; /* from the entry start, aligned */
@@ -44,6 +48,7 @@ typedef struct removed_range {
 typedef struct ns_usage {
   uint32_t op, partition;
   size_t keys, bytes;
+  struct entry *entries; /* in memory: a window's close visits these, not the whole table */
 } ns_usage_t;
 
 struct sq_state {
@@ -100,7 +105,7 @@ static ns_usage_t *usage_for(sq_state_t *s, uint32_t op, uint32_t part) {
   ns_usage_t *v = realloc(s->usage, (s->n_usage + 1) * sizeof *v);
   if (!v) return NULL;
   s->usage = v;
-  s->usage[s->n_usage] = (ns_usage_t){op, part, 0, 0};
+  s->usage[s->n_usage] = (ns_usage_t){op, part, 0, 0, NULL};
   return &s->usage[s->n_usage++];
 }
 static ns_usage_t *usage_of(sq_state_t *s, const char *key) { return usage_for(s, be32(key), be32(key + 4)); }
@@ -168,8 +173,11 @@ static void drop(sq_state_t *s, size_t slot) {
   entry_t *e = s->slots[slot];
   if (e->type->release && !(e->flags & DELETED)) e->type->release(entry_value(e), e->type->ctx);
   s->bytes -= entry_size(e);
-  ns_usage_t *u = usage_of(s, entry_key(e));
-  if (u) u->bytes -= entry_size(e);
+  ns_usage_t *u = usage_of(s, entry_key(e)); /* found: insert made it */
+  u->bytes -= entry_size(e);
+  if (e->prev) e->prev->next = e->next;
+  else u->entries = e->next;
+  if (e->next) e->next->prev = e->prev;
   free(e);
   s->slots[slot] = TOMBSTONE;
   s->live--;
@@ -198,18 +206,25 @@ static entry_t *new_entry(const sq_state_ns_t *ns, const char *k, size_t klen, u
   size_t value_off = (sizeof(entry_t) + klen + 15) & ~(size_t)15;
   entry_t *e = calloc(1, value_off + ns->type->size);
   if (!e) return NULL;
-  *e = (entry_t){hash, ns->type, (uint32_t)klen, (uint16_t)value_off, 0};
+  *e = (entry_t){hash, NULL, NULL, ns->type, (uint32_t)klen, (uint16_t)value_off, 0};
   memcpy(e + 1, k, klen);
   return e;
 }
 
-static void insert(sq_state_t *s, size_t slot, entry_t *e) {
+/* Puts a new entry in the table and its namespace's list; false (the
+ * entry not taken) when memory runs out. */
+static bool insert(sq_state_t *s, size_t slot, entry_t *e) {
+  ns_usage_t *u = usage_of(s, entry_key(e));
+  if (!u) return false;
   if (!s->slots[slot]) s->used++;
   s->slots[slot] = e;
   s->live++;
   s->bytes += entry_size(e);
-  ns_usage_t *u = usage_of(s, entry_key(e));
-  if (u) u->bytes += entry_size(e);
+  u->bytes += entry_size(e);
+  e->next = u->entries;
+  if (u->entries) u->entries->prev = e;
+  u->entries = e;
+  return true;
 }
 
 /* Reads a key missing from the table from disk into a new clean entry:
@@ -237,7 +252,11 @@ static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t kl
     return -1;
   }
   e->flags = ON_DISK;
-  insert(s, slot, e);
+  if (!insert(s, slot, e)) {
+    if (ns->type->release) ns->type->release(entry_value(e), ns->type->ctx);
+    free(e);
+    return fail(s, "out of memory"), -1;
+  }
   *out = e;
   return 1;
 }
@@ -280,8 +299,10 @@ void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size
       make_room(s);
       bool found;
       slot = find(s, k, klen, hash, &found);
-      if (!(e = new_entry(ns, k, klen, hash))) return fail(s, "out of memory"), NULL;
-      insert(s, slot, e);
+      if (!(e = new_entry(ns, k, klen, hash)) || !insert(s, slot, e)) {
+        free(e);
+        return fail(s, "out of memory"), NULL;
+      }
     }
     ns_usage_t *u = usage_of(s, k);
     if (u) u->keys++;
@@ -317,15 +338,16 @@ bool sq_state_remove_range(sq_state_t *s, const sq_state_ns_t *ns, const void *p
   char k[NS_LEN + MAX_KEY];
   if (len > MAX_KEY) return false;
   size_t plen = full_key(ns, prefix, len, k);
-  for (size_t i = 0; i < s->cap; i++) {
-    entry_t *e = s->slots[i];
-    if (!e || e == TOMBSTONE || e->key_len < plen || memcmp(entry_key(e), k, plen) != 0) continue;
+  ns_usage_t *u = usage_for(s, ns->op, ns->partition);
+  for (entry_t *e = u ? u->entries : NULL, *next; e; e = next) {
+    next = e->next;
+    if (e->key_len < plen || memcmp(entry_key(e), k, plen) != 0) continue;
     /* keys on disk are counted out when the cleanup deletes them there */
-    ns_usage_t *u = usage_of(s, k);
-    if (u && !(e->flags & ON_DISK)) u->keys--;
-    if (u && (e->flags & ON_DISK) && (e->flags & DELETED)) u->keys++; /* counted out already */
+    if (!(e->flags & ON_DISK)) u->keys--;
+    if ((e->flags & ON_DISK) && (e->flags & DELETED)) u->keys++; /* counted out already */
     if (e->flags & DIRTY) s->dirty_bytes -= entry_size(e);
-    drop(s, i);
+    bool found;
+    drop(s, find(s, entry_key(e), e->key_len, e->hash, &found));
   }
   if (!s->db) return true;
   removed_range_t *v = realloc(s->ranges, (s->n_ranges + 1) * sizeof *v);
@@ -396,10 +418,9 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
   /* Keys on disk come from the disk (unless deleted since), the others
    * from the table: after a checkpoint most of the table is on disk, and
    * the table's part (sorted below) stays small. */
-  for (size_t i = 0; ok && i < s->cap; i++) {
-    entry_t *e = s->slots[i];
-    if (!e || e == TOMBSTONE || (e->flags & (DELETED | (s->complete ? 0 : ON_DISK))) || e->key_len < plen ||
-        memcmp(entry_key(e), k, plen) != 0)
+  ns_usage_t *u = usage_for(s, ns->op, ns->partition);
+  for (entry_t *e = u ? u->entries : NULL; ok && e; e = e->next) {
+    if ((e->flags & (DELETED | (s->complete ? 0 : ON_DISK))) || e->key_len < plen || memcmp(entry_key(e), k, plen) != 0)
       continue;
     key_ref_t ref = {entry_key(e), e->key_len};
     if (after_key && by_key(&ref, after_key) <= 0) continue;

@@ -233,7 +233,9 @@ same_output "kafka pipeline, kill -9 at random" kref kagg.jsonl
 #    whose records then go out with the next checkpoint. librdkafka 2.0.2's
 #    mock broker shows aborted records to every reader, so where a
 #    transaction aborts this checks that nothing is lost, not that nothing
-#    is seen twice (that needs a real cluster's read_committed).
+#    is seen twice (that needs a real cluster's read_committed). Checkpoints
+#    every 10 ms: the crash points need several within one run, however
+#    fast the run.
 eo_sql() { # eo_sql TOPIC
   cat <<SQL
 CREATE SOURCE ev (k STRING, v BIGINT, d DOUBLE, ts TIMESTAMP)
@@ -248,15 +250,15 @@ windows=$(wc -l < ref/agg.jsonl)
 for t in eo1 eo2 eo3 eo4 eo5 eo6; do echo "topic $t 1" >&3; echo "topic $t.streamq-progress 1" >&3; done
 sleep 0.5
 eo_sql eo1 > eo1.sql
-"$streamq" run --quiet --brokers "$bootstrap" --state-dir eo1.state --checkpoint-interval 100ms eo1.sql 2> eo.log \
+"$streamq" run --quiet --brokers "$bootstrap" --state-dir eo1.state --checkpoint-interval 10ms eo1.sql 2> eo.log \
   && [ "$(records eo1)" = "$windows" ] && [ "$(distinct eo1)" = "$windows" ] \
   && ok "exactly_once: every window once ($windows records)" || fail "exactly_once run: $(records eo1) records: $(tail -2 eo.log)"
 kcat -b "$bootstrap" -C -t eo1.streamq-progress -e -q -f '%k %s\n' 2>/dev/null | tail -1 | grep -q "^streamq-eo1-out [0-9a-f]*:[0-9]" \
   && ok "exactly_once: progress records name the sink and the checkpoint" || fail "no progress record"
 eo_sql eo2 > eo2.sql
-STREAMQ_CRASH_POINT=checkpoint-written:3 "$streamq" run --quiet --brokers "$bootstrap" --state-dir eo2.state --checkpoint-interval 100ms eo2.sql 2> /dev/null
+STREAMQ_CRASH_POINT=checkpoint-written:3 "$streamq" run --quiet --brokers "$bootstrap" --state-dir eo2.state --checkpoint-interval 10ms eo2.sql 2> /dev/null
 status=$?
-"$streamq" run --quiet --brokers "$bootstrap" --state-dir eo2.state --checkpoint-interval 100ms eo2.sql 2> eo.log
+"$streamq" run --quiet --brokers "$bootstrap" --state-dir eo2.state --checkpoint-interval 10ms eo2.sql 2> eo.log
 [ $status -eq 137 ] && [ "$(records eo2)" = "$windows" ] && [ "$(distinct eo2)" = "$windows" ] \
   && ok "exactly_once: a crash between checkpoint and commit sends that checkpoint's records once" \
   || fail "exactly_once crash: status $status, $(records eo2) records, $(distinct eo2) distinct of $windows: $(tail -2 eo.log)"
@@ -269,20 +271,20 @@ status=$?
   || fail "exactly_once final crash: status $status, $(records eo6) records of $windows: $(tail -2 eo.log)"
 eo_sql eo3 > eo3.sql
 echo "fail 26 15 3" >&3   # EndTxn: COORDINATOR_NOT_AVAILABLE three times
-"$streamq" run --quiet --brokers "$bootstrap" --state-dir eo3.state --checkpoint-interval 100ms eo3.sql 2> eo.log \
+"$streamq" run --quiet --brokers "$bootstrap" --state-dir eo3.state --checkpoint-interval 10ms eo3.sql 2> eo.log \
   && [ "$(records eo3)" = "$windows" ] && [ "$(distinct eo3)" = "$windows" ] \
   && ok "exactly_once: retriable commit errors are retried, every window once" \
   || fail "exactly_once retriable: $(records eo3) records: $(tail -2 eo.log)"
 eo_sql eo5 > eo5.sql
 echo "fail 26 3 2" >&3   # EndTxn: UNKNOWN_TOPIC_OR_PART for the commit and for its abort
-"$streamq" run --brokers "$bootstrap" --state-dir eo5.state --checkpoint-interval 100ms eo5.sql 2> eo.log \
+"$streamq" run --brokers "$bootstrap" --state-dir eo5.state --checkpoint-interval 10ms eo5.sql 2> eo.log \
   && grep -q "checkpoint failed: sink 'out': the transaction did not commit" eo.log && [ "$(distinct eo5)" = "$windows" ] \
   && ok "exactly_once: an aborted transaction's records go out with the next checkpoint" \
   || fail "exactly_once abort: $(distinct eo5) distinct of $windows: $(grep -v '^streamq: checkpoint:' eo.log | tail -3)"
 eo_sql eo4 > eo4.sql
-STREAMQ_CRASH_POINT=transaction-produced:2 "$streamq" run --quiet --brokers "$bootstrap" --state-dir eo4.state --checkpoint-interval 100ms eo4.sql 2> /dev/null
+STREAMQ_CRASH_POINT=transaction-produced:2 "$streamq" run --quiet --brokers "$bootstrap" --state-dir eo4.state --checkpoint-interval 10ms eo4.sql 2> /dev/null
 status=$?
-"$streamq" run --quiet --brokers "$bootstrap" --state-dir eo4.state --checkpoint-interval 100ms eo4.sql 2> eo.log
+"$streamq" run --quiet --brokers "$bootstrap" --state-dir eo4.state --checkpoint-interval 10ms eo4.sql 2> eo.log
 [ $status -eq 137 ] && [ "$(distinct eo4)" = "$windows" ] \
   && ok "exactly_once: a crash inside a transaction loses nothing ($(records eo4) records seen)" \
   || fail "exactly_once mid-transaction: status $status, $(distinct eo4) distinct of $windows: $(tail -2 eo.log)"
