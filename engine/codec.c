@@ -3,18 +3,6 @@
 
 #include <string.h>
 
-void sq_put_u64(sq_buf_t *b, uint64_t v) {
-  char out[10];
-  size_t n = 0;
-  do {
-    out[n++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-    v >>= 7;
-  } while (v);
-  sq_buf_append(b, out, n);
-}
-
-void sq_put_i64(sq_buf_t *b, int64_t v) { sq_put_u64(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
-
 void sq_put_f64(sq_buf_t *b, double v) {
   uint64_t bits;
   memcpy(&bits, &v, sizeof bits);

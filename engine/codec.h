@@ -13,8 +13,15 @@
 #include "engine/buf.h"
 #include "engine/value.h"
 
-void sq_put_u64(sq_buf_t *b, uint64_t v);
-void sq_put_i64(sq_buf_t *b, int64_t v);
+/* Inline: rows are encoded a value at a time into join and session state. */
+static inline void sq_put_u64(sq_buf_t *b, uint64_t v) {
+  if ((b->len + 10 > b->cap || b->failed) && !sq_buf_reserve(b, 10)) return;
+  do {
+    b->data[b->len++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+    v >>= 7;
+  } while (v);
+}
+static inline void sq_put_i64(sq_buf_t *b, int64_t v) { sq_put_u64(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
 void sq_put_f64(sq_buf_t *b, double v);
 void sq_put_bytes(sq_buf_t *b, const void *p, size_t len);
 static inline void sq_put_str(sq_buf_t *b, const char *s) { sq_put_bytes(b, s, __builtin_strlen(s)); }
