@@ -97,8 +97,8 @@ static bool under_range(const sq_state_t *s, const char *key, size_t len) {
   return false;
 }
 
-/* The usage record of a namespace; NULL when memory runs out (usage then
- * goes uncounted, the store still works). */
+/* The usage record of a namespace (made on first use); NULL when memory
+ * runs out. */
 static ns_usage_t *usage_for(sq_state_t *s, uint32_t op, uint32_t part) {
   for (size_t i = 0; i < s->n_usage; i++)
     if (s->usage[i].op == op && s->usage[i].partition == part) return &s->usage[i];

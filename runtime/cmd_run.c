@@ -5,6 +5,7 @@
  * pipeline names, with --partitions partitions. */
 #include <libgen.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +36,16 @@ typedef struct run_args {
   bool quiet, embedded, reset_state;
   int partitions;
   int64_t checkpoint_interval_ms; /* 0: not given */
+  char **sets;                    /* --set KEY=VALUE, in order (pointers into argv) */
+  size_t n_sets;
 } run_args_t;
 
 static int parse(int argc, char **argv, run_args_t *a) {
-  *a = (run_args_t){.partitions = 4};
+  *a = (run_args_t){.partitions = 4, .sets = calloc((size_t)argc, sizeof *a->sets)};
+  if (!a->sets) {
+    fprintf(stderr, "streamq run: out of memory\n");
+    return SQ_EXIT_RUNTIME;
+  }
   for (int i = 1; i < argc; i++) {
     bool has_value = i + 1 < argc;
     if (strcmp(argv[i], "--quiet") == 0) a->quiet = true;
@@ -47,6 +54,11 @@ static int parse(int argc, char **argv, run_args_t *a) {
     else if (strcmp(argv[i], "--metrics-addr") == 0 && has_value) a->metrics_addr = argv[++i];
     else if (strcmp(argv[i], "--state-dir") == 0 && has_value) a->state_dir = argv[++i];
     else if (strcmp(argv[i], "--reset-state") == 0) a->reset_state = true;
+    else if (strcmp(argv[i], "--set") == 0 && has_value) {
+      const char *eq = strchr(argv[++i], '=');
+      if (!eq || eq == argv[i]) return sq_cli_bad_argument(&sq_cmd_run, "--set needs KEY=VALUE, got '%s'", argv[i]);
+      a->sets[a->n_sets++] = argv[i];
+    }
     else if (strcmp(argv[i], "--checkpoint-interval") == 0 && has_value) {
       if (!sq_duration_parse(argv[++i], &a->checkpoint_interval_ms) || a->checkpoint_interval_ms <= 0)
         return sq_cli_bad_argument(&sq_cmd_run, "--checkpoint-interval needs a duration like '10 seconds' or 500ms");
@@ -214,11 +226,16 @@ out:
 static int run_main(int argc, char **argv) {
   run_args_t a;
   int bad = parse(argc, argv, &a);
-  if (bad) return bad;
+  if (bad) {
+    free(a.sets);
+    return bad;
+  }
   sq_pipeline_t p;
   int status = sq_pipeline_load(a.path, "run", &p);
+  if (status == SQ_EXIT_OK) status = sq_pipeline_override(&p, a.sets, a.n_sets, "run");
   if (status == SQ_EXIT_OK) status = run_pipeline(&a, &p);
   sq_pipeline_free(&p);
+  free(a.sets);
   return status;
 }
 
@@ -227,6 +244,7 @@ const sq_command_t sq_cmd_run = {
     "usage: streamq run FILE.sql [--brokers HOST:PORT,...] [--embedded-broker [--partitions N]]\n"
     "                            [--state-dir DIR] [--checkpoint-interval DURATION] [--reset-state]\n"
     "                            [--metrics-addr [HOST:]PORT] [--log-format text|json] [--quiet]\n"
+    "                            [--set KEY=VALUE]...\n"
     "\n"
     "Runs every query of FILE.sql. With finite sources (file with follow =\n"
     "false, datagen with a count) it ends when they are drained: every open\n"
@@ -253,6 +271,8 @@ const sq_command_t sq_cmd_run = {
     "                      [HOST:]PORT; HOST defaults to 127.0.0.1\n"
     "  --log-format F      log lines as text (default) or one JSON object per line\n"
     "  --quiet             no summary or informational lines on standard error\n"
+    "  --set KEY=VALUE     a setting, as SET 'KEY' = 'VALUE' after the file's own\n"
+    "                      (so it wins); repeatable\n"
     "  --help              show this help\n",
     run_main,
 };

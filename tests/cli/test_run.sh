@@ -146,5 +146,29 @@ SQ_SHARE=lots "$streamq" run --quiet "$dir/share.sql" 2> "$dir/share.err"
 [ $? -eq 2 ] && grep -q "invalid value for 'checkpoint.warn_share'" "$dir/share.err" || fail "bad setting from the environment: $(cat "$dir/share.err")"
 SQ_SHARE=0.25 "$streamq" run --quiet "$dir/share.sql" > /dev/null 2> "$dir/share.err" || fail "good setting from the environment: $(cat "$dir/share.err")"
 
+# --set KEY=VALUE is a SET after the file's own: it wins, and it is
+# checked like one (diagnostics name --set)
+printf '{"k":"a","ts":1000}\n' > "$dir/set.jsonl"
+cat > "$dir/set.sql" <<SQL
+SET 'checkpoint.interval' = '1 hour';
+CREATE SOURCE s (k STRING, ts TIMESTAMP) WITH (connector = 'file', path = '$dir/set.jsonl', timestamp = 'ts', follow = 'true');
+CREATE SINK out WITH (connector = 'file', path = '$dir/set.out');
+INSERT INTO out SELECT k FROM s;
+SQL
+timeout -s INT 2 "$streamq" run --state-dir "$dir/set.state" --set checkpoint.interval=100ms "$dir/set.sql" 2> "$dir/set.err"
+n=$(grep -c "checkpoint:" "$dir/set.err")
+[ "$n" -ge 5 ] || fail "--set checkpoint.interval=100ms: $n checkpoints in 2 s"
+timeout -s INT 2 "$streamq" run --state-dir "$dir/set.state" "$dir/set.sql" 2> "$dir/set.err"
+n=$(grep -c "checkpoint:" "$dir/set.err")
+[ "$n" -le 2 ] || fail "the file's SET of an hour: $n checkpoints in 2 s"
+"$streamq" run --set checkpont.interval=5s "$dir/set.sql" 2> "$dir/set.err"
+expect_eq "$?" 1 "unknown --set exit status"
+grep -q "^--set:1:5: error: unknown setting 'checkpont.interval'.*did you mean 'checkpoint.interval'" "$dir/set.err" || fail "unknown --set: $(cat "$dir/set.err")"
+"$streamq" run --set "state.cache.bytes=it's" "$dir/set.sql" 2> "$dir/set.err"
+grep -q "'state.cache.bytes' must be a positive number" "$dir/set.err" || fail "bad --set value: $(cat "$dir/set.err")"
+"$streamq" run --set novalue "$dir/set.sql" 2> "$dir/set.err"
+expect_eq "$?" 1 "--set without '=' exit status"
+grep -q "^streamq run: --set needs KEY=VALUE, got 'novalue'" "$dir/set.err" || fail "--set without '=': $(head -1 "$dir/set.err")"
+
 [ $failures -eq 0 ] && echo "run: all passed"
 [ $failures -eq 0 ]
