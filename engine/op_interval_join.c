@@ -55,6 +55,7 @@ typedef struct sq_op_interval_join {
   int64_t watermark; /* the input watermark rows have been expired to */
   sq_row_layout_t joined;
   sq_buf_t key, bucket, row_bytes, expiring, unmatched;
+  sq_buf_t filings; /* this push's expiry filings (bucket, side, key), written to their buckets at its end */
   sq_batch_t out;
 } sq_op_interval_join_t;
 
@@ -150,36 +151,65 @@ static const char *bucket_key(sq_op_interval_join_t *j, int64_t bucket) {
   return j->bucket.failed ? NULL : j->bucket.data;
 }
 
-/* Files the current key of `side` under expiry bucket `bucket`. */
-static bool file_expiry(sq_op_interval_join_t *j, int side, int64_t bucket) {
-  const char *key = bucket_key(j, bucket);
-  bool created;
-  sq_join_bytes_t *l = key ? sq_state_get(j->state, &j->expiry_ns, key, 8, true, &created) : NULL;
+/* Notes that the current key of `side` is to be filed under expiry bucket
+ * `bucket` (file_expiries does it). */
+static void note_expiry(sq_op_interval_join_t *j, int side, int64_t bucket) {
   uint8_t s = (uint8_t)side;
   uint32_t len = (uint32_t)j->key.len;
-  return l && sq_join_bytes_append(l, &s, 1) && sq_join_bytes_append(l, &len, sizeof len) && sq_join_bytes_append(l, j->key.data, len) &&
-         sq_time_set_add(&j->pending, bucket);
+  sq_buf_append(&j->filings, &bucket, sizeof bucket);
+  sq_buf_append(&j->filings, &s, 1);
+  sq_buf_append(&j->filings, &len, sizeof len);
+  sq_buf_append(&j->filings, j->key.data, len);
+}
+
+/* Files the noted (side, key)s under their buckets: one store lookup per
+ * bucket rather than per key (a batch's rows mostly share one). */
+static bool file_expiries(sq_op_interval_join_t *j) {
+  if (j->filings.failed) return out_of_memory(j);
+  sq_join_bytes_t *l = NULL;
+  int64_t current = 0;
+  for (size_t at = 0; at < j->filings.len;) {
+    int64_t bucket;
+    uint32_t len;
+    memcpy(&bucket, j->filings.data + at, sizeof bucket);
+    memcpy(&len, j->filings.data + at + sizeof bucket + 1, sizeof len);
+    size_t size = sizeof bucket + 1 + sizeof len + len;
+    if (!l || bucket != current) {
+      const char *key = bucket_key(j, bucket);
+      bool created;
+      if (!key || !(l = sq_state_get(j->state, &j->expiry_ns, key, 8, true, &created)) || !sq_time_set_add(&j->pending, bucket))
+        return out_of_memory(j);
+      current = bucket;
+    }
+    if (!sq_join_bytes_append(l, j->filings.data + at + sizeof bucket, size - sizeof bucket)) return out_of_memory(j);
+    at += size;
+  }
+  sq_buf_clear(&j->filings);
+  return true;
 }
 
 /* Keeps a row of `side` under the current key until it expires. */
 static bool store(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, bool matched) {
   const join_side_t *s = &j->sides[side];
+  /* the entry whole (header, then the row) in one buffer: one append */
+  char header[ENTRY_HEADER] = {0};
   sq_buf_clear(&j->row_bytes);
+  sq_buf_append(&j->row_bytes, header, sizeof header);
   sq_join_put_row(&j->row_bytes, row, s->width, s->used);
   bool created;
   sq_join_bytes_t *rows = sq_state_get(j->state, &s->ns, j->key.data, j->key.len, true, &created);
-  if (!rows || j->row_bytes.failed || j->row_bytes.len > UINT32_MAX - ENTRY_HEADER) return out_of_memory(j);
+  if (!rows || j->row_bytes.failed || j->row_bytes.len > UINT32_MAX) return out_of_memory(j);
   if (created) rows->scheduled = INT64_MIN;
-  char header[ENTRY_HEADER];
-  uint32_t len = (uint32_t)j->row_bytes.len;
-  memcpy(header, &time, sizeof time);
-  header[sizeof time] = matched;
-  memcpy(header + sizeof time + 1, &len, sizeof len);
-  if (!sq_join_bytes_append(rows, header, sizeof header) || !sq_join_bytes_append(rows, j->row_bytes.data, len)) return out_of_memory(j);
+  uint32_t len = (uint32_t)(j->row_bytes.len - ENTRY_HEADER);
+  memcpy(j->row_bytes.data, &time, sizeof time);
+  j->row_bytes.data[sizeof time] = matched;
+  memcpy(j->row_bytes.data + sizeof time + 1, &len, sizeof len);
+  if (!sq_join_bytes_append(rows, j->row_bytes.data, j->row_bytes.len)) return out_of_memory(j);
   int64_t bucket = sq_floor_div(saturating_add(time, s->bound), j->granule);
   if (bucket == rows->scheduled) return true; /* that bucket already lists this key */
   if (bucket > rows->scheduled) rows->scheduled = bucket;
-  return file_expiry(j, side, bucket) || out_of_memory(j);
+  note_expiry(j, side, bucket);
+  return true;
 }
 
 static bool interval_push(sq_op_t *op, const sq_batch_t *in) {
@@ -206,7 +236,7 @@ static bool interval_push(sq_op_t *op, const sq_batch_t *in) {
     bool matched = false;
     if (!probe(j, side, row, time, &matched) || !store(j, side, row, time, matched)) return false;
   }
-  return j->out.n == 0 || flush_out(j);
+  return file_expiries(j) && (j->out.n == 0 || flush_out(j));
 }
 
 /* Deletes the rows of `side` under the current key that expire before
@@ -320,6 +350,7 @@ static void interval_destroy(sq_op_t *op) {
   sq_buf_free(&j->row_bytes);
   sq_buf_free(&j->expiring);
   sq_buf_free(&j->unmatched);
+  sq_buf_free(&j->filings);
   sq_batch_free(&j->out);
   sq_op_release(op);
   free(j);
