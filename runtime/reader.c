@@ -150,11 +150,12 @@ int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {
 sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {
   const sq_relation_t *rel = r->rel;
   bool *columns = NULL;
-  if (read) {
+  /* a table's row is decoded whole: whether its non-key columns are all
+   * NULL says whether it deletes its key */
+  if (read && rel->kind != SQ_REL_TABLE) {
     if (!(columns = malloc(rel->n_columns * sizeof *columns))) return NULL;
     memcpy(columns, read, rel->n_columns * sizeof *columns);
     if (r->ts_column >= 0) columns[r->ts_column] = true;
-    if (rel->kind == SQ_REL_TABLE) columns[rel->primary_key] = true;
   }
   sq_format_t format = sq_option_is(rel, "format", "csv") ? SQ_FORMAT_CSV : SQ_FORMAT_JSON;
   sq_ts_format_t ts_format = sq_option_is(rel, "timestamp_format", "epoch_s")   ? SQ_TS_EPOCH_S

@@ -78,8 +78,8 @@ void sq_reader_destroy(sq_reader_t *r);
 bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
                     char *err, size_t err_size);
 /* The decoder of the source's `format` and `timestamp_format` options for
- * the columns in `read` (NULL: all), the event-time column and a table's
- * primary key included. NULL when memory runs out. */
+ * the columns in `read` (NULL: all) and the event-time column; a table's
+ * every column. NULL when memory runs out. */
 sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read);
 /* Marks partition `p` assigned to (or revoked from) this reader; a newly
  * assigned partition counts as active from `now`. False when memory runs
