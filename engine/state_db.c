@@ -35,8 +35,21 @@ static void take_error(char *lerr, const char *what, char *err, size_t err_size)
   leveldb_free(lerr);
 }
 
+/* Whether `name` is a file LevelDB makes: LOCK, LOG, LOG.old,
+ * MANIFEST-<n>, <n>.log, <n>.ldb, <n>.sst, <n>.dbtmp. */
+static bool leveldb_file(const char *name) {
+  if (strcmp(name, "LOCK") == 0 || strcmp(name, "LOG") == 0 || strcmp(name, "LOG.old") == 0) return true;
+  bool manifest = strncmp(name, "MANIFEST-", 9) == 0;
+  const char *n = name + (manifest ? 9 : 0), *rest = n + strspn(n, "0123456789");
+  if (rest == n) return false;
+  if (manifest) return *rest == '\0';
+  return strcmp(rest, ".log") == 0 || strcmp(rest, ".ldb") == 0 || strcmp(rest, ".sst") == 0 || strcmp(rest, ".dbtmp") == 0;
+}
+
 /* 1 if `dir` holds a LevelDB (a CURRENT file), 0 if it is missing or
- * empty, -1 if it holds something else, -2 if it cannot be read (errno). */
+ * empty, 2 if it holds only files LevelDB makes but no CURRENT (a creation
+ * killed before it finished: nothing of streamq's was ever written
+ * there), -1 if it holds something else, -2 if it cannot be read (errno). */
 static int probe(const char *dir) {
   DIR *d = opendir(dir);
   if (!d) return errno == ENOENT ? 0 : -2;
@@ -47,7 +60,7 @@ static int probe(const char *dir) {
       found = 1;
       break;
     }
-    found = -1;
+    if (found != -1) found = leveldb_file(e->d_name) ? 2 : -1;
   }
   closedir(d);
   return found;
@@ -81,6 +94,8 @@ static leveldb_options_t *make_options(sq_state_db_t *db) {
 
 sq_state_db_t *sq_state_db_open(const char *dir, char *err, size_t err_size) {
   int existing = probe(dir);
+  if (existing == 2 && !sq_state_db_destroy(dir, err, err_size)) return NULL;
+  if (existing == 2) existing = 0; /* the creation starts over */
   if (existing == -2) return snprintf(err, err_size, "cannot read the state directory %s: %s", dir, strerror(errno)), NULL;
   if (existing < 0) {
     snprintf(err, err_size, "%s is not a streamq state directory (it holds other files and no LevelDB CURRENT file)", dir);

@@ -156,6 +156,11 @@ damaged() { # damaged NAME DAMAGE_COMMAND PATTERN
 damaged "a garbled CURRENT file" 'echo garbage > CURRENT' "cannot open the state directory"
 damaged "a missing manifest" 'rm -f MANIFEST-*' "cannot open the state directory"
 damaged "a corrupted log" 'for f in *.log; do [ "$f" = LOG ] || printf "\xde\xad\xbe\xef%.0s" $(seq 64) | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null; done' "corrupt"
+# a kill during the state directory's creation (before LevelDB wrote its
+# CURRENT file) leaves only LevelDB's own files: the next run starts afresh
+mkdir born.state && touch born.state/LOCK born.state/LOG born.state/000001.dbtmp && echo x > born.state/MANIFEST-000001
+"$streamq" run --quiet --state-dir born.state p.sql 2> dmg.log && cmp -s agg.jsonl ref/agg.jsonl \
+  && ok "a state directory whose creation was cut short starts afresh" || fail "interrupted creation: $(cat dmg.log)"
 mkdir foreign.state && echo notes > foreign.state/notes.txt
 "$streamq" run --quiet --state-dir foreign.state p.sql 2> dmg.log
 [ $? -eq 2 ] && grep -q "is not a streamq state directory" dmg.log && ok "a foreign directory is refused" || fail "foreign dir: $(cat dmg.log)"
