@@ -52,9 +52,8 @@ static inline sq_value_t sq_double(double d) {
   return v;
 }
 static inline sq_value_t sq_ts(int64_t ms) {
-  sq_value_t v;
+  sq_value_t v = sq_int(ms);
   v.type = SQ_TYPE_TIMESTAMP;
-  v.u.i = ms;
   return v;
 }
 static inline sq_value_t sq_str(const char *p, uint32_t len) {
@@ -66,15 +65,9 @@ static inline sq_value_t sq_str(const char *p, uint32_t len) {
 }
 static inline bool sq_is_null(sq_value_t v) { return v.type == SQ_TYPE_NULL; }
 
-/* Sets n values to NULL. Field by field: assigning sq_null() in a loop
- * compiled to a stack temporary whose reload stalled on every value (it
- * was 12% of the file aggregation's time). */
+/* Sets n values to NULL. */
 static inline void sq_set_null(sq_value_t *v, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    v[i].type = SQ_TYPE_NULL;
-    v[i].u.s.p = NULL;
-    v[i].u.s.len = 0;
-  }
+  for (size_t i = 0; i < n; i++) v[i] = sq_null();
 }
 
 /* A numeric value as a double (BIGINT converts). */

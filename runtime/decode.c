@@ -8,8 +8,8 @@
  * The fast pass only accepts what the tokenizer accepts, with the same
  * values; everything it declines goes the tokenizer's way, which also
  * words the errors. Members nobody declared, and declared columns no query
- * reads, are skipped without being converted. A value of the wrong JSON type for its column makes the
- * record bad; a missing member is NULL.
+ * reads, are skipped without being converted. A value of the wrong JSON
+ * type for its column makes the record bad; a missing member is NULL.
  * CSV: the header line names the columns; fields are converted from text,
  * and an empty unquoted field is NULL. */
 #include <pthread.h>

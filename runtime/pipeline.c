@@ -61,14 +61,13 @@ int sq_pipeline_override(sq_pipeline_t *p, char *const *sets, size_t n, const ch
   }
   sq_buf_putc(&text, '\0');
   sq_pipeline_t *o = calloc(1, sizeof *o);
-  if (o) o->file.text = text.data;
-  else sq_buf_free(&text);
   if (!o || text.failed || !(o->file.source = sq_source_new("--set", text.data, text.len - 1))) {
-    if (o) sq_pipeline_free(o);
+    sq_buf_free(&text);
     free(o);
     fprintf(stderr, "streamq %s: out of memory\n", command);
     return SQ_EXIT_RUNTIME;
   }
+  o->file.text = text.data;
   p->overrides = o;
   int status = load(o, command);
   if (status != SQ_EXIT_OK) return status;
