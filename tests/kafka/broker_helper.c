@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/kafka_broker.h"
+#include "runtime/connectors/kafka/broker.h"
 
 int main(int argc, char **argv) {
   int brokers = 1, first = 1;

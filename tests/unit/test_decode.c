@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "front_end_fixture.h"
-#include "runtime/format.h"
+#include "engine/format.h"
 
 #define COLUMNS "k STRING, v BIGINT, d DOUBLE, b BOOLEAN, ts TIMESTAMP"
 

@@ -1,0 +1,319 @@
+/* The checkpoint record:
+ *   "streamq-checkpoint-1", sequence, finished, state directory id,
+ *   stateful operators: n, then "#id Class: query text" each,
+ *   sources: n, then (name, reader record) each,
+ *   sinks: n, then (name, sink record) each,
+ *   operators: n, then (id, watermark, operator record) each.
+ * A restart may reuse state only for the same stateful queries at the
+ * same operator ids; a stateless query may change, and a new stateful
+ * query starts empty. */
+#include "runtime/app/checkpoint.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/crash_point.h"
+#include "runtime/kit/clock.h"
+#include "runtime/kit/log.h"
+
+#define RECORD_TAG "streamq-checkpoint-1"
+
+struct sq_checkpointer {
+  char *dir;
+  uint64_t seq;
+  uint64_t state_id; /* random, made when the directory starts fresh */
+  sq_buf_t last;     /* the record restored from (empty on a fresh start) */
+  sq_cursor_t sources; /* where its sources start in `last` */
+  sq_buf_t record;   /* the one being written */
+  const char *text;  /* the pipeline's source text (borrowed) */
+};
+
+static bool corrupt(sq_checkpointer_t *cp, char *err, size_t err_size) {
+  snprintf(err, err_size, "corrupt state: the last checkpoint record in %s cannot be read; use --reset-state to start over",
+           cp->dir);
+  return false;
+}
+
+/* Opens the database, wiping it first with `reset`. */
+static sq_state_db_t *open_db(const char *dir, bool reset, char *err, size_t err_size) {
+  if (reset && !sq_state_db_destroy(dir, err, err_size)) return NULL;
+  return sq_state_db_open(dir, err, err_size);
+}
+
+/* Reads the record's header: sequence and whether the run finished. */
+static bool read_header(sq_checkpointer_t *cp, bool *finished) {
+  sq_cursor_t in = sq_cursor(cp->last.data, cp->last.len);
+  size_t len;
+  const char *tag = sq_get_bytes(&in, &len);
+  cp->seq = sq_get_u64(&in);
+  *finished = sq_get_u64(&in) != 0;
+  cp->state_id = sq_get_u64(&in);
+  return !in.failed && len == strlen(RECORD_TAG) && memcmp(tag, RECORD_TAG, len) == 0;
+}
+
+/* 64 random bits (the clock and pid if /dev/urandom fails). */
+static uint64_t random_id(void) {
+  uint64_t id = 0;
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (!f || fread(&id, sizeof id, 1, f) != 1) id = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid() << 32;
+  if (f) fclose(f);
+  return id;
+}
+
+sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, bool quiet, size_t cache_bytes, sq_state_t **state,
+                                        char *err, size_t err_size) {
+  *state = NULL;
+  sq_checkpointer_t *cp = calloc(1, sizeof *cp);
+  if (!cp || !(cp->dir = strdup(dir))) {
+    free(cp);
+    return snprintf(err, err_size, "out of memory"), NULL;
+  }
+  sq_state_db_t *db = open_db(dir, reset, err, err_size);
+  int found = db ? sq_state_db_meta(db, &cp->last, err, err_size) : -1;
+  bool finished = false;
+  if (found > 0 && !read_header(cp, &finished)) {
+    corrupt(cp, err, err_size);
+    found = -1;
+  }
+  if (found > 0 && finished) {
+    /* a finite run that completed: running it again starts over */
+    if (!quiet) sq_log("state", "%s holds a finished run (checkpoint %llu); starting over", dir, (unsigned long long)cp->seq);
+    sq_state_db_close(db);
+    cp->seq = 0;
+    sq_buf_clear(&cp->last);
+    db = open_db(dir, true, err, err_size);
+    found = db ? 0 : -1;
+  }
+  if (found < 0 || !(*state = sq_state_new(db, cache_bytes, err, err_size))) {
+    if (found < 0) sq_state_db_close(db);
+    sq_checkpointer_close(cp);
+    return NULL;
+  }
+  if (found > 0 && !quiet) sq_log("state", "restoring checkpoint %llu from %s", (unsigned long long)cp->seq, dir);
+  else cp->state_id = random_id();
+  return cp;
+}
+
+void sq_checkpointer_close(sq_checkpointer_t *cp) {
+  if (!cp) return;
+  sq_buf_free(&cp->last);
+  sq_buf_free(&cp->record);
+  free(cp->dir);
+  free(cp);
+}
+
+uint64_t sq_checkpointer_sequence(const sq_checkpointer_t *cp) { return cp->seq; }
+
+/* ---- what identifies the state ------------------------------------------ */
+
+/* "#id Class: query text" with runs of white space made one space, into
+ * `line` (cleared first). */
+static void identity(sq_buf_t *line, const sq_op_t *op, const char *text) {
+  char head[96];
+  snprintf(head, sizeof head, "#%d %s: ", op->id, op->cls->name);
+  sq_buf_clear(line);
+  sq_buf_puts(line, head);
+  const char *p = text + op->query->span.start, *end = text + op->query->span.end;
+  for (bool space = false; p < end; p++) {
+    bool ws = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+    if (ws && !space) sq_buf_putc(line, ' ');
+    if (!ws) sq_buf_putc(line, *p);
+    space = ws;
+  }
+}
+
+static const sq_op_t *op_by_id(const sq_plan_t *plan, uint64_t id) {
+  for (uint32_t i = 0; i < plan->n_ops; i++)
+    if ((uint64_t)plan->ops[i]->id == id) return plan->ops[i];
+  return NULL;
+}
+
+/* Every stateful operator of the checkpoint must be the same query now. */
+static bool check_identity(sq_checkpointer_t *cp, const sq_plan_t *plan, const char *text, sq_cursor_t *in, char *err,
+                           size_t err_size) {
+  uint64_t n = sq_get_u64(in);
+  for (uint64_t i = 0; i < n && !in->failed; i++) {
+    size_t len;
+    const char *was = sq_get_bytes(in, &len);
+    const char *hash = was ? memchr(was, ' ', len) : NULL;
+    if (!hash) return corrupt(cp, err, err_size);
+    const sq_op_t *op = op_by_id(plan, strtoull(was + 1, NULL, 10));
+    sq_buf_t now = {0};
+    if (op) identity(&now, op, text);
+    bool same = op && now.len == len && memcmp(now.data, was, len) == 0;
+    if (!same)
+      snprintf(err, err_size, "the pipeline changed since checkpoint %llu in %s (restore the query, or run with --reset-state "
+               "to discard the state): operator %.*s; now %s%.*s", (unsigned long long)cp->seq, cp->dir, (int)len, was,
+               op ? "" : "gone", (int)now.len, op && now.data ? now.data : "");
+    sq_buf_free(&now);
+    if (!same) return false;
+  }
+  return !in->failed || corrupt(cp, err, err_size);
+}
+
+/* ---- restoring ------------------------------------------------------------ */
+
+/* Sources and sinks are lists of (name, record). Finds `name`'s record in
+ * the list at `list` (a copy of the cursor); false if absent or corrupt. */
+static bool find_named(sq_cursor_t list, const char *name, sq_cursor_t *record) {
+  uint64_t n = sq_get_u64(&list);
+  for (uint64_t i = 0; i < n && !list.failed; i++) {
+    size_t len, rlen;
+    const char *key = sq_get_bytes(&list, &len);
+    const char *rec = sq_get_bytes(&list, &rlen);
+    if (!list.failed && len == strlen(name) && memcmp(key, name, len) == 0) {
+      *record = sq_cursor(rec, rlen);
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool skip_named(sq_cursor_t *in) {
+  uint64_t n = sq_get_u64(in);
+  size_t len;
+  for (uint64_t i = 0; i < n && !in->failed; i++) sq_get_bytes(in, &len), sq_get_bytes(in, &len);
+  return !in->failed;
+}
+
+/* Brings every sink back to its checkpointed record (a fresh start for a
+ * sink the checkpoint does not know). */
+static bool restore_sinks(sq_plan_t *plan, const sq_cursor_t *list, sq_checkpoint_id_t id, char *err, size_t err_size) {
+  for (uint32_t s = 0; s < plan->n_sinks; s++) {
+    sq_sink_t *sink = plan->sinks[s];
+    if (!sink->cls->resume) continue;
+    sq_cursor_t rec;
+    bool known = list && find_named(*list, sink->name, &rec);
+    char why[400];
+    if (!sink->cls->resume(sink, known ? &rec : NULL, id, why, sizeof why)) {
+      snprintf(err, err_size, "sink '%s': %s", sink->name, why);
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool restore_ops(sq_checkpointer_t *cp, sq_plan_t *plan, sq_cursor_t *in, char *err, size_t err_size) {
+  uint64_t n = sq_get_u64(in);
+  for (uint64_t i = 0; i < n && !in->failed; i++) {
+    uint64_t id = sq_get_u64(in);
+    int64_t watermark = sq_get_i64(in);
+    size_t len;
+    const char *rec = sq_get_bytes(in, &len);
+    sq_op_t *op = (sq_op_t *)op_by_id(plan, id);
+    if (in->failed || !op) continue; /* an operator of a stateless query that is gone */
+    op->watermark = watermark;
+    sq_cursor_t c = sq_cursor(rec, len);
+    if (op->cls->load && !(op->cls->load(op, &c) && sq_cursor_done(&c))) return corrupt(cp, err, err_size);
+  }
+  return !in->failed || corrupt(cp, err, err_size);
+}
+
+bool sq_checkpointer_restore_plan(sq_checkpointer_t *cp, sq_plan_t *plan, const char *text, char *err, size_t err_size) {
+  cp->text = text;
+  if (!cp->last.len) return restore_sinks(plan, NULL, (sq_checkpoint_id_t){cp->state_id, 0}, err, err_size);
+  sq_cursor_t in = sq_cursor(cp->last.data, cp->last.len);
+  size_t len;
+  sq_get_bytes(&in, &len);
+  sq_get_u64(&in);
+  sq_get_u64(&in);
+  sq_get_u64(&in);
+  if (!check_identity(cp, plan, text, &in, err, err_size)) return false;
+  cp->sources = in;
+  if (!skip_named(&in)) return corrupt(cp, err, err_size);
+  sq_cursor_t sinks = in;
+  if (!skip_named(&in)) return corrupt(cp, err, err_size);
+  return restore_sinks(plan, &sinks, (sq_checkpoint_id_t){cp->state_id, cp->seq}, err, err_size) &&
+         restore_ops(cp, plan, &in, err, err_size);
+}
+
+bool sq_checkpointer_restore_reader(sq_checkpointer_t *cp, sq_reader_t *r, char *err, size_t err_size) {
+  sq_cursor_t rec;
+  if (!cp->last.len || !find_named(cp->sources, r->rel->name, &rec)) return true;
+  if (!sq_reader_load(r, &rec, err, err_size)) return false;
+  return sq_cursor_done(&rec) || corrupt(cp, err, err_size);
+}
+
+/* ---- taking one ------------------------------------------------------------ */
+
+static void put_named(sq_buf_t *out, const char *name, const sq_buf_t *rec) {
+  sq_put_str(out, name);
+  sq_put_bytes(out, rec->data, rec->len);
+}
+
+bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *const *readers, uint32_t n_readers, bool finished,
+                          sq_checkpoint_result_t *result, char *err, size_t err_size) {
+  double started = sq_clock_seconds();
+  *result = (sq_checkpoint_result_t){0};
+  char why[400];
+  for (uint32_t i = 0; i < plan->n_sinks; i++)
+    if (!plan->sinks[i]->cls->flush(plan->sinks[i], why, sizeof why))
+      return snprintf(err, err_size, "sink '%s': %s", plan->sinks[i]->name, why), false;
+  sq_buf_t *b = &cp->record, rec = {0};
+  sq_buf_clear(b);
+  sq_put_str(b, RECORD_TAG);
+  sq_put_u64(b, cp->seq + 1);
+  size_t finished_at = b->len;
+  sq_put_u64(b, 0); /* finished: set below, once every sink has committed */
+  sq_put_u64(b, cp->state_id);
+  uint64_t n_stateful = 0;
+  for (uint32_t i = 0; i < plan->n_ops; i++) n_stateful += plan->ops[i]->cls->keeps_state;
+  sq_put_u64(b, n_stateful);
+  for (uint32_t i = 0; i < plan->n_ops; i++) {
+    if (!plan->ops[i]->cls->keeps_state) continue;
+    identity(&rec, plan->ops[i], cp->text);
+    sq_put_bytes(b, rec.data, rec.len);
+  }
+  sq_put_u64(b, n_readers);
+  for (uint32_t i = 0; i < n_readers; i++) {
+    sq_buf_clear(&rec);
+    sq_reader_save(readers[i], &rec);
+    put_named(b, readers[i]->rel->name, &rec);
+  }
+  uint64_t n_saved = 0;
+  for (uint32_t i = 0; i < plan->n_sinks; i++) n_saved += plan->sinks[i]->cls->save != NULL;
+  sq_put_u64(b, n_saved);
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    if (!plan->sinks[i]->cls->save) continue;
+    sq_buf_clear(&rec);
+    plan->sinks[i]->cls->save(plan->sinks[i], &rec);
+    put_named(b, plan->sinks[i]->name, &rec);
+  }
+  sq_put_u64(b, plan->n_ops);
+  for (uint32_t i = 0; i < plan->n_ops; i++) {
+    const sq_op_t *op = plan->ops[i];
+    sq_buf_clear(&rec);
+    if (op->cls->save) op->cls->save(op, &rec);
+    sq_put_u64(b, (uint64_t)op->id);
+    sq_put_i64(b, op->watermark);
+    sq_put_bytes(b, rec.data, rec.len);
+  }
+  bool failed = b->failed || rec.failed;
+  sq_buf_free(&rec);
+  if (failed) return snprintf(err, err_size, "out of memory"), false;
+  sq_state_commit_stats_t stats;
+  if (!sq_state_commit(plan->state, b->data, b->len, &stats, err, err_size)) return false;
+  sq_crash_point("checkpoint-written");
+  cp->seq++;
+  for (uint32_t i = 0; i < n_readers; i++)
+    if (readers[i]->cls->checkpointed) readers[i]->cls->checkpointed(readers[i]);
+  /* the state is durable; transactional sinks commit what it recorded (a
+   * failure here leaves their records for the next checkpoint) */
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    sq_sink_t *sink = plan->sinks[i];
+    if (sink->cls->checkpointed && !sink->cls->checkpointed(sink, (sq_checkpoint_id_t){cp->state_id, cp->seq}, why, sizeof why))
+      return snprintf(err, err_size, "sink '%s': %s", sink->name, why), false;
+  }
+  /* A finished run is only marked so now: a crash before this point
+   * restarts from this checkpoint, and its sinks finish their part. */
+  if (finished) {
+    b->data[finished_at] = 1;
+    sq_state_commit_stats_t again;
+    if (!sq_state_commit(plan->state, b->data, b->len, &again, err, err_size)) return false;
+  }
+  *result = (sq_checkpoint_result_t){sq_clock_seconds() - started, stats.bytes, stats.written, stats.deleted};
+  return true;
+}

@@ -1,0 +1,53 @@
+/* Checkpoints and recovery (ARCHITECTURE.md §4). A checkpoint flushes
+ * every sink (file sinks fsync, the Kafka sink waits for every
+ * acknowledgement), then writes in ONE synced LevelDB batch: every state
+ * change since the last one, and a checkpoint record holding the sequence
+ * number, the stateful queries it belongs to, each source's positions and
+ * watermarks, each file sink's length and each operator's own state. On
+ * start, the last record is loaded: sources seek, file sinks are cut back,
+ * operators and watermarks are restored, and the run continues as if it
+ * had never stopped. */
+#ifndef SQ_CHECKPOINT_H
+#define SQ_CHECKPOINT_H
+
+#include "engine/plan.h"
+#include "runtime/kit/reader.h"
+
+typedef struct sq_checkpointer sq_checkpointer_t;
+
+/* Opens the state directory `dir` (emptied first with `reset`; also when
+ * it holds a finished run, which then starts over) and makes the state
+ * store for the plan in *state, with a cache of `cache_bytes`; `quiet`
+ * keeps what it restores out of the log. NULL with
+ * `err` when the directory is unusable: damaged, not a state directory, or
+ * in use by another process. */
+sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, bool quiet, size_t cache_bytes, sq_state_t **state,
+                                        char *err, size_t err_size);
+void sq_checkpointer_close(sq_checkpointer_t *cp);
+
+/* After the plan is built: refuses a plan whose stateful queries differ
+ * from the checkpoint's (naming the first difference), restores the
+ * operators, and cuts file sinks back to their checkpointed length (to
+ * nothing on a fresh start). `text` is the pipeline's source text, which
+ * the queries' spans point into; it must outlive the checkpointer. False
+ * with `err`. */
+bool sq_checkpointer_restore_plan(sq_checkpointer_t *cp, sq_plan_t *plan, const char *text, char *err, size_t err_size);
+/* Moves a freshly opened reader to its checkpointed position (nothing on
+ * a fresh start or for a source the checkpoint does not know). */
+bool sq_checkpointer_restore_reader(sq_checkpointer_t *cp, sq_reader_t *r, char *err, size_t err_size);
+/* The sequence number of the last checkpoint (0: none yet). */
+uint64_t sq_checkpointer_sequence(const sq_checkpointer_t *cp);
+
+typedef struct sq_checkpoint_result {
+  double seconds;
+  size_t bytes, written, deleted;
+} sq_checkpoint_result_t;
+
+/* Takes a checkpoint of the plan with the positions of `readers`;
+ * `finished` marks the end of a finite run. False with `err` when it
+ * failed: nothing of it is on disk, the previous checkpoint stays the
+ * valid one, and every change is still pending for the next attempt. */
+bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *const *readers, uint32_t n_readers, bool finished,
+                          sq_checkpoint_result_t *result, char *err, size_t err_size);
+
+#endif

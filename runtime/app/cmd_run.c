@@ -1,0 +1,278 @@
+/* `streamq run FILE.sql`: run a pipeline until its finite sources are
+ * drained (exit 0) or SIGINT/SIGTERM (flush sinks, exit 0). A runtime
+ * failure exits 2 with a one-line reason. --embedded-broker runs a
+ * development Kafka broker inside the process and creates every topic the
+ * pipeline names, with --partitions partitions. */
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/duration.h"
+#include "engine/plan.h"
+#include "runtime/app/checkpoint.h"
+#include "runtime/kit/env_subst.h"
+#include "runtime/app/cli.h"
+#include "runtime/kit/clock.h"
+#include "runtime/app/executor.h"
+#include "runtime/connectors/kafka/broker.h"
+#include "runtime/connectors/kafka/progress.h"
+#include "runtime/kit/log.h"
+#include "runtime/kit/options.h"
+#include "runtime/app/pipeline.h"
+#include "runtime/kit/runtime.h"
+#include "runtime/connectors/registry.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+typedef struct run_args {
+  const char *path, *brokers, *metrics_addr, *state_dir;
+  bool quiet, embedded, reset_state;
+  int partitions;
+  int64_t checkpoint_interval_ms; /* 0: not given */
+  char **sets;                    /* --set KEY=VALUE, in order (pointers into argv) */
+  size_t n_sets;
+} run_args_t;
+
+static int parse(int argc, char **argv, run_args_t *a) {
+  *a = (run_args_t){.partitions = 4, .sets = calloc((size_t)argc, sizeof *a->sets)};
+  if (!a->sets) {
+    fprintf(stderr, "streamq run: out of memory\n");
+    return SQ_EXIT_RUNTIME;
+  }
+  for (int i = 1; i < argc; i++) {
+    bool has_value = i + 1 < argc;
+    if (strcmp(argv[i], "--quiet") == 0) a->quiet = true;
+    else if (strcmp(argv[i], "--embedded-broker") == 0) a->embedded = true;
+    else if (strcmp(argv[i], "--brokers") == 0 && has_value) a->brokers = argv[++i];
+    else if (strcmp(argv[i], "--metrics-addr") == 0 && has_value) a->metrics_addr = argv[++i];
+    else if (strcmp(argv[i], "--state-dir") == 0 && has_value) a->state_dir = argv[++i];
+    else if (strcmp(argv[i], "--reset-state") == 0) a->reset_state = true;
+    else if (strcmp(argv[i], "--set") == 0 && has_value) {
+      const char *eq = strchr(argv[++i], '=');
+      if (!eq || eq == argv[i]) return sq_cli_bad_argument(&sq_cmd_run, "--set needs KEY=VALUE, got '%s'", argv[i]);
+      a->sets[a->n_sets++] = argv[i];
+    }
+    else if (strcmp(argv[i], "--checkpoint-interval") == 0 && has_value) {
+      if (!sq_duration_parse(argv[++i], &a->checkpoint_interval_ms) || a->checkpoint_interval_ms <= 0)
+        return sq_cli_bad_argument(&sq_cmd_run, "--checkpoint-interval needs a duration like '10 seconds' or 500ms");
+    }
+    else if (strcmp(argv[i], "--log-format") == 0 && has_value) {
+      const char *f = argv[++i];
+      if (strcmp(f, "json") != 0 && strcmp(f, "text") != 0) return sq_cli_bad_argument(&sq_cmd_run, "--log-format is text or json");
+      sq_log_set_json(strcmp(f, "json") == 0);
+    }
+    else if (strcmp(argv[i], "--partitions") == 0 && has_value) {
+      a->partitions = atoi(argv[++i]);
+      if (a->partitions < 1) return sq_cli_bad_argument(&sq_cmd_run, "--partitions needs a positive number");
+    } else if (argv[i][0] == '-' && argv[i][1]) return sq_cli_bad_argument(&sq_cmd_run, "unknown option '%s'", argv[i]);
+    else if (a->path) return sq_cli_bad_argument(&sq_cmd_run, "unexpected argument '%s'", argv[i]);
+    else a->path = argv[i];
+  }
+  if (a->embedded && a->brokers) return sq_cli_bad_argument(&sq_cmd_run, "--brokers and --embedded-broker exclude each other");
+  return a->path ? SQ_EXIT_OK : sq_cli_bad_argument(&sq_cmd_run, "missing the pipeline file");
+}
+
+/* Creates every Kafka topic the pipeline names on the embedded broker,
+ * and the progress topic of each transactional sink. */
+static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, int partitions, char *err, size_t err_size) {
+  static const char *const keys[] = {"topic", "dlq_topic"};
+  for (size_t i = 0; i < sq_catalog_count(prog->catalog); i++) {
+    const sq_relation_t *rel = sq_catalog_at(prog->catalog, i);
+    if (!rel->connector || strcmp(rel->connector, "kafka") != 0) continue;
+    for (size_t k = 0; k < 2; k++) {
+      char *topic = sq_option_string(rel, keys[k], err, err_size), progress[300];
+      bool ok = !topic || sq_kafka_broker_create_topic(b, topic, partitions, err, err_size);
+      if (ok && topic && k == 0 && sq_option_is(rel, "delivery", "exactly_once")) {
+        sq_kafka_progress_topic(topic, progress, sizeof progress);
+        ok = sq_kafka_broker_create_topic(b, progress, 1, err, err_size);
+      }
+      free(topic);
+      if (!ok || err[0]) return false;
+    }
+  }
+  return true;
+}
+
+/* The "start" event: what runs, from where, into what. */
+static void log_start(const char *path, const sq_plan_t *plan, const char *state_dir) {
+  sq_buf_t b = {0};
+  for (uint32_t i = 0; i < plan->n_sources; i++) {
+    sq_buf_puts(&b, i ? ", " : "");
+    sq_buf_puts(&b, plan->sources[i].rel->name);
+  }
+  sq_buf_puts(&b, "; sinks: ");
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    sq_buf_puts(&b, i ? ", " : "");
+    sq_buf_puts(&b, plan->sinks[i]->name);
+  }
+  sq_buf_putc(&b, '\0');
+  sq_log("start", "pipeline %s (streamq %s): sources: %s; state: %s", path, SQ_VERSION, b.failed ? "?" : b.data, state_dir);
+  sq_buf_free(&b);
+}
+
+/* The value of the last SET of `key`, or NULL. */
+static const char *setting(const sq_program_t *prog, const char *key) {
+  const char *value = NULL;
+  for (size_t i = 0; i < prog->n_settings; i++)
+    if (strcmp(prog->settings[i]->name.text, key) == 0) value = prog->settings[i]->text;
+  return value;
+}
+
+/* The last SET of `key` with its ${NAME}s replaced (malloc'd) into
+ * *value, NULL when not set; false with `err` for an unset variable. */
+static bool setting_value(const sq_program_t *prog, const char *key, char **value, char *err, size_t err_size) {
+  const char *text = setting(prog, key);
+  *value = text ? sq_env_substitute(key, text, err, err_size) : NULL;
+  return !text || *value;
+}
+
+/* A numeric setting in (low, high]: `fallback` when not set. Analysis
+ * checked literal values; this also catches one from the environment. */
+static bool number_setting(const sq_program_t *prog, const char *key, double fallback, double low, double high, double *out,
+                           char *err, size_t err_size) {
+  char *value, *end;
+  if (!setting_value(prog, key, &value, err, err_size)) return false;
+  *out = value ? strtod(value, &end) : fallback;
+  bool ok = !value || (end != value && !*end && *out > low && *out <= high);
+  free(value);
+  if (!ok) snprintf(err, err_size, "invalid value for '%s'", key);
+  return ok;
+}
+
+/* Checkpoint interval, cache size, warning thresholds: options over SET
+ * over defaults. */
+static bool load_settings(const run_args_t *a, const sq_program_t *prog, sq_runtime_t *rt, size_t *cache_bytes, char *err,
+                          size_t err_size) {
+  char *interval;
+  double bytes;
+  if (!setting_value(prog, "checkpoint.interval", &interval, err, err_size)) return false;
+  rt->checkpoint_interval_ms = a->checkpoint_interval_ms ? a->checkpoint_interval_ms : 10000;
+  bool ok = a->checkpoint_interval_ms || !interval ||
+            (sq_duration_parse(interval, &rt->checkpoint_interval_ms) && rt->checkpoint_interval_ms > 0);
+  free(interval);
+  if (!ok) return snprintf(err, err_size, "invalid value for 'checkpoint.interval'"), false;
+  if (!number_setting(prog, "state.cache.bytes", 256u << 20, 0, 1e18, &bytes, err, err_size) ||
+      !number_setting(prog, "checkpoint.warn_share", 0.5, 0, 1, &rt->checkpoint_warn_share, err, err_size) ||
+      !number_setting(prog, "partition.skew.warn_ratio", 4.0, 1, 1e18, &rt->skew_warn_ratio, err, err_size))
+    return false;
+  *cache_bytes = (size_t)bytes;
+  return true;
+}
+
+static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
+  const sq_program_t *prog = pipeline->prog;
+  char err[2048] = "";
+  char *copy = strdup(a->path), *stem = copy ? basename(copy) : "pipeline";
+  char *dot = strrchr(stem, '.');
+  if (dot && dot != stem) *dot = '\0';
+  sq_runtime_t rt = {.pipeline = stem, .quiet = a->quiet, .metrics = sq_metrics_new(), .health = {.broker_up = -1, .started = sq_clock_seconds()}};
+  sq_health_init(&rt.health);
+  sq_kafka_broker_t *broker = NULL;
+  sq_metrics_http_t *http = NULL;
+  sq_plan_t *plan = NULL;
+  sq_checkpointer_t *cp = NULL;
+  int status = SQ_EXIT_RUNTIME;
+  if (!rt.metrics) {
+    snprintf(err, sizeof err, "out of memory");
+    goto out;
+  }
+  if (a->embedded) {
+    if (!(broker = sq_kafka_broker_start(1, 0, err, sizeof err)) || !create_topics(broker, prog, a->partitions, err, sizeof err))
+      goto out;
+  }
+  if (!sq_kafka_settings_load(&rt.kafka, prog, broker ? sq_kafka_broker_bootstrap(broker) : a->brokers, err, sizeof err)) goto out;
+  size_t cache_bytes;
+  char default_dir[4200];
+  snprintf(default_dir, sizeof default_dir, ".streamq/%s", stem);
+  sq_state_t *state;
+  if (!load_settings(a, prog, &rt, &cache_bytes, err, sizeof err) ||
+      !(cp = sq_checkpointer_open(a->state_dir ? a->state_dir : default_dir, a->reset_state, a->quiet, cache_bytes, &state, err, sizeof err)) ||
+      !(plan = sq_plan_build(prog, state, sq_sink_open, &rt, err, sizeof err)) ||
+      !sq_checkpointer_restore_plan(cp, plan, pipeline->file.text, err, sizeof err))
+    goto out;
+  if (!a->quiet) log_start(pipeline->file.source ? sq_source_name(pipeline->file.source) : a->path, plan,
+                           a->state_dir ? a->state_dir : default_dir);
+  if (a->metrics_addr && !(http = sq_metrics_http_start(a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
+  struct sigaction sa = {.sa_handler = on_signal};
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  signal(SIGXFSZ, SIG_IGN); /* a file size limit is an error to report (EFBIG), not a reason to die */
+  sq_run_stats_t stats;
+  status = sq_execute(plan, &rt, cp, &stop_requested, &stats);
+  if (!a->quiet)
+    sq_log(status == 0 ? "done" : "stopped", "%llu records in, %llu out, %llu late, %llu bad, %llu divisions by zero",
+           (unsigned long long)stats.records_in, (unsigned long long)stats.records_out, (unsigned long long)stats.late_records,
+           (unsigned long long)stats.bad_records, (unsigned long long)stats.div_by_zero);
+out:
+  if (status == SQ_EXIT_RUNTIME && err[0]) fprintf(stderr, "streamq run: %s\n", err);
+  sq_metrics_http_stop(http);
+  sq_plan_destroy(plan); /* sinks and readers are gone before the broker */
+  sq_checkpointer_close(cp);
+  sq_metrics_destroy(rt.metrics);
+  sq_health_free(&rt.health);
+  sq_kafka_settings_free(&rt.kafka);
+  sq_kafka_broker_stop(broker);
+  free(copy);
+  return status;
+}
+
+static int run_main(int argc, char **argv) {
+  run_args_t a;
+  int bad = parse(argc, argv, &a);
+  if (bad) {
+    free(a.sets);
+    return bad;
+  }
+  sq_pipeline_t p;
+  int status = sq_pipeline_load(a.path, "run", &p);
+  if (status == SQ_EXIT_OK) status = sq_pipeline_override(&p, a.sets, a.n_sets, "run");
+  if (status == SQ_EXIT_OK) status = run_pipeline(&a, &p);
+  sq_pipeline_free(&p);
+  free(a.sets);
+  return status;
+}
+
+const sq_command_t sq_cmd_run = {
+    "run", "run a pipeline",
+    "usage: streamq run FILE.sql [--brokers HOST:PORT,...] [--embedded-broker [--partitions N]]\n"
+    "                            [--state-dir DIR] [--checkpoint-interval DURATION] [--reset-state]\n"
+    "                            [--metrics-addr [HOST:]PORT] [--log-format text|json] [--quiet]\n"
+    "                            [--set KEY=VALUE]...\n"
+    "\n"
+    "Runs every query of FILE.sql. With finite sources (file with follow =\n"
+    "false, datagen with a count) it ends when they are drained: every open\n"
+    "window is emitted, sinks are flushed, and the exit status is 0. Kafka\n"
+    "sources never end. Ctrl-C or SIGTERM stops cleanly, waiting for Kafka\n"
+    "deliveries. A runtime failure exits 2 with the reason.\n"
+    "\n"
+    "State and input positions are checkpointed to the state directory; a run\n"
+    "that was stopped or killed continues from its last checkpoint, and its\n"
+    "output files are cut back to that checkpoint, so nothing is lost or\n"
+    "written twice. A finished finite run starts over when run again.\n"
+    "\n"
+    "options:\n"
+    "  --brokers LIST      Kafka bootstrap servers (overrides SET 'kafka.bootstrap.servers';\n"
+    "                      the environment variable STREAMQ_BROKERS is the fallback)\n"
+    "  --embedded-broker   run a development Kafka broker inside this process and\n"
+    "                      create the pipeline's topics on it\n"
+    "  --partitions N      partitions of those topics (default 4)\n"
+    "  --state-dir DIR     where state and checkpoints live (default .streamq/<file stem>)\n"
+    "  --checkpoint-interval D  time between checkpoints (default 10 seconds;\n"
+    "                      overrides SET 'checkpoint.interval')\n"
+    "  --reset-state       discard the state directory and start from the beginning\n"
+    "  --metrics-addr A    serve GET /metrics (Prometheus) and GET /health (JSON) at\n"
+    "                      [HOST:]PORT; HOST defaults to 127.0.0.1\n"
+    "  --log-format F      log lines as text (default) or one JSON object per line\n"
+    "  --quiet             no summary or informational lines on standard error\n"
+    "  --set KEY=VALUE     a setting, as SET 'KEY' = 'VALUE' after the file's own\n"
+    "                      (so it wins); repeatable\n"
+    "  --help              show this help\n",
+    run_main,
+};

@@ -1,0 +1,429 @@
+/* The run loop. Readers are visited round-robin so a fast source cannot
+ * starve a slow one. After each batch the source's watermark is recomputed
+ * and, when it moved, pushed to its consumers; the end of a finite source
+ * pushes SQ_WATERMARK_END, which closes every window. When no reader had
+ * anything, the loop sleeps briefly instead of spinning. Tables are read
+ * alone until each has caught up with where it stood at start, so the
+ * first stream row joined with a table sees all of it. Sources are kept
+ * roughly aligned in event time: one whose watermark is ahead of the
+ * slowest source still delivering rows by more than ALIGN_MS sits out a
+ * round, so a join of two streams read at different speeds keeps only
+ * rows near the watermark instead of everything the fast one ran ahead
+ * with. Checkpoints are
+ * taken between rounds, where every batch read has been fully processed:
+ * every interval, when dirty state fills half the cache or a transactional
+ * sink holds 64 MiB of output, and at the end. */
+#include "runtime/app/executor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/scalar.h"
+
+#include "runtime/kit/clock.h"
+#include "runtime/app/drop_report.h"
+#include "runtime/kit/log.h"
+#include "runtime/kit/metrics.h"
+#include "runtime/kit/reader.h"
+#include "runtime/kit/runtime.h"
+
+typedef struct running_source {
+  sq_plan_source_t *src;
+  sq_reader_t *reader;
+  sq_batch_t batch;
+  int64_t watermark;
+  bool ended, bootstrapped;
+  bool delivering; /* its last visit got rows */
+} running_source_t;
+
+#define ALIGN_MS 1000
+
+/* Series for counts kept by the engine itself, published once a round. */
+typedef struct published {
+  sq_metric_t **sink_out, **sink_errors, **sink_retries, **op_late, **op_watermark, **op_records, **op_busy, **state_keys, **state_bytes, **bad, *broker_up;
+} published_t;
+
+static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_metrics_t *reg) {
+  m->sink_out = calloc(plan->n_sinks + 1, sizeof *m->sink_out);
+  m->sink_errors = calloc(plan->n_sinks + 1, sizeof *m->sink_errors);
+  m->sink_retries = calloc(plan->n_sinks + 1, sizeof *m->sink_retries);
+  m->op_late = calloc(plan->n_ops + 1, sizeof *m->op_late);
+  m->op_watermark = calloc(plan->n_ops + 1, sizeof *m->op_watermark);
+  m->op_records = calloc(plan->n_ops + 1, sizeof *m->op_records);
+  m->op_busy = calloc(plan->n_ops + 1, sizeof *m->op_busy);
+  m->state_keys = calloc(plan->n_ops + 1, sizeof *m->state_keys);
+  m->state_bytes = calloc(plan->n_ops + 1, sizeof *m->state_bytes);
+  m->bad = calloc(plan->n_sources + 1, sizeof *m->bad);
+  if (!m->sink_out || !m->sink_errors || !m->sink_retries || !m->op_late || !m->op_watermark || !m->op_records || !m->op_busy || !m->state_keys ||
+      !m->state_bytes || !m->bad)
+    return false;
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    const char *labels[] = {"sink", plan->sinks[i]->name, NULL};
+    m->sink_out[i] = sq_metrics_counter(reg, "streamq_records_out_total", "Records written, by sink.", labels);
+    m->sink_errors[i] = sq_metrics_counter(reg, "streamq_sink_errors_total", "Records a sink failed to deliver for good, by sink.", labels);
+    m->sink_retries[i] = sq_metrics_counter(reg, "streamq_sink_retries_total", "Deliveries a sink tried again, by sink.", labels);
+  }
+  for (uint32_t i = 0; i < plan->n_ops; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "%d_%s", plan->ops[i]->id, plan->ops[i]->cls->name);
+    const char *labels[] = {"operator", name, NULL};
+    m->op_late[i] = sq_metrics_counter(reg, "streamq_late_records_total", "Records dropped as late, by operator.", labels);
+    m->op_watermark[i] = sq_metrics_gauge(reg, "streamq_watermark_ms", "The watermark each operator last passed on, epoch ms.", labels);
+    m->op_records[i] = sq_metrics_counter(reg, "streamq_operator_records_total", "Rows pushed into each operator.", labels);
+    m->op_busy[i] = sq_metrics_seconds_counter(reg, "streamq_operator_busy_seconds_total",
+                                               "Seconds spent in each operator, not counting its outputs.", labels);
+    m->state_keys[i] = sq_metrics_gauge(reg, "streamq_state_keys", "State entries held by each operator.", labels);
+    m->state_bytes[i] = sq_metrics_gauge(reg, "streamq_state_bytes", "State bytes held by each operator.", labels);
+  }
+  static const char *const actions[] = {"fail", "skip", "dlq"};
+  for (uint32_t i = 0; i < plan->n_sources; i++) {
+    const char *labels[] = {"source", rs[i].src->rel->name, "action", actions[rs[i].reader->bad.action], NULL};
+    m->bad[i] = sq_metrics_counter(reg, "streamq_bad_records_total", "Records that could not be read, by source and on_error action.", labels);
+  }
+  m->broker_up = sq_metrics_gauge(reg, "streamq_broker_up", "1 while Kafka brokers are reachable, 0 when all are down (-1: no Kafka).", NULL);
+  return true;
+}
+
+static void publish(const published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_health_t *health) {
+  uint64_t in = 0, out = 0;
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    sq_metric_store(m->sink_out[i], plan->sinks[i]->records_out);
+    sq_metric_store(m->sink_errors[i], plan->sinks[i]->errors);
+    sq_metric_store(m->sink_retries[i], plan->sinks[i]->retries);
+    out += plan->sinks[i]->records_out;
+  }
+  for (uint32_t i = 0; i < plan->n_ops; i++) {
+    const sq_op_t *op = plan->ops[i];
+    sq_metric_store(m->op_late[i], op->late);
+    sq_metric_set(m->op_watermark[i], (double)op->watermark);
+    sq_metric_store(m->op_records[i], op->records);
+    sq_metric_set(m->op_busy[i], op->busy);
+    size_t keys, bytes;
+    sq_state_ns_t ns = {(uint32_t)op->id, 0, NULL};
+    sq_state_usage(plan->state, &ns, &keys, &bytes);
+    sq_metric_set(m->state_keys[i], (double)keys);
+    sq_metric_set(m->state_bytes[i], (double)bytes);
+  }
+  for (uint32_t i = 0; i < plan->n_sources; i++) {
+    sq_metric_store(m->bad[i], rs[i].reader->bad.count);
+    in += rs[i].reader->records_in;
+  }
+  sq_metric_set(m->broker_up, sq_kafka_broker_up());
+  atomic_store(&health->broker_up, sq_kafka_broker_up());
+  atomic_store(&health->records_in, in);
+  atomic_store(&health->records_out, out);
+}
+
+static void publish_free(published_t *m) {
+  free(m->sink_out);
+  free(m->sink_errors);
+  free(m->sink_retries);
+  free(m->op_late);
+  free(m->op_watermark);
+  free(m->op_records);
+  free(m->op_busy);
+  free(m->state_keys);
+  free(m->state_bytes);
+  free(m->bad);
+}
+
+/* Consumer lag summed over a reader's partitions (Kafka). */
+static double reader_lag(const sq_reader_t *r) {
+  double lag = 0;
+  for (uint32_t p = 0; p < r->n_parts; p++) {
+    const sq_metric_t *series = r->parts[p].lag;
+    if (!series) continue;
+    union { uint64_t u; double d; } x = {.u = atomic_load_explicit(&series->bits, memory_order_relaxed)};
+    lag += x.d;
+  }
+  return lag;
+}
+
+/* /health's per-source part and total lag, about once a second. */
+static void publish_sources(sq_health_t *h, running_source_t *rs, uint32_t n) {
+  sq_buf_t json = {0};
+  double lag = 0;
+  sq_buf_putc(&json, '[');
+  for (uint32_t i = 0; i < n; i++) {
+    const sq_reader_t *r = rs[i].reader;
+    uint32_t assigned = 0;
+    for (uint32_t p = 0; p < r->n_parts; p++) assigned += r->parts[p].assigned;
+    double source_lag = reader_lag(r);
+    lag += source_lag;
+    char item[512], watermark[40] = "null";
+    if (r->watermark != INT64_MIN) snprintf(watermark, sizeof watermark, "%lld", (long long)r->watermark);
+    snprintf(item, sizeof item, "%s{\"source\":\"%s\",\"connector\":\"%s\",\"partitions\":%u,\"records_in\":%llu,"
+             "\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", i ? "," : "", r->rel->name, r->rel->connector, assigned,
+             (unsigned long long)r->records_in, source_lag, watermark, rs[i].ended ? "true" : "false");
+    sq_buf_puts(&json, item);
+  }
+  sq_buf_putc(&json, ']');
+  sq_health_set_sources(h, json.failed ? "[]" : json.data, json.failed ? 2 : json.len, lag);
+  sq_buf_free(&json);
+}
+
+/* The one-line live status on a terminal: rates since the last line,
+ * total consumer lag, the slowest source watermark and the age of the last
+ * checkpoint. */
+typedef struct status_line {
+  bool on;
+  uint64_t in, out;
+} status_line_t;
+
+static void status_print(status_line_t *st, const sq_plan_t *plan, running_source_t *rs, double seconds, double checkpoint_age) {
+  uint64_t in = 0, out = 0;
+  double lag = 0;
+  int64_t wm = INT64_MAX;
+  for (uint32_t i = 0; i < plan->n_sources; i++) {
+    const sq_reader_t *r = rs[i].reader;
+    in += r->records_in;
+    if (r->watermark < wm) wm = r->watermark;
+    lag += reader_lag(r);
+  }
+  for (uint32_t i = 0; i < plan->n_sinks; i++) out += plan->sinks[i]->records_out;
+  char watermark[40] = "none";
+  if (wm != INT64_MIN && wm != INT64_MAX) sq_format_timestamp(wm, watermark, sizeof watermark);
+  fprintf(stderr, "\r\033[Kin %.0f/s  out %.0f/s  lag %.0f  watermark %s  checkpoint %.0fs ago", (double)(in - st->in) / seconds,
+          (double)(out - st->out) / seconds, lag, watermark, checkpoint_age);
+  st->in = in;
+  st->out = out;
+}
+
+/* Checkpoint scheduling and its metrics. A failed checkpoint is counted
+ * and retried at the next interval; three failures in a row stop the
+ * pipeline (the last good checkpoint stays valid). */
+typedef struct checkpointing {
+  sq_checkpointer_t *cp;
+  sq_reader_t **readers;
+  double last, last_ok, interval, warn_share; /* last: the last attempt; last_ok: the last success (or the start) */
+  int failures_in_row;
+  sq_histogram_t *duration;
+  sq_metric_t *failures, *last_success, *size;
+  bool quiet;
+} checkpointing_t;
+
+#define MAX_FAILURES_IN_ROW 3
+
+static void checkpointing_setup(checkpointing_t *ck, sq_checkpointer_t *cp, const sq_runtime_t *rt) {
+  static const double bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  ck->cp = cp;
+  ck->last = ck->last_ok = sq_clock_seconds();
+  ck->interval = (double)rt->checkpoint_interval_ms / 1000.0;
+  ck->warn_share = rt->checkpoint_warn_share;
+  ck->quiet = rt->quiet;
+  ck->duration = sq_metrics_histogram(rt->metrics, "streamq_checkpoint_duration_seconds",
+                                      "Time to take a checkpoint: sink flushes and the synced state batch.", bounds,
+                                      sizeof bounds / sizeof *bounds);
+  ck->failures = sq_metrics_counter(rt->metrics, "streamq_checkpoint_failures_total", "Checkpoints that failed.", NULL);
+  ck->last_success = sq_metrics_gauge(rt->metrics, "streamq_last_checkpoint_timestamp_seconds",
+                                      "Unix time of the last successful checkpoint.", NULL);
+  ck->size = sq_metrics_gauge(rt->metrics, "streamq_checkpoint_bytes", "Bytes the last checkpoint wrote.", NULL);
+}
+
+/* Takes a checkpoint; false when the pipeline must stop. */
+static bool checkpoint(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health, bool final, bool finished) {
+  sq_checkpoint_result_t r;
+  char err[512];
+  ck->last = sq_clock_seconds();
+  if (!sq_checkpointer_take(ck->cp, plan, ck->readers, plan->n_sources, finished, &r, err, sizeof err)) {
+    sq_metric_add(ck->failures, 1);
+    atomic_store(&health->checkpoint_failing, 1);
+    if (final || ++ck->failures_in_row >= MAX_FAILURES_IN_ROW) {
+      sq_exec_fail(&plan->exec, "checkpoint failed%s: %s", final ? "" : " 3 times in a row", err);
+      return false;
+    }
+    sq_log_warn("checkpoint failed", "%s (attempt %d of %d; the previous checkpoint stays valid)", err, ck->failures_in_row,
+                MAX_FAILURES_IN_ROW);
+    return true;
+  }
+  ck->failures_in_row = 0;
+  ck->last_ok = ck->last;
+  sq_histogram_observe(ck->duration, r.seconds);
+  sq_metric_set(ck->last_success, (double)time(NULL));
+  sq_metric_set(ck->size, (double)r.bytes);
+  union { double d; uint64_t u; } at = {.d = ck->last};
+  atomic_store(&health->checkpoint_bits, at.u);
+  atomic_store(&health->checkpoint_failing, 0);
+  if (!final && r.seconds > ck->warn_share * ck->interval)
+    sq_log_warn("slow checkpoint", "checkpoint %llu took %.3f s, over %.0f%% of the %.3f s interval",
+                (unsigned long long)sq_checkpointer_sequence(ck->cp), r.seconds, ck->warn_share * 100, ck->interval);
+  else if (!ck->quiet)
+    sq_log("checkpoint", "checkpoint %llu: %.3f s, %zu bytes, %zu entries written, %zu deleted",
+           (unsigned long long)sq_checkpointer_sequence(ck->cp), r.seconds, r.bytes, r.written, r.deleted);
+  return true;
+}
+
+/* Output held for a transaction: a checkpoint sends it, so memory stays
+ * bounded however long the interval. */
+#define HELD_OUTPUT_LIMIT (64u << 20)
+
+static bool output_wants_checkpoint(const sq_plan_t *plan) {
+  for (uint32_t i = 0; i < plan->n_sinks; i++)
+    if (plan->sinks[i]->held_bytes >= HELD_OUTPUT_LIMIT) return true;
+  return false;
+}
+
+static bool is_table(const running_source_t *rs) { return rs->src->rel->kind == SQ_REL_TABLE; }
+
+/* Whether a table is still being read to where it stood at start; logs
+ * the moment each one is done. */
+static bool bootstrapping(running_source_t *rs, uint32_t n, double started, bool quiet) {
+  bool any = false;
+  for (uint32_t i = 0; i < n; i++) {
+    if (!is_table(&rs[i]) || rs[i].bootstrapped) continue;
+    if (!rs[i].ended && !rs[i].reader->caught_up) {
+      any = true;
+      continue;
+    }
+    rs[i].bootstrapped = true;
+    if (!quiet)
+      sq_log("table loaded", "table '%s': %llu records read in %.3f s", rs[i].src->rel->name,
+             (unsigned long long)rs[i].reader->records_in, sq_clock_seconds() - started);
+  }
+  return any;
+}
+
+/* The watermark of the slowest source still delivering rows. */
+static int64_t slowest_watermark(const running_source_t *rs, uint32_t n) {
+  int64_t slowest = INT64_MAX;
+  for (uint32_t i = 0; i < n; i++)
+    if (rs[i].delivering && !rs[i].ended && !is_table(&rs[i]) && rs[i].watermark < slowest) slowest = rs[i].watermark;
+  return slowest;
+}
+
+static bool ahead(const running_source_t *rs, int64_t slowest) {
+  return slowest != INT64_MAX && rs->watermark != INT64_MIN && rs->watermark != SQ_WATERMARK_END &&
+         slowest > INT64_MIN + ALIGN_MS && rs->watermark - ALIGN_MS > slowest;
+}
+
+static bool any_waits(const running_source_t *rs, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (!rs[i].ended && rs[i].reader->waits) return true;
+  return false;
+}
+
+static bool push(sq_plan_t *plan, running_source_t *rs) {
+  for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
+    if (!sq_op_push(rs->src->consumers[i], &rs->batch)) return false;
+  }
+  sq_arena_reset(&plan->exec.arena);
+  return true;
+}
+
+static bool advance(running_source_t *rs, int64_t wm) {
+  if (wm <= rs->watermark) return true;
+  rs->watermark = wm;
+  for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
+    if (!sq_op_advance(rs->src->consumers[i], wm)) return false;
+  }
+  return true;
+}
+
+/* One visit of a source; false on a fatal error. Sets *progress. */
+static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
+  plan->exec.now_ms = sq_clock_ms();
+  rs->delivering = false;
+  switch (rs->reader->cls->read(rs->reader, &rs->batch, &plan->exec)) {
+  case SQ_READ_ROWS:
+    *progress = rs->delivering = true;
+    return push(plan, rs) && advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
+  case SQ_READ_IDLE:
+    sq_arena_reset(&plan->exec.arena);
+    return advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
+  case SQ_READ_END:
+    rs->ended = true;
+    *progress = true;
+    return advance(rs, SQ_WATERMARK_END);
+  default:
+    return false;
+  }
+}
+
+int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, volatile sig_atomic_t *stop, sq_run_stats_t *stats) {
+  running_source_t *rs = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *rs);
+  checkpointing_t ck = {.readers = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *ck.readers)};
+  int status = 0;
+  char err[512] = "out of memory";
+  uint32_t opened = 0;
+  for (; rs && ck.readers && opened < plan->n_sources; opened++) {
+    running_source_t *r = &rs[opened];
+    r->src = &plan->sources[opened];
+    if (!(r->reader = sq_reader_open(r->src->rel, r->src->read, rt, err, sizeof err)) ||
+        !sq_batch_init(&r->batch, (uint32_t)r->src->rel->n_columns, SQ_BATCH_ROWS) ||
+        !sq_checkpointer_restore_reader(cp, r->reader, err, sizeof err))
+      break;
+    r->watermark = r->reader->watermark; /* what its consumers last saw */
+    ck.readers[opened] = r->reader;
+  }
+  if (!rs || !ck.readers || opened < plan->n_sources) {
+    fprintf(stderr, "streamq run: %s\n", err);
+    status = 2;
+  }
+  published_t published = {0};
+  sq_drop_report_t drops = {0};
+  double skew_sampled = sq_clock_seconds();
+  status_line_t status_line = {.on = !rt->quiet && isatty(STDERR_FILENO)};
+  if (status == 0) {
+    for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_attach_metrics(rs[i].reader, rt->metrics);
+    if (!publish_setup(&published, plan, rs, rt->metrics) || !sq_drop_report_init(&drops, plan)) status = 2;
+    checkpointing_setup(&ck, cp, rt);
+  }
+  double started = sq_clock_seconds();
+  while (status == 0 && !*stop) {
+    bool progress = false, all_ended = true;
+    bool tables_only = bootstrapping(rs, plan->n_sources, started, rt->quiet);
+    int64_t slowest = slowest_watermark(rs, plan->n_sources);
+    for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
+      bool waits = tables_only ? !is_table(&rs[i]) : ahead(&rs[i], slowest);
+      if (!rs[i].ended && !waits && !visit(plan, &rs[i], &progress)) status = 2;
+      all_ended &= rs[i].ended;
+    }
+    for (uint32_t i = 0; i < plan->n_sinks && status == 0; i++) {
+      sq_sink_t *s = plan->sinks[i];
+      if (s->cls->poll && !s->cls->poll(s, err, sizeof err)) {
+        sq_exec_fail(&plan->exec, "sink '%s': %s", s->name, err);
+        status = 2;
+      }
+    }
+    publish(&published, plan, rs, &rt->health);
+    double now_s = sq_clock_seconds();
+    if (status == 0 && !all_ended &&
+        (now_s - ck.last >= ck.interval || sq_state_wants_checkpoint(plan->state) || output_wants_checkpoint(plan)) &&
+        !checkpoint(&ck, plan, &rt->health, false, false))
+      status = 2;
+    if (now_s - skew_sampled >= 1.0) {
+      if (status_line.on) status_print(&status_line, plan, rs, now_s - skew_sampled, now_s - ck.last_ok);
+      skew_sampled = now_s;
+      for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_sample_skew(rs[i].reader, rt->skew_warn_ratio, now_s);
+      sq_drop_report_sample(&drops, plan, ck.readers, now_s, false);
+      publish_sources(&rt->health, rs, plan->n_sources);
+    }
+    if (status || all_ended) break;
+    /* a reader that waits for data paces the loop; else nap, not spin */
+    if (!progress && !any_waits(rs, plan->n_sources)) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+  }
+  if (status_line.on) fprintf(stderr, "\r\033[K");
+  if (drops.reported) sq_drop_report_sample(&drops, plan, ck.readers, sq_clock_seconds(), true);
+  sq_drop_report_free(&drops);
+  if (status == 0 && !checkpoint(&ck, plan, &rt->health, true, !*stop)) status = 2;
+  if (status == 2 && sq_state_error(plan->state)) fprintf(stderr, "streamq run: %s\n", sq_state_error(plan->state));
+  else if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq run: %s\n", plan->exec.error);
+  if (status == 2) atomic_store(&rt->health.failing, 1);
+  if (published.sink_out) publish(&published, plan, rs, &rt->health);
+  publish_free(&published);
+  *stats = (sq_run_stats_t){.late_records = plan->exec.late_records, .div_by_zero = plan->exec.div_by_zero};
+  for (uint32_t i = 0; i < plan->n_sinks; i++) stats->records_out += plan->sinks[i]->records_out;
+  for (uint32_t i = 0; rs && i < opened + (opened < plan->n_sources); i++) {
+    if (rs[i].reader) {
+      stats->records_in += rs[i].reader->records_in;
+      stats->bad_records += rs[i].reader->bad.count;
+    }
+    sq_reader_destroy(rs[i].reader);
+    sq_batch_free(&rs[i].batch);
+  }
+  free(rs);
+  free(ck.readers);
+  return status;
+}

@@ -1,0 +1,38 @@
+/* `--metrics-addr`: GET /metrics (Prometheus text format) and GET /health
+ * (JSON) served by libmicrohttpd on its own thread. */
+#ifndef SQ_METRICS_HTTP_H
+#define SQ_METRICS_HTTP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "runtime/kit/metrics.h"
+
+/* What /health reports; the engine thread updates it. */
+typedef struct sq_health {
+  _Atomic int broker_up;        /* 1 unless Kafka says every broker is down; -1 without Kafka */
+  _Atomic int failing;          /* the pipeline is stopping on an error */
+  _Atomic uint64_t records_in, records_out;
+  _Atomic uint64_t checkpoint_bits; /* monotonic seconds of the last checkpoint, as a double's bits; 0 before one */
+  _Atomic int checkpoint_failing;   /* the last checkpoint attempt failed */
+  double started;               /* monotonic seconds */
+  pthread_mutex_t lock;         /* guards the two below */
+  char *sources;                /* JSON array of per-source state, or NULL */
+  double lag;                   /* total consumer lag */
+} sq_health_t;
+
+/* Initializes / frees the locked part. */
+void sq_health_init(sq_health_t *h);
+void sq_health_free(sq_health_t *h);
+/* Publishes per-source state (a JSON array of `len` bytes) and the total lag. */
+void sq_health_set_sources(sq_health_t *h, const char *json, size_t len, double lag);
+
+typedef struct sq_metrics_http sq_metrics_http_t;
+
+/* Serves `m` and `h` (borrowed) at ADDR = [HOST:]PORT (host default
+ * 127.0.0.1). NULL with `err`. */
+sq_metrics_http_t *sq_metrics_http_start(const char *addr, sq_metrics_t *m, sq_health_t *h, char *err, size_t err_size);
+void sq_metrics_http_stop(sq_metrics_http_t *s);
+
+#endif

@@ -1,0 +1,27 @@
+/* Loading a pipeline file for a command: read, parse, analyze, and print
+ * every diagnostic. Shared by check, explain and run. */
+#ifndef SQ_PIPELINE_H
+#define SQ_PIPELINE_H
+
+#include "engine/analyze.h"
+#include "runtime/app/source_file.h"
+
+typedef struct sq_pipeline {
+  sq_source_file_t file;
+  sq_diag_t *diag;
+  sq_ast_t *script;
+  sq_program_t *prog;
+  struct sq_pipeline *overrides; /* the --set settings, whose SET nodes prog->settings ends with */
+} sq_pipeline_t;
+
+/* Returns 0 for a valid pipeline, else the exit status (1 invalid or
+ * unreadable, 2 out of memory) after printing why, prefixed by `command`.
+ * Free with sq_pipeline_free in every case. */
+int sq_pipeline_load(const char *path, const char *command, sq_pipeline_t *p);
+/* Adds `n` "KEY=VALUE" settings after the pipeline's own SET statements,
+ * so that they win; they are checked as SET statements of a script named
+ * --set. Returns 0, else the exit status after printing why. */
+int sq_pipeline_override(sq_pipeline_t *p, char *const *sets, size_t n, const char *command);
+void sq_pipeline_free(sq_pipeline_t *p);
+
+#endif

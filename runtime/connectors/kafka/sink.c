@@ -1,0 +1,305 @@
+/* The Kafka sink: an idempotent producer (acks=all, no duplicates from its
+ * own retries), values in JSON or CSV, keys from the `key` column or else
+ * the GROUP BY key (one column: its value as text; several: a JSON array).
+ * Transient errors are retried by librdkafka without a time limit; a
+ * delivery that fails for good follows the sink's on_error. flush() waits
+ * until every record is acknowledged, so nothing is lost on shutdown.
+ *
+ * delivery = 'exactly_once' (ARCHITECTURE.md §4): records are kept, not
+ * sent, until a checkpoint. The checkpoint stores them (with the state
+ * that produced them) before anything is sent; once it is durable they go
+ * out in one transaction (transactional.id "streamq-<pipeline>-<sink>")
+ * together with a progress record carrying the checkpoint's sequence
+ * number. After a crash the sink reads its progress topic back
+ * (read_committed): if the restored checkpoint's transaction committed,
+ * its records are done; otherwise they are sent again in a new
+ * transaction. A transaction that fails stays pending and goes out with
+ * the next checkpoint's. Readers see each record once with
+ * isolation.level = read_committed, at checkpoint pace. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/buf.h"
+#include "engine/crash_point.h"
+#include "runtime/kit/bad_records.h"
+#include "engine/format.h"
+#include "runtime/connectors/kafka/progress.h"
+#include "runtime/kit/log.h"
+#include "runtime/kit/options.h"
+#include "runtime/kit/runtime.h"
+#include "runtime/connectors/registry.h"
+
+#define FLUSH_WAIT_MS 60000
+
+typedef struct sq_sink_kafka {
+  sq_sink_t base;
+  rd_kafka_t *rk;
+  char *topic;
+  bool csv;
+  int *key_cols;
+  int n_key_cols;
+  sq_buf_t value, key;
+  sq_json_keys_t keys;
+  uint64_t outstanding;  /* produced, not yet reported */
+  uint64_t failed;       /* reported as failed for good */
+  sq_on_error_t on_error;
+  char error[256];       /* the first failure, for on_error = fail */
+  /* exactly_once */
+  bool transactional;
+  char txn_id[300], progress_topic[300];
+  sq_buf_t outbox;       /* records not yet committed: (has key, key, value) each */
+  uint64_t outbox_records;
+  bool abort_pending;    /* an abort failed: the next delivery retries it first */
+  const sq_kafka_settings_t *kafka;
+} sq_sink_kafka_t;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
+  (void)rk;
+  sq_sink_kafka_t *k = opaque;
+  k->outstanding--;
+  if (!msg->err) return sq_kafka_broker_seen();
+  k->failed++;
+  k->base.errors++;
+  if (!k->error[0]) snprintf(k->error, sizeof k->error, "delivery to %s failed: %s", k->topic, rd_kafka_err2str(msg->err));
+  sq_log("sink error", "sink '%s': %s", k->base.name, rd_kafka_err2str(msg->err));
+}
+
+/* A failure reported for good, under on_error = fail, stops the pipeline. */
+static bool check_failures(sq_sink_kafka_t *k, char *err, size_t err_size) {
+  if (!k->error[0] || k->on_error != SQ_ON_ERROR_FAIL) return true;
+  snprintf(err, err_size, "%s", k->error);
+  return false;
+}
+
+static void encode_key(sq_sink_kafka_t *k, const sq_value_t *row) {
+  sq_buf_clear(&k->key);
+  if (k->n_key_cols == 1) {
+    sq_encode_value(&k->key, row[k->key_cols[0]], false);
+    return;
+  }
+  sq_buf_putc(&k->key, '[');
+  for (int i = 0; i < k->n_key_cols; i++) {
+    if (i) sq_buf_putc(&k->key, ',');
+    sq_encode_value(&k->key, row[k->key_cols[i]], true);
+  }
+  sq_buf_putc(&k->key, ']');
+}
+
+/* Hands one record to librdkafka, waiting while its queue is full. */
+static bool produce(sq_sink_kafka_t *k, const char *topic, const void *key, size_t key_len, const void *value, size_t len,
+                    char *err, size_t err_size) {
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                              RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_KEY((key), (key ? key_len : 0)),
+                                              RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) return snprintf(err, err_size, "cannot produce to %s: %s", topic, rd_kafka_err2str(e)), false;
+    rd_kafka_poll(k->rk, 100); /* the local queue is full: wait for deliveries, never drop */
+  }
+  k->outstanding++;
+  rd_kafka_poll(k->rk, 0);
+  return true;
+}
+
+static bool kafka_write(sq_sink_t *s, const sq_relation_t *schema, const sq_value_t *row, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  if (!check_failures(k, err, err_size)) return false;
+  sq_buf_clear(&k->value);
+  if (k->csv) sq_encode_csv(&k->value, schema, row);
+  else sq_encode_json(&k->value, &k->keys, schema, row);
+  if (k->n_key_cols) encode_key(k, row);
+  if (k->value.failed || k->key.failed) return snprintf(err, err_size, "out of memory"), false;
+  if (k->transactional) {
+    sq_put_u64(&k->outbox, k->n_key_cols > 0);
+    if (k->n_key_cols) sq_put_bytes(&k->outbox, k->key.data, k->key.len);
+    sq_put_bytes(&k->outbox, k->value.data, k->value.len);
+    k->outbox_records++;
+    k->base.held_bytes = k->outbox.len;
+    return !k->outbox.failed || (snprintf(err, err_size, "out of memory"), false);
+  }
+  return produce(k, k->topic, k->n_key_cols ? k->key.data : NULL, k->key.len, k->value.data, k->value.len, err, err_size);
+}
+
+static bool kafka_flush(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  for (int waited = 0; k->outstanding > 0 && waited < FLUSH_WAIT_MS; waited += 100) rd_kafka_flush(k->rk, 100);
+  if (!check_failures(k, err, err_size)) return false;
+  if (k->outstanding == 0) return true;
+  snprintf(err, err_size, "%llu records to %s not acknowledged after %d s", (unsigned long long)k->outstanding, k->topic, FLUSH_WAIT_MS / 1000);
+  return false;
+}
+
+static bool kafka_poll(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  rd_kafka_poll(k->rk, 0);
+  return check_failures(k, err, err_size);
+}
+
+/* ---- exactly_once ---------------------------------------------------------- */
+
+/* A transaction API failure into `err`; frees it. */
+static bool txn_failed(rd_kafka_error_t *e, const char *what, char *err, size_t err_size) {
+  snprintf(err, err_size, "%s: %s", what, rd_kafka_error_string(e));
+  rd_kafka_error_destroy(e);
+  return false;
+}
+
+/* Aborts the current transaction; false (and an abort pending) if that
+ * failed too. */
+static bool abort_transaction(sq_sink_kafka_t *k, char *err, size_t err_size) {
+  rd_kafka_error_t *e;
+  while ((e = rd_kafka_abort_transaction(k->rk, FLUSH_WAIT_MS)) && rd_kafka_error_is_retriable(e)) rd_kafka_error_destroy(e);
+  k->abort_pending = e != NULL;
+  return !e || txn_failed(e, "cannot abort the failed transaction", err, err_size);
+}
+
+/* Sends the outbox and the progress record for checkpoint `id` in one
+ * transaction. On failure the transaction is aborted and the outbox kept. */
+static bool deliver(sq_sink_kafka_t *k, sq_checkpoint_id_t id, char *err, size_t err_size) {
+  rd_kafka_error_t *e;
+  if (k->abort_pending && !abort_transaction(k, err, err_size)) return false;
+  e = rd_kafka_begin_transaction(k->rk);
+  if (e) return txn_failed(e, "cannot begin a transaction", err, err_size);
+  sq_cursor_t in = sq_cursor(k->outbox.data, k->outbox.len);
+  bool ok = true;
+  for (uint64_t i = 0; ok && i < k->outbox_records; i++) {
+    size_t key_len = 0, len;
+    const char *key = sq_get_u64(&in) ? sq_get_bytes(&in, &key_len) : NULL;
+    const char *value = sq_get_bytes(&in, &len);
+    ok = !in.failed && produce(k, k->topic, key, key_len, value, len, err, err_size);
+  }
+  char progress[48];
+  int n = sq_kafka_progress_format(id, progress, sizeof progress);
+  ok = ok && produce(k, k->progress_topic, k->txn_id, strlen(k->txn_id), progress, (size_t)n, err, err_size);
+  sq_crash_point("transaction-produced");
+  if (ok) {
+    while ((e = rd_kafka_commit_transaction(k->rk, FLUSH_WAIT_MS)) && rd_kafka_error_is_retriable(e) && !rd_kafka_error_txn_requires_abort(e)) {
+      rd_kafka_error_destroy(e); /* librdkafka resumes the commit where it stopped */
+      k->base.retries++;
+    }
+    if (!e) {
+      sq_buf_clear(&k->outbox);
+      k->outbox_records = 0;
+      k->base.held_bytes = 0;
+      return true;
+    }
+    ok = txn_failed(e, "the transaction did not commit", err, err_size);
+  }
+  /* abort, so that the next checkpoint can send these records again */
+  char why[256];
+  abort_transaction(k, why, sizeof why);
+  k->base.retries++;
+  return false;
+}
+
+static void kafka_save(const sq_sink_t *s, sq_buf_t *out) {
+  const sq_sink_kafka_t *k = (const sq_sink_kafka_t *)s;
+  sq_put_u64(out, k->outbox_records);
+  sq_put_bytes(out, k->outbox.data, k->outbox.len);
+}
+
+static bool kafka_resume(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  if (!in) return true;
+  k->outbox_records = sq_get_u64(in);
+  size_t len;
+  const char *records = sq_get_bytes(in, &len);
+  if (in->failed) return snprintf(err, err_size, "corrupt checkpoint record"), false;
+  sq_buf_append(&k->outbox, records, len);
+  if (!k->outbox_records) return true;
+  uint64_t committed;
+  if (!sq_kafka_progress_read(k->kafka, k->progress_topic, k->txn_id, id.state, &committed, err, err_size)) return false;
+  if (committed >= id.seq) { /* that checkpoint's transaction committed before the stop */
+    sq_buf_clear(&k->outbox);
+    k->outbox_records = 0;
+    return true;
+  }
+  k->base.held_bytes = k->outbox.len;
+  return deliver(k, id, err, err_size);
+}
+
+static bool kafka_checkpointed(sq_sink_t *s, sq_checkpoint_id_t id, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  return k->outbox_records == 0 || deliver(k, id, err, err_size);
+}
+
+static void kafka_destroy(sq_sink_t *s) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  if (k->rk) rd_kafka_destroy(k->rk);
+  sq_buf_free(&k->outbox);
+  sq_buf_free(&k->value);
+  sq_json_keys_free(&k->keys);
+  sq_buf_free(&k->key);
+  free(k->key_cols);
+  free(k->topic);
+  free(k);
+}
+
+static const sq_sink_class_t kafka_class = {kafka_write, kafka_flush, kafka_destroy, kafka_poll, NULL, NULL, NULL};
+static const sq_sink_class_t kafka_txn_class = {kafka_write, kafka_flush, kafka_destroy, kafka_poll,
+                                                kafka_save, kafka_resume, kafka_checkpointed};
+
+/* The columns that make the record key: `key`, else the GROUP BY columns. */
+static bool choose_key(sq_sink_kafka_t *k, const sq_relation_t *rel, const sq_relation_t *schema) {
+  k->key_cols = calloc(schema->n_columns + 1, sizeof *k->key_cols);
+  if (!k->key_cols) return false;
+  const sq_ast_t *key = sq_relation_option(rel, "key");
+  if (key && key->text) {
+    int c = sq_relation_find_column(schema, key->text);
+    if (c >= 0) k->key_cols[k->n_key_cols++] = c;
+    return true;
+  }
+  for (size_t c = 0; c < schema->n_columns; c++)
+    if (schema->columns[c].group_key) k->key_cols[k->n_key_cols++] = (int)c;
+  return true;
+}
+
+sq_sink_t *sq_sink_kafka_open(const sq_relation_t *rel, const sq_relation_t *schema, const sq_runtime_t *rt, char *err, size_t err_size) {
+  err[0] = '\0';
+  sq_sink_kafka_t *k = calloc(1, sizeof *k);
+  if (!k) return snprintf(err, err_size, "out of memory"), NULL;
+  k->base.cls = &kafka_class;
+  k->base.name = rel->name;
+  k->csv = sq_option_is(rel, "format", "csv");
+  k->on_error = sq_option_is(rel, "on_error", "skip") ? SQ_ON_ERROR_SKIP : SQ_ON_ERROR_FAIL;
+  if (sq_option_is(rel, "on_error", "dlq")) {
+    snprintf(err, err_size, "sink '%s': on_error = 'dlq' is not supported for Kafka sinks yet; use 'fail' or 'skip'", rel->name);
+    kafka_destroy(&k->base);
+    return NULL;
+  }
+  if (!(k->topic = sq_option_string(rel, "topic", err, err_size)) || !choose_key(k, rel, schema)) {
+    if (!err[0]) snprintf(err, err_size, "out of memory");
+    kafka_destroy(&k->base);
+    return NULL;
+  }
+  k->transactional = sq_option_is(rel, "delivery", "exactly_once");
+  k->kafka = &rt->kafka;
+  if (k->transactional) k->base.cls = &kafka_txn_class;
+  snprintf(k->txn_id, sizeof k->txn_id, "streamq-%s-%s", rt->pipeline, rel->name);
+  sq_kafka_progress_topic(k->topic, k->progress_topic, sizeof k->progress_topic);
+  /* linger.ms: a record waits at most 1 ms for others to share its
+   * request (librdkafka: 5), which is most of a stateless query's latency
+   * at low rates; at high rates batches fill before that anyway. */
+  static const char *const extra[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "1",
+                                      "message.timeout.ms", "0" /* retry transient errors without a limit */, NULL};
+  /* a transaction bounds its records' time: librdkafka wants message.timeout.ms within transaction.timeout.ms */
+  const char *const txn_extra[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "5", "transactional.id", k->txn_id,
+                                   "transaction.timeout.ms", "60000", "message.timeout.ms", "60000", NULL};
+  rd_kafka_conf_t *conf = sq_kafka_conf(&rt->kafka, k->transactional ? txn_extra : extra, err, err_size);
+  char rd_err[256];
+  if (conf) {
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, k);
+    if (!(k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rd_err, sizeof rd_err))) {
+      rd_kafka_conf_destroy(conf);
+      snprintf(err, err_size, "sink '%s': cannot create the Kafka producer: %s", rel->name, rd_err);
+    }
+  }
+  rd_kafka_error_t *e = k->rk && k->transactional ? rd_kafka_init_transactions(k->rk, FLUSH_WAIT_MS) : NULL;
+  if (e) txn_failed(e, "cannot start transactions", rd_err, sizeof rd_err), snprintf(err, err_size, "sink '%s': %s", rel->name, rd_err);
+  if (!k->rk || e) {
+    kafka_destroy(&k->base);
+    return NULL;
+  }
+  return &k->base;
+}

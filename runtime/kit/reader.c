@@ -1,0 +1,184 @@
+/* What every reader shares: the event-time column, ROWTIME, the
+ * watermark rule, and bad-record handling. */
+#include "runtime/kit/reader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/kit/log.h"
+#include "runtime/kit/metrics.h"
+#include "runtime/kit/options.h"
+
+bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
+                    char *err, size_t err_size) {
+  r->cls = cls;
+  r->rel = rel;
+  const sq_ast_t *ts = sq_relation_option(rel, "timestamp");
+  r->ts_column = ts && ts->text ? sq_relation_find_column(rel, ts->text) : -1;
+  r->rowtime_column = sq_relation_find_column(rel, "rowtime");
+  r->watermark_delay = sq_option_duration(rel, "watermark_delay", 0);
+  r->idle_timeout = sq_option_duration(rel, "idle_timeout", 0);
+  r->watermark = INT64_MIN;
+  err[0] = '\0';
+  return sq_bad_records_open(&r->bad, rel, producer, err, err_size);
+}
+
+bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
+  if (p >= r->n_parts) {
+    if (!assigned) return true;
+    sq_reader_partition_t *v = realloc(r->parts, (p + 1) * sizeof *v);
+    if (!v) return false;
+    for (uint32_t i = r->n_parts; i <= p; i++) v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1};
+    r->parts = v;
+    r->n_parts = p + 1;
+  }
+  sq_reader_partition_t *part = &r->parts[p];
+  if (assigned && !part->assigned) part->last_row_ms = now;
+  part->assigned = assigned;
+  if (assigned && !part->records && r->metrics) {
+    char id[16];
+    snprintf(id, sizeof id, "%u", p);
+    const char *labels[] = {"source", r->rel->name, "partition", id, NULL};
+    part->records = sq_metrics_counter(r->metrics, "streamq_records_in_total", "Records read, by source and partition.", labels);
+    if (strcmp(r->rel->connector, "kafka") == 0)
+      part->lag = sq_metrics_gauge(r->metrics, "streamq_consumer_lag", "Records behind the partition's end, by source and partition.", labels);
+  }
+  return true;
+}
+
+void sq_reader_save(const sq_reader_t *r, sq_buf_t *out) {
+  sq_put_i64(out, r->watermark);
+  sq_put_u64(out, r->n_parts);
+  for (uint32_t p = 0; p < r->n_parts; p++) {
+    sq_put_i64(out, r->parts[p].next_offset);
+    sq_put_i64(out, r->parts[p].max_event_time);
+  }
+  if (r->cls->save) r->cls->save(r, out);
+}
+
+bool sq_reader_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size) {
+  r->watermark = sq_get_i64(in);
+  uint64_t n = sq_get_u64(in);
+  if (in->failed || n > 1u << 20) return snprintf(err, err_size, "corrupt checkpoint record of source '%s'", r->rel->name), false;
+  if (n && n > r->n_parts) {
+    /* partitions not assigned yet (Kafka) get their positions now */
+    if (!sq_reader_assign(r, (uint32_t)n - 1, true, 0)) return snprintf(err, err_size, "out of memory"), false;
+    r->parts[n - 1].assigned = false;
+  }
+  for (uint64_t p = 0; p < n; p++) {
+    r->parts[p].next_offset = sq_get_i64(in);
+    r->parts[p].max_event_time = sq_get_i64(in);
+  }
+  if (in->failed) return snprintf(err, err_size, "corrupt checkpoint record of source '%s'", r->rel->name), false;
+  return !r->cls->load || r->cls->load(r, in, err, err_size);
+}
+
+void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s) {
+  uint64_t total = 0, top = 0;
+  uint32_t n = 0, busiest = 0;
+  for (uint32_t p = 0; p < r->n_parts; p++) {
+    sq_reader_partition_t *part = &r->parts[p];
+    if (!part->assigned) continue;
+    uint64_t delta = part->records_in - part->sampled;
+    part->sampled = part->records_in;
+    total += delta;
+    n++;
+    if (delta > top) top = delta, busiest = p;
+  }
+  double ratio = total ? (double)top * n / (double)total : 1.0;
+  sq_metric_set(r->skew, ratio);
+  if (n > 1 && ratio > warn_ratio && now_s - r->skew_warned_at >= 60) {
+    r->skew_warned_at = now_s;
+    sq_log_warn("partition skew", "source '%s': partition %u carries %.1fx the mean rate of its %u partitions", r->rel->name,
+                busiest, ratio, n);
+  }
+}
+
+void sq_reader_attach_metrics(sq_reader_t *r, struct sq_metrics *m) {
+  r->metrics = m;
+  const char *labels[] = {"source", r->rel->name, NULL};
+  r->skew = sq_metrics_gauge(m, "streamq_partition_skew_ratio", "The busiest partition's input rate over the mean, by source.", labels);
+  r->skew_warned_at = -60;
+  for (uint32_t p = 0; p < r->n_parts; p++)
+    if (r->parts[p].assigned) r->parts[p].assigned = false, sq_reader_assign(r, p, true, r->parts[p].last_row_ms);
+}
+
+bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts) {
+  sq_value_t *row = sq_batch_row(out, i);
+  int64_t ts = fallback_ts;
+  if (r->ts_column >= 0) {
+    sq_value_t v = row[r->ts_column];
+    if (!sq_is_null(v)) ts = v.u.i; /* TIMESTAMP, or BIGINT epoch milliseconds */
+    else if (r->rel->kind != SQ_REL_TABLE) return false; /* a table's rows need no event time */
+  }
+  if (r->rowtime_column >= 0) row[r->rowtime_column] = sq_ts(ts);
+  sq_reader_partition_t *part = &r->parts[p];
+  if (ts > part->max_event_time) part->max_event_time = ts;
+  part->last_row_ms = now;
+  part->records_in++;
+  sq_metric_add(part->records, 1);
+  r->records_in++;
+  out->times[i] = ts;
+  out->wms[i] = sq_reader_watermark(r, now);
+  return true;
+}
+
+int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {
+  int64_t wm = INT64_MAX;
+  bool active = false, assigned = false;
+  for (uint32_t i = 0; i < r->n_parts; i++) {
+    const sq_reader_partition_t *part = &r->parts[i];
+    if (!part->assigned) continue;
+    assigned = true;
+    if (r->idle_timeout > 0 && now - part->last_row_ms >= r->idle_timeout) continue; /* idle: not holding back */
+    active = true;
+    int64_t pw = part->max_event_time == INT64_MIN ? INT64_MIN : part->max_event_time - r->watermark_delay;
+    if (pw < wm) wm = pw;
+  }
+  /* Every partition idle: windows of a quiet stream close with the wall
+   * clock. Only once the stream has said something (in this run, or in
+   * one whose checkpoint it continues): before the first record arrives (a
+   * consumer still fetching) the watermark stays put, or every record
+   * would arrive late. */
+  bool spoke = r->records_in > 0 || r->watermark != INT64_MIN;
+  if (!active) wm = assigned && r->idle_timeout > 0 && spoke ? now - r->watermark_delay : INT64_MIN;
+  if (wm > r->watermark) r->watermark = wm;
+  return r->watermark;
+}
+
+sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {
+  const sq_relation_t *rel = r->rel;
+  bool *columns = NULL;
+  /* a table's row is decoded whole: whether its non-key columns are all
+   * NULL says whether it deletes its key */
+  if (read && rel->kind != SQ_REL_TABLE) {
+    if (!(columns = malloc(rel->n_columns * sizeof *columns))) return NULL;
+    memcpy(columns, read, rel->n_columns * sizeof *columns);
+    if (r->ts_column >= 0) columns[r->ts_column] = true;
+  }
+  sq_format_t format = sq_option_is(rel, "format", "csv") ? SQ_FORMAT_CSV : SQ_FORMAT_JSON;
+  sq_ts_format_t ts_format = sq_option_is(rel, "timestamp_format", "epoch_s")   ? SQ_TS_EPOCH_S
+                             : sq_option_is(rel, "timestamp_format", "iso8601") ? SQ_TS_ISO8601
+                                                                                : SQ_TS_EPOCH_MS;
+  sq_decoder_t *d = sq_decoder_new(rel, format, ts_format, columns);
+  free(columns);
+  return d;
+}
+
+sq_reader_t *sq_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size) {
+  if (strcmp(rel->connector, "file") == 0) return sq_reader_file_open(rel, read, err, err_size);
+  if (strcmp(rel->connector, "datagen") == 0) return sq_reader_datagen_open(rel, err, err_size);
+  return sq_reader_kafka_open(rel, read, rt, err, err_size);
+}
+
+void sq_reader_destroy(sq_reader_t *r) {
+  if (!r) return;
+  /* The connector goes first: closing a consumer still calls back into
+   * the partition table (revocation). */
+  sq_reader_partition_t *parts = r->parts;
+  sq_bad_records_t bad = r->bad;
+  r->cls->destroy(r);
+  free(parts);
+  sq_bad_records_close(&bad);
+}

@@ -1,0 +1,113 @@
+/* Readers feed source relations: they turn a connector's records into
+ * batches of rows (declared columns, then the metadata columns) with
+ * event times, and keep the source's watermark (LANGUAGE.md §2): each
+ * partition's is its largest event time minus the delay; the source's is
+ * the minimum over its assigned partitions that are not idle; when all are
+ * idle it follows the wall clock. It never goes back. One file per
+ * connector, in runtime/connectors/<name>/. */
+#ifndef SQ_READER_H
+#define SQ_READER_H
+
+#include "engine/batch.h"
+#include "engine/catalog.h"
+#include "engine/codec.h"
+#include "engine/exec.h"
+#include "runtime/kit/bad_records.h"
+#include "engine/format.h"
+
+typedef enum sq_read_status { SQ_READ_ROWS, SQ_READ_IDLE, SQ_READ_END, SQ_READ_ERROR } sq_read_status_t;
+
+typedef struct sq_reader sq_reader_t;
+
+typedef struct sq_reader_class {
+  /* Fills `out` (cleared first) with up to out->cap rows: ROWS if it got
+   * some, IDLE if none are ready now, END when a finite input is over,
+   * ERROR after sq_exec_fail. */
+  sq_read_status_t (*read)(sq_reader_t *r, sq_batch_t *out, sq_exec_t *exec);
+  void (*destroy)(sq_reader_t *r);
+  /* Checkpoints: the connector's own position beyond the partition table
+   * (a file's byte offset, datagen's record count) / moving there on a
+   * restart (false with `err`). NULL when the table says it all (Kafka). */
+  void (*save)(const sq_reader_t *r, sq_buf_t *out);
+  bool (*load)(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size);
+  /* A checkpoint with the current positions is durable (Kafka commits
+   * them to the consumer group, for lag monitoring). May be NULL. */
+  void (*checkpointed)(sq_reader_t *r);
+} sq_reader_class_t;
+
+typedef struct sq_reader_partition {
+  struct sq_metric *records; /* streamq_records_in_total{source, partition} */
+  struct sq_metric *lag;     /* streamq_consumer_lag{source, partition} (Kafka) */
+  int64_t next_offset;       /* Kafka: the offset after the last record read (or restored), or -1 */
+  uint64_t sampled;          /* records_in at the last skew sample */
+  bool assigned;
+  int64_t max_event_time;    /* INT64_MIN before the first row */
+  int64_t last_row_ms;       /* wall clock of the last row (or of the assignment) */
+  uint64_t records_in;
+} sq_reader_partition_t;
+
+struct sq_reader {
+  const sq_reader_class_t *cls;
+  const sq_relation_t *rel;
+  int ts_column;             /* event-time column, or -1 */
+  int rowtime_column;
+  int64_t watermark_delay;
+  int64_t idle_timeout;      /* 0: never idle */
+  int64_t watermark;         /* the source's, monotonic; INT64_MIN at first */
+  sq_reader_partition_t *parts;
+  uint32_t n_parts;
+  uint64_t records_in;
+  bool waits;                /* a read with nothing ready waits for data itself (Kafka) */
+  bool caught_up;            /* read up to where the input ended when the run started
+                              * (a table is bootstrapped before any stream row is joined) */
+  sq_bad_records_t bad;
+  struct sq_metrics *metrics; /* set by the executor; NULL in tests */
+  struct sq_metric *skew;     /* streamq_partition_skew_ratio{source} */
+  double skew_warned_at;      /* monotonic seconds of the last skew warning */
+};
+
+struct sq_runtime;
+
+/* Opens the reader of a source relation; NULL with `err` filled. */
+/* `read` flags the columns some query reads (NULL: all); the others are
+ * not decoded. */
+sq_reader_t *sq_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size);
+void sq_reader_destroy(sq_reader_t *r);
+/* Sets up the shared fields; a dead-letter topic writes through
+ * `producer` (NULL for readers without Kafka). False with `err`. */
+bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
+                    char *err, size_t err_size);
+/* The decoder of the source's `format` and `timestamp_format` options for
+ * the columns in `read` (NULL: all) and the event-time column; a table's
+ * every column. NULL when memory runs out. */
+sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read);
+/* Marks partition `p` assigned to (or revoked from) this reader; a newly
+ * assigned partition counts as active from `now`. False when memory runs
+ * out. */
+bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now);
+/* Starts counting input in `m` for every assigned partition (and those
+ * assigned later). */
+void sq_reader_attach_metrics(sq_reader_t *r, struct sq_metrics *m);
+/* Called about once a second: the rate of each assigned partition since
+ * the last call, published as the skew ratio (the busiest partition's
+ * rate over the mean) and warned about above `warn_ratio` (at most once a
+ * minute). */
+void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s);
+/* Stamps row `i` of `out`, read from partition `p`: its event time (the
+ * timestamp column, else `fallback_ts`; also written to ROWTIME) and the
+ * watermark it arrives with. False if the timestamp column is NULL. */
+bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts);
+/* A checkpoint's record of the reader: its watermark, each partition's
+ * next offset and largest event time, then the connector's position. */
+void sq_reader_save(const sq_reader_t *r, sq_buf_t *out);
+/* Restores what sq_reader_save recorded; false with `err`. */
+bool sq_reader_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size);
+/* The source's watermark now (see above); INT64_MIN until it has one. */
+int64_t sq_reader_watermark(sq_reader_t *r, int64_t now);
+
+sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, const bool *read, char *err, size_t err_size);
+sq_reader_t *sq_reader_datagen_open(const sq_relation_t *rel, char *err, size_t err_size);
+sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err,
+                                  size_t err_size);
+
+#endif
