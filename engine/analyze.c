@@ -25,6 +25,7 @@
 typedef struct sq_analyzer {
   sq_diag_t *diag;
   sq_program_t *prog;
+  const sq_connector_registry_t *connectors;
 } sq_analyzer_t;
 
 static void out_of_memory(sq_analyzer_t *a, sq_span_t span) { ERR(a, span, "out of memory"); }
@@ -170,14 +171,14 @@ static void analyze_create_source(sq_analyzer_t *a, const sq_ast_t *stmt) {
   if (rel->kind == SQ_REL_TABLE && rel->primary_key < 0 && stmt->a)
     ERR(a, stmt->name.span, "table '%s' needs a PRIMARY KEY column", rel->name);
   if (!sq_relation_add_metadata(rel)) return out_of_memory(a, stmt->span);
-  sq_connector_check(rel, a->diag);
+  sq_connector_check(rel, a->connectors, a->diag);
 }
 
 static void analyze_create_sink(sq_analyzer_t *a, const sq_ast_t *stmt) {
   if (!check_new_name(a, &stmt->name)) return;
   sq_relation_t *rel = sq_catalog_add(a->prog->catalog, SQ_REL_SINK, stmt->name.text, stmt);
   if (!rel) return out_of_memory(a, stmt->span);
-  sq_connector_check(rel, a->diag);
+  sq_connector_check(rel, a->connectors, a->diag);
 }
 
 /* ---- FROM and JOIN ------------------------------------------------------ */
@@ -507,13 +508,13 @@ static void analyze_statement(sq_analyzer_t *a, sq_ast_t *stmt) {
   }
 }
 
-sq_program_t *sq_analyze(sq_ast_t *script, sq_diag_t *diag) {
+sq_program_t *sq_analyze(sq_ast_t *script, const sq_connector_registry_t *connectors, sq_diag_t *diag) {
   sq_program_t *prog = calloc(1, sizeof *prog);
   if (!prog || !(prog->catalog = sq_catalog_new())) {
     free(prog);
     return NULL;
   }
-  sq_analyzer_t a = {diag, prog};
+  sq_analyzer_t a = {diag, prog, connectors};
   for (uint32_t i = 0; script && i < script->n; i++) analyze_statement(&a, script->list[i]);
   return prog;
 }

@@ -6,6 +6,7 @@
 #define SQ_ANALYZE_H
 
 #include "engine/catalog.h"
+#include "engine/connector.h"
 #include "grammar/ast.h"
 #include "grammar/diag.h"
 
@@ -37,7 +38,7 @@ typedef struct sq_program {
  * as long as the program lives). Every error goes to `diag`; the program
  * is returned even with errors (NULL only when memory runs out), so check
  * sq_diag_count. Free with sq_program_destroy. */
-sq_program_t *sq_analyze(sq_ast_t *script, sq_diag_t *diag);
+sq_program_t *sq_analyze(sq_ast_t *script, const sq_connector_registry_t *connectors, sq_diag_t *diag);
 /* The set of inputs (a bit each, by FROM position) that the analyzed
  * columns under `e` refer to. */
 uint32_t sq_ast_input_mask(const sq_ast_t *e);

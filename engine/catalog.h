@@ -25,7 +25,7 @@ typedef struct sq_relation {
   sq_rel_kind_t kind;
   const char *name;      /* borrowed from the AST */
   const sq_ast_t *decl;  /* the CREATE statement */
-  const char *connector; /* borrowed; NULL for streams */
+  const struct sq_connector_spec *connector; /* borrowed from the registry; NULL for streams */
   sq_column_t *columns;  /* owned */
   size_t n_columns, cap_columns;
   int primary_key;       /* column index, or -1 */

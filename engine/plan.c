@@ -351,7 +351,7 @@ void sq_plan_explain(const sq_plan_t *p, FILE *out) {
     const char *what = option_text(rel, "topic") ? option_text(rel, "topic") : option_text(rel, "path") ? option_text(rel, "path") : option_text(rel, "kind");
     const char *ts = option_text(rel, "timestamp"), *delay = option_text(rel, "watermark_delay");
     fprintf(out, "%s %s: %s '%s'; event time: %s%s; watermark: max event time - %s\n", sq_rel_kind_name(rel->kind),
-            rel->name, rel->connector ? rel->connector : "?", what ? what : "", ts ? "column " : "read time",
+            rel->name, rel->connector ? rel->connector->name : "?", what ? what : "", ts ? "column " : "read time",
             ts ? ts : "", delay ? delay : "0 ms");
   }
   for (uint32_t i = 0; i < p->n_ops; i++) {

@@ -17,6 +17,7 @@
 #include "runtime/kit/clock.h"
 #include "runtime/app/executor.h"
 #include "runtime/connectors/kafka/broker.h"
+#include "runtime/connectors/kafka/kafka.h"
 #include "runtime/connectors/kafka/progress.h"
 #include "runtime/kit/log.h"
 #include "runtime/kit/options.h"
@@ -85,7 +86,7 @@ static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, int pa
   static const char *const keys[] = {"topic", "dlq_topic"};
   for (size_t i = 0; i < sq_catalog_count(prog->catalog); i++) {
     const sq_relation_t *rel = sq_catalog_at(prog->catalog, i);
-    if (!rel->connector || strcmp(rel->connector, "kafka") != 0) continue;
+    if (rel->connector != &sq_connector_kafka.spec) continue;
     for (size_t k = 0; k < 2; k++) {
       char *topic = sq_option_string(rel, keys[k], err, err_size), progress[300];
       bool ok = !topic || sq_kafka_broker_create_topic(b, topic, partitions, err, err_size);

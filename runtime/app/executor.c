@@ -26,6 +26,7 @@
 #include "runtime/app/drop_report.h"
 #include "runtime/kit/log.h"
 #include "runtime/kit/metrics.h"
+#include "runtime/connectors/registry.h"
 #include "runtime/kit/reader.h"
 #include "runtime/kit/runtime.h"
 
@@ -155,7 +156,7 @@ static void publish_sources(sq_health_t *h, running_source_t *rs, uint32_t n) {
     char item[512], watermark[40] = "null";
     if (r->watermark != INT64_MIN) snprintf(watermark, sizeof watermark, "%lld", (long long)r->watermark);
     snprintf(item, sizeof item, "%s{\"source\":\"%s\",\"connector\":\"%s\",\"partitions\":%u,\"records_in\":%llu,"
-             "\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", i ? "," : "", r->rel->name, r->rel->connector, assigned,
+             "\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", i ? "," : "", r->rel->name, r->rel->connector->name, assigned,
              (unsigned long long)r->records_in, source_lag, watermark, rs[i].ended ? "true" : "false");
     sq_buf_puts(&json, item);
   }

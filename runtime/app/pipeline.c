@@ -10,6 +10,7 @@
 #include "engine/buf.h"
 #include "grammar/parse.h"
 #include "runtime/app/cli.h"
+#include "runtime/connectors/registry.h"
 
 /* Parses and analyzes p->file. */
 static int load(sq_pipeline_t *p, const char *command) {
@@ -18,7 +19,7 @@ static int load(sq_pipeline_t *p, const char *command) {
     return SQ_EXIT_RUNTIME;
   }
   p->script = sq_parse(p->file.source, p->diag);
-  if (sq_diag_count(p->diag) == 0 && !(p->prog = sq_analyze(p->script, p->diag))) {
+  if (sq_diag_count(p->diag) == 0 && !(p->prog = sq_analyze(p->script, sq_connectors(), p->diag))) {
     fprintf(stderr, "streamq %s: out of memory\n", command);
     return SQ_EXIT_RUNTIME;
   }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/kit/env_subst.h"
+#include "engine/connector_options.h"
 #include "engine/duration.h"
 
 char *sq_option_string(const sq_relation_t *rel, const char *key, char *err, size_t err_size) {
@@ -24,28 +25,43 @@ char *sq_option_string(const sq_relation_t *rel, const char *key, char *err, siz
   return sq_env_substitute(what, text, err, err_size);
 }
 
-int64_t sq_option_int(const sq_relation_t *rel, const char *key, int64_t fallback) {
-  const sq_ast_t *v = sq_relation_option(rel, key);
-  return v && v->sub == SQ_LIT_INT ? v->ival : fallback;
+/* The option's text as written, else its connector's default; NULL when
+ * it has neither or is not text (a bare number or boolean). */
+static const char *text_or_default(const sq_relation_t *rel, const char *key, const sq_ast_t **given) {
+  const sq_ast_t *v = *given = sq_relation_option(rel, key);
+  if (v) return v->text;
+  const sq_option_spec_t *spec = rel->connector ? sq_connector_option(rel->connector, sq_relation_role(rel), key) : NULL;
+  return spec ? spec->fallback : NULL;
 }
 
-int64_t sq_option_duration(const sq_relation_t *rel, const char *key, int64_t fallback) {
+int64_t sq_option_int(const sq_relation_t *rel, const char *key) {
+  const sq_ast_t *v;
+  const char *text = text_or_default(rel, key, &v);
+  if (v) return v->sub == SQ_LIT_INT ? v->ival : 0;
+  return text ? strtoll(text, NULL, 10) : 0;
+}
+
+int64_t sq_option_duration(const sq_relation_t *rel, const char *key) {
+  const sq_ast_t *v;
+  const char *fallback = text_or_default(rel, key, &v);
   char err[256];
-  char *text = sq_option_string(rel, key, err, sizeof err);
-  int64_t ms = fallback;
-  if (text && !sq_duration_parse(text, &ms)) ms = fallback;
-  free(text);
+  char *given = v ? sq_option_string(rel, key, err, sizeof err) : NULL;
+  const char *text = v ? given : fallback;
+  int64_t ms;
+  if (!text || !sq_duration_parse(text, &ms)) ms = 0;
+  free(given);
   return ms;
 }
 
-bool sq_option_bool(const sq_relation_t *rel, const char *key, bool fallback) {
-  const sq_ast_t *v = sq_relation_option(rel, key);
-  if (!v) return fallback;
-  if (v->sub == SQ_LIT_BOOL) return v->flag;
-  return v->text && strcmp(v->text, "true") == 0;
+bool sq_option_bool(const sq_relation_t *rel, const char *key) {
+  const sq_ast_t *v;
+  const char *text = text_or_default(rel, key, &v);
+  if (v && v->sub == SQ_LIT_BOOL) return v->flag;
+  return text && strcmp(text, "true") == 0;
 }
 
 bool sq_option_is(const sq_relation_t *rel, const char *key, const char *value) {
-  const sq_ast_t *v = sq_relation_option(rel, key);
-  return v && v->text && strcmp(v->text, value) == 0;
+  const sq_ast_t *v;
+  const char *text = text_or_default(rel, key, &v);
+  return text && strcmp(text, value) == 0;
 }

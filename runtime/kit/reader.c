@@ -17,8 +17,8 @@ bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relat
   const sq_ast_t *ts = sq_relation_option(rel, "timestamp");
   r->ts_column = ts && ts->text ? sq_relation_find_column(rel, ts->text) : -1;
   r->rowtime_column = sq_relation_find_column(rel, "rowtime");
-  r->watermark_delay = sq_option_duration(rel, "watermark_delay", 0);
-  r->idle_timeout = sq_option_duration(rel, "idle_timeout", 0);
+  r->watermark_delay = sq_option_duration(rel, "watermark_delay");
+  r->idle_timeout = sq_option_duration(rel, "idle_timeout");
   r->watermark = INT64_MIN;
   err[0] = '\0';
   return sq_bad_records_open(&r->bad, rel, producer, err, err_size);
@@ -41,7 +41,7 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
     snprintf(id, sizeof id, "%u", p);
     const char *labels[] = {"source", r->rel->name, "partition", id, NULL};
     part->records = sq_metrics_counter(r->metrics, "streamq_records_in_total", "Records read, by source and partition.", labels);
-    if (strcmp(r->rel->connector, "kafka") == 0)
+    if (r->cls->has_lag)
       part->lag = sq_metrics_gauge(r->metrics, "streamq_consumer_lag", "Records behind the partition's end, by source and partition.", labels);
   }
   return true;
@@ -164,12 +164,6 @@ sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {
   sq_decoder_t *d = sq_decoder_new(rel, format, ts_format, columns);
   free(columns);
   return d;
-}
-
-sq_reader_t *sq_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size) {
-  if (strcmp(rel->connector, "file") == 0) return sq_reader_file_open(rel, read, err, err_size);
-  if (strcmp(rel->connector, "datagen") == 0) return sq_reader_datagen_open(rel, err, err_size);
-  return sq_reader_kafka_open(rel, read, rt, err, err_size);
 }
 
 void sq_reader_destroy(sq_reader_t *r) {

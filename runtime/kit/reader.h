@@ -33,6 +33,9 @@ typedef struct sq_reader_class {
   /* A checkpoint with the current positions is durable (Kafka commits
    * them to the consumer group, for lag monitoring). May be NULL. */
   void (*checkpointed)(sq_reader_t *r);
+  /* The input has an end its partitions lag behind (a Kafka topic's end
+   * offsets): the reader keeps streamq_consumer_lag per partition. */
+  bool has_lag;
 } sq_reader_class_t;
 
 typedef struct sq_reader_partition {
@@ -71,7 +74,6 @@ struct sq_runtime;
 /* Opens the reader of a source relation; NULL with `err` filled. */
 /* `read` flags the columns some query reads (NULL: all); the others are
  * not decoded. */
-sq_reader_t *sq_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size);
 void sq_reader_destroy(sq_reader_t *r);
 /* Sets up the shared fields; a dead-letter topic writes through
  * `producer` (NULL for readers without Kafka). False with `err`. */
@@ -104,10 +106,5 @@ void sq_reader_save(const sq_reader_t *r, sq_buf_t *out);
 bool sq_reader_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size);
 /* The source's watermark now (see above); INT64_MIN until it has one. */
 int64_t sq_reader_watermark(sq_reader_t *r, int64_t now);
-
-sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, const bool *read, char *err, size_t err_size);
-sq_reader_t *sq_reader_datagen_open(const sq_relation_t *rel, char *err, size_t err_size);
-sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err,
-                                  size_t err_size);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "engine/analyze.h"
 #include "grammar/parse.h"
+#include "runtime/connectors/registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sq_diag_t *diag = src ? sq_diag_new(src) : NULL;
   if (diag) {
     sq_ast_t *script = sq_parse(src, diag);
-    sq_program_t *prog = sq_diag_count(diag) == 0 ? sq_analyze(script, diag) : NULL;
+    sq_program_t *prog = sq_diag_count(diag) == 0 ? sq_analyze(script, sq_connectors(), diag) : NULL;
     if (script) sq_ast_dump(script, src, sink);
     sq_diag_print(diag, sink);
     sq_program_destroy(prog);

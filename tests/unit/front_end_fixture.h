@@ -9,6 +9,7 @@
 
 #include "engine/analyze.h"
 #include "grammar/parse.h"
+#include "runtime/connectors/registry.h"
 
 typedef struct fixture {
   char *text; /* a copy: the source borrows it */
@@ -25,7 +26,7 @@ static inline fixture_t fixture_load(const char *text, int analyze) {
   f.src = sq_source_new("test.sql", f.text, strlen(f.text));
   f.diag = sq_diag_new(f.src);
   f.script = sq_parse(f.src, f.diag);
-  if (analyze && sq_diag_count(f.diag) == 0) f.prog = sq_analyze(f.script, f.diag);
+  if (analyze && sq_diag_count(f.diag) == 0) f.prog = sq_analyze(f.script, sq_connectors(), f.diag);
   return f;
 }
 

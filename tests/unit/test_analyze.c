@@ -127,7 +127,7 @@ static void datagen_sources_get_their_kind_schema(void **state) {
   const sq_relation_t *gen = sq_catalog_find(f.prog->catalog, "gen");
   assert_column(gen, 0, "auction", SQ_TYPE_BIGINT);
   assert_column(gen, 5, "date_time", SQ_TYPE_TIMESTAMP);
-  assert_string_equal(gen->connector, "datagen");
+  assert_string_equal(gen->connector->name, "datagen");
   assert_int_equal(sq_relation_find_column(gen, "_offset"), 10); /* 7 columns, then _key, _topic, _partition */
   fixture_free(&f);
 }

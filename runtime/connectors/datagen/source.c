@@ -9,7 +9,7 @@
 #include "runtime/kit/clock.h"
 #include "engine/nexmark.h"
 #include "runtime/kit/options.h"
-#include "runtime/kit/reader.h"
+#include "runtime/connectors/datagen/datagen.h"
 
 typedef struct sq_reader_datagen {
   sq_reader_t base;
@@ -75,9 +75,10 @@ static bool datagen_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_
   return true;
 }
 
-static const sq_reader_class_t datagen_class = {datagen_read, datagen_destroy, datagen_save, datagen_load, NULL};
+static const sq_reader_class_t datagen_class = {datagen_read, datagen_destroy, datagen_save, datagen_load, NULL, false};
 
-sq_reader_t *sq_reader_datagen_open(const sq_relation_t *rel, char *err, size_t err_size) {
+sq_reader_t *sq_datagen_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size) {
+  (void)read, (void)rt;
   sq_reader_datagen_t *g = calloc(1, sizeof *g);
   if (!g) return snprintf(err, err_size, "out of memory"), NULL;
   const sq_ast_t *kind = sq_relation_option(rel, "kind");
@@ -85,9 +86,9 @@ sq_reader_t *sq_reader_datagen_open(const sq_relation_t *rel, char *err, size_t 
   g->sequence = strcmp(kind->text, "sequence") == 0;
   g->nexmark = strcmp(kind->text, "nexmark_person") == 0 ? SQ_NEXMARK_PERSON
              : strcmp(kind->text, "nexmark_auction") == 0 ? SQ_NEXMARK_AUCTION : SQ_NEXMARK_BID;
-  g->seed = (uint64_t)sq_option_int(rel, "seed", 0);
-  g->count = (uint64_t)sq_option_int(rel, "count", 0);
-  g->rate = (uint64_t)sq_option_int(rel, "rate", 0);
+  g->seed = (uint64_t)sq_option_int(rel, "seed");
+  g->count = (uint64_t)sq_option_int(rel, "count");
+  g->rate = (uint64_t)sq_option_int(rel, "rate");
   g->started = sq_clock_seconds();
   g->to_column = calloc(g->kind->n_columns, sizeof *g->to_column);
   g->scratch = calloc(g->kind->n_columns, sizeof *g->scratch);

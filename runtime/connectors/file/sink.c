@@ -15,7 +15,7 @@
 #include "engine/crash_point.h"
 #include "engine/format.h"
 #include "runtime/kit/options.h"
-#include "runtime/connectors/registry.h"
+#include "runtime/connectors/file/file.h"
 
 #define FLUSH_AT (256u << 10)
 
@@ -116,7 +116,8 @@ static bool make_parents(char *path) {
   return true;
 }
 
-sq_sink_t *sq_sink_file_open(const sq_relation_t *rel, const sq_relation_t *schema, char *err, size_t err_size) {
+sq_sink_t *sq_file_sink_open(const sq_relation_t *rel, const sq_relation_t *schema, const struct sq_runtime *rt, char *err, size_t err_size) {
+  (void)rt;
   (void)schema;
   sq_sink_file_t *f = calloc(1, sizeof *f);
   if (!f) return snprintf(err, err_size, "out of memory"), NULL;

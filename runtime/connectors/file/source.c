@@ -15,7 +15,7 @@
 #include "runtime/kit/clock.h"
 #include "engine/format.h"
 #include "runtime/kit/options.h"
-#include "runtime/kit/reader.h"
+#include "runtime/connectors/file/file.h"
 
 #define BLOCK (1u << 20)
 #define MAX_RECORD (64u << 20)
@@ -170,9 +170,10 @@ static bool file_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_siz
   return true;
 }
 
-static const sq_reader_class_t file_class = {file_read, file_destroy, file_save, file_load, NULL};
+static const sq_reader_class_t file_class = {file_read, file_destroy, file_save, file_load, NULL, false};
 
-sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, const bool *read, char *err, size_t err_size) {
+sq_reader_t *sq_file_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size) {
+  (void)rt;
   sq_reader_file_t *f = calloc(1, sizeof *f);
   if (!f) return snprintf(err, err_size, "out of memory"), NULL;
   f->fd = -1;
@@ -191,7 +192,7 @@ sq_reader_t *sq_reader_file_open(const sq_relation_t *rel, const bool *read, cha
     sq_reader_destroy(&f->base);
     return NULL;
   }
-  f->follow = sq_option_bool(rel, "follow", false);
+  f->follow = sq_option_bool(rel, "follow");
   while (f->n_declared < rel->n_columns && !rel->columns[f->n_declared].metadata) f->n_declared++;
   f->header_pending = sq_option_is(rel, "format", "csv");
   f->cap = BLOCK;

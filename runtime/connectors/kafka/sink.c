@@ -27,7 +27,7 @@
 #include "runtime/kit/log.h"
 #include "runtime/kit/options.h"
 #include "runtime/kit/runtime.h"
-#include "runtime/connectors/registry.h"
+#include "runtime/connectors/kafka/kafka.h"
 
 #define FLUSH_WAIT_MS 60000
 
@@ -254,7 +254,7 @@ static bool choose_key(sq_sink_kafka_t *k, const sq_relation_t *rel, const sq_re
   return true;
 }
 
-sq_sink_t *sq_sink_kafka_open(const sq_relation_t *rel, const sq_relation_t *schema, const sq_runtime_t *rt, char *err, size_t err_size) {
+sq_sink_t *sq_kafka_sink_open(const sq_relation_t *rel, const sq_relation_t *schema, const sq_runtime_t *rt, char *err, size_t err_size) {
   err[0] = '\0';
   sq_sink_kafka_t *k = calloc(1, sizeof *k);
   if (!k) return snprintf(err, err_size, "out of memory"), NULL;

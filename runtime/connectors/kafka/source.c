@@ -28,6 +28,7 @@
 #include "runtime/kit/log.h"
 #include "runtime/kit/metrics.h"
 #include "runtime/kit/options.h"
+#include "runtime/connectors/kafka/kafka.h"
 #include "runtime/kit/reader.h"
 #include "runtime/kit/runtime.h"
 
@@ -267,7 +268,7 @@ static void kafka_destroy(sq_reader_t *r) {
   free(k);
 }
 
-static const sq_reader_class_t kafka_class = {kafka_read, kafka_destroy, NULL, NULL, kafka_checkpointed};
+static const sq_reader_class_t kafka_class = {kafka_read, kafka_destroy, NULL, NULL, kafka_checkpointed, true};
 
 /* The producer for a dead-letter topic, or NULL when there is none. */
 static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, const sq_runtime_t *rt, char *err, size_t err_size) {
@@ -284,7 +285,7 @@ static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, co
   return true;
 }
 
-sq_reader_t *sq_reader_kafka_open(const sq_relation_t *rel, const bool *read, const sq_runtime_t *rt, char *err,
+sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, const sq_runtime_t *rt, char *err,
                                   size_t err_size) {
   sq_reader_kafka_t *k = calloc(1, sizeof *k);
   if (!k) return snprintf(err, err_size, "out of memory"), NULL;

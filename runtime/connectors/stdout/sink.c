@@ -9,7 +9,7 @@
 #include "engine/buf.h"
 #include "engine/scalar.h"
 #include "engine/format.h"
-#include "runtime/connectors/registry.h"
+#include "runtime/connectors/stdout/stdout.h"
 
 typedef struct sq_sink_stdout {
   sq_sink_t base;
