@@ -1,6 +1,8 @@
 /* What every operator of one running pipeline shares: the per-batch
  * arena, the clock reading for NOW(), counters of dropped or NULL-ed
- * values, and the first fatal error. One engine thread, so no locks. */
+ * values, the first fatal error, and what the runtime injects (a clock,
+ * crash points): the engine itself reads no clock and no environment.
+ * One engine thread, so no locks. */
 #ifndef SQ_EXEC_H
 #define SQ_EXEC_H
 
@@ -18,6 +20,11 @@ typedef struct sq_exec {
   uint64_t div_by_zero;   /* integer division by zero, result NULL */
   bool failed;
   char error[512];
+  /* Injected by the runtime, NULL in engine tests: a monotonic clock in
+   * seconds (operators' busy time), and the crash points of recovery
+   * tests (runtime/kit/crash_point.h). */
+  double (*clock_seconds)(void);
+  void (*crash_point)(const char *name);
 } sq_exec_t;
 
 /* Records the first fatal error (later ones are dropped) and returns false. */

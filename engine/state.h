@@ -3,9 +3,9 @@
  * operator's state for one input partition is one contiguous key range.
  * Values are live objects of a fixed size that the operator mutates in
  * place. The store is a hash table in memory, optionally backed by a
- * LevelDB (engine/state_db.h) that holds the last checkpoint: then the
- * table is a bounded write-back cache (hot keys cost a hash lookup, cold
- * keys a LevelDB read), and every change since the last checkpoint is
+ * storage (engine/storage.h; LevelDB at run time) that holds the last
+ * checkpoint: then the table is a bounded write-back cache (hot keys cost
+ * a hash lookup, cold keys a storage read), and every change since the last checkpoint is
  * written by the next one in a single synced batch. Operators do not know
  * which kind of store they use.
  * Keys are bytes; engine/key_codec.h encodes values so that byte order is
@@ -19,7 +19,7 @@
 
 #include "engine/buf.h"
 #include "engine/codec.h"
-#include "engine/state_db.h"
+#include "engine/storage.h"
 
 /* What kind of value a namespace holds. */
 typedef struct sq_state_type {
@@ -44,7 +44,7 @@ typedef struct sq_state sq_state_t;
 /* A store in memory only (db NULL, cache_bytes ignored), or over `db`
  * (which it then owns) with a cache of about `cache_bytes`. NULL when
  * memory runs out or the database cannot be read (with `err`). */
-sq_state_t *sq_state_new(sq_state_db_t *db, size_t cache_bytes, char *err, size_t err_size);
+sq_state_t *sq_state_new(sq_storage_t *db, size_t cache_bytes, char *err, size_t err_size);
 void sq_state_destroy(sq_state_t *s);
 
 /* The value under `key`, or NULL if absent and !create. With create, a
@@ -97,6 +97,6 @@ typedef struct sq_state_commit_stats {
 bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_commit_stats_t *stats, char *err, size_t err_size);
 /* The checkpoint record of the last commit into `out`: 1 found, 0 none
  * (a fresh database), -1 on a read error (with `err`). */
-int sq_state_db_meta(sq_state_db_t *db, sq_buf_t *out, char *err, size_t err_size);
+int sq_state_storage_meta(sq_storage_t *db, sq_buf_t *out, char *err, size_t err_size);
 
 #endif

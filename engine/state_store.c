@@ -1,6 +1,7 @@
 /* The state store: an open-addressing hash table over full keys
  * (<op><partition><key>), each entry one allocation holding its key and
- * value, optionally over a LevelDB holding the last checkpoint.
+ * value, optionally over a storage (LevelDB at run time) holding the
+ * last checkpoint.
  *
  * With a database, an entry is dirty from the moment an operator gets it
  * (operators change values in place) until the next checkpoint writes it;
@@ -57,7 +58,7 @@ struct sq_state {
   size_t bytes, dirty_bytes, limit;
   size_t hand;
   bool complete, sweep_exhausted;
-  sq_state_db_t *db;
+  sq_storage_t *db;
   ns_usage_t *usage;
   size_t n_usage;
   sq_buf_t scratch;
@@ -232,7 +233,7 @@ static bool insert(sq_state_t *s, size_t slot, entry_t *e) {
 static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t klen, uint64_t hash, size_t slot, entry_t **out) {
   char err[256];
   if (s->n_ranges && under_range(s, k, klen)) return 0;
-  int r = sq_state_db_get(s->db, k, klen, &s->scratch, err, sizeof err);
+  int r = sq_storage_get(s->db, k, klen, &s->scratch, err, sizeof err);
   if (r <= 0) {
     if (r < 0) fail(s, err);
     return r;
@@ -406,7 +407,7 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
   const key_ref_t *after_key = after ? &after_ref : NULL;
   disk_keys_t disk = {s, after_key, max, 0, {0}};
   char err[256];
-  if (!s->complete && !sq_state_db_keys(s->db, k, plen, after ? from : NULL, after ? after_ref.len : 0, note_disk_key, &disk, err,
+  if (!s->complete && !sq_storage_keys(s->db, k, plen, after ? from : NULL, after ? after_ref.len : 0, note_disk_key, &disk, err,
                                         sizeof err)) {
     fail(s, err);
     sq_buf_free(&disk.found);
@@ -473,14 +474,14 @@ static void encode_entry(sq_state_t *s, entry_t *e) {
 }
 
 /* The key counts, with the batch that makes them true. */
-static void put_usage(sq_state_t *s, sq_state_db_batch_t *b) {
+static void put_usage(sq_state_t *s, sq_storage_batch_t *b) {
   sq_buf_clear(&s->scratch);
   for (size_t i = 0; i < s->n_usage; i++) {
     sq_put_u64(&s->scratch, s->usage[i].op);
     sq_put_u64(&s->scratch, s->usage[i].partition);
     sq_put_u64(&s->scratch, s->usage[i].keys);
   }
-  sq_state_db_batch_put(b, usage_key, sizeof usage_key - 1, s->scratch.data, s->scratch.len);
+  sq_storage_batch_put(s->db, b, usage_key, sizeof usage_key - 1, s->scratch.data, s->scratch.len);
 }
 
 /* Deletes the disk keys of recorded ranges, a batch at a time (not
@@ -489,7 +490,7 @@ static void put_usage(sq_state_t *s, sq_state_db_batch_t *b) {
  * for the next checkpoint. */
 typedef struct cleanup {
   sq_state_t *s;
-  sq_state_db_batch_t *b;
+  sq_storage_batch_t *b;
   size_t n;
   bool ok;
   char err[256];
@@ -497,7 +498,7 @@ typedef struct cleanup {
 
 static bool delete_disk_key(void *ctx, const char *key, size_t len) {
   cleanup_t *c = ctx;
-  sq_state_db_batch_delete(c->b, key, len);
+  sq_storage_batch_delete(c->s->db, c->b, key, len);
   ns_usage_t *u = usage_of(c->s, key);
   if (u) u->keys--;
   return ++c->n < CLEANUP_BATCH;
@@ -506,18 +507,18 @@ static bool delete_disk_key(void *ctx, const char *key, size_t len) {
 static void clean_up_ranges(sq_state_t *s) {
   while (s->n_ranges && s->ranges[s->n_ranges - 1].durable) {
     removed_range_t *r = &s->ranges[s->n_ranges - 1];
-    cleanup_t c = {s, sq_state_db_batch_new(), 0, true, ""};
+    cleanup_t c = {s, sq_storage_batch_new(s->db), 0, true, ""};
     if (!c.b) return;
-    c.ok = sq_state_db_keys(s->db, r->prefix, r->len, NULL, 0, delete_disk_key, &c, c.err, sizeof c.err);
+    c.ok = sq_storage_keys(s->db, r->prefix, r->len, NULL, 0, delete_disk_key, &c, c.err, sizeof c.err);
     if (c.ok && c.n < CLEANUP_BATCH) { /* the last batch: the range's record goes with it */
       sq_buf_clear(&s->scratch);
       sq_buf_append(&s->scratch, range_key, sizeof range_key - 1);
       sq_buf_append(&s->scratch, r->prefix, r->len);
-      sq_state_db_batch_delete(c.b, s->scratch.data, s->scratch.len);
+      sq_storage_batch_delete(s->db, c.b, s->scratch.data, s->scratch.len);
     }
     put_usage(s, c.b);
-    c.ok = c.ok && sq_state_db_write_unsynced(s->db, c.b, c.err, sizeof c.err);
-    sq_state_db_batch_free(c.b);
+    c.ok = c.ok && sq_storage_write(s->db, c.b, false, c.err, sizeof c.err);
+    sq_storage_batch_free(s->db, c.b);
     if (!c.ok) return;
     if (c.n < CLEANUP_BATCH) {
       free(r->prefix);
@@ -551,33 +552,33 @@ bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_
     s->dirty[n++] = e;
   }
   if (n) qsort(s->dirty, n, sizeof *s->dirty, by_entry_key);
-  sq_state_db_batch_t *b = sq_state_db_batch_new();
+  sq_storage_batch_t *b = sq_storage_batch_new(s->db);
   if (!b) return snprintf(err, err_size, "out of memory"), false;
   for (size_t i = 0; i < n; i++) {
     entry_t *e = s->dirty[i];
     if (e->flags & DELETED) {
-      sq_state_db_batch_delete(b, entry_key(e), e->key_len);
+      sq_storage_batch_delete(s->db, b, entry_key(e), e->key_len);
       stats->deleted++;
       continue;
     }
     encode_entry(s, e);
-    sq_state_db_batch_put(b, entry_key(e), e->key_len, s->scratch.data, s->scratch.len);
+    sq_storage_batch_put(s->db, b, entry_key(e), e->key_len, s->scratch.data, s->scratch.len);
     stats->written++;
     stats->bytes += e->key_len + s->scratch.len;
   }
   put_usage(s, b);
   stats->bytes += meta_len + s->scratch.len;
-  sq_state_db_batch_put(b, meta_key, sizeof meta_key - 1, meta, meta_len);
+  sq_storage_batch_put(s->db, b, meta_key, sizeof meta_key - 1, meta, meta_len);
   for (size_t i = 0; i < s->n_ranges; i++) {
     if (s->ranges[i].durable) continue;
     sq_buf_clear(&s->scratch);
     sq_buf_append(&s->scratch, range_key, sizeof range_key - 1);
     sq_buf_append(&s->scratch, s->ranges[i].prefix, s->ranges[i].len);
-    sq_state_db_batch_put(b, s->scratch.data, s->scratch.len, "", 0);
+    sq_storage_batch_put(s->db, b, s->scratch.data, s->scratch.len, "", 0);
   }
-  bool ok = !s->scratch.failed && sq_state_db_write(s->db, b, err, err_size);
+  bool ok = !s->scratch.failed && sq_storage_write(s->db, b, true, err, err_size);
   if (s->scratch.failed) snprintf(err, err_size, "out of memory");
-  sq_state_db_batch_free(b);
+  sq_storage_batch_free(s->db, b);
   if (!ok) return false;
   for (size_t i = 0; i < s->cap; i++) {
     entry_t *e = s->slots[i];
@@ -592,8 +593,8 @@ bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_
   return true;
 }
 
-int sq_state_db_meta(sq_state_db_t *db, sq_buf_t *out, char *err, size_t err_size) {
-  return sq_state_db_get(db, meta_key, sizeof meta_key - 1, out, err, err_size);
+int sq_state_storage_meta(sq_storage_t *db, sq_buf_t *out, char *err, size_t err_size) {
+  return sq_storage_get(db, meta_key, sizeof meta_key - 1, out, err, err_size);
 }
 
 /* ---- life ----------------------------------------------------------------- */
@@ -620,9 +621,9 @@ static bool note_range(void *ctx, const char *key, size_t len) {
  * whether the disk holds any state at all. */
 static bool open_db(sq_state_t *s, char *err, size_t err_size) {
   bool has_state = false;
-  if (!sq_state_db_keys(s->db, "", 0, NULL, 0, first_key, &has_state, err, err_size)) return false;
+  if (!sq_storage_keys(s->db, "", 0, NULL, 0, first_key, &has_state, err, err_size)) return false;
   s->complete = !has_state;
-  int r = sq_state_db_get(s->db, usage_key, sizeof usage_key - 1, &s->scratch, err, err_size);
+  int r = sq_storage_get(s->db, usage_key, sizeof usage_key - 1, &s->scratch, err, err_size);
   if (r < 0) return false;
   sq_cursor_t in = sq_cursor(s->scratch.data, r ? s->scratch.len : 0);
   while (!in.failed && in.p < in.end) {
@@ -632,15 +633,15 @@ static bool open_db(sq_state_t *s, char *err, size_t err_size) {
     if (u) u->keys = keys;
   }
   if (in.failed) return snprintf(err, err_size, "corrupt state: the key counts of the last checkpoint cannot be read"), false;
-  if (!sq_state_db_keys(s->db, range_key, sizeof range_key - 1, NULL, 0, note_range, s, err, err_size)) return false;
+  if (!sq_storage_keys(s->db, range_key, sizeof range_key - 1, NULL, 0, note_range, s, err, err_size)) return false;
   clean_up_ranges(s); /* what a stop interrupted */
   return true;
 }
 
-sq_state_t *sq_state_new(sq_state_db_t *db, size_t cache_bytes, char *err, size_t err_size) {
+sq_state_t *sq_state_new(sq_storage_t *db, size_t cache_bytes, char *err, size_t err_size) {
   sq_state_t *s = calloc(1, sizeof *s);
   if (!s) {
-    sq_state_db_close(db);
+    sq_storage_close(db);
     return snprintf(err, err_size, "out of memory"), NULL;
   }
   s->db = db;
@@ -663,6 +664,6 @@ void sq_state_destroy(sq_state_t *s) {
   for (size_t i = 0; i < s->n_ranges; i++) free(s->ranges[i].prefix);
   free(s->ranges);
   sq_buf_free(&s->scratch);
-  sq_state_db_close(s->db);
+  sq_storage_close(s->db);
   free(s);
 }

@@ -15,9 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/crash_point.h"
+#include "runtime/kit/crash_point.h"
 #include "runtime/kit/clock.h"
 #include "runtime/kit/log.h"
+#include "runtime/kit/state_leveldb.h"
 
 #define RECORD_TAG "streamq-checkpoint-1"
 
@@ -38,9 +39,9 @@ static bool corrupt(sq_checkpointer_t *cp, char *err, size_t err_size) {
 }
 
 /* Opens the database, wiping it first with `reset`. */
-static sq_state_db_t *open_db(const char *dir, bool reset, char *err, size_t err_size) {
-  if (reset && !sq_state_db_destroy(dir, err, err_size)) return NULL;
-  return sq_state_db_open(dir, err, err_size);
+static sq_storage_t *open_db(const char *dir, bool reset, char *err, size_t err_size) {
+  if (reset && !sq_leveldb_remove(dir, err, err_size)) return NULL;
+  return sq_leveldb_open(dir, err, err_size);
 }
 
 /* Reads the record's header: sequence and whether the run finished. */
@@ -71,8 +72,8 @@ sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, bool quiet,
     free(cp);
     return snprintf(err, err_size, "out of memory"), NULL;
   }
-  sq_state_db_t *db = open_db(dir, reset, err, err_size);
-  int found = db ? sq_state_db_meta(db, &cp->last, err, err_size) : -1;
+  sq_storage_t *db = open_db(dir, reset, err, err_size);
+  int found = db ? sq_state_storage_meta(db, &cp->last, err, err_size) : -1;
   bool finished = false;
   if (found > 0 && !read_header(cp, &finished)) {
     corrupt(cp, err, err_size);
@@ -81,14 +82,14 @@ sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, bool quiet,
   if (found > 0 && finished) {
     /* a finite run that completed: running it again starts over */
     if (!quiet) sq_log("state", "%s holds a finished run (checkpoint %llu); starting over", dir, (unsigned long long)cp->seq);
-    sq_state_db_close(db);
+    sq_storage_close(db);
     cp->seq = 0;
     sq_buf_clear(&cp->last);
     db = open_db(dir, true, err, err_size);
     found = db ? 0 : -1;
   }
   if (found < 0 || !(*state = sq_state_new(db, cache_bytes, err, err_size))) {
-    if (found < 0) sq_state_db_close(db);
+    if (found < 0) sq_storage_close(db);
     sq_checkpointer_close(cp);
     return NULL;
   }

@@ -23,6 +23,7 @@
 #include "engine/scalar.h"
 
 #include "runtime/kit/clock.h"
+#include "runtime/kit/crash_point.h"
 #include "runtime/app/drop_report.h"
 #include "runtime/kit/log.h"
 #include "runtime/kit/metrics.h"
@@ -348,6 +349,8 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   int status = 0;
   char err[512] = "out of memory";
   uint32_t opened = 0;
+  plan->exec.clock_seconds = sq_clock_seconds;
+  plan->exec.crash_point = sq_crash_point;
   for (; rs && ck.readers && opened < plan->n_sources; opened++) {
     running_source_t *r = &rs[opened];
     r->src = &plan->sources[opened];

@@ -13,6 +13,7 @@
 
 #include "engine/key_codec.h"
 #include "engine/state.h"
+#include "runtime/kit/state_leveldb.h"
 
 static int compare_encoded(sq_value_t a, sq_value_t b) {
   sq_buf_t x = {0}, y = {0};
@@ -164,7 +165,7 @@ static int remove_dir(void **state) {
 
 static sq_state_t *open_store(size_t cache_bytes) {
   char err[512];
-  sq_state_db_t *db = sq_state_db_open(dir, err, sizeof err);
+  sq_storage_t *db = sq_leveldb_open(dir, err, sizeof err);
   if (!db) fail_msg("%s", err);
   sq_state_t *s = sq_state_new(db, cache_bytes, err, sizeof err);
   if (!s) fail_msg("%s", err);
@@ -180,13 +181,13 @@ static void commit(sq_state_t *s, const char *meta) {
 static char *meta_of(void) {
   static char out[64];
   char err[512];
-  sq_state_db_t *db = sq_state_db_open(dir, err, sizeof err);
+  sq_storage_t *db = sq_leveldb_open(dir, err, sizeof err);
   assert_non_null(db);
   sq_buf_t b = {0};
-  int r = sq_state_db_meta(db, &b, err, sizeof err);
+  int r = sq_state_storage_meta(db, &b, err, sizeof err);
   snprintf(out, sizeof out, "%.*s", r > 0 ? (int)b.len : 4, r > 0 ? b.data : "none");
   sq_buf_free(&b);
-  sq_state_db_close(db);
+  sq_storage_close(db);
   return out;
 }
 
@@ -330,7 +331,7 @@ static void a_foreign_directory_is_refused(void **state) {
   FILE *f = fopen(path, "w");
   fputs("not state\n", f);
   fclose(f);
-  assert_null(sq_state_db_open(dir, err, sizeof err));
+  assert_null(sq_leveldb_open(dir, err, sizeof err));
   assert_non_null(strstr(err, "is not a streamq state directory"));
 }
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "engine/buf.h"
-#include "engine/crash_point.h"
+#include "runtime/kit/crash_point.h"
 #include "engine/format.h"
 #include "runtime/kit/options.h"
 #include "runtime/connectors/file/file.h"

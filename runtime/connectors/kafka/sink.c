@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "engine/buf.h"
-#include "engine/crash_point.h"
+#include "runtime/kit/crash_point.h"
 #include "runtime/kit/bad_records.h"
 #include "engine/format.h"
 #include "runtime/connectors/kafka/progress.h"

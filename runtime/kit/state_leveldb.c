@@ -6,7 +6,7 @@
  * misses of that cache are keys that do not exist yet (a new group);
  * Snappy compression: without it the run was 17% slower and the
  * directory 2.8x larger. */
-#include "engine/state_db.h"
+#include "runtime/kit/state_leveldb.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,18 +16,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct sq_state_db {
+typedef struct sq_leveldb {
+  sq_storage_t base;
   leveldb_t *db;
   leveldb_options_t *options;
   leveldb_cache_t *cache;
   leveldb_filterpolicy_t *filter;
   leveldb_readoptions_t *read;
   leveldb_writeoptions_t *write, *write_unsynced;
-};
+} sq_leveldb_t;
 
-struct sq_state_db_batch {
+struct sq_storage_batch {
   leveldb_writebatch_t *wb;
 };
+
+static const sq_storage_class_t leveldb_class;
+static void leveldb_close_db(sq_storage_t *s);
 
 /* Moves a LevelDB error into `err` (prefixed) and frees it. */
 static void take_error(char *lerr, const char *what, char *err, size_t err_size) {
@@ -80,7 +84,7 @@ static bool make_dirs(const char *dir) {
   return mkdir(path, 0777) == 0 || errno == EEXIST;
 }
 
-static leveldb_options_t *make_options(sq_state_db_t *db) {
+static leveldb_options_t *make_options(sq_leveldb_t *db) {
   leveldb_options_t *o = leveldb_options_create();
   db->cache = leveldb_cache_create_lru(8u << 20);
   db->filter = leveldb_filterpolicy_create_bloom(10);
@@ -92,9 +96,9 @@ static leveldb_options_t *make_options(sq_state_db_t *db) {
   return o;
 }
 
-sq_state_db_t *sq_state_db_open(const char *dir, char *err, size_t err_size) {
+sq_storage_t *sq_leveldb_open(const char *dir, char *err, size_t err_size) {
   int existing = probe(dir);
-  if (existing == 2 && !sq_state_db_destroy(dir, err, err_size)) return NULL;
+  if (existing == 2 && !sq_leveldb_remove(dir, err, err_size)) return NULL;
   if (existing == 2) existing = 0; /* the creation starts over */
   if (existing == -2) return snprintf(err, err_size, "cannot read the state directory %s: %s", dir, strerror(errno)), NULL;
   if (existing < 0) {
@@ -105,8 +109,9 @@ sq_state_db_t *sq_state_db_open(const char *dir, char *err, size_t err_size) {
     snprintf(err, err_size, "cannot create the state directory %s: %s", dir, strerror(errno));
     return NULL;
   }
-  sq_state_db_t *db = calloc(1, sizeof *db);
+  sq_leveldb_t *db = calloc(1, sizeof *db);
   if (!db) return snprintf(err, err_size, "out of memory"), NULL;
+  db->base.cls = &leveldb_class;
   db->options = make_options(db);
   leveldb_options_set_create_if_missing(db->options, !existing);
   db->read = leveldb_readoptions_create();
@@ -119,21 +124,21 @@ sq_state_db_t *sq_state_db_open(const char *dir, char *err, size_t err_size) {
   if (lerr && strstr(lerr, "/LOCK")) {
     snprintf(err, err_size, "the state directory %s is in use by another streamq process", dir);
     leveldb_free(lerr);
-    sq_state_db_close(db);
+    leveldb_close_db(&db->base);
     return NULL;
   }
   if (lerr) {
     char what[4200];
     snprintf(what, sizeof what, "cannot open the state directory %s", dir);
     take_error(lerr, what, err, err_size);
-    sq_state_db_close(db);
+    leveldb_close_db(&db->base);
     return NULL;
   }
-  return db;
+  return &db->base;
 }
 
-void sq_state_db_close(sq_state_db_t *db) {
-  if (!db) return;
+static void leveldb_close_db(sq_storage_t *s) {
+  sq_leveldb_t *db = (sq_leveldb_t *)s;
   if (db->db) leveldb_close(db->db);
   leveldb_options_destroy(db->options);
   leveldb_cache_destroy(db->cache);
@@ -144,7 +149,7 @@ void sq_state_db_close(sq_state_db_t *db) {
   free(db);
 }
 
-bool sq_state_db_destroy(const char *dir, char *err, size_t err_size) {
+bool sq_leveldb_remove(const char *dir, char *err, size_t err_size) {
   if (probe(dir) == 0) return true;
   leveldb_options_t *o = leveldb_options_create();
   char *lerr = NULL;
@@ -157,7 +162,8 @@ bool sq_state_db_destroy(const char *dir, char *err, size_t err_size) {
   return true;
 }
 
-int sq_state_db_get(sq_state_db_t *db, const void *key, size_t len, sq_buf_t *out, char *err, size_t err_size) {
+static int leveldb_get_value(sq_storage_t *s, const void *key, size_t len, sq_buf_t *out, char *err, size_t err_size) {
+  sq_leveldb_t *db = (sq_leveldb_t *)s;
   char *lerr = NULL;
   size_t vlen;
   char *v = leveldb_get(db->db, db->read, key, len, &vlen, &lerr);
@@ -173,8 +179,9 @@ int sq_state_db_get(sq_state_db_t *db, const void *key, size_t len, sq_buf_t *ou
   return 1;
 }
 
-bool sq_state_db_keys(sq_state_db_t *db, const void *prefix, size_t len, const void *from, size_t from_len,
-                      bool (*visit)(void *ctx, const char *key, size_t len), void *ctx, char *err, size_t err_size) {
+static bool leveldb_keys(sq_storage_t *s, const void *prefix, size_t len, const void *from, size_t from_len,
+                         bool (*visit)(void *ctx, const char *key, size_t len), void *ctx, char *err, size_t err_size) {
+  sq_leveldb_t *db = (sq_leveldb_t *)s;
   leveldb_iterator_t *it = leveldb_create_iterator(db->db, db->read);
   bool go = true;
   for (leveldb_iter_seek(it, from ? from : prefix, from ? from_len : len); go && leveldb_iter_valid(it); leveldb_iter_next(it)) {
@@ -193,39 +200,34 @@ bool sq_state_db_keys(sq_state_db_t *db, const void *prefix, size_t len, const v
   return true;
 }
 
-sq_state_db_batch_t *sq_state_db_batch_new(void) {
-  sq_state_db_batch_t *b = malloc(sizeof *b);
+static sq_storage_batch_t *leveldb_batch_new(sq_storage_t *s) {
+  (void)s;
+  sq_storage_batch_t *b = malloc(sizeof *b);
   if (b) b->wb = leveldb_writebatch_create();
   return b;
 }
 
-void sq_state_db_batch_put(sq_state_db_batch_t *b, const void *key, size_t klen, const void *value, size_t vlen) {
+static void leveldb_batch_put(sq_storage_batch_t *b, const void *key, size_t klen, const void *value, size_t vlen) {
   leveldb_writebatch_put(b->wb, key, klen, value, vlen);
 }
 
-void sq_state_db_batch_delete(sq_state_db_batch_t *b, const void *key, size_t klen) { leveldb_writebatch_delete(b->wb, key, klen); }
+static void leveldb_batch_delete(sq_storage_batch_t *b, const void *key, size_t klen) { leveldb_writebatch_delete(b->wb, key, klen); }
 
-static bool write_batch(sq_state_db_t *db, const leveldb_writeoptions_t *how, sq_state_db_batch_t *b, const char *what, char *err,
-                        size_t err_size) {
+static bool leveldb_write_batch(sq_storage_t *s, sq_storage_batch_t *b, bool sync, char *err, size_t err_size) {
+  sq_leveldb_t *db = (sq_leveldb_t *)s;
   char *lerr = NULL;
-  leveldb_write(db->db, how, b->wb, &lerr);
+  leveldb_write(db->db, sync ? db->write : db->write_unsynced, b->wb, &lerr);
   if (lerr) {
-    take_error(lerr, what, err, err_size);
+    take_error(lerr, sync ? "checkpoint write failed" : "state cleanup failed", err, err_size);
     return false;
   }
   return true;
 }
 
-bool sq_state_db_write(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, size_t err_size) {
-  return write_batch(db, db->write, b, "checkpoint write failed", err, err_size);
-}
-
-bool sq_state_db_write_unsynced(sq_state_db_t *db, sq_state_db_batch_t *b, char *err, size_t err_size) {
-  return write_batch(db, db->write_unsynced, b, "state cleanup failed", err, err_size);
-}
-
-void sq_state_db_batch_free(sq_state_db_batch_t *b) {
-  if (!b) return;
+static void leveldb_batch_free(sq_storage_batch_t *b) {
   leveldb_writebatch_destroy(b->wb);
   free(b);
 }
+
+static const sq_storage_class_t leveldb_class = {leveldb_get_value, leveldb_keys,        leveldb_batch_new,  leveldb_batch_put,
+                                                 leveldb_batch_delete, leveldb_write_batch, leveldb_batch_free, leveldb_close_db};

@@ -1,4 +1,6 @@
-#include "engine/crash_point.h"
+/* Crash points armed from STREAMQ_CRASH_POINT (see crash_point.h); the
+ * engine reaches them through sq_exec_t.crash_point. */
+#include "runtime/kit/crash_point.h"
 
 #include <signal.h>
 #include <stdlib.h>
