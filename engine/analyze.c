@@ -18,6 +18,7 @@
 #include "engine/connector_options.h"
 #include "engine/datagen_schema.h"
 #include "engine/duration.h"
+#include "engine/settings.h"
 #include "engine/suggest.h"
 
 #define ERR(a, span, ...) sq_diag_error((a)->diag, (span), __VA_ARGS__)
@@ -50,40 +51,24 @@ static void analyze_set(sq_analyzer_t *a, const sq_ast_t *stmt) {
   a->prog->settings = v;
   v[a->prog->n_settings++] = stmt;
   if (strncmp(key, "kafka.", 6) == 0 && key[6]) return; /* passed to librdkafka as is */
-  if (strcmp(key, "checkpoint.interval") == 0) {
-    int64_t ms;
-    if (!strstr(stmt->text, "${") && (!sq_duration_parse(stmt->text, &ms) || ms <= 0))
-      ERR(a, stmt->span2, "invalid duration for 'checkpoint.interval'; write it like '10 seconds'");
+  const sq_setting_spec_t *spec = sq_setting_find(key);
+  double value;
+  if (spec) {
+    if (!strstr(stmt->text, "${") && !sq_setting_parse(spec, stmt->text, &value)) ERR(a, stmt->span2, "%s", spec->error);
     return;
   }
-  if (strcmp(key, "state.cache.bytes") == 0) {
-    char *end;
-    long long v = strtoll(stmt->text, &end, 10);
-    if (!strstr(stmt->text, "${") && (end == stmt->text || *end || v <= 0))
-      ERR(a, stmt->span2, "'state.cache.bytes' must be a positive number of bytes");
-    return;
-  }
-  if (strcmp(key, "partition.skew.warn_ratio") == 0) {
-    char *end;
-    double v = strtod(stmt->text, &end);
-    if (!strstr(stmt->text, "${") && (end == stmt->text || *end || !(v > 1.0)))
-      ERR(a, stmt->span2, "'partition.skew.warn_ratio' must be a number above 1 (the multiple of the mean rate)");
-    return;
-  }
-  if (strcmp(key, "checkpoint.warn_share") == 0) {
-    char *end;
-    double v = strtod(stmt->text, &end);
-    if (!strstr(stmt->text, "${") && (end == stmt->text || *end || !(v > 0.0 && v <= 1.0)))
-      ERR(a, stmt->span2, "'checkpoint.warn_share' must be a number above 0 and at most 1 (the share of the interval)");
-    return;
-  }
-  static const char *const known[] = {"checkpoint.interval", "checkpoint.warn_share", "state.cache.bytes",
-                                      "kafka.bootstrap.servers", "partition.skew.warn_ratio"};
+  size_t n;
+  const sq_setting_spec_t *all = sq_settings(&n);
+  char names[512] = "";
+  size_t len = 0;
   sq_suggest_t s;
   sq_suggest_init(&s, key);
-  for (size_t i = 0; i < sizeof known / sizeof *known; i++) sq_suggest_offer(&s, known[i]);
-  sq_suggest_report(&s, a->diag, stmt->name.span, "unknown setting '%s' (settings are 'checkpoint.interval', "
-                    "'checkpoint.warn_share', 'state.cache.bytes', 'partition.skew.warn_ratio' and 'kafka.<property>')", key);
+  sq_suggest_offer(&s, "kafka.bootstrap.servers");
+  for (size_t i = 0; i < n; i++) {
+    sq_suggest_offer(&s, all[i].name);
+    if (len < sizeof names) len += (size_t)snprintf(names + len, sizeof names - len, "%s'%s'", i ? ", " : "", all[i].name);
+  }
+  sq_suggest_report(&s, a->diag, stmt->name.span, "unknown setting '%s' (settings are %s and 'kafka.<property>')", key, names);
 }
 
 /* ---- CREATE SOURCE / TABLE / SINK --------------------------------------- */

@@ -11,6 +11,7 @@
 
 #include "engine/duration.h"
 #include "engine/plan.h"
+#include "engine/settings.h"
 #include "runtime/app/checkpoint.h"
 #include "runtime/kit/env_subst.h"
 #include "runtime/app/cli.h"
@@ -134,14 +135,15 @@ static bool setting_value(const sq_program_t *prog, const char *key, char **valu
   return !text || *value;
 }
 
-/* A numeric setting in (low, high]: `fallback` when not set. Analysis
- * checked literal values; this also catches one from the environment. */
-static bool number_setting(const sq_program_t *prog, const char *key, double fallback, double low, double high, double *out,
-                           char *err, size_t err_size) {
-  char *value, *end;
+/* The value of setting `key` (engine/settings.h): its last SET, else its
+ * default. Analysis checked literal values; this also catches one that
+ * came from the environment. */
+static bool setting_number(const sq_program_t *prog, const char *key, double *out, char *err, size_t err_size) {
+  const sq_setting_spec_t *spec = sq_setting_find(key);
+  char *value;
   if (!setting_value(prog, key, &value, err, err_size)) return false;
-  *out = value ? strtod(value, &end) : fallback;
-  bool ok = !value || (end != value && !*end && *out > low && *out <= high);
+  *out = spec->fallback;
+  bool ok = !value || sq_setting_parse(spec, value, out);
   free(value);
   if (!ok) snprintf(err, err_size, "invalid value for '%s'", key);
   return ok;
@@ -151,18 +153,13 @@ static bool number_setting(const sq_program_t *prog, const char *key, double fal
  * over defaults. */
 static bool load_settings(const run_args_t *a, const sq_program_t *prog, sq_runtime_t *rt, size_t *cache_bytes, char *err,
                           size_t err_size) {
-  char *interval;
-  double bytes;
-  if (!setting_value(prog, "checkpoint.interval", &interval, err, err_size)) return false;
-  rt->checkpoint_interval_ms = a->checkpoint_interval_ms ? a->checkpoint_interval_ms : 10000;
-  bool ok = a->checkpoint_interval_ms || !interval ||
-            (sq_duration_parse(interval, &rt->checkpoint_interval_ms) && rt->checkpoint_interval_ms > 0);
-  free(interval);
-  if (!ok) return snprintf(err, err_size, "invalid value for 'checkpoint.interval'"), false;
-  if (!number_setting(prog, "state.cache.bytes", 256u << 20, 0, 1e18, &bytes, err, err_size) ||
-      !number_setting(prog, "checkpoint.warn_share", 0.5, 0, 1, &rt->checkpoint_warn_share, err, err_size) ||
-      !number_setting(prog, "partition.skew.warn_ratio", 4.0, 1, 1e18, &rt->skew_warn_ratio, err, err_size))
+  double interval, bytes;
+  if (!setting_number(prog, "checkpoint.interval", &interval, err, err_size) ||
+      !setting_number(prog, "state.cache.bytes", &bytes, err, err_size) ||
+      !setting_number(prog, "checkpoint.warn_share", &rt->checkpoint_warn_share, err, err_size) ||
+      !setting_number(prog, "partition.skew.warn_ratio", &rt->skew_warn_ratio, err, err_size))
     return false;
+  rt->checkpoint_interval_ms = a->checkpoint_interval_ms ? a->checkpoint_interval_ms : (int64_t)interval;
   *cache_bytes = (size_t)bytes;
   return true;
 }

@@ -1,0 +1,41 @@
+/* The settings table and the reading of a setting's value. */
+#include "engine/settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/duration.h"
+
+static const sq_setting_spec_t table[] = {
+    {"checkpoint.interval", SQ_SETTING_DURATION, 10000, 0, 1e18,
+     "invalid duration for 'checkpoint.interval'; write it like '10 seconds'"},
+    {"checkpoint.warn_share", SQ_SETTING_NUMBER, 0.5, 0, 1,
+     "'checkpoint.warn_share' must be a number above 0 and at most 1 (the share of the interval)"},
+    {"state.cache.bytes", SQ_SETTING_NUMBER, 256u << 20, 0, 1e18, "'state.cache.bytes' must be a positive number of bytes"},
+    {"partition.skew.warn_ratio", SQ_SETTING_NUMBER, 4, 1, 1e18,
+     "'partition.skew.warn_ratio' must be a number above 1 (the multiple of the mean rate)"},
+};
+
+const sq_setting_spec_t *sq_settings(size_t *n) {
+  *n = sizeof table / sizeof *table;
+  return table;
+}
+
+const sq_setting_spec_t *sq_setting_find(const char *name) {
+  for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+    if (strcmp(table[i].name, name) == 0) return &table[i];
+  return NULL;
+}
+
+bool sq_setting_parse(const sq_setting_spec_t *spec, const char *text, double *out) {
+  if (spec->kind == SQ_SETTING_DURATION) {
+    int64_t ms;
+    if (!sq_duration_parse(text, &ms)) return false;
+    *out = (double)ms;
+  } else {
+    char *end;
+    *out = strtod(text, &end);
+    if (end == text || *end) return false;
+  }
+  return *out > spec->above && *out <= spec->at_most;
+}
