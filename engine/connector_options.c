@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/datagen_schema.h"
+#include "engine/dialect.h"
 #include "engine/duration.h"
 #include "engine/suggest.h"
 
@@ -122,6 +123,36 @@ static const sq_option_spec_t *find_spec(const sq_connector_spec_t *c, const cha
   return NULL;
 }
 
+/* The connectors whose options a relation may have: `c` alone, or with
+ * `c` NULL (its connector is missing or unknown) every connector, so that
+ * only a name no connector takes is reported. */
+static const sq_connector_spec_t *scope_end(const sq_connector_spec_t *c) {
+  return c ? c + 1 : connectors + sizeof connectors / sizeof *connectors;
+}
+
+static bool known_option(const sq_connector_spec_t *c, const char *name) {
+  for (const sq_connector_spec_t *k = c ? c : connectors; k < scope_end(c); k++)
+    if (find_spec(k, name)) return true;
+  return false;
+}
+
+/* Reports an option none of the connectors in scope takes, with what
+ * streamq calls it when it is another dialect's name, else the closest
+ * option name. */
+static void report_unknown_option(const sq_connector_spec_t *c, const sq_ast_t *opt, sq_diag_t *diag) {
+  const char *key = opt->name.text;
+  sq_suggest_t s;
+  sq_suggest_init(&s, key);
+  sq_suggest_offer(&s, "connector");
+  for (const sq_connector_spec_t *k = c ? c : connectors; k < scope_end(c); k++)
+    for (size_t g = 0; g < 3 && k->groups[g]; g++)
+      for (const sq_option_spec_t *o = k->groups[g]; o->name; o++) sq_suggest_offer(&s, o->name);
+  const sq_dialect_name_t *d = sq_dialect_option(key);
+  if (d && (!d->streamq || known_option(c, d->streamq))) sq_suggest_dialect(&s, d);
+  if (c) sq_suggest_report(&s, diag, opt->name.span, "unknown option '%s' for connector '%s'", key, c->name);
+  else sq_suggest_report(&s, diag, opt->name.span, "unknown option '%s'", key);
+}
+
 /* The option's value as text: strings as written, numbers and booleans
  * as their literal text; NULL for a number where text is needed. */
 static const char *value_text(const sq_ast_t *v) { return v->sub == SQ_LIT_STRING ? v->text : NULL; }
@@ -211,10 +242,13 @@ static const sq_connector_spec_t *find_connector(const sq_relation_t *rel, sq_di
     }
     if (connectors[i].sink == sink) sq_suggest_offer(&s, connectors[i].name);
   }
-  if (other_role)
+  if (other_role) {
     sq_diag_error(diag, v->span, "connector '%s' cannot be used for a %s", text, sq_rel_kind_name(rel->kind));
-  else
-    sq_suggest_report(&s, diag, v->span, "unknown connector '%s'", text ? text : "");
+    return NULL;
+  }
+  const sq_dialect_name_t *d = text ? sq_dialect_connector(text) : NULL;
+  if (d) sq_suggest_dialect(&s, d);
+  sq_suggest_report(&s, diag, v->span, "unknown connector '%s'", text ? text : "");
   return NULL;
 }
 
@@ -228,8 +262,7 @@ static void check_dlq(const sq_relation_t *rel, const sq_connector_spec_t *c, sq
 
 void sq_connector_check(sq_relation_t *rel, sq_diag_t *diag) {
   const sq_connector_spec_t *c = find_connector(rel, diag);
-  if (!c) return;
-  rel->connector = c->name;
+  if (c) rel->connector = c->name;
   const sq_ast_t *options = rel->decl->b;
   for (uint32_t i = 0; i < options->n; i++) {
     const sq_ast_t *opt = options->list[i];
@@ -240,17 +273,11 @@ void sq_connector_check(sq_relation_t *rel, sq_diag_t *diag) {
         break;
       }
     if (strcmp(key, "connector") == 0) continue;
-    const sq_option_spec_t *spec = find_spec(c, key);
-    if (spec) {
-      check_value(rel, spec, opt, diag);
-      continue;
-    }
-    sq_suggest_t s;
-    sq_suggest_init(&s, key);
-    for (size_t g = 0; g < 3 && c->groups[g]; g++)
-      for (const sq_option_spec_t *o = c->groups[g]; o->name; o++) sq_suggest_offer(&s, o->name);
-    sq_suggest_report(&s, diag, opt->name.span, "unknown option '%s' for connector '%s'", key, c->name);
+    const sq_option_spec_t *spec = c ? find_spec(c, key) : NULL;
+    if (spec) check_value(rel, spec, opt, diag);
+    else if (!known_option(c, key)) report_unknown_option(c, opt, diag);
   }
+  if (!c) return; /* values and required options depend on the connector */
   for (size_t g = 0; g < 3 && c->groups[g]; g++)
     for (const sq_option_spec_t *o = c->groups[g]; o->name; o++)
       if (o->required && !sq_relation_option(rel, o->name))
