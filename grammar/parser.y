@@ -168,6 +168,14 @@ create_stmt:
                                 { $$ = sq_ast_create_sink($3, $6, @$); }
   | CREATE STREAM ident AS select
                                 { $$ = sq_ast_create_stream($3, $5, @$); }
+  /* ksqlDB's ways to declare a source and to derive a table: analysis
+   * reports them with the streamq form, and checks the rest as that form. */
+  | CREATE STREAM ident '(' column_defs ')' WITH '(' options ')'
+                                { $$ = sq_ast_foreign_form(sq_ast_create_source($3, false, $5, $9, @$), @2); }
+  | CREATE STREAM ident WITH '(' options ')'
+                                { $$ = sq_ast_foreign_form(sq_ast_create_source($3, false, NULL, $6, @$), @2); }
+  | CREATE TABLE ident AS select
+                                { $$ = sq_ast_foreign_form(sq_ast_create_stream($3, $5, @$), @2); }
   ;
 
 column_defs:

@@ -185,6 +185,19 @@ static void unknown_options_are_reported_without_a_connector(void **state) {
   fixture_free(&f);
 }
 
+/* ksqlDB's CREATE STREAM with a schema is one error, and the source it
+ * declares exists, so queries over it are checked without follow-on errors. */
+static void a_ksqldb_create_stream_declares_the_source(void **state) {
+  (void)state;
+  fixture_t f = load("CREATE STREAM views (page STRING) WITH (connector = 'file', path = 'v.jsonl');"
+                     "INSERT INTO out SELECT page FROM views;");
+  assert_int_equal(sq_diag_count(f.diag), 1);
+  assert_string_equal(sq_diag_message(f.diag, 0),
+                      "CREATE STREAM with a column list declares a source in ksqlDB; streamq writes CREATE SOURCE views");
+  assert_int_equal(sq_catalog_find(f.prog->catalog, "views")->kind, SQ_REL_SOURCE);
+  fixture_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(output_columns_are_named_by_alias_column_or_position),
@@ -199,6 +212,7 @@ int main(void) {
       cmocka_unit_test(grouping_by_an_expression_covers_the_same_expression),
       cmocka_unit_test(quoted_option_names_are_the_same_options),
       cmocka_unit_test(unknown_options_are_reported_without_a_connector),
+      cmocka_unit_test(a_ksqldb_create_stream_declares_the_source),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
