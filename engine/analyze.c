@@ -137,6 +137,9 @@ static void add_declared_column(sq_analyzer_t *a, sq_relation_t *rel, const sq_a
 }
 
 static void analyze_create_source(sq_analyzer_t *a, const sq_ast_t *stmt) {
+  if (stmt->sub) /* ksqlDB's form; checked as the source it declares */
+    ERR(a, stmt->span2, "CREATE STREAM with %s declares a source in ksqlDB; streamq writes CREATE SOURCE %s",
+        stmt->a ? "a column list" : "WITH options", stmt->name.text);
   if (!check_new_name(a, &stmt->name)) return;
   sq_relation_t *rel = sq_catalog_add(a->prog->catalog, stmt->flag ? SQ_REL_TABLE : SQ_REL_SOURCE, stmt->name.text, stmt);
   if (!rel) return out_of_memory(a, stmt->span);
@@ -154,7 +157,7 @@ static void analyze_create_source(sq_analyzer_t *a, const sq_ast_t *stmt) {
         sq_rel_kind_name(rel->kind), rel->name);
   }
   if (rel->kind == SQ_REL_TABLE && rel->primary_key < 0 && stmt->a)
-    ERR(a, stmt->name.span, "table '%s' needs a PRIMARY KEY column", rel->name);
+    ERR(a, stmt->name.span, "table '%s' needs a PRIMARY KEY column; a stream of events (Flink's CREATE TABLE) is declared with CREATE SOURCE", rel->name);
   if (!sq_relation_add_metadata(rel)) return out_of_memory(a, stmt->span);
   sq_connector_check(rel, a->connectors, a->diag);
 }
@@ -438,6 +441,9 @@ static void analyze_insert(sq_analyzer_t *a, sq_ast_t *stmt, sq_query_t *q) {
 }
 
 static void analyze_create_stream(sq_analyzer_t *a, sq_ast_t *stmt) {
+  if (stmt->sub) /* ksqlDB's CREATE TABLE AS; checked as a derived stream */
+    ERR(a, stmt->span2, "streamq has no CREATE TABLE ... AS SELECT; write CREATE STREAM %s AS SELECT "
+        "(an aggregation with EMIT CHANGES gives its changes) or INSERT INTO a sink", stmt->name.text);
   bool fresh = check_new_name(a, &stmt->name);
   sq_query_t *q = new_query(a, SQ_QUERY_STREAM, stmt->span);
   if (!q) return;

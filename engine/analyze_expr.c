@@ -42,7 +42,9 @@ static void report_unknown_column(sq_scope_t *scope, sq_ast_t *e, const sq_input
     if (only && only != &scope->inputs[i]) continue;
     for (size_t c = 0; c < rel->n_columns; c++) sq_suggest_offer(&s, rel->columns[c].name);
   }
-  if (only && !sq_suggest_best(&s)) ERR(scope, e->span, "unknown column '%s' in '%s'", e->name.text, only->alias);
+  const sq_dialect_name_t *d = sq_dialect_column(e->name.text);
+  if (d) sq_suggest_dialect(&s, d);
+  if (only && !d && !sq_suggest_best(&s)) ERR(scope, e->span, "unknown column '%s' in '%s'", e->name.text, only->alias);
   else sq_suggest_report(&s, scope->diag, e->span, "unknown column '%s'", e->name.text);
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/dialect.h"
 #include "engine/duration.h"
 #include "engine/suggest.h"
 
@@ -29,6 +30,42 @@ bool sq_check_env_refs(const char *value, sq_span_t span, sq_diag_t *diag) {
 
 unsigned sq_relation_role(const sq_relation_t *rel) {
   return rel->kind == SQ_REL_SINK ? SQ_ROLE_SINK : rel->kind == SQ_REL_TABLE ? SQ_ROLE_TABLE : SQ_ROLE_SOURCE;
+}
+
+/* Whether `name` is an option of `c` in `role`, or with `c` NULL (the
+ * connector is missing or unknown) of any connector in any role, so that
+ * only a name no connector takes is reported. */
+static bool known_option(const sq_connector_registry_t *reg, const sq_connector_spec_t *c, unsigned role, const char *name) {
+  if (c) return sq_connector_option(c, role, name) != NULL;
+  for (size_t i = 0; i < reg->n; i++)
+    if (sq_connector_option(reg->specs[i], SQ_ROLE_SOURCE, name) || sq_connector_option(reg->specs[i], SQ_ROLE_SINK, name)) return true;
+  return false;
+}
+
+static void offer_options(sq_suggest_t *s, const sq_connector_spec_t *c, unsigned role) {
+  const sq_option_spec_t *const *groups = sq_connector_options(c, role);
+  for (size_t g = 0; groups && groups[g]; g++)
+    for (const sq_option_spec_t *o = groups[g]; o->name; o++) sq_suggest_offer(s, o->name);
+}
+
+/* Reports an option none of the connectors in scope takes, with what
+ * streamq calls it when it is another dialect's name, else the closest
+ * option name. */
+static void report_unknown_option(const sq_connector_registry_t *reg, const sq_connector_spec_t *c, unsigned role,
+                                  const sq_ast_t *opt, sq_diag_t *diag) {
+  const char *key = opt->name.text;
+  sq_suggest_t s;
+  sq_suggest_init(&s, key);
+  sq_suggest_offer(&s, "connector");
+  if (c) offer_options(&s, c, role);
+  for (size_t i = 0; !c && i < reg->n; i++) {
+    offer_options(&s, reg->specs[i], SQ_ROLE_SOURCE);
+    offer_options(&s, reg->specs[i], SQ_ROLE_SINK);
+  }
+  const sq_dialect_name_t *d = sq_dialect_option(key);
+  if (d && (!d->streamq || known_option(reg, c, role, d->streamq))) sq_suggest_dialect(&s, d);
+  if (c) sq_suggest_report(&s, diag, opt->name.span, "unknown option '%s' for connector '%s'", key, c->name);
+  else sq_suggest_report(&s, diag, opt->name.span, "unknown option '%s'", key);
 }
 
 /* The option's value as text: strings as written, numbers and booleans
@@ -116,10 +153,13 @@ static const sq_connector_spec_t *find_connector(const sq_relation_t *rel, const
   sq_suggest_init(&s, text ? text : "");
   for (size_t i = 0; i < reg->n; i++)
     if (reg->specs[i]->roles & role) sq_suggest_offer(&s, reg->specs[i]->name);
-  if (c)
+  if (c) {
     sq_diag_error(diag, v->span, "connector '%s' cannot be used for a %s", text, sq_rel_kind_name(rel->kind));
-  else
-    sq_suggest_report(&s, diag, v->span, "unknown connector '%s'", text ? text : "");
+    return NULL;
+  }
+  const sq_dialect_name_t *d = text ? sq_dialect_connector(text) : NULL;
+  if (d) sq_suggest_dialect(&s, d);
+  sq_suggest_report(&s, diag, v->span, "unknown connector '%s'", text ? text : "");
   return NULL;
 }
 
@@ -133,10 +173,8 @@ static void check_dlq(const sq_relation_t *rel, const sq_connector_spec_t *c, sq
 
 void sq_connector_check(sq_relation_t *rel, const sq_connector_registry_t *reg, sq_diag_t *diag) {
   const sq_connector_spec_t *c = find_connector(rel, reg, diag);
-  if (!c) return;
-  rel->connector = c;
   unsigned role = sq_relation_role(rel);
-  const sq_option_spec_t *const *groups = sq_connector_options(c, role);
+  if (c) rel->connector = c;
   const sq_ast_t *options = rel->decl->b;
   for (uint32_t i = 0; i < options->n; i++) {
     const sq_ast_t *opt = options->list[i];
@@ -147,17 +185,12 @@ void sq_connector_check(sq_relation_t *rel, const sq_connector_registry_t *reg, 
         break;
       }
     if (strcmp(key, "connector") == 0) continue;
-    const sq_option_spec_t *spec = sq_connector_option(c, role, key);
-    if (spec) {
-      check_value(rel, spec, opt, diag);
-      continue;
-    }
-    sq_suggest_t s;
-    sq_suggest_init(&s, key);
-    for (size_t g = 0; groups[g]; g++)
-      for (const sq_option_spec_t *o = groups[g]; o->name; o++) sq_suggest_offer(&s, o->name);
-    sq_suggest_report(&s, diag, opt->name.span, "unknown option '%s' for connector '%s'", key, c->name);
+    const sq_option_spec_t *spec = c ? sq_connector_option(c, role, key) : NULL;
+    if (spec) check_value(rel, spec, opt, diag);
+    else if (!known_option(reg, c, role, key)) report_unknown_option(reg, c, role, opt, diag);
   }
+  if (!c) return; /* values and required options depend on the connector */
+  const sq_option_spec_t *const *groups = sq_connector_options(c, role);
   for (size_t g = 0; groups[g]; g++)
     for (const sq_option_spec_t *o = groups[g]; o->name; o++)
       if (o->required && !sq_relation_option(rel, o->name))

@@ -35,7 +35,10 @@ void sq_suggest_init(sq_suggest_t *s, const char *word) {
   s->word = word;
   s->best = NULL;
   s->best_distance = (size_t)-1;
+  s->dialect = NULL;
 }
+
+void sq_suggest_dialect(sq_suggest_t *s, const sq_dialect_name_t *d) { s->dialect = d; }
 
 void sq_suggest_offer(sq_suggest_t *s, const char *candidate) {
   size_t dist = distance(s->word, candidate);
@@ -57,7 +60,10 @@ void sq_suggest_report(const sq_suggest_t *s, sq_diag_t *diag, sq_span_t span, c
   va_start(ap, fmt);
   vsnprintf(message, sizeof message, fmt, ap);
   va_end(ap);
+  const sq_dialect_name_t *d = s->dialect;
   const char *best = sq_suggest_best(s);
-  if (best) sq_diag_error(diag, span, "%s; did you mean '%s'?", message, best);
+  if (d && d->note) sq_diag_error(diag, span, "%s; %s", message, d->note);
+  else if (d) sq_diag_error(diag, span, "%s; streamq calls it '%s'", message, d->streamq);
+  else if (best) sq_diag_error(diag, span, "%s; did you mean '%s'?", message, best);
   else sq_diag_error(diag, span, "%s", message);
 }

@@ -130,6 +130,14 @@ sq_ast_t *sq_ast_create_stream(sq_name_t name, sq_ast_t *select, sq_span_t span)
   return named_query(SQ_AST_CREATE_STREAM, name, select, span);
 }
 
+sq_ast_t *sq_ast_foreign_form(sq_ast_t *stmt, sq_span_t keyword) {
+  if (stmt) {
+    stmt->sub = 1;
+    stmt->span2 = keyword;
+  }
+  return stmt;
+}
+
 sq_ast_t *sq_ast_insert(sq_name_t target, sq_ast_t *select, sq_span_t span) {
   return named_query(SQ_AST_INSERT, target, select, span);
 }

@@ -21,9 +21,10 @@ typedef enum sq_ast_kind {
   /* statements */
   SQ_AST_SCRIPT,         /* list: statements */
   SQ_AST_SET,            /* name: key (a string); text: value (at span2) */
-  SQ_AST_CREATE_SOURCE,  /* name; a: column defs (LIST or NULL); b: options (LIST); flag: is TABLE */
+  SQ_AST_CREATE_SOURCE,  /* name; a: column defs (LIST or NULL); b: options (LIST); flag: is TABLE;
+                            sub: written CREATE STREAM (span2: STREAM), see sq_ast_foreign_form */
   SQ_AST_CREATE_SINK,    /* name; b: options */
-  SQ_AST_CREATE_STREAM,  /* name; a: SELECT */
+  SQ_AST_CREATE_STREAM,  /* name; a: SELECT; sub: written CREATE TABLE (span2: TABLE) */
   SQ_AST_INSERT,         /* name: target sink; a: SELECT */
   SQ_AST_QUERY,          /* a: SELECT run ad hoc */
   SQ_AST_SHOW,           /* sub: sq_show_t */
@@ -133,6 +134,11 @@ sq_ast_t *sq_ast_set(sq_name_t key, sq_name_t value, sq_span_t span);
 sq_ast_t *sq_ast_create_source(sq_name_t name, bool is_table, sq_ast_t *columns, sq_ast_t *options, sq_span_t span);
 sq_ast_t *sq_ast_create_sink(sq_name_t name, sq_ast_t *options, sq_span_t span);
 sq_ast_t *sq_ast_create_stream(sq_name_t name, sq_ast_t *select, sq_span_t span);
+/* Marks a CREATE written the way ksqlDB writes it (CREATE STREAM with a
+ * schema or WITH options, which streamq writes CREATE SOURCE; CREATE TABLE
+ * AS SELECT): sets `sub` to 1 and `span2` to `keyword` for analysis to
+ * report. Returns `stmt`. */
+sq_ast_t *sq_ast_foreign_form(sq_ast_t *stmt, sq_span_t keyword);
 sq_ast_t *sq_ast_insert(sq_name_t target, sq_ast_t *select, sq_span_t span);
 sq_ast_t *sq_ast_query(sq_ast_t *select, sq_span_t span);
 sq_ast_t *sq_ast_show(sq_show_t what, sq_span_t span);

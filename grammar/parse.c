@@ -61,6 +61,50 @@ sq_ast_t *sq_parse_duration(sq_parse_state_t *ps, int64_t count, int64_t unit_ms
   return d;
 }
 
+sq_ast_t *sq_parse_interval(sq_parse_state_t *ps, char *text, int64_t unit_ms, sq_span_t span) {
+  const char *p = text;
+  while (isspace((unsigned char)*p)) p++;
+  int64_t count = 0;
+  bool digits = isdigit((unsigned char)*p), overflow = false;
+  for (; isdigit((unsigned char)*p); p++)
+    overflow |= __builtin_mul_overflow(count, 10, &count) || __builtin_add_overflow(count, *p - '0', &count);
+  while (isspace((unsigned char)*p)) p++;
+  if (digits && unit_ms == 0) {
+    char unit[16];
+    size_t n = 0;
+    while (isalpha((unsigned char)*p) && n + 1 < sizeof unit) unit[n++] = *p++;
+    unit[n] = '\0';
+    unit_ms = sq_unit_ms(unit);
+    while (isspace((unsigned char)*p)) p++;
+  }
+  bool valid = digits && unit_ms > 0 && *p == '\0';
+  free(text);
+  if (!valid) {
+    sq_diag_error(ps->diag, span, "invalid INTERVAL; write it like INTERVAL '10' SECONDS or INTERVAL '10 seconds'");
+    return NULL;
+  }
+  if (overflow) {
+    sq_diag_error(ps->diag, span, "duration out of range");
+    return NULL;
+  }
+  return sq_parse_duration(ps, count, unit_ms, span);
+}
+
+sq_ast_t *sq_parse_interval_value(sq_parse_state_t *ps, char *text, int64_t unit_ms, sq_span_t span) {
+  sq_ast_t *d = sq_parse_interval(ps, text, unit_ms, span);
+  if (d)
+    sq_diag_error(ps->diag, span, "INTERVAL is a duration (for WINDOW and WITHIN), not a value; "
+                  "TIMESTAMP arithmetic is in milliseconds: write %lld", (long long)d->ival);
+  sq_ast_destroy(d);
+  return NULL;
+}
+
+sq_ast_t *sq_parse_second_window(sq_parse_state_t *ps, sq_ast_t *first, sq_ast_t *second, sq_span_t span) {
+  sq_diag_error(ps->diag, span, "a query has only one WINDOW clause");
+  sq_ast_destroy(second);
+  return first;
+}
+
 void sq_parse_statement_end(sq_parse_state_t *ps) {
   ps->paren_depth = 0;
   ps->nesting_reported = false;

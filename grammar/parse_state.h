@@ -35,6 +35,17 @@ int64_t sq_unit_ms(const char *unit);
 sq_ast_t *sq_check_depth(sq_parse_state_t *ps, sq_ast_t *node);
 /* Builds `count unit`, reporting an overflow of the millisecond count. */
 sq_ast_t *sq_parse_duration(sq_parse_state_t *ps, int64_t count, int64_t unit_ms, sq_span_t span);
+/* Builds SQL's INTERVAL 'count' UNIT (`unit_ms` > 0) or INTERVAL 'count unit'
+ * (`unit_ms` 0, a unit word inside the string); takes `text`. Reports a
+ * string of another form and returns NULL. */
+sq_ast_t *sq_parse_interval(sq_parse_state_t *ps, char *text, int64_t unit_ms, sq_span_t span);
+/* An INTERVAL where a value is expected: reports it with the number of
+ * milliseconds to write instead (TIMESTAMP arithmetic is in milliseconds);
+ * takes `text` and returns NULL. */
+sq_ast_t *sq_parse_interval_value(sq_parse_state_t *ps, char *text, int64_t unit_ms, sq_span_t span);
+/* Reports a second WINDOW clause of one query at `span`, frees it, and
+ * returns the first. */
+sq_ast_t *sq_parse_second_window(sq_parse_state_t *ps, sq_ast_t *first, sq_ast_t *second, sq_span_t span);
 /* Ends a statement: resets the per-statement nesting state. */
 void sq_parse_statement_end(sq_parse_state_t *ps);
 

@@ -14,6 +14,11 @@
 %code requires {
 #include "grammar/ast.h"
 #include "grammar/parse_state.h"
+
+/* A query's WHERE and WINDOW, which may come in either order. */
+typedef struct sq_where_window {
+  sq_ast_t *where, *window;
+} sq_where_window_t;
 }
 
 %code provides {
@@ -57,6 +62,7 @@ static void yyerror(YYLTYPE *loc, sq_parse_state_t *ps, const char *msg) {
   int64_t ival;
   double dval;
   int op;
+  sq_where_window_t ww;
 }
 
 %token <str> IDENT "identifier" QIDENT "quoted identifier" STRING "string"
@@ -67,24 +73,30 @@ static void yyerror(YYLTYPE *loc, sq_parse_state_t *ps, const char *msg) {
 %token NE "<>" LE "<=" GE ">=" CONCAT "||"
 %token ADVANCE AFTER AND AS BEFORE BEGINNING BETWEEN BY CASE CAST CHANGES CREATE
 %token DESCRIBE DISTINCT ELSE EMIT END EXPLAIN EXTRACT FALSE FINAL FROM FULL GAP
-%token GRACE GROUP HAVING HOPPING IN INNER INSERT INTO IS JOIN KEY LEFT LIKE LIMIT
+%token GRACE GROUP HAVING HOPPING IN INNER INSERT INTERVAL INTO IS JOIN KEY LEFT LIKE LIMIT
 %token NOT NULL_P "NULL" ON OR OUTER PATH PERIOD PRIMARY PRINT RIGHT RUN SCRIPT
 %token SELECT SESSION SET SHOW SINK SINKS SIZE SOURCE SOURCES STREAM STREAMS TABLE
 %token TABLES THEN TIMESTAMP TOPIC TOPICS TRUE TUMBLING WHEN WHERE WINDOW WITH WITHIN
 
 %type <node> statements statement create_stmt insert_stmt select query_stmt
 %type <node> column_defs column_def options option option_value
-%type <node> select_list select_item from_clause table_ref where_opt window_opt window
+%type <node> select_list select_item from_clause table_ref window_clause window
 %type <node> group_opt having_opt limit_opt duration
 %type <node> expr predicate arith primary literal call case_expr when_list when
 %type <node> expr_list opt_else print_limit
 %type <name> ident alias_opt type_name name_or_string
 %type <op> distinct_opt join_type emit_opt show_target from_beginning_opt
+%type <ww> where_window
 
 %destructor { free($$); } <str>
 %destructor { sq_name_free(&$$); } <name>
 %destructor { sq_ast_destroy($$); } <node>
+%destructor { sq_ast_destroy($$.where); sq_ast_destroy($$.window); } <ww>
 
+/* In an expression, INTERVAL 'n' followed by a unit word takes it as its
+ * unit, not as the item's alias. */
+%precedence INTERVAL
+%precedence UNIT
 %left OR
 %left AND
 %precedence NOT
@@ -156,6 +168,14 @@ create_stmt:
                                 { $$ = sq_ast_create_sink($3, $6, @$); }
   | CREATE STREAM ident AS select
                                 { $$ = sq_ast_create_stream($3, $5, @$); }
+  /* ksqlDB's ways to declare a source and to derive a table: analysis
+   * reports them with the streamq form, and checks the rest as that form. */
+  | CREATE STREAM ident '(' column_defs ')' WITH '(' options ')'
+                                { $$ = sq_ast_foreign_form(sq_ast_create_source($3, false, $5, $9, @$), @2); }
+  | CREATE STREAM ident WITH '(' options ')'
+                                { $$ = sq_ast_foreign_form(sq_ast_create_source($3, false, NULL, $6, @$), @2); }
+  | CREATE TABLE ident AS select
+                                { $$ = sq_ast_foreign_form(sq_ast_create_stream($3, $5, @$), @2); }
   ;
 
 column_defs:
@@ -178,8 +198,10 @@ options:
   | options ',' option          { $$ = sq_ast_append($1, $3); }
   ;
 
+/* Flink SQL quotes option names: 'connector' = 'kafka' is the same option. */
 option:
     ident '=' option_value      { $$ = sq_ast_option($1, $3, @$); }
+  | STRING '=' option_value     { $$ = sq_ast_option(sq_name($1, @1), $3, @$); }
   ;
 
 option_value:
@@ -202,8 +224,8 @@ query_stmt:
   ;
 
 select:
-    SELECT distinct_opt select_list FROM from_clause where_opt window_opt group_opt having_opt emit_opt limit_opt
-        { $$ = sq_ast_select_clauses(sq_ast_select($2, $3, $5, @$), $6, $7, $8, @8, $9, $10, @10, $11, @$); }
+    SELECT distinct_opt select_list FROM from_clause where_window group_opt having_opt emit_opt limit_opt
+        { $$ = sq_ast_select_clauses(sq_ast_select($2, $3, $5, @$), $6.where, $6.window, $7, @7, $8, $9, @9, $10, @$); }
   ;
 
 distinct_opt:
@@ -253,14 +275,21 @@ table_ref:
     ident alias_opt             { $$ = sq_ast_table_ref($1, $2, @$); }
   ;
 
-where_opt:
-    %empty                      { $$ = NULL; }
-  | WHERE expr                  { $$ = $2; }
+/* WHERE then WINDOW (streamq's order), or WINDOW then WHERE (ksqlDB's);
+ * the same query either way. A second WINDOW is reported where it starts. */
+where_window:
+    %empty                      { $$ = (sq_where_window_t){NULL, NULL}; }
+  | WHERE expr                  { $$ = (sq_where_window_t){$2, NULL}; }
+  | window_clause               { $$ = (sq_where_window_t){NULL, $1}; }
+  | WHERE expr window_clause    { $$ = (sq_where_window_t){$2, $3}; }
+  | window_clause WHERE expr    { $$ = (sq_where_window_t){$3, $1}; }
+  | window_clause WHERE expr window_clause
+                                { $$ = (sq_where_window_t){$3, sq_parse_second_window(ps, $1, $4, @4)}; }
   ;
 
-window_opt:
-    %empty                      { $$ = NULL; }
-  | WINDOW window               { $$ = $2; }
+window_clause:
+    WINDOW window               { $$ = $2; }
+  | window_clause WINDOW window { $$ = sq_parse_second_window(ps, $1, $3, (sq_span_t){@2.start, @3.end}); }
   ;
 
 window:
@@ -276,10 +305,18 @@ window:
         { $$ = sq_ast_window(SQ_WINDOW_SESSION, $4, NULL, NULL, @$); }
   | SESSION '(' GAP duration ',' GRACE PERIOD duration ')'
         { $$ = sq_ast_window(SQ_WINDOW_SESSION, $4, NULL, $8, @$); }
+  /* ksqlDB writes a session window's gap without GAP. */
+  | SESSION '(' duration ')'
+        { $$ = sq_ast_window(SQ_WINDOW_SESSION, $3, NULL, NULL, @$); }
+  | SESSION '(' duration ',' GRACE PERIOD duration ')'
+        { $$ = sq_ast_window(SQ_WINDOW_SESSION, $3, NULL, $7, @$); }
   ;
 
+/* `1 MINUTE`, or SQL's INTERVAL '1' MINUTE and INTERVAL '1 minute'. */
 duration:
     INTEGER UNIT                { $$ = sq_parse_duration(ps, $1, $2, @$); }
+  | INTERVAL STRING UNIT        { $$ = sq_parse_interval(ps, $2, $3, @$); }
+  | INTERVAL STRING             { $$ = sq_parse_interval(ps, $2, 0, @$); }
   ;
 
 group_opt:
@@ -372,6 +409,10 @@ literal:
   | FALSE                       { $$ = sq_ast_bool(false, @$); }
   | NULL_P                      { $$ = sq_ast_literal(SQ_LIT_NULL, @$); }
   | TIMESTAMP STRING            { $$ = sq_ast_text_literal(SQ_LIT_TIMESTAMP, $2, @$); }
+  /* Not a value in streamq: reported with the milliseconds to write. */
+  | INTERVAL STRING UNIT        { $$ = sq_parse_interval_value(ps, $2, $3, @$); }
+  | INTERVAL STRING %prec INTERVAL
+                                { $$ = sq_parse_interval_value(ps, $2, 0, @$); }
   ;
 
 call:
@@ -419,6 +460,7 @@ ident:
   | GAP                         { $$ = sq_name_from_source(ps, @1); }
   | GRACE                       { $$ = sq_name_from_source(ps, @1); }
   | HOPPING                     { $$ = sq_name_from_source(ps, @1); }
+  | INTERVAL                    { $$ = sq_name_from_source(ps, @1); }
   | KEY                         { $$ = sq_name_from_source(ps, @1); }
   | PATH                        { $$ = sq_name_from_source(ps, @1); }
   | PERIOD                      { $$ = sq_name_from_source(ps, @1); }
@@ -451,7 +493,7 @@ static bool is_unreserved(yysymbol_kind_t sym) {
   static const yysymbol_kind_t unreserved[] = {
       YYSYMBOL_QIDENT, YYSYMBOL_UNIT, YYSYMBOL_ADVANCE, YYSYMBOL_AFTER, YYSYMBOL_BEFORE,
       YYSYMBOL_BEGINNING, YYSYMBOL_CHANGES, YYSYMBOL_DESCRIBE, YYSYMBOL_EXPLAIN, YYSYMBOL_FINAL,
-      YYSYMBOL_GAP, YYSYMBOL_GRACE, YYSYMBOL_HOPPING, YYSYMBOL_KEY, YYSYMBOL_PATH, YYSYMBOL_PERIOD,
+      YYSYMBOL_GAP, YYSYMBOL_GRACE, YYSYMBOL_HOPPING, YYSYMBOL_INTERVAL, YYSYMBOL_KEY, YYSYMBOL_PATH, YYSYMBOL_PERIOD,
       YYSYMBOL_PRIMARY, YYSYMBOL_PRINT, YYSYMBOL_RUN, YYSYMBOL_SCRIPT, YYSYMBOL_SESSION, YYSYMBOL_SHOW,
       YYSYMBOL_SINK, YYSYMBOL_SINKS, YYSYMBOL_SIZE, YYSYMBOL_SOURCE, YYSYMBOL_SOURCES, YYSYMBOL_STREAM,
       YYSYMBOL_STREAMS, YYSYMBOL_TABLE, YYSYMBOL_TABLES, YYSYMBOL_TIMESTAMP, YYSYMBOL_TOPIC,

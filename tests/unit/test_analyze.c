@@ -163,6 +163,41 @@ static void grouping_by_an_expression_covers_the_same_expression(void **state) {
   fixture_free(&f);
 }
 
+static void quoted_option_names_are_the_same_options(void **state) {
+  (void)state;
+  fixture_t f = load("CREATE SOURCE q (x BIGINT, t TIMESTAMP) WITH ('connector' = 'file', 'path' = 'q.jsonl', 'timestamp' = 't');");
+  assert_int_equal(sq_diag_count(f.diag), 0);
+  const sq_relation_t *q = sq_catalog_find(f.prog->catalog, "q");
+  assert_string_equal(q->connector->name, "file");
+  assert_string_equal(sq_relation_option(q, "path")->text, "q.jsonl");
+  fixture_free(&f);
+}
+
+/* A misspelled option is reported even when the connector is therefore
+ * missing, and another dialect's option name gets streamq's. */
+static void unknown_options_are_reported_without_a_connector(void **state) {
+  (void)state;
+  fixture_t f = load("CREATE SOURCE q (x BIGINT) WITH (conector = 'kafka', kafka_topic = 'q', follow = true);");
+  assert_int_equal(sq_diag_count(f.diag), 3);
+  assert_string_equal(sq_diag_message(f.diag, 0), "source 'q' needs a connector (WITH (connector = '...'))");
+  assert_string_equal(sq_diag_message(f.diag, 1), "unknown option 'conector'; did you mean 'connector'?");
+  assert_string_equal(sq_diag_message(f.diag, 2), "unknown option 'kafka_topic'; streamq calls it 'topic'");
+  fixture_free(&f);
+}
+
+/* ksqlDB's CREATE STREAM with a schema is one error, and the source it
+ * declares exists, so queries over it are checked without follow-on errors. */
+static void a_ksqldb_create_stream_declares_the_source(void **state) {
+  (void)state;
+  fixture_t f = load("CREATE STREAM views (page STRING) WITH (connector = 'file', path = 'v.jsonl');"
+                     "INSERT INTO out SELECT page FROM views;");
+  assert_int_equal(sq_diag_count(f.diag), 1);
+  assert_string_equal(sq_diag_message(f.diag, 0),
+                      "CREATE STREAM with a column list declares a source in ksqlDB; streamq writes CREATE SOURCE views");
+  assert_int_equal(sq_catalog_find(f.prog->catalog, "views")->kind, SQ_REL_SOURCE);
+  fixture_free(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(output_columns_are_named_by_alias_column_or_position),
@@ -175,6 +210,9 @@ int main(void) {
       cmocka_unit_test(the_table_knows_its_primary_key),
       cmocka_unit_test(explain_checks_but_adds_no_query),
       cmocka_unit_test(grouping_by_an_expression_covers_the_same_expression),
+      cmocka_unit_test(quoted_option_names_are_the_same_options),
+      cmocka_unit_test(unknown_options_are_reported_without_a_connector),
+      cmocka_unit_test(a_ksqldb_create_stream_declares_the_source),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,12 +16,8 @@ static const sq_ast_t *first_item(const fixture_t *f) {
   return select->select->items->list[0]->a;
 }
 
-/* Dumps the first item's expression, without positions. */
-static char *shape(const char *sql) {
-  fixture_t f = fixture_load(sql, 0);
-  char *dump = fixture_dump(first_item(&f), &f);
-  fixture_free(&f);
-  /* strip " @L:C-L:C" and indentation to one line */
+/* A dump on one line, without positions (" @L:C-L:C") or indentation. */
+static char *strip_positions(char *dump) {
   char *out = malloc(strlen(dump) + 1), *o = out;
   for (char *p = dump; *p; p++) {
     if (*p == ' ' && p[1] == '@') {
@@ -34,6 +30,23 @@ static char *shape(const char *sql) {
   *o = '\0';
   free(dump);
   return out;
+}
+
+/* Dumps the first item's expression, without positions. */
+static char *shape(const char *sql) {
+  fixture_t f = fixture_load(sql, 0);
+  char *dump = fixture_dump(first_item(&f), &f);
+  fixture_free(&f);
+  return strip_positions(dump);
+}
+
+/* Dumps the whole first statement, without positions. */
+static char *statement_shape(const char *sql) {
+  fixture_t f = fixture_load(sql, 0);
+  assert_int_equal(sq_diag_count(f.diag), 0);
+  char *dump = fixture_dump(f.script->list[0], &f);
+  fixture_free(&f);
+  return strip_positions(dump);
 }
 
 static void assert_shape(const char *sql, const char *expected) {
@@ -105,6 +118,57 @@ static void durations_are_milliseconds(void **state) {
   assert_int_equal(w->b->ival, 500);
   assert_int_equal(w->c->ival, 86400000);
   fixture_free(&f);
+}
+
+static void interval_durations_are_milliseconds(void **state) {
+  (void)state;
+  fixture_t f = fixture_load("SELECT COUNT(*) FROM t WINDOW HOPPING (SIZE INTERVAL '2' HOURS,"
+                             " ADVANCE BY INTERVAL ' 500 milliseconds ', GRACE PERIOD INTERVAL '1 DAY')", 0);
+  assert_int_equal(sq_diag_count(f.diag), 0);
+  const sq_ast_t *w = f.script->list[0]->a->select->window;
+  assert_int_equal(w->a->ival, 7200000);
+  assert_int_equal(w->b->ival, 500);
+  assert_int_equal(w->c->ival, 86400000);
+  fixture_free(&f);
+  f = fixture_load("SELECT COUNT(*) FROM t WINDOW SESSION (INTERVAL '30' SECOND)", 0);
+  assert_int_equal(sq_diag_count(f.diag), 0);
+  assert_int_equal(f.script->list[0]->a->select->window->a->ival, 30000);
+  fixture_free(&f);
+}
+
+static void window_before_where_is_the_same_query(void **state) {
+  (void)state;
+  char *streamq = statement_shape("SELECT k, COUNT(*) FROM t WHERE x > 1 WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY k");
+  char *ksqldb = statement_shape("SELECT k, COUNT(*) FROM t WINDOW TUMBLING (SIZE 1 MINUTE) WHERE x > 1 GROUP BY k");
+  assert_non_null(strstr(streamq, "where: binary >"));
+  assert_non_null(strstr(streamq, "window: window tumbling"));
+  assert_string_equal(ksqldb, streamq);
+  free(streamq);
+  free(ksqldb);
+  char *gap = statement_shape("SELECT COUNT(*) FROM t WINDOW SESSION (GAP 5 SECONDS, GRACE PERIOD 1 SECOND)");
+  char *bare = statement_shape("SELECT COUNT(*) FROM t WINDOW SESSION (5 SECONDS, GRACE PERIOD 1 SECOND)");
+  assert_string_equal(bare, gap);
+  free(gap);
+  free(bare);
+}
+
+static void a_second_window_is_an_error_at_the_second(void **state) {
+  (void)state;
+  const char *sql = "SELECT COUNT(*) FROM t WINDOW TUMBLING (SIZE 1 MINUTE) WHERE x > 1 WINDOW SESSION (GAP 1 SECOND)";
+  fixture_t f = fixture_load(sql, 0);
+  assert_int_equal(sq_diag_count(f.diag), 1);
+  assert_string_equal(sq_diag_message(f.diag, 0), "a query has only one WINDOW clause");
+  assert_int_equal(sq_diag_span(f.diag, 0).start, strstr(sql, "WINDOW SESSION") - sql);
+  fixture_free(&f);
+}
+
+static void quoted_option_names_are_option_names(void **state) {
+  (void)state;
+  char *quoted = statement_shape("CREATE SINK s WITH ('connector' = 'stdout', 'format' = 'json')");
+  char *bare = statement_shape("CREATE SINK s WITH (connector = 'stdout', format = 'json')");
+  assert_string_equal(quoted, bare);
+  free(quoted);
+  free(bare);
 }
 
 static void every_node_spans_its_text(void **state) {
@@ -192,6 +256,10 @@ int main(void) {
       cmocka_unit_test(string_literals_unescape_doubled_quotes),
       cmocka_unit_test(unreserved_keywords_can_name_columns),
       cmocka_unit_test(durations_are_milliseconds),
+      cmocka_unit_test(interval_durations_are_milliseconds),
+      cmocka_unit_test(window_before_where_is_the_same_query),
+      cmocka_unit_test(a_second_window_is_an_error_at_the_second),
+      cmocka_unit_test(quoted_option_names_are_option_names),
       cmocka_unit_test(every_node_spans_its_text),
       cmocka_unit_test(every_bad_statement_is_reported),
       cmocka_unit_test(ten_thousand_nested_parentheses_give_an_error),
