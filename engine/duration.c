@@ -1,23 +1,14 @@
 /* Parsing of option-string durations: an integer, optional spaces, and a
- * unit in long (seconds), singular (second) or short (s) form. */
+ * unit in long (seconds), singular (second) or short (s) form
+ * (grammar/time_unit.c). */
 #include "engine/duration.h"
 
 #include <ctype.h>
 #include <stddef.h>
-#include <string.h>
-#include <strings.h>
+
+#include "grammar/time_unit.h"
 
 bool sq_duration_parse(const char *text, int64_t *ms) {
-  static const struct {
-    const char *unit;
-    int64_t ms;
-  } units[] = {
-      {"ms", 1}, {"millisecond", 1}, {"milliseconds", 1},
-      {"s", 1000}, {"sec", 1000}, {"secs", 1000}, {"second", 1000}, {"seconds", 1000},
-      {"m", 60000}, {"min", 60000}, {"mins", 60000}, {"minute", 60000}, {"minutes", 60000},
-      {"h", 3600000}, {"hour", 3600000}, {"hours", 3600000},
-      {"d", 86400000}, {"day", 86400000}, {"days", 86400000},
-  };
   const char *p = text;
   while (isspace((unsigned char)*p)) p++;
   if (!isdigit((unsigned char)*p)) return false;
@@ -30,8 +21,6 @@ bool sq_duration_parse(const char *text, int64_t *ms) {
   size_t unit_len = (size_t)(p - unit);
   while (isspace((unsigned char)*p)) p++;
   if (*p || unit_len == 0) return false;
-  for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-    if (strlen(units[i].unit) == unit_len && strncasecmp(units[i].unit, unit, unit_len) == 0)
-      return !__builtin_mul_overflow(count, units[i].ms, ms);
-  return false;
+  int64_t unit_ms = sq_time_unit_ms(unit, unit_len, false);
+  return unit_ms > 0 && !__builtin_mul_overflow(count, unit_ms, ms);
 }

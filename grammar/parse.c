@@ -5,9 +5,9 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "grammar/parse_state.h"
+#include "grammar/time_unit.h"
 #include "parser.h"
 #include "lexer.h"
 
@@ -30,20 +30,6 @@ sq_name_t sq_name_from_source(const sq_parse_state_t *ps, sq_span_t span) {
     text[len] = '\0';
   }
   return sq_name(text, span);
-}
-
-int64_t sq_unit_ms(const char *unit) {
-  static const struct {
-    const char *name;
-    int64_t ms;
-  } units[] = {
-      {"millisecond", 1}, {"milliseconds", 1}, {"second", 1000}, {"seconds", 1000},
-      {"minute", 60000}, {"minutes", 60000}, {"hour", 3600000}, {"hours", 3600000},
-      {"day", 86400000}, {"days", 86400000},
-  };
-  for (size_t i = 0; i < sizeof units / sizeof *units; i++)
-    if (strcasecmp(unit, units[i].name) == 0) return units[i].ms;
-  return 0;
 }
 
 sq_ast_t *sq_check_depth(sq_parse_state_t *ps, sq_ast_t *node) {
@@ -74,7 +60,7 @@ sq_ast_t *sq_parse_interval(sq_parse_state_t *ps, char *text, int64_t unit_ms, s
     size_t n = 0;
     while (isalpha((unsigned char)*p) && n + 1 < sizeof unit) unit[n++] = *p++;
     unit[n] = '\0';
-    unit_ms = sq_unit_ms(unit);
+    unit_ms = sq_time_unit_ms(unit, n, true);
     while (isspace((unsigned char)*p)) p++;
   }
   bool valid = digits && unit_ms > 0 && *p == '\0';

@@ -28,8 +28,6 @@ sq_name_t sq_name(char *text, sq_span_t span);
 sq_name_t sq_name_none(void);
 /* A name from a keyword used as an identifier: its source text, lower-cased. */
 sq_name_t sq_name_from_source(const sq_parse_state_t *ps, sq_span_t span);
-/* Milliseconds in one of a duration unit keyword (SECOND, MINUTES, ...). */
-int64_t sq_unit_ms(const char *unit);
 /* Reports an expression nested deeper than SQ_AST_MAX_DEPTH (once per
  * statement) and returns `node` unchanged. */
 sq_ast_t *sq_check_depth(sq_parse_state_t *ps, sq_ast_t *node);

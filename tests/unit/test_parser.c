@@ -244,6 +244,32 @@ static void integer_literals_cover_int64(void **state) {
   fixture_free(&f);
 }
 
+/* The grammar's `ident` rule and grammar/keywords.h agree: every
+ * unreserved keyword (and time unit) names a column, no reserved one does. */
+static void unreserved_keywords_are_exactly_the_ones_that_name_columns(void **state) {
+  (void)state;
+  static const struct {
+    const char *text;
+    bool reserved;
+  } words[] = {
+#define RESERVED true
+#define UNRESERVED false
+#define SQ_KEYWORD(text, token, category) {text, category},
+#include "grammar/keywords.h"
+#undef SQ_KEYWORD
+#undef UNRESERVED
+#undef RESERVED
+      {"seconds", false}, {"minute", false},
+  };
+  for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+    char sql[200];
+    snprintf(sql, sizeof sql, "CREATE SOURCE s (%s BIGINT) WITH (connector = 'file', path = 'x');", words[i].text);
+    fixture_t f = fixture_load(sql, 0);
+    if ((sq_diag_count(f.diag) > 0) != words[i].reserved) fail_msg("'%s' should %sname a column", words[i].text, words[i].reserved ? "not " : "");
+    fixture_free(&f);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(and_binds_tighter_than_or),
@@ -266,6 +292,7 @@ int main(void) {
       cmocka_unit_test(long_left_nested_chains_give_an_error),
       cmocka_unit_test(empty_and_comment_only_files_are_empty_scripts),
       cmocka_unit_test(integer_literals_cover_int64),
+      cmocka_unit_test(unreserved_keywords_are_exactly_the_ones_that_name_columns),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
