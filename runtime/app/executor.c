@@ -72,7 +72,7 @@ static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_
     snprintf(name, sizeof name, "%d_%s", plan->ops[i]->id, plan->ops[i]->cls->name);
     const char *labels[] = {"operator", name, NULL};
     m->op_late[i] = sq_metrics_counter(reg, "streamq_late_records_total", "Records dropped as late, by operator.", labels);
-    m->op_watermark[i] = sq_metrics_gauge(reg, "streamq_watermark_ms", "The watermark each operator last passed on, epoch ms.", labels);
+    m->op_watermark[i] = sq_metrics_gauge(reg, "streamq_watermark_seconds", "The watermark each operator last passed on, epoch seconds.", labels);
     m->op_records[i] = sq_metrics_counter(reg, "streamq_operator_records_total", "Rows pushed into each operator.", labels);
     m->op_busy[i] = sq_metrics_seconds_counter(reg, "streamq_operator_busy_seconds_total",
                                                "Seconds spent in each operator, not counting its outputs.", labels);
@@ -99,7 +99,7 @@ static void publish(const published_t *m, const sq_plan_t *plan, running_source_
   for (uint32_t i = 0; i < plan->n_ops; i++) {
     const sq_op_t *op = plan->ops[i];
     sq_metric_store(m->op_late[i], op->late);
-    sq_metric_set(m->op_watermark[i], (double)op->watermark);
+    sq_metric_set(m->op_watermark[i], (double)op->watermark / 1000);
     sq_metric_store(m->op_records[i], op->records);
     sq_metric_set(m->op_busy[i], op->busy);
     size_t keys, bytes;
