@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine/analyze_scope.h"
+#include "engine/buf.h"
 #include "engine/connector_options.h"
 #include "engine/datagen_schema.h"
 #include "engine/duration.h"
@@ -422,7 +423,7 @@ static void analyze_select(sq_analyzer_t *a, sq_ast_t *select, sq_query_t *q, co
 
 static sq_query_t *new_query(sq_analyzer_t *a, sq_query_kind_t kind, sq_span_t span) {
   sq_program_t *p = a->prog;
-  sq_query_t *v = realloc(p->queries, (p->n_queries + 1) * sizeof *v);
+  sq_query_t *v = sq_array_room(p->queries, p->n_queries, sizeof *v);
   if (!v) {
     out_of_memory(a, span);
     return NULL;
