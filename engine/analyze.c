@@ -296,6 +296,16 @@ static void check_window(sq_analyzer_t *a, const sq_ast_t *w) {
   else if (w->b && w->a && w->b->ival > w->a->ival) ERR(a, w->b->span, "ADVANCE BY must not be larger than SIZE");
 }
 
+/* The first WINDOW_START or WINDOW_END under `e`, or NULL. */
+static const sq_ast_t *find_window_column(const sq_ast_t *e) {
+  if (!e) return NULL;
+  if (sq_ast_is_window_column(e)) return e;
+  const sq_ast_t *kids[] = {e->a, e->b, e->c, e->d, e->e}, *w = NULL;
+  for (size_t i = 0; !w && i < 5; i++) w = find_window_column(kids[i]);
+  for (uint32_t i = 0; !w && i < e->n; i++) w = find_window_column(e->list[i]);
+  return w;
+}
+
 /* Reports columns of `e` that are neither grouped nor aggregated. */
 static void check_grouped(sq_analyzer_t *a, const sq_ast_t *e, const sq_ast_t *group_by) {
   if (!e || (e->kind != SQ_AST_LIST && e->type == SQ_TYPE_ERROR)) return; /* reported already */
@@ -381,7 +391,8 @@ static void analyze_items(sq_analyzer_t *a, sq_scope_t *scope, const sq_ast_sele
 static void mark_group_keys(const sq_ast_select_t *s, sq_relation_t *out) {
   for (uint32_t i = 0; s->group_by && i < s->items->n && i < out->n_columns; i++)
     for (uint32_t g = 0; g < s->group_by->n; g++)
-      if (s->items->list[i]->kind == SQ_AST_SELECT_ITEM && sq_ast_equal(s->items->list[i]->a, s->group_by->list[g]))
+      if (s->items->list[i]->kind == SQ_AST_SELECT_ITEM && !sq_ast_is_window_column(s->group_by->list[g]) &&
+          sq_ast_equal(s->items->list[i]->a, s->group_by->list[g]))
         out->columns[i].group_key = true;
 }
 
@@ -400,7 +411,14 @@ static void analyze_select(sq_analyzer_t *a, sq_ast_t *select, sq_query_t *q, co
   }
   if (s->window) check_window(a, s->window);
   scope.no_aggregates = "GROUP BY";
-  for (uint32_t i = 0; s->group_by && i < s->group_by->n; i++) sq_analyze_expr(&scope, s->group_by->list[i]);
+  for (uint32_t i = 0; s->group_by && i < s->group_by->n; i++) {
+    sq_ast_t *g = s->group_by->list[i];
+    sq_analyze_expr(&scope, g);
+    const sq_ast_t *w = sq_ast_is_window_column(g) ? NULL : find_window_column(g);
+    if (w)
+      ERR(a, w->span, "%s in GROUP BY must stand alone: rows are grouped by their window already",
+          w->ref2 == SQ_WINDOW_START_COLUMN ? "WINDOW_START" : "WINDOW_END");
+  }
   scope.no_aggregates = NULL;
   analyze_items(a, &scope, s, q->output);
   if (s->having) sq_analyze_condition(&scope, s->having, "HAVING");

@@ -40,5 +40,19 @@ $((3 * n)) {\"k\":\"a\"}
 $((2 * n)) {\"k\":\"b\",\"n\":1}
 $((2 * n)) {\"k\":\"b\"}" "many queries: output"
 
+# GROUP BY WINDOW_START / WINDOW_END names the window (a Flink habit): the
+# output carries each window's real bounds, checked against sqlite3
+cat > "$dir/window_group.sql" <<SQL
+$source_sql
+CREATE SINK out WITH (connector = 'file', path = '$dir/window_group.csv', format = 'csv');
+INSERT INTO out SELECT k, COUNT(*) AS n, WINDOW_START AS ws, WINDOW_END AS we FROM s
+  WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY WINDOW_START, k, WINDOW_END;
+SQL
+"$streamq" run --quiet "$dir/window_group.sql" || fail "GROUP BY WINDOW_START: run"
+expected=$(sqlite3 -csv :memory: "CREATE TABLE s (k TEXT, ts INTEGER);
+  INSERT INTO s VALUES ('a', 1000), ('b', 2000), ('a', 12000), ('a', 13000), ('b', 25000);
+  SELECT k, COUNT(*), ts / 10000 * 10000, ts / 10000 * 10000 + 10000 FROM s GROUP BY ts / 10000, k ORDER BY 3, 1;")
+expect_eq "$(tail -n +2 "$dir/window_group.csv" | sort -t, -k3n -k1)" "$expected" "GROUP BY WINDOW_START: output"
+
 [ $failures -eq 0 ] && echo "analysis: all passed"
 [ $failures -eq 0 ]
