@@ -26,6 +26,8 @@
 typedef struct sq_analyzer {
   sq_diag_t *diag;
   sq_program_t *prog;
+  uint32_t *csv_first; /* by catalog id: 1 + the index of the first query into that CSV sink, or 0 */
+  size_t n_csv_first;
 } sq_analyzer_t;
 
 static void out_of_memory(sq_analyzer_t *a, sq_span_t span) { ERR(a, span, "out of memory"); }
@@ -470,6 +472,60 @@ static void analyze_insert(sq_analyzer_t *a, sq_ast_t *stmt, sq_query_t *q) {
     ERR(a, stmt->name.span, "sink '%s' is keyed by '%s', which this query does not output", sink->name, key->text);
 }
 
+/* The columns of `rel` as "(a, b, c)", into `b`. */
+static void column_list(const sq_relation_t *rel, sq_buf_t *b) {
+  sq_buf_putc(b, '(');
+  for (size_t c = 0; c < rel->n_columns; c++) {
+    if (c) sq_buf_puts(b, ", ");
+    sq_buf_puts(b, rel->columns[c].name);
+  }
+  sq_buf_puts(b, ")");
+  sq_buf_putc(b, '\0');
+}
+
+static bool same_columns(const sq_relation_t *x, const sq_relation_t *y) {
+  if (x->n_columns != y->n_columns) return false;
+  for (size_t c = 0; c < x->n_columns; c++)
+    if (strcmp(x->columns[c].name, y->columns[c].name) != 0) return false;
+  return true;
+}
+
+/* A CSV sink has one header, so every query into it must write the same
+ * columns in the same order as the first; JSON records name their own. */
+static void check_csv_schema(sq_analyzer_t *a, const sq_ast_t *stmt, const sq_query_t *q) {
+  const sq_relation_t *sink = q->target;
+  const sq_ast_t *format = sink ? sq_relation_option(sink, "format") : NULL;
+  if (!q->output || !format || !format->text || strcmp(format->text, "csv") != 0) return;
+  if (sink->id >= a->n_csv_first) {
+    size_t n = sq_catalog_count(a->prog->catalog);
+    uint32_t *v = realloc(a->csv_first, n * sizeof *v);
+    if (!v) return out_of_memory(a, stmt->span);
+    memset(v + a->n_csv_first, 0, (n - a->n_csv_first) * sizeof *v);
+    a->csv_first = v;
+    a->n_csv_first = n;
+  }
+  uint32_t *first = &a->csv_first[sink->id];
+  if (!*first) {
+    *first = (uint32_t)(q - a->prog->queries) + 1;
+    return;
+  }
+  const sq_query_t *f = &a->prog->queries[*first - 1];
+  if (same_columns(f->output, q->output)) return;
+  sq_buf_t mine = {0}, theirs = {0};
+  column_list(q->output, &mine);
+  column_list(f->output, &theirs);
+  uint32_t line, col;
+  sq_source_position(sq_diag_source(a->diag), f->select->span.start, &line, &col);
+  if (mine.failed || theirs.failed) out_of_memory(a, stmt->span);
+  else
+    ERR(a, q->select->select->items->span,
+        "CSV sink '%s' has one header, %s (from the INSERT at line %u), but this query writes %s; "
+        "write the same columns in the same order, or use format = 'json'",
+        sink->name, theirs.data, line, mine.data);
+  sq_buf_free(&mine);
+  sq_buf_free(&theirs);
+}
+
 static void analyze_create_stream(sq_analyzer_t *a, sq_ast_t *stmt) {
   bool fresh = check_new_name(a, &stmt->name);
   sq_query_t *q = new_query(a, SQ_QUERY_STREAM, stmt->span);
@@ -515,7 +571,10 @@ static void analyze_statement(sq_analyzer_t *a, sq_ast_t *stmt) {
   case SQ_AST_CREATE_SINK: analyze_create_sink(a, stmt); break;
   case SQ_AST_CREATE_STREAM: analyze_create_stream(a, stmt); break;
   case SQ_AST_INSERT:
-    if ((q = new_query(a, SQ_QUERY_INSERT, stmt->span))) analyze_insert(a, stmt, q);
+    if ((q = new_query(a, SQ_QUERY_INSERT, stmt->span))) {
+      analyze_insert(a, stmt, q);
+      check_csv_schema(a, stmt, q);
+    }
     break;
   case SQ_AST_QUERY:
     if ((q = new_query(a, SQ_QUERY_ADHOC, stmt->span))) analyze_select(a, stmt->a, q, "query", stmt);
@@ -532,8 +591,9 @@ sq_program_t *sq_analyze(sq_ast_t *script, sq_diag_t *diag) {
     free(prog);
     return NULL;
   }
-  sq_analyzer_t a = {diag, prog};
+  sq_analyzer_t a = {.diag = diag, .prog = prog};
   for (uint32_t i = 0; script && i < script->n; i++) analyze_statement(&a, script->list[i]);
+  free(a.csv_first);
   return prog;
 }
 
