@@ -26,9 +26,28 @@
 typedef struct sq_analyzer {
   sq_diag_t *diag;
   sq_program_t *prog;
-  uint32_t *csv_first; /* by catalog id: 1 + the index of the first query into that CSV sink, or 0 */
-  size_t n_csv_first;
+  struct rel_info *rels; /* by catalog id */
+  size_t n_rels;
 } sq_analyzer_t;
+
+/* What analysis notes about a relation as queries use it. */
+typedef struct rel_info {
+  uint32_t csv_first; /* a CSV sink: 1 + the index of the first query into it, or 0 */
+  bool read;          /* some query reads it */
+} rel_info_t;
+
+/* The notes on `rel` (of the catalog); NULL when memory runs out. */
+static rel_info_t *rel_info(sq_analyzer_t *a, const sq_relation_t *rel) {
+  if (rel->id >= a->n_rels) {
+    size_t n = sq_catalog_count(a->prog->catalog);
+    rel_info_t *v = realloc(a->rels, n * sizeof *v);
+    if (!v) return NULL;
+    memset(v + a->n_rels, 0, (n - a->n_rels) * sizeof *v);
+    a->rels = v;
+    a->n_rels = n;
+  }
+  return &a->rels[rel->id];
+}
 
 static void out_of_memory(sq_analyzer_t *a, sq_span_t span) { ERR(a, span, "out of memory"); }
 
@@ -222,6 +241,9 @@ static bool add_input(sq_analyzer_t *a, sq_scope_t *scope, const sq_ast_t *ref) 
     return false;
   }
   scope->inputs[scope->n_inputs++] = (sq_input_t){alias, rel};
+  rel_info_t *info = rel_info(a, rel);
+  if (!info) return out_of_memory(a, ref->span), false;
+  info->read = true;
   return true;
 }
 
@@ -496,15 +518,9 @@ static void check_csv_schema(sq_analyzer_t *a, const sq_ast_t *stmt, const sq_qu
   const sq_relation_t *sink = q->target;
   const sq_ast_t *format = sink ? sq_relation_option(sink, "format") : NULL;
   if (!q->output || !format || !format->text || strcmp(format->text, "csv") != 0) return;
-  if (sink->id >= a->n_csv_first) {
-    size_t n = sq_catalog_count(a->prog->catalog);
-    uint32_t *v = realloc(a->csv_first, n * sizeof *v);
-    if (!v) return out_of_memory(a, stmt->span);
-    memset(v + a->n_csv_first, 0, (n - a->n_csv_first) * sizeof *v);
-    a->csv_first = v;
-    a->n_csv_first = n;
-  }
-  uint32_t *first = &a->csv_first[sink->id];
+  rel_info_t *info = rel_info(a, sink);
+  if (!info) return out_of_memory(a, stmt->span);
+  uint32_t *first = &info->csv_first;
   if (!*first) {
     *first = (uint32_t)(q - a->prog->queries) + 1;
     return;
@@ -585,6 +601,23 @@ static void analyze_statement(sq_analyzer_t *a, sq_ast_t *stmt) {
   }
 }
 
+/* Warnings for a valid pipeline that does less than it seems to: one
+ * whose queries write nothing anywhere, and derived streams no query reads
+ * (their query runs for nothing). */
+static void warn_unused(sq_analyzer_t *a, const sq_ast_t *script) {
+  const sq_catalog_t *cat = a->prog->catalog;
+  for (size_t i = 0; i < sq_catalog_count(cat); i++) {
+    const sq_relation_t *rel = sq_catalog_at(cat, i);
+    if (rel->kind == SQ_REL_STREAM && !(rel->id < a->n_rels && a->rels[rel->id].read))
+      sq_diag_warning(a->diag, rel->decl->name.span, "stream '%s' is never read: no query selects from it", rel->name);
+  }
+  for (size_t i = 0; i < a->prog->n_queries; i++)
+    if (a->prog->queries[i].kind != SQ_QUERY_STREAM) return;
+  sq_span_t at = script && script->n ? script->list[script->n - 1]->span : (sq_span_t){0, 0};
+  sq_diag_warning(a->diag, (sq_span_t){at.end, at.end},
+                  "this pipeline writes nothing: it has no INSERT INTO a sink (nor a SELECT to print)");
+}
+
 sq_program_t *sq_analyze(sq_ast_t *script, sq_diag_t *diag) {
   sq_program_t *prog = calloc(1, sizeof *prog);
   if (!prog || !(prog->catalog = sq_catalog_new())) {
@@ -593,7 +626,8 @@ sq_program_t *sq_analyze(sq_ast_t *script, sq_diag_t *diag) {
   }
   sq_analyzer_t a = {.diag = diag, .prog = prog};
   for (uint32_t i = 0; script && i < script->n; i++) analyze_statement(&a, script->list[i]);
-  free(a.csv_first);
+  if (sq_diag_count(diag) == 0) warn_unused(&a, script);
+  free(a.rels);
   return prog;
 }
 

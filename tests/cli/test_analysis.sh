@@ -54,5 +54,39 @@ expected=$(sqlite3 -csv :memory: "CREATE TABLE s (k TEXT, ts INTEGER);
   SELECT k, COUNT(*), ts / 10000 * 10000, ts / 10000 * 10000 + 10000 FROM s GROUP BY ts / 10000, k ORDER BY 3, 1;")
 expect_eq "$(tail -n +2 "$dir/window_group.csv" | sort -t, -k3n -k1)" "$expected" "GROUP BY WINDOW_START: output"
 
+# warnings: a valid pipeline that writes nothing, a derived stream no query
+# reads; printed as FILE:LINE:COL: warning: with the caret, exit status 0
+cat > "$dir/unused.sql" <<SQL
+$source_sql
+CREATE STREAM lonely AS SELECT k FROM s;
+SQL
+"$streamq" check "$dir/unused.sql" > "$dir/out" 2> "$dir/err" || fail "warnings: check exit status"
+expect_eq "$(cat "$dir/err")" "$dir/unused.sql:2:15: warning: stream 'lonely' is never read: no query selects from it
+CREATE STREAM lonely AS SELECT k FROM s;
+              ^~~~~~
+$dir/unused.sql:2:40: warning: this pipeline writes nothing: it has no INSERT INTO a sink (nor a SELECT to print)
+CREATE STREAM lonely AS SELECT k FROM s;
+                                       ^" "warnings: stderr"
+grep -q "ok: 1 sources, 0 tables, 1 streams, 0 sinks, 1 queries" "$dir/out" || fail "warnings: check summary: $(cat "$dir/out")"
+printf '%s\nCREATE SINK out WITH (connector = %s);\nINSERT INTO out SELECT k FROM s;\n' "$source_sql" "'stdout'" > "$dir/used.sql"
+"$streamq" check "$dir/used.sql" > /dev/null 2> "$dir/err" || fail "no warnings: check exit status"
+expect_eq "$(cat "$dir/err")" "" "no warnings for a pipeline that writes"
+
+# a file that is not a pipeline: one error for a binary or non-UTF-8 file,
+# and at most 100 errors of any file, then how many more there were
+printf 'SELECT 1;\n\177ELF\002\001\000\000' > "$dir/binary.sql"
+"$streamq" check "$dir/binary.sql" 2> "$dir/err"
+expect_eq "$?" 1 "binary file: exit status"
+expect_eq "$(head -1 "$dir/err")" "$dir/binary.sql:2:7: error: a NUL byte (0x00): a pipeline is UTF-8 text (is this a binary file?)" "binary file: message"
+expect_eq "$(grep -c error "$dir/err")" 1 "binary file: errors"
+printf "SELECT 'caf\351';\n" > "$dir/latin1.sql"
+"$streamq" check "$dir/latin1.sql" 2> "$dir/err"
+expect_eq "$(head -1 "$dir/err")" "$dir/latin1.sql:1:12: error: byte 0xe9 is not UTF-8: a pipeline is UTF-8 text (is this a binary file?)" "latin-1 file: message"
+for ((i = 0; i < 3000; i++)); do echo "SELEC x;"; done > "$dir/junk.sql"
+"$streamq" check "$dir/junk.sql" 2> "$dir/err"
+expect_eq "$?" 1 "junk file: exit status"
+expect_eq "$(grep -c ': error: ' "$dir/err")" 100 "junk file: errors printed"
+expect_eq "$(tail -1 "$dir/err")" "$dir/junk.sql: ... and 2900 more errors" "junk file: the last line"
+
 [ $failures -eq 0 ] && echo "analysis: all passed"
 [ $failures -eq 0 ]
