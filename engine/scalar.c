@@ -83,7 +83,7 @@ static void to_tm(int64_t ms, struct tm *tm, int *millis) {
   static const int cum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   tm->tm_yday = cum[m - 1] + (int)d - 1 + (leap && m > 2);
-  *millis = (int)(ms - secs * 1000);
+  *millis = (int)(ms % 1000 + (ms % 1000 < 0 ? 1000 : 0)); /* not ms - secs * 1000: that overflows near INT64_MIN */
 }
 
 int sq_format_timestamp(int64_t ms, char *buf, size_t size) {
