@@ -35,7 +35,7 @@ bool sq_agg_query_compile(sq_agg_query_t *q, const sq_ast_t *select, const sq_ro
   const sq_ast_t **calls = NULL;
   uint32_t n_calls = 0;
   bool ok = collect_aggregates(s->items, &calls, &n_calls) && collect_aggregates(s->having, &calls, &n_calls);
-  q->n_keys = s->group_by ? s->group_by->n : 0;
+  for (uint32_t i = 0; s->group_by && i < s->group_by->n; i++) q->n_keys += !sq_ast_is_window_column(s->group_by->list[i]);
   q->n_aggs = n_calls;
   q->n_items = s->items->n;
   uint32_t n_slots = q->n_keys + q->n_aggs;
@@ -48,9 +48,11 @@ bool sq_agg_query_compile(sq_agg_query_t *q, const sq_ast_t *select, const sq_ro
   q->slots = calloc(n_slots ? n_slots : 1, sizeof *q->slots);
   ok = ok && slot_exprs && q->keys && q->args && q->specs && q->offsets && q->items && q->slots;
   if (ok && s->where) ok = (q->where = sq_expr_compile(s->where, NULL)) != NULL;
-  for (uint32_t i = 0; ok && i < q->n_keys; i++) {
-    slot_exprs[i] = s->group_by->list[i];
-    ok = (q->keys[i] = sq_expr_compile(s->group_by->list[i], NULL)) != NULL;
+  /* the window's own columns are read from the window when a row is emitted */
+  for (uint32_t i = 0, k = 0; ok && s->group_by && i < s->group_by->n; i++) {
+    if (sq_ast_is_window_column(s->group_by->list[i])) continue;
+    slot_exprs[k] = s->group_by->list[i];
+    ok = (q->keys[k++] = sq_expr_compile(s->group_by->list[i], NULL)) != NULL;
   }
   for (uint32_t i = 0; ok && i < n_calls; i++) {
     slot_exprs[q->n_keys + i] = calls[i];

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "engine/analyze_scope.h"
+#include "engine/buf.h"
 #include "engine/connector_options.h"
 #include "engine/datagen_schema.h"
 #include "engine/duration.h"
@@ -27,7 +28,28 @@ typedef struct sq_analyzer {
   sq_diag_t *diag;
   sq_program_t *prog;
   const sq_connector_registry_t *connectors;
+  struct rel_info *rels; /* by catalog id */
+  size_t n_rels;
 } sq_analyzer_t;
+
+/* What analysis notes about a relation as queries use it. */
+typedef struct rel_info {
+  uint32_t csv_first; /* a CSV sink: 1 + the index of the first query into it, or 0 */
+  bool read;          /* some query reads it */
+} rel_info_t;
+
+/* The notes on `rel` (of the catalog); NULL when memory runs out. */
+static rel_info_t *rel_info(sq_analyzer_t *a, const sq_relation_t *rel) {
+  if (rel->id >= a->n_rels) {
+    size_t n = sq_catalog_count(a->prog->catalog);
+    rel_info_t *v = realloc(a->rels, n * sizeof *v);
+    if (!v) return NULL;
+    memset(v + a->n_rels, 0, (n - a->n_rels) * sizeof *v);
+    a->rels = v;
+    a->n_rels = n;
+  }
+  return &a->rels[rel->id];
+}
 
 static void out_of_memory(sq_analyzer_t *a, sq_span_t span) { ERR(a, span, "out of memory"); }
 
@@ -208,6 +230,9 @@ static bool add_input(sq_analyzer_t *a, sq_scope_t *scope, const sq_ast_t *ref) 
     return false;
   }
   scope->inputs[scope->n_inputs++] = (sq_input_t){alias, rel};
+  rel_info_t *info = rel_info(a, rel);
+  if (!info) return out_of_memory(a, ref->span), false;
+  info->read = true;
   return true;
 }
 
@@ -282,6 +307,16 @@ static void check_window(sq_analyzer_t *a, const sq_ast_t *w) {
   if (w->a && w->a->ival <= 0) ERR(a, w->a->span, "window %s must be positive", w->sub == SQ_WINDOW_SESSION ? "GAP" : "SIZE");
   if (w->b && w->b->ival <= 0) ERR(a, w->b->span, "ADVANCE BY must be positive");
   else if (w->b && w->a && w->b->ival > w->a->ival) ERR(a, w->b->span, "ADVANCE BY must not be larger than SIZE");
+}
+
+/* The first WINDOW_START or WINDOW_END under `e`, or NULL. */
+static const sq_ast_t *find_window_column(const sq_ast_t *e) {
+  if (!e) return NULL;
+  if (sq_ast_is_window_column(e)) return e;
+  const sq_ast_t *kids[] = {e->a, e->b, e->c, e->d, e->e}, *w = NULL;
+  for (size_t i = 0; !w && i < 5; i++) w = find_window_column(kids[i]);
+  for (uint32_t i = 0; !w && i < e->n; i++) w = find_window_column(e->list[i]);
+  return w;
 }
 
 /* Reports columns of `e` that are neither grouped nor aggregated. */
@@ -369,7 +404,8 @@ static void analyze_items(sq_analyzer_t *a, sq_scope_t *scope, const sq_ast_sele
 static void mark_group_keys(const sq_ast_select_t *s, sq_relation_t *out) {
   for (uint32_t i = 0; s->group_by && i < s->items->n && i < out->n_columns; i++)
     for (uint32_t g = 0; g < s->group_by->n; g++)
-      if (s->items->list[i]->kind == SQ_AST_SELECT_ITEM && sq_ast_equal(s->items->list[i]->a, s->group_by->list[g]))
+      if (s->items->list[i]->kind == SQ_AST_SELECT_ITEM && !sq_ast_is_window_column(s->group_by->list[g]) &&
+          sq_ast_equal(s->items->list[i]->a, s->group_by->list[g]))
         out->columns[i].group_key = true;
 }
 
@@ -388,7 +424,14 @@ static void analyze_select(sq_analyzer_t *a, sq_ast_t *select, sq_query_t *q, co
   }
   if (s->window) check_window(a, s->window);
   scope.no_aggregates = "GROUP BY";
-  for (uint32_t i = 0; s->group_by && i < s->group_by->n; i++) sq_analyze_expr(&scope, s->group_by->list[i]);
+  for (uint32_t i = 0; s->group_by && i < s->group_by->n; i++) {
+    sq_ast_t *g = s->group_by->list[i];
+    sq_analyze_expr(&scope, g);
+    const sq_ast_t *w = sq_ast_is_window_column(g) ? NULL : find_window_column(g);
+    if (w)
+      ERR(a, w->span, "%s in GROUP BY must stand alone: rows are grouped by their window already",
+          w->ref2 == SQ_WINDOW_START_COLUMN ? "WINDOW_START" : "WINDOW_END");
+  }
   scope.no_aggregates = NULL;
   analyze_items(a, &scope, s, q->output);
   if (s->having) sq_analyze_condition(&scope, s->having, "HAVING");
@@ -411,7 +454,7 @@ static void analyze_select(sq_analyzer_t *a, sq_ast_t *select, sq_query_t *q, co
 
 static sq_query_t *new_query(sq_analyzer_t *a, sq_query_kind_t kind, sq_span_t span) {
   sq_program_t *p = a->prog;
-  sq_query_t *v = realloc(p->queries, (p->n_queries + 1) * sizeof *v);
+  sq_query_t *v = sq_array_room(p->queries, p->n_queries, sizeof *v);
   if (!v) {
     out_of_memory(a, span);
     return NULL;
@@ -438,6 +481,54 @@ static void analyze_insert(sq_analyzer_t *a, sq_ast_t *stmt, sq_query_t *q) {
   const sq_ast_t *key = sink ? sq_relation_option(sink, "key") : NULL;
   if (key && key->text && q->output && sq_relation_find_column(q->output, key->text) < 0)
     ERR(a, stmt->name.span, "sink '%s' is keyed by '%s', which this query does not output", sink->name, key->text);
+}
+
+/* The columns of `rel` as "(a, b, c)", into `b`. */
+static void column_list(const sq_relation_t *rel, sq_buf_t *b) {
+  sq_buf_putc(b, '(');
+  for (size_t c = 0; c < rel->n_columns; c++) {
+    if (c) sq_buf_puts(b, ", ");
+    sq_buf_puts(b, rel->columns[c].name);
+  }
+  sq_buf_puts(b, ")");
+  sq_buf_putc(b, '\0');
+}
+
+static bool same_columns(const sq_relation_t *x, const sq_relation_t *y) {
+  if (x->n_columns != y->n_columns) return false;
+  for (size_t c = 0; c < x->n_columns; c++)
+    if (strcmp(x->columns[c].name, y->columns[c].name) != 0) return false;
+  return true;
+}
+
+/* A CSV sink has one header, so every query into it must write the same
+ * columns in the same order as the first; JSON records name their own. */
+static void check_csv_schema(sq_analyzer_t *a, const sq_ast_t *stmt, const sq_query_t *q) {
+  const sq_relation_t *sink = q->target;
+  const sq_ast_t *format = sink ? sq_relation_option(sink, "format") : NULL;
+  if (!q->output || !format || !format->text || strcmp(format->text, "csv") != 0) return;
+  rel_info_t *info = rel_info(a, sink);
+  if (!info) return out_of_memory(a, stmt->span);
+  uint32_t *first = &info->csv_first;
+  if (!*first) {
+    *first = (uint32_t)(q - a->prog->queries) + 1;
+    return;
+  }
+  const sq_query_t *f = &a->prog->queries[*first - 1];
+  if (same_columns(f->output, q->output)) return;
+  sq_buf_t mine = {0}, theirs = {0};
+  column_list(q->output, &mine);
+  column_list(f->output, &theirs);
+  uint32_t line, col;
+  sq_source_position(sq_diag_source(a->diag), f->select->span.start, &line, &col);
+  if (mine.failed || theirs.failed) out_of_memory(a, stmt->span);
+  else
+    ERR(a, q->select->select->items->span,
+        "CSV sink '%s' has one header, %s (from the INSERT at line %u), but this query writes %s; "
+        "write the same columns in the same order, or use format = 'json'",
+        sink->name, theirs.data, line, mine.data);
+  sq_buf_free(&mine);
+  sq_buf_free(&theirs);
 }
 
 static void analyze_create_stream(sq_analyzer_t *a, sq_ast_t *stmt) {
@@ -488,7 +579,10 @@ static void analyze_statement(sq_analyzer_t *a, sq_ast_t *stmt) {
   case SQ_AST_CREATE_SINK: analyze_create_sink(a, stmt); break;
   case SQ_AST_CREATE_STREAM: analyze_create_stream(a, stmt); break;
   case SQ_AST_INSERT:
-    if ((q = new_query(a, SQ_QUERY_INSERT, stmt->span))) analyze_insert(a, stmt, q);
+    if ((q = new_query(a, SQ_QUERY_INSERT, stmt->span))) {
+      analyze_insert(a, stmt, q);
+      check_csv_schema(a, stmt, q);
+    }
     break;
   case SQ_AST_QUERY:
     if ((q = new_query(a, SQ_QUERY_ADHOC, stmt->span))) analyze_select(a, stmt->a, q, "query", stmt);
@@ -499,14 +593,33 @@ static void analyze_statement(sq_analyzer_t *a, sq_ast_t *stmt) {
   }
 }
 
+/* Warnings for a valid pipeline that does less than it seems to: one
+ * whose queries write nothing anywhere, and derived streams no query reads
+ * (their query runs for nothing). */
+static void warn_unused(sq_analyzer_t *a, const sq_ast_t *script) {
+  const sq_catalog_t *cat = a->prog->catalog;
+  for (size_t i = 0; i < sq_catalog_count(cat); i++) {
+    const sq_relation_t *rel = sq_catalog_at(cat, i);
+    if (rel->kind == SQ_REL_STREAM && !(rel->id < a->n_rels && a->rels[rel->id].read))
+      sq_diag_warning(a->diag, rel->decl->name.span, "stream '%s' is never read: no query selects from it", rel->name);
+  }
+  for (size_t i = 0; i < a->prog->n_queries; i++)
+    if (a->prog->queries[i].kind != SQ_QUERY_STREAM) return;
+  sq_span_t at = script && script->n ? script->list[script->n - 1]->span : (sq_span_t){0, 0};
+  sq_diag_warning(a->diag, (sq_span_t){at.end, at.end},
+                  "this pipeline writes nothing: it has no INSERT INTO a sink (nor a SELECT to print)");
+}
+
 sq_program_t *sq_analyze(sq_ast_t *script, const sq_connector_registry_t *connectors, sq_diag_t *diag) {
   sq_program_t *prog = calloc(1, sizeof *prog);
   if (!prog || !(prog->catalog = sq_catalog_new())) {
     free(prog);
     return NULL;
   }
-  sq_analyzer_t a = {diag, prog, connectors};
+  sq_analyzer_t a = {.diag = diag, .prog = prog, .connectors = connectors};
   for (uint32_t i = 0; script && i < script->n; i++) analyze_statement(&a, script->list[i]);
+  if (sq_diag_count(diag) == 0) warn_unused(&a, script);
+  free(a.rels);
   return prog;
 }
 

@@ -407,6 +407,10 @@ bool sq_ast_is_aggregate(const sq_ast_t *e) {
   return e->kind == SQ_AST_CALL && e->type != SQ_TYPE_ERROR && sq_function_at(e->ref)->aggregate;
 }
 
+bool sq_ast_is_window_column(const sq_ast_t *e) {
+  return e->kind == SQ_AST_COLUMN && e->type != SQ_TYPE_ERROR && e->ref == SQ_REF_WINDOW;
+}
+
 static bool same_name(const char *a, const char *b) {
   return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }

@@ -39,5 +39,9 @@ void sq_analyze_condition(sq_scope_t *scope, sq_ast_t *e, const char *clause);
 bool sq_ast_equal(const sq_ast_t *a, const sq_ast_t *b);
 /* Whether an analyzed call node is an aggregate. */
 bool sq_ast_is_aggregate(const sq_ast_t *e);
+/* Whether an analyzed node is WINDOW_START or WINDOW_END. In GROUP BY it
+ * names the window the rows are grouped by anyway (as Flink users write
+ * `GROUP BY window_start, window_end, k`): it is not part of the key. */
+bool sq_ast_is_window_column(const sq_ast_t *e);
 
 #endif

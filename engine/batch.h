@@ -10,6 +10,9 @@
 #include "engine/value.h"
 
 #define SQ_BATCH_ROWS 1024
+/* Where an operator's output batch starts: it grows with its output, so a
+ * pipeline of thousands of queries over little data stays small. */
+#define SQ_BATCH_FIRST_ROWS 16
 
 typedef struct sq_batch {
   uint32_t n, width, cap;
@@ -24,6 +27,15 @@ static inline sq_value_t *sq_batch_row(const sq_batch_t *b, uint32_t i) { return
 
 /* Allocates room for `cap` rows of `width` values; false when out of memory. */
 bool sq_batch_init(sq_batch_t *b, uint32_t width, uint32_t cap);
+/* Makes room for at least `rows` rows, keeping those there; false when out
+ * of memory. A batch may start empty (cap 0) and grow to what its input
+ * needs, so that thousands of queries over small inputs cost little. */
+bool sq_batch_reserve(sq_batch_t *b, uint32_t rows);
+/* Whether the batch has room for one more row, growing it (up to
+ * SQ_BATCH_ROWS) if it started smaller; false: it is full, flush it. */
+static inline bool sq_batch_has_room(sq_batch_t *b) {
+  return b->n < b->cap || (b->cap < SQ_BATCH_ROWS && sq_batch_reserve(b, b->n + 1));
+}
 void sq_batch_free(sq_batch_t *b);
 
 #endif

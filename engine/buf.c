@@ -24,3 +24,8 @@ void sq_buf_free(sq_buf_t *b) {
   free(b->data);
   memset(b, 0, sizeof *b);
 }
+
+void *sq_array_room(void *v, size_t n, size_t size) {
+  if (n & (n - 1)) return v; /* not a power of two: below the capacity */
+  return realloc(v, (n ? 2 * n : 1) * size);
+}

@@ -31,4 +31,11 @@ static inline void sq_buf_puts(sq_buf_t *b, const char *s) { sq_buf_append(b, s,
 static inline void sq_buf_clear(sq_buf_t *b) { b->len = 0; }
 void sq_buf_free(sq_buf_t *b);
 
+/* Room for one more element in array `v` of `n` elements of `size` bytes,
+ * for arrays that only ever grow by one at a time (their capacity is n
+ * rounded up to a power of two, so n appends cost O(n)): returns the
+ * array, moved if it had to grow, or NULL when memory runs out (`v` is
+ * then unchanged). */
+void *sq_array_room(void *v, size_t n, size_t size);
+
 #endif

@@ -1,13 +1,16 @@
-/* Catalog storage: a small array of relations searched by name. Pipelines
- * define tens of relations, so a linear search is the simple right choice. */
+/* Catalog storage: an array of relations in definition order with a hash
+ * index by name. Most pipelines define tens of relations, but a generated
+ * one may define thousands of streams, and every query looks names up. */
 #include "engine/catalog.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 struct sq_catalog {
   sq_relation_t **rels;
   size_t n, cap;
+  sq_relation_t **index; /* open addressing by name; cap * 2 slots, so at most half full */
 };
 
 sq_catalog_t *sq_catalog_new(void) { return calloc(1, sizeof(sq_catalog_t)); }
@@ -33,7 +36,16 @@ void sq_catalog_destroy(sq_catalog_t *cat) {
   if (!cat) return;
   for (size_t i = 0; i < cat->n; i++) sq_relation_destroy(cat->rels[i]);
   free(cat->rels);
+  free(cat->index);
   free(cat);
+}
+
+/* The index slot of `name` in `index` of `slots` slots (a power of two):
+ * the relation's, or the empty one where it belongs. */
+static sq_relation_t **index_slot(sq_relation_t **index, size_t slots, const char *name) {
+  size_t i = (size_t)XXH3_64bits(name, strlen(name)) & (slots - 1);
+  while (index[i] && strcmp(index[i]->name, name) != 0) i = (i + 1) & (slots - 1);
+  return &index[i];
 }
 
 sq_relation_t *sq_catalog_add(sq_catalog_t *cat, sq_rel_kind_t kind, const char *name, const sq_ast_t *decl) {
@@ -42,18 +54,28 @@ sq_relation_t *sq_catalog_add(sq_catalog_t *cat, sq_rel_kind_t kind, const char 
     sq_relation_t **v = realloc(cat->rels, cap * sizeof *v);
     if (!v) return NULL;
     cat->rels = v;
+    sq_relation_t **index = calloc(cap * 2, sizeof *index);
+    if (!index) return NULL;
+    /* a name defined twice keeps its first relation (analysis reports the second) */
+    for (size_t i = 0; i < cat->n; i++) {
+      sq_relation_t **slot = index_slot(index, cap * 2, v[i]->name);
+      if (!*slot) *slot = v[i];
+    }
+    free(cat->index);
+    cat->index = index;
     cat->cap = cap;
   }
   sq_relation_t *r = sq_relation_new(kind, name, decl);
   if (!r) return NULL;
+  r->id = (uint32_t)cat->n;
   cat->rels[cat->n++] = r;
+  sq_relation_t **slot = index_slot(cat->index, cat->cap * 2, name);
+  if (!*slot) *slot = r;
   return r;
 }
 
 sq_relation_t *sq_catalog_find(const sq_catalog_t *cat, const char *name) {
-  for (size_t i = 0; i < cat->n; i++)
-    if (strcmp(cat->rels[i]->name, name) == 0) return cat->rels[i];
-  return NULL;
+  return cat->n ? *index_slot(cat->index, cat->cap * 2, name) : NULL;
 }
 
 size_t sq_catalog_count(const sq_catalog_t *cat) { return cat->n; }

@@ -29,6 +29,7 @@ typedef struct sq_relation {
   sq_column_t *columns;  /* owned */
   size_t n_columns, cap_columns;
   int primary_key;       /* column index, or -1 */
+  uint32_t id;           /* position in the catalog (0 outside one) */
 } sq_relation_t;
 
 typedef struct sq_catalog sq_catalog_t;

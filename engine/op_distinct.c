@@ -19,6 +19,7 @@ typedef struct sq_op_distinct {
 static bool distinct_push(sq_op_t *op, const sq_batch_t *in) {
   sq_op_distinct_t *d = (sq_op_distinct_t *)op;
   d->out.n = 0;
+  if (!sq_batch_reserve(&d->out, in->n)) return sq_exec_fail(op->exec, "out of memory in DISTINCT");
   for (uint32_t r = 0; r < in->n; r++) {
     const sq_value_t *row = sq_batch_row(in, r);
     sq_buf_clear(&d->key);
@@ -58,7 +59,7 @@ static const sq_op_class_t distinct_class = {"Distinct", distinct_push, distinct
 
 sq_op_t *sq_op_distinct_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, uint32_t width) {
   sq_op_distinct_t *d = calloc(1, sizeof *d);
-  if (!d || !sq_batch_init(&d->out, width, SQ_BATCH_ROWS)) {
+  if (!d || !sq_batch_init(&d->out, width, 0)) {
     free(d);
     return NULL;
   }

@@ -19,6 +19,7 @@ static bool project_push(sq_op_t *op, const sq_batch_t *in) {
   sq_op_project_t *p = (sq_op_project_t *)op;
   sq_eval_ctx_t ctx = {.arena = &op->exec->arena, .now_ms = op->exec->now_ms, .div_by_zero = &op->exec->div_by_zero};
   p->out.n = 0;
+  if (!sq_batch_reserve(&p->out, in->n)) return sq_exec_fail(op->exec, "out of memory");
   for (uint32_t r = 0; r < in->n; r++) {
     const sq_value_t *inputs[SQ_MAX_INPUTS];
     sq_row_bind(&p->layout, sq_batch_row(in, r), inputs);
@@ -57,7 +58,7 @@ static const sq_op_class_t project_class = {"Project", project_push, project_adv
 
 sq_op_t *sq_op_project_new(sq_exec_t *exec, const sq_row_layout_t *layout, sq_expr_t *where, sq_expr_t **items, uint32_t n_items, uint32_t out_width) {
   sq_op_project_t *p = calloc(1, sizeof *p);
-  if (!p || !sq_batch_init(&p->out, out_width, SQ_BATCH_ROWS)) {
+  if (!p || !sq_batch_init(&p->out, out_width, 0)) {
     free(p);
     sq_expr_destroy(where);
     for (uint32_t i = 0; i < n_items; i++) sq_expr_destroy(items[i]);

@@ -1,6 +1,7 @@
 /* The end of an INSERT: rows go to a sink, which is flushed when the input
  * ends (and, with checkpoints, at each checkpoint). Several queries may
- * write to one sink. */
+ * write to one sink; it is flushed once, when the input of all of them has
+ * ended. */
 #include <stdlib.h>
 
 #include "engine/ops.h"
@@ -26,7 +27,7 @@ static bool sink_advance(sq_op_t *op, int64_t wm) {
   sq_op_sink_t *s = (sq_op_sink_t *)op;
   op->watermark = wm;
   char err[256];
-  if (wm == SQ_WATERMARK_END && !s->sink->cls->flush(s->sink, err, sizeof err))
+  if (wm == SQ_WATERMARK_END && ++s->sink->ended >= s->sink->writers && !s->sink->cls->flush(s->sink, err, sizeof err))
     return sq_exec_fail(op->exec, "sink '%s': %s", s->sink->name, err);
   return true;
 }
@@ -50,6 +51,7 @@ sq_op_t *sq_op_sink_new(sq_exec_t *exec, sq_sink_t *sink, const sq_relation_t *s
   s->base.cls = &sink_class;
   s->base.exec = exec;
   s->sink = sink;
+  s->sink->writers++;
   s->schema = schema;
   return &s->base;
 }

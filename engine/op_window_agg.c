@@ -74,7 +74,7 @@ static bool emit_group(sq_op_window_agg_t *w, int64_t start, const sq_value_t *k
   if (w->out.width >= w->q.n_items + 6) o[w->q.n_items + 5] = sq_ts(time); /* a derived stream's ROWTIME */
   w->out.times[w->out.n] = time;
   w->out.wms[w->out.n++] = w->emit_wm;
-  return w->out.n < w->out.cap || flush_out(w);
+  return sq_batch_has_room(&w->out) || flush_out(w);
 }
 
 /* Adds the current row to the window at `start`. */
@@ -229,7 +229,7 @@ sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, c
   w->ns = (sq_state_ns_t){id, 0, &w->type};
   w->key = calloc(w->q.n_keys + 1, sizeof *w->key);
   w->args = calloc(w->q.n_aggs + 1, sizeof *w->args);
-  if (!w->key || !w->args || !sq_batch_init(&w->out, out_width, SQ_BATCH_ROWS)) {
+  if (!w->key || !w->args || !sq_batch_init(&w->out, out_width, SQ_BATCH_FIRST_ROWS)) {
     window_destroy(&w->base);
     return NULL;
   }

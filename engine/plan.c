@@ -15,14 +15,9 @@
 #include "engine/ops.h"
 #include "engine/window_agg.h"
 
-typedef struct sq_plan_stream {
-  const sq_relation_t *rel;
-  sq_op_t *producer;
-} sq_plan_stream_t;
-
 static bool add_op(sq_plan_t *p, sq_op_t *op, const char *input_name, const sq_query_t *q) {
   if (!op) return false;
-  sq_op_t **v = realloc(p->ops, (p->n_ops + 1) * sizeof *v);
+  sq_op_t **v = sq_array_room(p->ops, p->n_ops, sizeof *v);
   if (!v) {
     op->cls->destroy(op);
     return false;
@@ -63,21 +58,19 @@ static void input_columns_used(const sq_ast_select_t *s, int input, const sq_rel
  * output. `rel` is input `input` of query `s` under `alias`: a source
  * notes the columns it reads. */
 static bool attach(sq_plan_t *p, const sq_relation_t *rel, sq_op_t *op, const sq_ast_select_t *s, int input, const char *alias) {
-  for (uint32_t i = 0; i < p->n_streams; i++)
-    if (p->streams[i].rel == rel) return sq_op_connect(p->streams[i].producer, op);
-  sq_plan_source_t *src = NULL;
-  for (uint32_t i = 0; i < p->n_sources; i++)
-    if (p->sources[i].rel == rel) src = &p->sources[i];
+  if (p->producers[rel->id]) return sq_op_connect(p->producers[rel->id], op);
+  sq_plan_source_t *src = p->slots[rel->id] ? &p->sources[p->slots[rel->id] - 1] : NULL;
   if (!src) {
-    sq_plan_source_t *v = realloc(p->sources, (p->n_sources + 1) * sizeof *v);
+    sq_plan_source_t *v = sq_array_room(p->sources, p->n_sources, sizeof *v);
     if (!v) return false;
     p->sources = v;
     src = &p->sources[p->n_sources++];
+    p->slots[rel->id] = p->n_sources;
     *src = (sq_plan_source_t){.rel = rel, .read = calloc(rel->n_columns + 1, sizeof *src->read)};
     if (!src->read) return false;
   }
   input_columns_used(s, input, rel, alias, src->read);
-  sq_op_t **c = realloc(src->consumers, (src->n_consumers + 1) * sizeof *c);
+  sq_op_t **c = sq_array_room(src->consumers, src->n_consumers, sizeof *c);
   if (!c) return false;
   src->consumers = c;
   src->consumers[src->n_consumers++] = op;
@@ -86,11 +79,10 @@ static bool attach(sq_plan_t *p, const sq_relation_t *rel, sq_op_t *op, const sq
 
 static sq_sink_t *sink_for(sq_plan_t *p, const sq_relation_t *rel, const sq_relation_t *schema, sq_sink_factory_t make,
                            void *ctx, char *err, size_t err_size) {
-  for (uint32_t i = 0; rel && i < p->n_sinks; i++)
-    if (p->sink_rels[i] == rel) return p->sinks[i];
-  sq_sink_t **v = realloc(p->sinks, (p->n_sinks + 1) * sizeof *v);
+  if (rel && p->slots[rel->id]) return p->sinks[p->slots[rel->id] - 1];
+  sq_sink_t **v = sq_array_room(p->sinks, p->n_sinks, sizeof *v);
   if (v) p->sinks = v;
-  const sq_relation_t **r = v ? realloc(p->sink_rels, (p->n_sinks + 1) * sizeof *r) : NULL;
+  const sq_relation_t **r = v ? sq_array_room(p->sink_rels, p->n_sinks, sizeof *r) : NULL;
   if (r) p->sink_rels = r;
   if (!v || !r) {
     snprintf(err, err_size, "out of memory");
@@ -100,6 +92,7 @@ static sq_sink_t *sink_for(sq_plan_t *p, const sq_relation_t *rel, const sq_rela
   if (!sink) return NULL;
   p->sinks[p->n_sinks] = sink;
   p->sink_rels[p->n_sinks++] = rel;
+  if (rel) p->slots[rel->id] = p->n_sinks;
   return sink;
 }
 
@@ -276,10 +269,7 @@ static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t 
     tail = l;
   }
   if (q->kind == SQ_QUERY_STREAM) {
-    sq_plan_stream_t *v = realloc(p->streams, (p->n_streams + 1) * sizeof *v);
-    if (!v) return snprintf(err, err_size, "out of memory"), false;
-    p->streams = v;
-    p->streams[p->n_streams++] = (sq_plan_stream_t){q->output, tail};
+    p->producers[q->output->id] = tail;
     return true;
   }
   sq_sink_t *sink = sink_for(p, q->kind == SQ_QUERY_INSERT ? q->target : NULL, q->output, make, ctx, err, err_size);
@@ -298,6 +288,14 @@ sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_state_t *state, sq_sink_fa
     return NULL;
   }
   p->state = state;
+  size_t n_rels = sq_catalog_count(prog->catalog);
+  p->producers = calloc(n_rels + 1, sizeof *p->producers);
+  p->slots = calloc(n_rels + 1, sizeof *p->slots);
+  if (!p->producers || !p->slots) {
+    sq_plan_destroy(p);
+    snprintf(err, err_size, "out of memory");
+    return NULL;
+  }
   for (size_t i = 0; i < prog->n_queries; i++) {
     if (!plan_query(p, prog, &prog->queries[i], make_sink, ctx, err, err_size)) {
       sq_plan_destroy(p);
@@ -320,24 +318,18 @@ void sq_plan_destroy(sq_plan_t *p) {
   free(p->ops);
   free(p->sinks);
   free(p->sink_rels);
-  free(p->streams);
+  free(p->producers);
+  free(p->slots);
   sq_arena_free(&p->exec.arena);
   free(p);
 }
 
-/* "#3" or a relation's name: what feeds `op`. */
-static void input_of(const sq_plan_t *p, const sq_op_t *op, char *buf, size_t size) {
-  if (op->input_name) {
-    snprintf(buf, size, "%s", op->input_name);
-    return;
-  }
-  for (uint32_t i = 0; i < p->n_ops; i++)
-    for (uint32_t j = 0; j < p->ops[i]->n_outputs; j++)
-      if (p->ops[i]->outputs[j] == op) {
-        snprintf(buf, size, "#%d", p->ops[i]->id);
-        return;
-      }
-  snprintf(buf, size, "?");
+/* "#3" or a relation's name: what feeds `op`; `feeder` maps each
+ * operator's id to the id of the operator feeding it (0: none). */
+static void input_of(const sq_op_t *op, const int *feeder, char *buf, size_t size) {
+  if (op->input_name) snprintf(buf, size, "%s", op->input_name);
+  else if (feeder && feeder[op->id]) snprintf(buf, size, "#%d", feeder[op->id]);
+  else snprintf(buf, size, "?");
 }
 
 static const char *option_text(const sq_relation_t *rel, const char *key) {
@@ -354,13 +346,18 @@ void sq_plan_explain(const sq_plan_t *p, FILE *out) {
             rel->name, rel->connector ? rel->connector->name : "?", what ? what : "", ts ? "column " : "read time",
             ts ? ts : "", delay ? delay : "0 ms");
   }
+  int *feeder = calloc(p->n_ops + 1, sizeof *feeder); /* by id: ids run from 1 to n_ops */
+  for (uint32_t i = 0; feeder && i < p->n_ops; i++)
+    for (uint32_t j = 0; j < p->ops[i]->n_outputs; j++)
+      if (!feeder[p->ops[i]->outputs[j]->id]) feeder[p->ops[i]->outputs[j]->id] = p->ops[i]->id;
   for (uint32_t i = 0; i < p->n_ops; i++) {
     const sq_op_t *op = p->ops[i];
     char input[64];
-    input_of(p, op, input, sizeof input);
+    input_of(op, feeder, input, sizeof input);
     sq_buf_t text = {0};
     op->cls->describe(op, &text);
     fprintf(out, "#%d %s <- %s: %.*s\n", op->id, op->cls->name, input, (int)text.len, text.data ? text.data : "");
     sq_buf_free(&text);
   }
+  free(feeder);
 }

@@ -34,8 +34,8 @@ typedef struct sq_plan {
   sq_sink_t **sinks;   /* every sink, created once each */
   const sq_relation_t **sink_rels;
   uint32_t n_sinks;
-  struct sq_plan_stream *streams;
-  uint32_t n_streams;
+  sq_op_t **producers;     /* by catalog id: the last operator of a derived stream's query */
+  uint32_t *slots;         /* by catalog id: 1 + a source's or table's index in sources, or a sink's in sinks; 0: none yet */
 } sq_plan_t;
 
 /* Builds the plan of an analyzed program (borrowed; it must outlive the

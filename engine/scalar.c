@@ -7,12 +7,17 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #include "engine/functions.h"
 #include "engine/json.h"
@@ -78,7 +83,7 @@ static void to_tm(int64_t ms, struct tm *tm, int *millis) {
   static const int cum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   tm->tm_yday = cum[m - 1] + (int)d - 1 + (leap && m > 2);
-  *millis = (int)(ms - secs * 1000);
+  *millis = (int)(ms % 1000 + (ms % 1000 < 0 ? 1000 : 0)); /* not ms - secs * 1000: that overflows near INT64_MIN */
 }
 
 int sq_format_timestamp(int64_t ms, char *buf, size_t size) {
@@ -180,6 +185,13 @@ sq_value_t sq_extract(const char *field, int64_t ms) {
   return sq_null();
 }
 
+/* `unit_start * unit_ms` as a TIMESTAMP, NULL when it is before the
+ * earliest one (truncating a time near INT64_MIN goes below it). */
+static sq_value_t trunc_ts(int64_t unit_start, int64_t unit_ms) {
+  int64_t ms;
+  return __builtin_mul_overflow(unit_start, unit_ms, &ms) ? sq_null() : sq_ts(ms);
+}
+
 static sq_value_t date_trunc(sq_value_t unit, int64_t ms) {
   static const struct {
     const char *name;
@@ -187,14 +199,14 @@ static sq_value_t date_trunc(sq_value_t unit, int64_t ms) {
   } fixed[] = {{"millisecond", 1}, {"second", 1000}, {"minute", 60000}, {"hour", 3600000}, {"day", 86400000}};
   for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
     if (unit.u.s.len == strlen(fixed[i].name) && strncasecmp(unit.u.s.p, fixed[i].name, unit.u.s.len) == 0)
-      return sq_ts(sq_floor_div(ms, fixed[i].ms) * fixed[i].ms);
+      return trunc_ts(sq_floor_div(ms, fixed[i].ms), fixed[i].ms);
   struct tm tm;
   int millis;
   to_tm(ms, &tm, &millis);
   int64_t day = sq_floor_div(ms, 86400000);
-  if (strncasecmp(unit.u.s.p, "week", 4) == 0) return sq_ts((day - (tm.tm_wday + 6) % 7) * 86400000); /* Monday */
-  if (strncasecmp(unit.u.s.p, "month", 5) == 0) return sq_ts(sq_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, 1) * 86400000);
-  return sq_ts(sq_days_from_civil(tm.tm_year + 1900, 1, 1) * 86400000);
+  if (strncasecmp(unit.u.s.p, "week", 4) == 0) return trunc_ts(day - (tm.tm_wday + 6) % 7, 86400000); /* Monday */
+  if (strncasecmp(unit.u.s.p, "month", 5) == 0) return trunc_ts(sq_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, 1), 86400000);
+  return trunc_ts(sq_days_from_civil(tm.tm_year + 1900, 1, 1), 86400000);
 }
 
 /* Byte offset of the `n`th (0-based) UTF-8 character, clamped to len. */
@@ -214,11 +226,52 @@ static int64_t utf8_length(const char *s, uint32_t len) {
   return n;
 }
 
-static sq_value_t map_case(sq_value_t s, int (*fn)(int), sq_arena_t *arena) {
-  char *p = sq_arena_alloc(arena, s.u.s.len + 1);
+/* The C.UTF-8 locale for case mapping, made once; (locale_t)0 if the
+ * system has none (then only ASCII letters change case). It is used
+ * through uselocale, which is per thread: the process's locale (strftime,
+ * number formatting) stays "C". */
+static locale_t utf8_locale;
+static pthread_once_t utf8_locale_once = PTHREAD_ONCE_INIT;
+static void make_utf8_locale(void) { utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0); }
+
+/* UPPER / LOWER of UTF-8 text, character by character (so 'é' becomes
+ * 'É', and 'ß', which has no one-character capital, stays). Bytes that are
+ * not UTF-8 are kept as they are. */
+static sq_value_t map_case(sq_value_t s, bool upper, sq_arena_t *arena) {
+  /* a character's case partner is at most half as long again (U+023F, 2
+   * bytes, is U+2C7E, 3 bytes) */
+  char *p = sq_arena_alloc(arena, (size_t)s.u.s.len * 2 + 1), *o = p;
   if (!p) return sq_null();
-  for (uint32_t i = 0; i < s.u.s.len; i++) p[i] = (char)fn((unsigned char)s.u.s.p[i]);
-  return sq_str(p, s.u.s.len);
+  pthread_once(&utf8_locale_once, make_utf8_locale);
+  if (!utf8_locale) {
+    for (uint32_t i = 0; i < s.u.s.len; i++) p[i] = (char)(upper ? toupper : tolower)((unsigned char)s.u.s.p[i]);
+    return sq_str(p, s.u.s.len);
+  }
+  locale_t previous = uselocale(utf8_locale);
+  mbstate_t in = {0}, out = {0};
+  for (uint32_t i = 0; i < s.u.s.len;) {
+    unsigned char c = (unsigned char)s.u.s.p[i];
+    if (c < 0x80) { /* ASCII: the common case, without the wide functions */
+      *o++ = (char)(upper ? toupper(c) : tolower(c));
+      i++;
+      continue;
+    }
+    wchar_t wc;
+    size_t n = mbrtowc(&wc, s.u.s.p + i, s.u.s.len - i, &in);
+    char mb[MB_LEN_MAX];
+    size_t m = n == 0 || n > s.u.s.len - i ? (size_t)-1 : wcrtomb(mb, (wchar_t)(upper ? towupper((wint_t)wc) : towlower((wint_t)wc)), &out);
+    if (m == (size_t)-1 || m > n * 2) { /* not UTF-8 (or no room): the byte as it is */
+      in = out = (mbstate_t){0};
+      *o++ = (char)c;
+      i++;
+      continue;
+    }
+    memcpy(o, mb, m);
+    o += m;
+    i += (uint32_t)n;
+  }
+  uselocale(previous);
+  return sq_str(p, (uint32_t)(o - p));
 }
 
 static sq_value_t replace(sq_value_t s, sq_value_t from, sq_value_t to, sq_arena_t *arena) {
@@ -275,15 +328,35 @@ static sq_value_t concat(const sq_value_t *args, uint32_t n, sq_arena_t *arena) 
 }
 
 static sq_value_t format_timestamp(int64_t ms, sq_value_t fmt, sq_arena_t *arena) {
-  char pattern[128], out[256];
-  if (fmt.u.s.len >= sizeof pattern) return sq_null();
+  if (!fmt.u.s.len) return sq_str("", 0);
+  char *pattern = sq_arena_alloc(arena, (size_t)fmt.u.s.len + 1);
+  if (!pattern) return sq_null();
   memcpy(pattern, fmt.u.s.p, fmt.u.s.len);
   pattern[fmt.u.s.len] = '\0';
   struct tm tm;
   int millis;
   to_tm(ms, &tm, &millis);
-  size_t n = strftime(out, sizeof out, pattern, &tm);
-  return n || !fmt.u.s.len ? arena_str(arena, out, n) : sq_null();
+  /* strftime says only "did not fit" (0): try larger buffers; no C-locale
+   * conversion writes more than 64 bytes per pattern byte */
+  for (size_t size = (size_t)fmt.u.s.len * 2 + 64; size <= (size_t)fmt.u.s.len * 64 + 64; size *= 2) {
+    char *out = sq_arena_alloc(arena, size);
+    if (!out) return sq_null();
+    size_t n = strftime(out, size, pattern, &tm);
+    if (n) return sq_str(out, (uint32_t)n);
+  }
+  return sq_str("", 0); /* conversions that all write nothing (%p in some locales) */
+}
+
+/* A BIGINT rounded to `digits` decimal places, half away from zero, in
+ * exact integer arithmetic; NULL when the result does not fit. */
+static sq_value_t round_int(int64_t v, int64_t digits) {
+  if (digits >= 0) return sq_int(v);
+  if (digits < -18) return sq_int(0); /* |v| < 10^19 / 2 */
+  int64_t p = 1;
+  for (int64_t i = 0; i < -digits; i++) p *= 10;
+  int64_t q = v / p, r = v % p, result;
+  if ((r < 0 ? -r : r) >= p - (r < 0 ? -r : r)) q += v < 0 ? -1 : 1; /* 2|r| >= p, without overflow */
+  return __builtin_mul_overflow(q, p, &result) ? sq_null() : sq_int(result);
 }
 
 static sq_value_t extreme(const sq_value_t *args, uint32_t n, int sign) {
@@ -317,7 +390,7 @@ sq_value_t sq_scalar_call(int id, const sq_value_t *args, uint32_t n, sq_eval_ct
     if (a.type == SQ_TYPE_DOUBLE) return sq_double(fabs(a.u.d));
     return a.u.i == INT64_MIN ? sq_null() : sq_int(llabs(a.u.i));
   case SQ_FN_ROUND: {
-    if (a.type != SQ_TYPE_DOUBLE) return a;
+    if (a.type != SQ_TYPE_DOUBLE) return round_int(a.u.i, n > 1 ? args[1].u.i : 0);
     double scale = pow(10.0, n > 1 ? (double)args[1].u.i : 0.0);
     return sq_double(round(a.u.d * scale) / scale);
   }
@@ -331,8 +404,8 @@ sq_value_t sq_scalar_call(int id, const sq_value_t *args, uint32_t n, sq_eval_ct
   case SQ_FN_EXP:
     r = exp(sq_as_double(a));
     return isfinite(r) ? sq_double(r) : sq_null();
-  case SQ_FN_LOWER: return map_case(a, tolower, ctx->arena);
-  case SQ_FN_UPPER: return map_case(a, toupper, ctx->arena);
+  case SQ_FN_LOWER: return map_case(a, false, ctx->arena);
+  case SQ_FN_UPPER: return map_case(a, true, ctx->arena);
   case SQ_FN_TRIM: {
     const char *p = a.u.s.p;
     uint32_t len = a.u.s.len;

@@ -50,6 +50,8 @@ struct sq_sink {
   uint64_t errors;  /* records the sink failed to deliver for good */
   uint64_t retries; /* deliveries it tried again (a transaction commit retried or resent) */
   size_t held_bytes; /* output held until the next checkpoint (transactional sinks) */
+  uint32_t writers, ended; /* queries writing here, and those whose input ended: the
+                            * sink is flushed once, when the last one ends */
 };
 
 #endif

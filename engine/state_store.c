@@ -61,6 +61,8 @@ struct sq_state {
   sq_storage_t *db;
   ns_usage_t *usage;
   size_t n_usage;
+  uint32_t *usage_index; /* open addressing by namespace: 1 + index in usage, 0 empty; at most half full */
+  size_t usage_index_cap;
   sq_buf_t scratch;
   entry_t **dirty; /* a checkpoint's dirty entries, sorted */
   size_t dirty_cap;
@@ -98,17 +100,38 @@ static bool under_range(const sq_state_t *s, const char *key, size_t len) {
   return false;
 }
 
+/* The usage index slot of namespace (op, part): its record's, or the
+ * empty one where it belongs. A pipeline may have thousands of stateful
+ * operators, and every new key looks its namespace up. */
+static uint32_t *usage_slot(uint32_t *index, size_t cap, const ns_usage_t *usage, uint32_t op, uint32_t part) {
+  size_t i = (size_t)XXH3_64bits_withSeed(&op, sizeof op, part) & (cap - 1);
+  while (index[i] && (usage[index[i] - 1].op != op || usage[index[i] - 1].partition != part)) i = (i + 1) & (cap - 1);
+  return &index[i];
+}
+
 /* The usage record of a namespace (made on first use); NULL when memory
  * runs out. */
 static ns_usage_t *usage_for(sq_state_t *s, uint32_t op, uint32_t part) {
-  for (size_t i = 0; i < s->n_usage; i++)
-    if (s->usage[i].op == op && s->usage[i].partition == part) return &s->usage[i];
-  ns_usage_t *v = realloc(s->usage, (s->n_usage + 1) * sizeof *v);
+  uint32_t *slot = s->usage_index_cap ? usage_slot(s->usage_index, s->usage_index_cap, s->usage, op, part) : NULL;
+  if (slot && *slot) return &s->usage[*slot - 1];
+  if (2 * (s->n_usage + 1) > s->usage_index_cap) {
+    size_t cap = s->usage_index_cap ? 2 * s->usage_index_cap : 16;
+    uint32_t *index = calloc(cap, sizeof *index);
+    if (!index) return NULL;
+    for (size_t i = 0; i < s->n_usage; i++) *usage_slot(index, cap, s->usage, s->usage[i].op, s->usage[i].partition) = (uint32_t)i + 1;
+    free(s->usage_index);
+    s->usage_index = index;
+    s->usage_index_cap = cap;
+    slot = usage_slot(index, cap, s->usage, op, part);
+  }
+  ns_usage_t *v = sq_array_room(s->usage, s->n_usage, sizeof *v);
   if (!v) return NULL;
   s->usage = v;
   s->usage[s->n_usage] = (ns_usage_t){op, part, 0, 0, NULL};
-  return &s->usage[s->n_usage++];
+  *slot = (uint32_t)++s->n_usage;
+  return &s->usage[s->n_usage - 1];
 }
+
 static ns_usage_t *usage_of(sq_state_t *s, const char *key) { return usage_for(s, be32(key), be32(key + 4)); }
 
 /* The full key: namespace (big-endian, so ranges sort by operator then
@@ -457,8 +480,8 @@ bool sq_state_next_key(const sq_buf_t *keys, size_t *at, const char **key, uint3
 
 void sq_state_usage(const sq_state_t *s, const sq_state_ns_t *ns, size_t *keys, size_t *bytes) {
   *keys = *bytes = 0;
-  for (size_t i = 0; i < s->n_usage; i++)
-    if (s->usage[i].op == ns->op && s->usage[i].partition == ns->partition) *keys = s->usage[i].keys, *bytes = s->usage[i].bytes;
+  const uint32_t *slot = s->usage_index_cap ? usage_slot(s->usage_index, s->usage_index_cap, s->usage, ns->op, ns->partition) : NULL;
+  if (slot && *slot) *keys = s->usage[*slot - 1].keys, *bytes = s->usage[*slot - 1].bytes;
 }
 
 const char *sq_state_error(const sq_state_t *s) { return s->error[0] ? s->error : NULL; }
@@ -506,24 +529,28 @@ static bool delete_disk_key(void *ctx, const char *key, size_t len) {
 
 static void clean_up_ranges(sq_state_t *s) {
   while (s->n_ranges && s->ranges[s->n_ranges - 1].durable) {
-    removed_range_t *r = &s->ranges[s->n_ranges - 1];
     cleanup_t c = {s, sq_storage_batch_new(s->db), 0, true, ""};
     if (!c.b) return;
-    c.ok = sq_storage_keys(s->db, r->prefix, r->len, NULL, 0, delete_disk_key, &c, c.err, sizeof c.err);
-    if (c.ok && c.n < CLEANUP_BATCH) { /* the last batch: the range's record goes with it */
+    /* as many ranges as one batch holds: thousands of windowed queries
+     * close thousands of small ranges per checkpoint, and each batch also
+     * carries the usage record of every namespace */
+    size_t done = 0; /* ranges whose every key is in the batch */
+    while (c.ok && c.n < CLEANUP_BATCH && done < s->n_ranges && s->ranges[s->n_ranges - 1 - done].durable) {
+      const removed_range_t *r = &s->ranges[s->n_ranges - 1 - done];
+      c.ok = sq_storage_keys(s->db, r->prefix, r->len, NULL, 0, delete_disk_key, &c, c.err, sizeof c.err);
+      if (!c.ok || c.n >= CLEANUP_BATCH) break;
+      /* all its keys are in: the range's record goes with them */
       sq_buf_clear(&s->scratch);
       sq_buf_append(&s->scratch, range_key, sizeof range_key - 1);
       sq_buf_append(&s->scratch, r->prefix, r->len);
       sq_storage_batch_delete(s->db, c.b, s->scratch.data, s->scratch.len);
+      done++;
     }
     put_usage(s, c.b);
     c.ok = c.ok && sq_storage_write(s->db, c.b, false, c.err, sizeof c.err);
     sq_storage_batch_free(s->db, c.b);
     if (!c.ok) return;
-    if (c.n < CLEANUP_BATCH) {
-      free(r->prefix);
-      s->n_ranges--;
-    }
+    for (; done; done--) free(s->ranges[--s->n_ranges].prefix);
   }
 }
 
@@ -660,6 +687,7 @@ void sq_state_destroy(sq_state_t *s) {
     if (s->slots[i] && s->slots[i] != TOMBSTONE) drop(s, i);
   free(s->slots);
   free(s->usage);
+  free(s->usage_index);
   free(s->dirty);
   for (size_t i = 0; i < s->n_ranges; i++) free(s->ranges[i].prefix);
   free(s->ranges);

@@ -3,6 +3,7 @@
  * line and column is a binary search (as in jq's locfile.c). */
 #include "grammar/diag.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,13 +68,21 @@ void sq_source_position(const sq_source_t *src, uint32_t offset, uint32_t *line,
 typedef struct sq_diag_entry {
   sq_span_t span;
   char *message;
+  bool warning;
 } sq_diag_entry_t;
+
+/* Errors kept for printing: enough to print the first SQ_DIAG_MAX_PRINTED
+ * in source order (errors are recorded roughly in order); the rest are
+ * only counted, so a binary file costs no memory per byte. */
+#define KEEP_ERRORS 1000
 
 struct sq_diag {
   const sq_source_t *src;
   sq_diag_entry_t *v;
   size_t n, cap;
-  size_t n_lost; /* errors dropped because memory ran out */
+  size_t n_errors; /* kept in v */
+  size_t n_lost;   /* errors dropped because memory ran out */
+  size_t n_unkept; /* errors beyond KEEP_ERRORS, counted only */
 };
 
 sq_diag_t *sq_diag_new(const sq_source_t *src) {
@@ -101,12 +110,16 @@ static char *format_message(const char *fmt, va_list ap) {
   return msg;
 }
 
-void sq_diag_verror(sq_diag_t *d, sq_span_t span, const char *fmt, va_list ap) {
+static void record(sq_diag_t *d, sq_span_t span, bool warning, const char *fmt, va_list ap) {
+  if (!warning && d->n_errors >= KEEP_ERRORS) {
+    d->n_unkept++;
+    return;
+  }
   if (d->n == d->cap) {
     size_t cap = d->cap ? d->cap * 2 : 8;
     sq_diag_entry_t *v = realloc(d->v, cap * sizeof *v);
     if (!v) {
-      d->n_lost++;
+      d->n_lost += !warning;
       return;
     }
     d->v = v;
@@ -114,22 +127,30 @@ void sq_diag_verror(sq_diag_t *d, sq_span_t span, const char *fmt, va_list ap) {
   }
   char *msg = format_message(fmt, ap);
   if (!msg) {
-    d->n_lost++;
+    d->n_lost += !warning;
     return;
   }
-  d->v[d->n].span = span;
-  d->v[d->n].message = msg;
-  d->n++;
+  d->v[d->n++] = (sq_diag_entry_t){span, msg, warning};
+  d->n_errors += !warning;
 }
+
+void sq_diag_verror(sq_diag_t *d, sq_span_t span, const char *fmt, va_list ap) { record(d, span, false, fmt, ap); }
 
 void sq_diag_error(sq_diag_t *d, sq_span_t span, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  sq_diag_verror(d, span, fmt, ap);
+  record(d, span, false, fmt, ap);
   va_end(ap);
 }
 
-size_t sq_diag_count(const sq_diag_t *d) { return d->n + d->n_lost; }
+void sq_diag_warning(sq_diag_t *d, sq_span_t span, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  record(d, span, true, fmt, ap);
+  va_end(ap);
+}
+
+size_t sq_diag_count(const sq_diag_t *d) { return d->n_errors + d->n_unkept + d->n_lost; }
 const sq_source_t *sq_diag_source(const sq_diag_t *d) { return d->src; }
 const char *sq_diag_message(const sq_diag_t *d, size_t i) { return d->v[i].message; }
 sq_span_t sq_diag_span(const sq_diag_t *d, size_t i) { return d->v[i].span; }
@@ -163,13 +184,18 @@ void sq_diag_print(const sq_diag_t *d, FILE *out) {
     for (size_t i = 0; i < d->n; i++) order[i] = &d->v[i];
     qsort(order, d->n, sizeof *order, compare_entries);
   }
+  size_t printed = 0;
   for (size_t i = 0; i < d->n; i++) {
     const sq_diag_entry_t *e = order ? order[i] : &d->v[i];
+    if (!e->warning && printed++ >= SQ_DIAG_MAX_PRINTED) continue;
     uint32_t line, col;
     sq_source_position(d->src, e->span.start, &line, &col);
-    fprintf(out, "%s:%u:%u: error: %s\n", sq_source_name(d->src), line, col, e->message);
+    fprintf(out, "%s:%u:%u: %s: %s\n", sq_source_name(d->src), line, col, e->warning ? "warning" : "error", e->message);
     print_excerpt(d->src, e->span, out);
   }
+  size_t more = printed > SQ_DIAG_MAX_PRINTED ? printed - SQ_DIAG_MAX_PRINTED : 0;
+  more += d->n_unkept;
+  if (more) fprintf(out, "%s: ... and %zu more error%s\n", sq_source_name(d->src), more, more == 1 ? "" : "s");
   if (d->n_lost) fprintf(out, "%s: error: out of memory; %zu more errors not shown\n", sq_source_name(d->src), d->n_lost);
   free(order);
 }

@@ -1,7 +1,8 @@
-/* Diagnostics: errors tied to a byte span of a source text, rendered as
- * `FILE:LINE:COL: error: MESSAGE`, the source line, and a `^~~~` caret line
- * under the offending token (LANGUAGE.md §6). A sq_diag_t collects every
- * error of one run so that all of them are reported, in source order. */
+/* Diagnostics: errors and warnings tied to a byte span of a source text,
+ * rendered as `FILE:LINE:COL: error: MESSAGE`, the source line, and a `^~~~`
+ * caret line under the offending token (LANGUAGE.md §6). A sq_diag_t
+ * collects every error of one run so that all of them are reported, in
+ * source order. */
 #ifndef SQ_DIAG_H
 #define SQ_DIAG_H
 
@@ -39,14 +40,25 @@ void sq_diag_destroy(sq_diag_t *d);
 void sq_diag_error(sq_diag_t *d, sq_span_t span, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void sq_diag_verror(sq_diag_t *d, sq_span_t span, const char *fmt, va_list ap);
+/* Records a warning: printed like an error, but the pipeline is valid. */
+void sq_diag_warning(sq_diag_t *d, sq_span_t span, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
+/* The number of errors (warnings are not counted). */
 size_t sq_diag_count(const sq_diag_t *d);
 const sq_source_t *sq_diag_source(const sq_diag_t *d);
-/* The i-th error's message and span, in the order they were recorded. */
+/* The i-th diagnostic's message and span, in the order they were
+ * recorded (i below the number kept: errors first seen, and warnings). */
 const char *sq_diag_message(const sq_diag_t *d, size_t i);
 sq_span_t sq_diag_span(const sq_diag_t *d, size_t i);
 
-/* Writes every error, sorted by position (stable), in the §6 format. */
+/* At most this many errors are printed (a binary file given as a pipeline
+ * would give one per byte); a last line says how many more there were. */
+#define SQ_DIAG_MAX_PRINTED 100
+
+/* Writes the diagnostics sorted by position (stable) in the §6 format:
+ * `FILE:LINE:COL: error: MESSAGE` (or `warning:`), then the line and a
+ * caret; at most SQ_DIAG_MAX_PRINTED errors, then `... and N more errors`. */
 void sq_diag_print(const sq_diag_t *d, FILE *out);
 
 #endif

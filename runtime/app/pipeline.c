@@ -12,22 +12,44 @@
 #include "runtime/app/cli.h"
 #include "runtime/connectors/registry.h"
 
-/* Parses and analyzes p->file. */
+/* The offset of the first byte of `text` that is not part of valid UTF-8
+ * (a NUL byte counts as invalid: no pipeline has one), or `len`. */
+static size_t first_non_text(const char *text, size_t len) {
+  for (size_t i = 0; i < len;) {
+    unsigned char c = (unsigned char)text[i];
+    size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (c == 0 || n == 0 || i + n > len) return i;
+    unsigned char c1 = n > 1 ? (unsigned char)text[i + 1] : 0x80;
+    /* no overlong forms, surrogates or code points past U+10FFFF */
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)) return i;
+    for (size_t k = 1; k < n; k++)
+      if (((unsigned char)text[i + k] & 0xC0) != 0x80) return i;
+    i += n;
+  }
+  return len;
+}
+
+/* Parses and analyzes p->file; prints its diagnostics (warnings too). */
 static int load(sq_pipeline_t *p, const char *command) {
   if (!(p->diag = sq_diag_new(p->file.source))) {
     fprintf(stderr, "streamq %s: out of memory\n", command);
     return SQ_EXIT_RUNTIME;
   }
-  p->script = sq_parse(p->file.source, p->diag);
-  if (sq_diag_count(p->diag) == 0 && !(p->prog = sq_analyze(p->script, sq_connectors(), p->diag))) {
-    fprintf(stderr, "streamq %s: out of memory\n", command);
-    return SQ_EXIT_RUNTIME;
+  size_t len = sq_source_len(p->file.source), bad = first_non_text(sq_source_text(p->file.source), len);
+  if (bad < len) { /* a binary file: one error, not one per byte */
+    unsigned char c = (unsigned char)sq_source_text(p->file.source)[bad];
+    sq_diag_error(p->diag, (sq_span_t){(uint32_t)bad, (uint32_t)bad + 1},
+                  c ? "byte 0x%02x is not UTF-8: a pipeline is UTF-8 text (is this a binary file?)"
+                    : "a NUL byte (0x%02x): a pipeline is UTF-8 text (is this a binary file?)", c);
+  } else {
+    p->script = sq_parse(p->file.source, p->diag);
+    if (sq_diag_count(p->diag) == 0 && !(p->prog = sq_analyze(p->script, sq_connectors(), p->diag))) {
+      fprintf(stderr, "streamq %s: out of memory\n", command);
+      return SQ_EXIT_RUNTIME;
+    }
   }
-  if (sq_diag_count(p->diag) > 0) {
-    sq_diag_print(p->diag, stderr);
-    return SQ_EXIT_INVALID;
-  }
-  return SQ_EXIT_OK;
+  sq_diag_print(p->diag, stderr);
+  return sq_diag_count(p->diag) > 0 ? SQ_EXIT_INVALID : SQ_EXIT_OK;
 }
 
 int sq_pipeline_load(const char *path, const char *command, sq_pipeline_t *p) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Pipelines larger than this are surely not pipelines. */
 #define SQ_MAX_PIPELINE_BYTES (64u << 20)
@@ -14,6 +15,12 @@ bool sq_source_file_read(const char *path, sq_source_file_t *file) {
   memset(file, 0, sizeof *file);
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (!f) return false;
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* reading it would say only "Input/output error" */
+    if (f != stdin) fclose(f);
+    errno = EISDIR;
+    return false;
+  }
   size_t len = 0, cap = 4096;
   char *text = malloc(cap);
   while (text) {

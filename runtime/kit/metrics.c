@@ -1,6 +1,8 @@
 /* Registry storage and the text exposition format. Families are few (the
- * table of ARCHITECTURE §7), series per family tens to hundreds, so lists
- * searched at creation time are enough. */
+ * table of ARCHITECTURE §7) and kept in a list; a family's series are a
+ * list in creation order (the exposition order) with a hash index by
+ * labels, since a pipeline of thousands of queries has that many series
+ * per operator family. */
 #include "runtime/kit/metrics.h"
 
 #include <pthread.h>
@@ -9,11 +11,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 typedef struct family {
   char *name, *help;
   bool gauge, fractional;
-  sq_metric_t *series;
+  sq_metric_t *series, *last_series;
+  sq_metric_t **index; /* open addressing by the labels' hash; at most half full */
+  size_t index_cap, n_series;
   sq_histogram_t *histogram; /* a histogram family has this instead of series */
   struct family *next;
 } family_t;
@@ -38,6 +43,7 @@ void sq_metrics_destroy(sq_metrics_t *m) {
       free(s->labels);
       free(s);
     }
+    free(f->index);
     free(f->histogram);
     free(f->name);
     free(f->help);
@@ -63,7 +69,8 @@ static char *render_labels(const char *const *labels) {
   }
   sq_buf_putc(&b, '\0');
   if (b.failed) sq_buf_free(&b);
-  return b.data;
+  char *text = b.data ? realloc(b.data, b.len) : NULL; /* kept for the run: no spare room */
+  return text ? text : b.data;
 }
 
 /* The family `name`, created on first use; call with the lock held. */
@@ -82,6 +89,27 @@ static family_t *family(sq_metrics_t *m, const char *name, const char *help, boo
   return f;
 }
 
+/* The index slot holding the series with `labels`, or the empty slot
+ * where it belongs. */
+static sq_metric_t **index_slot(sq_metric_t **index, size_t cap, const char *labels) {
+  size_t i = (size_t)XXH3_64bits(labels, strlen(labels)) & (cap - 1);
+  while (index[i] && strcmp(index[i]->labels, labels) != 0) i = (i + 1) & (cap - 1);
+  return &index[i];
+}
+
+/* Makes room for one more series in f's index; false when memory runs out. */
+static bool index_reserve(family_t *f) {
+  if (2 * (f->n_series + 1) <= f->index_cap) return true;
+  size_t cap = f->index_cap ? 2 * f->index_cap : 16;
+  sq_metric_t **index = calloc(cap, sizeof *index);
+  if (!index) return false;
+  for (sq_metric_t *s = f->series; s; s = s->next) *index_slot(index, cap, s->labels) = s;
+  free(f->index);
+  f->index = index;
+  f->index_cap = cap;
+  return true;
+}
+
 static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, bool gauge, bool fractional,
                            const char *const *labels) {
   if (!m) return NULL;
@@ -89,13 +117,16 @@ static sq_metric_t *series(sq_metrics_t *m, const char *name, const char *help, 
   if (!text) return NULL;
   pthread_mutex_lock(&m->lock);
   family_t *f = family(m, name, help, gauge, fractional);
-  sq_metric_t *s = f ? f->series : NULL, *tail = NULL;
-  for (; s && strcmp(s->labels, text) != 0; s = s->next) tail = s;
-  if (!s && f && (s = calloc(1, sizeof *s))) {
+  sq_metric_t **slot = f && index_reserve(f) ? index_slot(f->index, f->index_cap, text) : NULL;
+  sq_metric_t *s = slot ? *slot : NULL;
+  if (slot && !s && (s = calloc(1, sizeof *s))) {
     s->labels = text;
     text = NULL;
-    if (tail) tail->next = s;
+    if (f->last_series) f->last_series->next = s;
     else f->series = s;
+    f->last_series = s;
+    *slot = s;
+    f->n_series++;
   }
   pthread_mutex_unlock(&m->lock);
   free(text);

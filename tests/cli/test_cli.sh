@@ -40,6 +40,9 @@ expect 1 'usage: streamq check' stderr -- check --frob "$examples/quickstart.sql
 expect 1 'missing the pipeline file' stderr -- check
 expect 1 "unexpected argument 'b.sql'" stderr -- check a.sql b.sql
 expect 1 "cannot read '/nonexistent.sql': No such file or directory" stderr -- check /nonexistent.sql
+for command in check explain run; do
+  expect 1 "streamq $command: cannot read '/': Is a directory" stderr -- $command /
+done
 expect 1 "unexpected argument 'x'" stderr -- version x
 expect 0 'quickstart.sql: ok: 1 sources, 0 tables, 0 streams, 1 sinks, 1 queries' stdout -- check "$examples/quickstart.sql"
 rm -f /tmp/sq_cli_err.$$

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "engine/expr.h"
+#include "engine/functions.h"
 #include "engine/scalar.h"
 #include "engine/value_text.h"
 #include "front_end_fixture.h"
@@ -18,7 +19,7 @@
 /* Evaluates `expr` over the row (i=7, d=2.5, s='héllo', ts=2026-01-01
  * 10:11:12.345, b=TRUE, n=NULL) and returns it as a JSON literal. */
 static char *eval(const char *expr, uint64_t *div_by_zero) {
-  char sql[1024];
+  char sql[4096];
   snprintf(sql, sizeof sql,
            "CREATE SOURCE t (i BIGINT, d DOUBLE, s STRING, ts TIMESTAMP, b BOOLEAN, n BIGINT)"
            " WITH (connector = 'file', path = 'x'); SELECT %s FROM t", expr);
@@ -199,6 +200,96 @@ static void time_functions(void **state) {
   check("EXTRACT(HOUR FROM TIMESTAMP '1969-12-31 23:00:00')", "23");
 }
 
+/* ROUND of a BIGINT to tens, hundreds, ...: exact, half away from zero,
+ * NULL when the result does not fit. */
+static void round_bigint(void **state) {
+  (void)state;
+  check("ROUND(123456789, -2)", "123456800");
+  check("ROUND(123456749, -2)", "123456700");
+  check("ROUND(-123456750, -2)", "-123456800");
+  check("ROUND(i, -1)", "10");
+  check("ROUND(-5, -1)", "-10");
+  check("ROUND(4, -1)", "0");
+  check("ROUND(i, 3)", "7");
+  check("ROUND(9223372036854775807, -18)", "9000000000000000000");
+  check("ROUND(9223372036854775807, -1)", "null"); /* 9223372036854775810 */
+  check("ROUND(9223372036854775807, -19)", "0");
+  check("ROUND(-9223372036854775807 - 1, -2)", "-9223372036854775800");
+  check("ROUND(-9223372036854775807 - 1, -18)", "-9000000000000000000");
+  check("ROUND(-9223372036854775807 - 1, -1000)", "0");
+  check("ROUND(123456789.0, -2)", "123456800");
+}
+
+/* The earliest and latest TIMESTAMPs (-292275055-05-16 16:47:04.192 and
+ * 292278994-08-17 07:12:55.807 UTC): EXTRACT reads them, and DATE_TRUNC
+ * gives NULL where the start of the unit is before the earliest. */
+#define TS_MIN "CAST(-9223372036854775807 - 1 AS TIMESTAMP)"
+#define TS_MAX "CAST(9223372036854775807 AS TIMESTAMP)"
+static void timestamp_extremes(void **state) {
+  (void)state;
+  static const char *const fields[] = {"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "DOW"};
+  static const char *const at_min[] = {"-292275055", "5", "16", "16", "47", "4", "192", "0"};
+  static const char *const at_max[] = {"292278994", "8", "17", "7", "12", "55", "807", "0"};
+  char expr[256];
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+    snprintf(expr, sizeof expr, "EXTRACT(%s FROM " TS_MIN ")", fields[i]);
+    check(expr, at_min[i]);
+    snprintf(expr, sizeof expr, "EXTRACT(%s FROM " TS_MAX ")", fields[i]);
+    check(expr, at_max[i]);
+  }
+  check("EXTRACT(EPOCH FROM " TS_MIN ")", "-9223372036854776");
+  check("DATE_TRUNC('millisecond', " TS_MIN ")", "-9223372036854775808");
+  static const char *const units[] = {"second", "minute", "hour", "day", "week", "month", "year"};
+  for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+    snprintf(expr, sizeof expr, "DATE_TRUNC('%s', " TS_MIN ")", units[i]);
+    check(expr, "null");
+    snprintf(expr, sizeof expr, "DATE_TRUNC('%s', " TS_MAX ") <= " TS_MAX, units[i]);
+    check(expr, "true");
+  }
+  check("DATE_TRUNC('second', " TS_MAX ")", "9223372036854775000");
+  check("EXTRACT(YEAR FROM DATE_TRUNC('year', " TS_MAX ")) * 10000 + EXTRACT(MONTH FROM DATE_TRUNC('year', " TS_MAX ")) * 100"
+        " + EXTRACT(DAY FROM DATE_TRUNC('year', " TS_MAX "))", "2922789940101");
+  check("EXTRACT(DOW FROM DATE_TRUNC('week', " TS_MAX "))", "1");
+  check("EXTRACT(DAY FROM DATE_TRUNC('month', " TS_MAX "))", "1");
+  check("DATE_TRUNC('second', CAST(-9223372036854775807 + 807 AS TIMESTAMP))", "-9223372036854775000");
+}
+
+/* FORMAT_TIMESTAMP results and patterns of any length. */
+static void long_formats(void **state) {
+  (void)state;
+  char expr[2048] = "FORMAT_TIMESTAMP(ts, '", want[2048] = "\"";
+  for (int i = 0; i < 300; i++) {
+    strcat(expr, "%Y-");
+    strcat(want, "2026-");
+  }
+  strcat(expr, "')");
+  strcat(want, "\"");
+  check(expr, want); /* a 900-byte pattern, 1500 bytes out */
+  check("FORMAT_TIMESTAMP(ts, '')", "\"\"");
+  check("LENGTH(FORMAT_TIMESTAMP(ts, '%c'))", "24");
+}
+
+/* UPPER and LOWER change the case of every letter UTF-8 can write, not
+ * only ASCII's; 'ß' has no one-letter capital and stays. */
+static void unicode_case(void **state) {
+  (void)state;
+  check("UPPER(s)", "\"H\xc3\x89LLO\"");
+  check("UPPER('stra\xc3\x9f\x65 \xc3\xa0\xc3\xa9\xc3\xb8 \xce\xb1\xce\xb2\xcf\x89 \xd0\xb6\xd1\x91 \xc3\xbf')",
+        "\"STRA\xc3\x9f\x45 \xc3\x80\xc3\x89\xc3\x98 \xce\x91\xce\x92\xce\xa9 \xd0\x96\xd0\x81 \xc5\xb8\"");
+  check("LOWER('\xc3\x80\xc3\x89 \xce\xa3\xce\xa9 \xd0\x96\xd0\x81 ABC')",
+        "\"\xc3\xa0\xc3\xa9 \xcf\x83\xcf\x89 \xd0\xb6\xd1\x91 abc\"");
+  check("LENGTH(UPPER('\xc8\xbf'))", "1"); /* U+023F: its capital U+2C7E is a byte longer */
+  check("UPPER('\xc8\xbf')", "\"\xe2\xb1\xbe\"");
+  check("UPPER('\xe2\x82\xac 1')", "\"\xe2\x82\xac 1\""); /* no case: as it is */
+  sq_arena_t arena = {0};
+  sq_eval_ctx_t ctx = {.arena = &arena};
+  sq_value_t bad = sq_str("a\xff\xc3(b", 6); /* not UTF-8: those bytes stay */
+  sq_value_t up = sq_scalar_call(SQ_FN_UPPER, &bad, 1, &ctx);
+  assert_int_equal(up.u.s.len, 6);
+  assert_memory_equal(up.u.s.p, "A\xff\xc3(B", 6);
+  sq_arena_free(&arena);
+}
+
 /* Integers are written without printf: every digit count, both signs and
  * the extremes must read as printf would write them. */
 static void integer_output(void **state) {
@@ -232,6 +323,10 @@ int main(void) {
       cmocka_unit_test(string_functions),
       cmocka_unit_test(conditional_functions),
       cmocka_unit_test(time_functions),
+      cmocka_unit_test(round_bigint),
+      cmocka_unit_test(timestamp_extremes),
+      cmocka_unit_test(long_formats),
+      cmocka_unit_test(unicode_case),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
