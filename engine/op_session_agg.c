@@ -86,13 +86,6 @@ static bool emit_session(sq_op_session_agg_t *s, const sq_value_t *key, int64_t 
   return s->out.n < s->out.cap || flush_out(s);
 }
 
-/* Removes sessions [from, to) of a list, releasing their accumulators. */
-static void remove_sessions(sq_op_session_agg_t *s, session_list_t *l, uint32_t from, uint32_t to, bool release) {
-  for (uint32_t i = from; release && i < to; i++) sq_agg_query_release(&s->q, accs(s, l, i));
-  memmove(l->items + (size_t)from * s->stride, l->items + (size_t)to * s->stride, (size_t)(l->n - to) * s->stride);
-  l->n -= to - from;
-}
-
 /* Merges the open sessions (at watermark `wm`) that a row at `ts` reaches
  * into the first of them; its index in *at, or UINT32_MAX when the row
  * reaches none. Closed sessions stay as they are. False when memory runs
@@ -298,7 +291,7 @@ static void session_describe(const sq_op_t *op, sq_buf_t *out) {
 static void release_sessions(void *value, const void *ctx) {
   sq_op_session_agg_t *s = (sq_op_session_agg_t *)ctx;
   session_list_t *l = value;
-  remove_sessions(s, l, 0, l->n, true);
+  for (uint32_t i = 0; i < l->n; i++) sq_agg_query_release(&s->q, accs(s, l, i));
   free(l->items);
 }
 
