@@ -46,6 +46,7 @@ typedef struct sq_join_base {
   int pushing;            /* the side of the batch being pushed */
   int64_t side_wm[2];     /* the last watermark of each side */
   bool right_is_table;    /* a table's watermark does not count */
+  uint64_t side_sources[2]; /* the streams (bit i: plan source i) feeding each side */
 } sq_join_base_t;
 
 /* Sets up the ports of a join operator of class `cls`. */
@@ -53,8 +54,18 @@ void sq_join_base_init(sq_join_base_t *j, const sq_op_class_t *cls, sq_exec_t *e
 /* The join's input watermark: the smaller of its sides' (the stream's
  * alone for a lookup join). */
 int64_t sq_join_input_watermark(const sq_join_base_t *j);
+/* The join's input watermark for a row of `side` that arrived with
+ * watermark `row_wm`: the smaller of the two sides' at that moment. When
+ * one stream feeds both sides, the other side stood where this row's
+ * side stood (the rows of a batch reach the two sides one side after the
+ * other, but their watermarks moved together); otherwise the other side
+ * stands at the last watermark it passed on. */
+int64_t sq_join_row_watermark(const sq_join_base_t *j, int side, int64_t row_wm);
 /* Port `side` (0 left, 1 right) of a join operator. */
 sq_op_t *sq_join_port(sq_op_t *join, int side);
+/* The join whose port `op` is, with the port's side in *side; NULL when
+ * `op` is no join port. */
+sq_join_base_t *sq_join_of_port(sq_op_t *op, int *side);
 /* Frees the expressions of a spec. */
 void sq_join_spec_free(sq_join_spec_t *spec);
 /* The key of a row into `out` (cleared): each key expression of `side`

@@ -11,6 +11,15 @@ int64_t sq_join_input_watermark(const sq_join_base_t *j) {
   return j->side_wm[0] < j->side_wm[1] ? j->side_wm[0] : j->side_wm[1];
 }
 
+int64_t sq_join_row_watermark(const sq_join_base_t *j, int side, int64_t row_wm) {
+  int64_t own = row_wm > j->side_wm[side] ? row_wm : j->side_wm[side];
+  if (j->right_is_table) return own;
+  uint64_t feeds = j->side_sources[0];
+  bool one_stream = feeds && feeds == j->side_sources[1] && !(feeds & (feeds - 1));
+  int64_t other = one_stream ? own : j->side_wm[1 - side];
+  return own < other ? own : other;
+}
+
 static bool port_push(sq_op_t *op, const sq_batch_t *in) {
   sq_join_port_t *port = (sq_join_port_t *)op;
   port->join->pushing = port->side;
@@ -43,6 +52,13 @@ void sq_join_base_init(sq_join_base_t *j, const sq_op_class_t *cls, sq_exec_t *e
 }
 
 sq_op_t *sq_join_port(sq_op_t *join, int side) { return &((sq_join_base_t *)join)->ports[side].op; }
+
+sq_join_base_t *sq_join_of_port(sq_op_t *op, int *side) {
+  if (op->cls != &port_class) return NULL;
+  sq_join_port_t *port = (sq_join_port_t *)op;
+  *side = port->side;
+  return port->join;
+}
 
 void sq_join_spec_free(sq_join_spec_t *spec) {
   for (uint32_t i = 0; i < spec->n_keys; i++) {

@@ -16,10 +16,12 @@
  * bound over the granule, plus disorder) and saves them with each
  * checkpoint. A watermark step visits only the buckets it passes.
  *
- * A row earlier than the input watermark is late (some of its matches may
- * be gone): dropped and counted. With two inputs, which rows are late
- * depends on how far each input had got; rows within the sources'
- * watermark delay never are. Rows emitted at expiry are older than the
+ * A row earlier than the input watermark in force when it arrives (its
+ * own side's from the batch, the other side's as sq_join_row_watermark
+ * says) is late (some of its matches may be gone): dropped and counted,
+ * wherever its batch ends. With two inputs, which rows are late depends
+ * on how far each input had got; rows within the sources' watermark delay
+ * never are. Rows emitted at expiry are older than the
  * watermark that expired them, so the watermark passed downstream is held
  * back by the largest bound plus a granule: a window over the joined
  * stream never sees them as late. */
@@ -98,14 +100,14 @@ static sq_join_bytes_t *other_rows(sq_op_interval_join_t *j, int other) {
   return (sq_join_bytes_t *)sq_state_peek(j->state, &s->ns, j->key.data, j->key.len);
 }
 
-/* Joins a row of `side` with the other side's rows of the same key;
- * *matched tells whether any matched. */
-static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, bool *matched) {
+/* Joins a row of `side` with the other side's rows of the same key,
+ * emitting the joined rows with watermark `wm`; *matched tells whether
+ * any matched. */
+static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, int64_t wm, bool *matched) {
   int other = 1 - side;
   const join_side_t *me = &j->sides[side], *them = &j->sides[other];
   /* the other side's times that match: [time - their bound, time + my bound] */
   int64_t lo = time < INT64_MIN + them->bound ? INT64_MIN : time - them->bound, hi = saturating_add(time, me->bound);
-  int64_t wm = output_watermark(j, j->watermark);
   sq_join_bytes_t *rows = other_rows(j, other);
   for (uint32_t at = 0; rows && at < rows->len;) {
     int64_t t;
@@ -222,19 +224,24 @@ static bool interval_push(sq_op_t *op, const sq_batch_t *in) {
   for (uint32_t r = 0; r < in->n; r++) {
     const sq_value_t *row = sq_batch_row(in, r);
     int64_t time = in->times[r];
-    if (time < j->watermark) {
+    /* judged against the watermark in force when the row arrived, not
+     * the one the batch's end will bring: rows expire only then, but one
+     * that the row's watermark has expired cannot match it (out of bounds) */
+    int64_t wm = sq_join_row_watermark(&j->base, side, in->wms[r]);
+    if (wm < j->watermark) wm = j->watermark;
+    if (time < wm) {
       op->exec->late_records++, op->late++;
       continue;
     }
     if (side == 0) sq_row_bind(&j->spec.left_layout, row, inputs);
     else inputs[j->spec.right_input] = row;
     if (!sq_join_key(&j->spec, side, &ctx, &j->key)) { /* a NULL key matches nothing */
-      if (s->outer && !emit_unmatched(j, side, row, time, output_watermark(j, j->watermark))) return false;
+      if (s->outer && !emit_unmatched(j, side, row, time, output_watermark(j, wm))) return false;
       continue;
     }
     if (j->key.failed) return out_of_memory(j);
     bool matched = false;
-    if (!probe(j, side, row, time, &matched) || !store(j, side, row, time, matched)) return false;
+    if (!probe(j, side, row, time, output_watermark(j, wm), &matched) || !store(j, side, row, time, matched)) return false;
   }
   return file_expiries(j) && (j->out.n == 0 || flush_out(j));
 }

@@ -1,14 +1,26 @@
 /* Session-window aggregation.
  *
- * State: per group key (encoded), the list of its open sessions sorted by
+ * State: per group key (encoded), the list of its sessions sorted by
  * start, each with its accumulators. A row at time t belongs to a session
  * when t is within GAP of it (start - GAP <= t <= last + GAP); a row that
  * reaches two or more sessions bridges them, and they merge into one
  * (accumulators merged). A session [first, last + GAP) closes when the
- * watermark reaches last + GAP + grace: EMIT FINAL emits it then; EMIT
- * CHANGES emits after every row instead. A row that would open a session
- * that is already closed is late: dropped and counted. A key whose
- * sessions have all closed is removed.
+ * watermark reaches last + GAP + grace.
+ *
+ * Lateness is judged per row, against the watermark in force when the row
+ * arrives (the batch carries it): a session that watermark has closed is
+ * closed for the row, even if the batch's end, where closed sessions are
+ * emitted, is yet to come. A row reaching no open session opens its own,
+ * unless that one would be closed already: then it is late, dropped and
+ * counted. A closed session is never joined, extended or merged again.
+ *
+ * EMIT FINAL emits closed sessions when the watermark moves, ordered by
+ * their close (then key, then start): sessions closed by an earlier
+ * watermark come first however the input was split into batches, so the
+ * output does not depend on where batches end. Each carries, as its
+ * watermark, the last one before it closed (close - 1). EMIT CHANGES emits
+ * after every row instead. A key whose sessions have all closed is
+ * removed.
  *
  * Closing visits every key, so it only happens when the watermark passes
  * `next_close`, a lower bound of the earliest session close (new sessions
@@ -39,6 +51,9 @@ typedef struct sq_op_session_agg {
   sq_state_ns_t ns;
   int64_t next_close;     /* no session closes before this watermark */
   sq_buf_t key_bytes, keys, after; /* keys: a chunk being closed; after: the last of them */
+  sq_buf_t closed;        /* sessions closed by a watermark step: (close, key length, key, session) each */
+  sq_buf_t order;         /* pointers to the entries of `closed`, sorted for emission */
+  int64_t *scratch;       /* one session, aligned, taken out of `closed` */
   int64_t watermark;
   int64_t emit_wm; /* the watermark that goes with emitted rows */
   sq_value_t *key, *args;
@@ -49,6 +64,8 @@ static int64_t *bounds(const sq_op_session_agg_t *s, const session_list_t *l, ui
   return (int64_t *)(l->items + (size_t)i * s->stride);
 }
 static void *accs(const sq_op_session_agg_t *s, const session_list_t *l, uint32_t i) { return bounds(s, l, i) + 2; }
+/* The watermark at which a session (its bounds) closes. */
+static int64_t close_of(const sq_op_session_agg_t *s, const int64_t *b) { return b[1] + s->win.gap + s->win.grace; }
 
 static bool flush_out(sq_op_session_agg_t *s) {
   bool ok = sq_op_emit(&s->base, &s->out);
@@ -56,12 +73,12 @@ static bool flush_out(sq_op_session_agg_t *s) {
   return ok;
 }
 
-static bool emit_session(sq_op_session_agg_t *s, const sq_value_t *key, const session_list_t *l, uint32_t i) {
-  int64_t *b = bounds(s, l, i);
+/* Emits a session: bounds `b`, its accumulators right after them. */
+static bool emit_session(sq_op_session_agg_t *s, const sq_value_t *key, int64_t *b) {
   sq_eval_ctx_t ctx = {.arena = &s->base.exec->arena, .now_ms = s->base.exec->now_ms,
                        .div_by_zero = &s->base.exec->div_by_zero, .window_start = b[0], .window_end = b[1] + s->win.gap};
   sq_value_t *o = sq_batch_row(&s->out, s->out.n);
-  if (!sq_agg_query_output(&s->q, &ctx, key, accs(s, l, i), o, s->out.width)) return true;
+  if (!sq_agg_query_output(&s->q, &ctx, key, b + 2, o, s->out.width)) return true;
   int64_t time = b[1] + s->win.gap - 1;
   if (s->out.width >= s->q.n_items + 6) o[s->q.n_items + 5] = sq_ts(time);
   s->out.times[s->out.n] = time;
@@ -69,32 +86,34 @@ static bool emit_session(sq_op_session_agg_t *s, const sq_value_t *key, const se
   return s->out.n < s->out.cap || flush_out(s);
 }
 
-/* Removes sessions [from, to) of a list, releasing their accumulators. */
-static void remove_sessions(sq_op_session_agg_t *s, session_list_t *l, uint32_t from, uint32_t to, bool release) {
-  for (uint32_t i = from; release && i < to; i++) sq_agg_query_release(&s->q, accs(s, l, i));
-  memmove(l->items + (size_t)from * s->stride, l->items + (size_t)to * s->stride, (size_t)(l->n - to) * s->stride);
-  l->n -= to - from;
+/* Merges the open sessions (at watermark `wm`) that a row at `ts` reaches
+ * into the first of them; its index in *at, or UINT32_MAX when the row
+ * reaches none. Closed sessions stay as they are. False when memory runs
+ * out. */
+static bool join_open(sq_op_session_agg_t *s, session_list_t *l, int64_t ts, int64_t wm, uint32_t *at) {
+  uint32_t keep = 0;
+  *at = UINT32_MAX;
+  for (uint32_t i = 0; i < l->n; i++) {
+    int64_t *b = bounds(s, l, i);
+    bool reaches = close_of(s, b) > wm && b[0] - s->win.gap <= ts && ts <= b[1] + s->win.gap;
+    if (reaches && *at != UINT32_MAX) { /* bridged: merge into the first */
+      int64_t *f = bounds(s, l, *at);
+      if (!sq_agg_query_merge(&s->q, accs(s, l, *at), accs(s, l, i))) return false;
+      if (b[0] < f[0]) f[0] = b[0];
+      if (b[1] > f[1]) f[1] = b[1];
+      sq_agg_query_release(&s->q, accs(s, l, i));
+      continue;
+    }
+    if (reaches) *at = keep;
+    if (keep != i) memcpy(l->items + (size_t)keep * s->stride, l->items + (size_t)i * s->stride, s->stride);
+    keep++;
+  }
+  l->n = keep;
+  return true;
 }
 
-/* The session for a row at `ts`: an existing one (merging those the row
- * bridges) or a new one at index *at. False when memory runs out. */
-static bool place(sq_op_session_agg_t *s, session_list_t *l, int64_t ts, uint32_t *at) {
-  uint32_t first = 0;
-  while (first < l->n && bounds(s, l, first)[1] + s->win.gap < ts) first++;
-  uint32_t last = first;
-  while (last < l->n && bounds(s, l, last)[0] - s->win.gap <= ts) last++;
-  if (last > first) { /* sessions [first, last) all reach ts: merge them into `first` */
-    int64_t *b = bounds(s, l, first);
-    for (uint32_t i = first + 1; i < last; i++) {
-      if (!sq_agg_query_merge(&s->q, accs(s, l, first), accs(s, l, i))) return false;
-      if (bounds(s, l, i)[1] > b[1]) b[1] = bounds(s, l, i)[1];
-    }
-    remove_sessions(s, l, first + 1, last, true);
-    if (ts < b[0]) b[0] = ts;
-    if (ts > b[1]) b[1] = ts;
-    *at = first;
-    return true;
-  }
+/* Opens a session holding only `ts`, in start order; its index in *at. */
+static bool open_session(sq_op_session_agg_t *s, session_list_t *l, int64_t ts, uint32_t *at) {
   if (l->n == l->cap) {
     uint32_t cap = l->cap ? l->cap * 2 : 2;
     char *items = realloc(l->items, (size_t)cap * s->stride);
@@ -102,11 +121,13 @@ static bool place(sq_op_session_agg_t *s, session_list_t *l, int64_t ts, uint32_
     l->items = items;
     l->cap = cap;
   }
-  memmove(l->items + (size_t)(first + 1) * s->stride, l->items + (size_t)first * s->stride, (size_t)(l->n - first) * s->stride);
+  uint32_t i = 0;
+  while (i < l->n && bounds(s, l, i)[0] <= ts) i++;
+  memmove(l->items + (size_t)(i + 1) * s->stride, l->items + (size_t)i * s->stride, (size_t)(l->n - i) * s->stride);
   l->n++;
-  memset(l->items + (size_t)first * s->stride, 0, s->stride);
-  bounds(s, l, first)[0] = bounds(s, l, first)[1] = ts;
-  *at = first;
+  memset(l->items + (size_t)i * s->stride, 0, s->stride);
+  bounds(s, l, i)[0] = bounds(s, l, i)[1] = ts;
+  *at = i;
   return true;
 }
 
@@ -126,53 +147,107 @@ static bool session_push(sq_op_t *op, const sq_batch_t *in) {
     bool created;
     session_list_t *l = sq_state_get(s->state, &s->ns, s->key_bytes.data, s->key_bytes.len, true, &created);
     if (!l || s->key_bytes.failed) return sq_exec_fail(op->exec, "out of memory in session aggregation");
-    /* a row no open session reaches, whose own session is already closed, is late */
-    bool reaches = false;
-    for (uint32_t i = 0; i < l->n && !reaches; i++)
-      reaches = bounds(s, l, i)[0] - s->win.gap <= ts && ts <= bounds(s, l, i)[1] + s->win.gap;
-    if (!reaches && ts + s->win.gap + s->win.grace <= wm) {
+    uint32_t at;
+    if (!join_open(s, l, ts, wm, &at)) return sq_exec_fail(op->exec, "out of memory in session aggregation");
+    if (at == UINT32_MAX && ts + s->win.gap + s->win.grace <= wm) { /* its own session is closed already */
+      if (l->n == 0) sq_state_remove(s->state, &s->ns, s->key_bytes.data, s->key_bytes.len);
       op->exec->late_records++;
       op->late++;
       continue;
     }
-    uint32_t at;
-    if (!place(s, l, ts, &at) || !sq_agg_query_update(&s->q, accs(s, l, at), s->args, ts))
+    if ((at == UINT32_MAX && !open_session(s, l, ts, &at)) || !sq_agg_query_update(&s->q, accs(s, l, at), s->args, ts))
       return sq_exec_fail(op->exec, "out of memory in session aggregation");
-    int64_t close = bounds(s, l, at)[1] + s->win.gap + s->win.grace;
-    if (close < s->next_close) s->next_close = close;
-    if (s->win.emit == SQ_EMIT_CHANGES && !emit_session(s, s->key, l, at)) return false;
+    int64_t *b = bounds(s, l, at);
+    if (ts < b[0]) b[0] = ts;
+    if (ts > b[1]) b[1] = ts;
+    if (close_of(s, b) < s->next_close) s->next_close = close_of(s, b);
+    if (s->win.emit == SQ_EMIT_CHANGES && !emit_session(s, s->key, b)) return false;
   }
   return s->out.n == 0 || flush_out(s);
 }
 
-/* Closes the sessions of one key that the watermark has passed. */
+/* Takes the sessions of one key that the watermark has closed out of its
+ * list: into `closed` (EMIT FINAL) or released (EMIT CHANGES, which has
+ * emitted them already). */
 static bool close_sessions(sq_op_session_agg_t *s, const char *key, uint32_t len, int64_t wm) {
   bool created;
   session_list_t *l = sq_state_get(s->state, &s->ns, key, len, false, &created);
   if (!l) return true;
-  if (!sq_key_get_values(key, key + len, s->key, s->q.n_keys, &s->base.exec->arena))
-    return sq_exec_fail(s->base.exec, "corrupt session state");
   uint32_t keep = 0;
   for (uint32_t i = 0; i < l->n; i++) {
-    int64_t close = bounds(s, l, i)[1] + s->win.gap + s->win.grace;
+    int64_t close = close_of(s, bounds(s, l, i));
     if (close > wm) {
       if (keep != i) memcpy(l->items + (size_t)keep * s->stride, l->items + (size_t)i * s->stride, s->stride);
       keep++;
       if (close < s->next_close) s->next_close = close;
       continue;
     }
-    if (s->win.emit == SQ_EMIT_FINAL && !emit_session(s, s->key, l, i)) return false;
-    sq_agg_query_release(&s->q, accs(s, l, i));
+    if (s->win.emit == SQ_EMIT_FINAL) {
+      sq_buf_append(&s->closed, &close, sizeof close);
+      sq_buf_append(&s->closed, &len, sizeof len);
+      sq_buf_append(&s->closed, key, len);
+      sq_buf_append(&s->closed, bounds(s, l, i), s->stride); /* the accumulators move along */
+    } else {
+      sq_agg_query_release(&s->q, accs(s, l, i));
+    }
   }
   l->n = keep;
   if (keep == 0) sq_state_remove(s->state, &s->ns, key, len);
-  return true;
+  return !s->closed.failed || sq_exec_fail(s->base.exec, "out of memory closing sessions");
+}
+
+/* Emission order of closed sessions: close, then key bytes, then start. */
+static int by_close(const void *pa, const void *pb) {
+  const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+  int64_t ca, cb, sa, sb;
+  uint32_t la, lb;
+  memcpy(&ca, a, sizeof ca);
+  memcpy(&cb, b, sizeof cb);
+  if (ca != cb) return ca < cb ? -1 : 1;
+  memcpy(&la, a + 8, sizeof la);
+  memcpy(&lb, b + 8, sizeof lb);
+  int c = memcmp(a + 12, b + 12, la < lb ? la : lb);
+  if (c || la != lb) return c ? c : la < lb ? -1 : 1;
+  memcpy(&sa, a + 12 + la, sizeof sa);
+  memcpy(&sb, b + 12 + lb, sizeof sb);
+  return (sa > sb) - (sa < sb);
+}
+
+/* Emits the sessions collected in `closed`, in close order. */
+static bool emit_closed(sq_op_session_agg_t *s) {
+  sq_buf_clear(&s->order);
+  for (size_t at = 0; at < s->closed.len;) {
+    const char *e = s->closed.data + at;
+    uint32_t len;
+    memcpy(&len, e + 8, sizeof len);
+    sq_buf_append(&s->order, &e, sizeof e);
+    at += 12 + len + s->stride;
+  }
+  if (s->order.failed) return sq_exec_fail(s->base.exec, "out of memory closing sessions");
+  size_t n = s->order.len / sizeof(const char *);
+  if (n > 1) qsort(s->order.data, n, sizeof(const char *), by_close);
+  bool ok = true;
+  for (size_t i = 0; i < n; i++) {
+    const char *e;
+    int64_t close;
+    uint32_t len;
+    memcpy(&e, s->order.data + i * sizeof e, sizeof e);
+    memcpy(&close, e, sizeof close);
+    memcpy(&len, e + 8, sizeof len);
+    memcpy(s->scratch, e + 12 + len, s->stride);
+    s->emit_wm = close - 1; /* the watermark before the one that closed it */
+    if (ok && !sq_key_get_values(e + 12, e + 12 + len, s->key, s->q.n_keys, &s->base.exec->arena))
+      ok = sq_exec_fail(s->base.exec, "corrupt session state");
+    if (ok) ok = emit_session(s, s->key, s->scratch);
+    sq_agg_query_release(&s->q, s->scratch + 2);
+  }
+  sq_buf_clear(&s->closed);
+  return ok;
 }
 
 static bool session_advance(sq_op_t *op, int64_t wm) {
   sq_op_session_agg_t *s = (sq_op_session_agg_t *)op;
   if (wm <= s->watermark) return true;
-  s->emit_wm = s->watermark; /* emitted rows go out ahead of `wm` */
   s->watermark = wm;
   if (wm >= s->next_close) {
     /* collect keys first, a bounded number at a time: nothing is emitted
@@ -195,6 +270,7 @@ static bool session_advance(sq_op_t *op, int64_t wm) {
       }
       more = n >= CLOSE_CHUNK;
     }
+    if (!emit_closed(s)) return false;
   }
   if (s->out.n && !flush_out(s)) return false;
   return sq_op_emit_watermark(op, wm);
@@ -215,7 +291,7 @@ static void session_describe(const sq_op_t *op, sq_buf_t *out) {
 static void release_sessions(void *value, const void *ctx) {
   sq_op_session_agg_t *s = (sq_op_session_agg_t *)ctx;
   session_list_t *l = value;
-  remove_sessions(s, l, 0, l->n, true);
+  for (uint32_t i = 0; i < l->n; i++) sq_agg_query_release(&s->q, accs(s, l, i));
   free(l->items);
 }
 
@@ -268,6 +344,9 @@ static void session_destroy(sq_op_t *op) {
   sq_buf_free(&s->key_bytes);
   sq_buf_free(&s->keys);
   sq_buf_free(&s->after);
+  sq_buf_free(&s->closed);
+  sq_buf_free(&s->order);
+  free(s->scratch);
   free(s->key);
   free(s->args);
   sq_batch_free(&s->out);
@@ -298,7 +377,8 @@ sq_op_t *sq_op_session_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, 
   s->ns = (sq_state_ns_t){id, 0, &s->type};
   s->key = calloc(s->q.n_keys + 1, sizeof *s->key);
   s->args = calloc(s->q.n_aggs + 1, sizeof *s->args);
-  if (!s->key || !s->args || !sq_batch_init(&s->out, out_width, SQ_BATCH_ROWS)) {
+  s->scratch = malloc(s->stride);
+  if (!s->key || !s->args || !s->scratch || !sq_batch_init(&s->out, out_width, SQ_BATCH_ROWS)) {
     session_destroy(&s->base);
     return NULL;
   }

@@ -121,6 +121,9 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
  * a window of any size stays within the state cache. Nothing is emitted
  * while the store is being scanned, since downstream operators use it. */
 static bool close_window(sq_op_window_agg_t *w, int64_t start) {
+  /* its rows go out ahead of the watermark that closes it, with the last
+   * one before it (whichever batch that watermark came with) */
+  w->emit_wm = start + w->win.size + w->win.grace - 1;
   sq_buf_t prefix = {0}, after = {0};
   sq_key_put_int(&prefix, start);
   bool ok = !prefix.failed, more = w->win.emit == SQ_EMIT_FINAL;
@@ -157,9 +160,6 @@ static bool close_window(sq_op_window_agg_t *w, int64_t start) {
 static bool window_advance(sq_op_t *op, int64_t wm) {
   sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
   if (wm <= w->watermark) return true;
-  /* rows it emits now go out ahead of `wm`, judged by the watermark
-   * downstream has seen so far */
-  w->emit_wm = w->watermark;
   w->watermark = wm;
   /* close every window whose end + grace the watermark has reached, oldest first */
   uint32_t closed = 0;

@@ -279,6 +279,20 @@ static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t 
   return true;
 }
 
+/* Notes on every join side that `op`'s rows reach which streams feed it
+ * (`bit`): a join fed by one stream on both sides knows where its other
+ * side stands at each row. */
+static void mark_stream(sq_op_t *op, uint64_t bit) {
+  int side;
+  sq_join_base_t *j = sq_join_of_port(op, &side);
+  if (j) {
+    if (j->side_sources[side] & bit) return;
+    j->side_sources[side] |= bit;
+    op = &j->op;
+  }
+  for (uint32_t i = 0; i < op->n_outputs; i++) mark_stream(op->outputs[i], bit);
+}
+
 sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_state_t *state, sq_sink_factory_t make_sink, void *ctx, char *err,
                          size_t err_size) {
   sq_plan_t *p = calloc(1, sizeof *p);
@@ -302,6 +316,9 @@ sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_state_t *state, sq_sink_fa
       return NULL;
     }
   }
+  for (uint32_t i = 0; i < p->n_sources && i < 64; i++)
+    for (uint32_t c = 0; p->sources[i].rel->kind != SQ_REL_TABLE && c < p->sources[i].n_consumers; c++)
+      mark_stream(p->sources[i].consumers[c], UINT64_C(1) << i);
   return p;
 }
 

@@ -76,5 +76,29 @@ sed -i "s/, on_error = 'skip'//" p.sql
 status=$?
 [ $status -eq 2 ] && grep -q 't.jsonl:3' fail.log || fail "a bad table record stops the run: status $status: $(cat fail.log)"
 
+# Lateness is judged per row, against the watermark in force when the row
+# arrives, wherever batches end. One source split into the two sides (so
+# both sides' watermark is the source's): after L1 it is 270 s, so L2, R2,
+# L3 and R3 are late, whether they share a batch with L1 or come in the
+# next one (after 1100 rows neither side keeps).
+row() { echo "{\"side\":\"$1\",\"id\":\"$1$2\",\"k\":$2,\"ts\":$3}"; }
+{ row L 0 0; row R 0 60000; row L 1 330000; } > split_a.jsonl
+{ row L 2 90000; row R 2 90000; row L 3 60000; row R 3 60000; } > split_b.jsonl
+cat > split.sql <<'SQL'
+CREATE SOURCE ev (side STRING, id STRING, k BIGINT, ts TIMESTAMP)
+  WITH (connector = 'file', path = 'split.jsonl', timestamp = 'ts', watermark_delay = '1 minute');
+CREATE SINK out WITH (connector = 'stdout', format = 'json');
+CREATE STREAM lhs AS SELECT id, k, ts FROM ev WHERE side = 'L';
+CREATE STREAM rhs AS SELECT id, k, ts FROM ev WHERE side = 'R';
+INSERT INTO out SELECT lhs.id AS l, rhs.id AS r FROM lhs JOIN rhs WITHIN 1 MINUTE ON lhs.k = rhs.k;
+SQL
+cat split_a.jsonl split_b.jsonl > split.jsonl
+expect_eq "$("$streamq" run --quiet split.sql 2> split.log)" '{"l":"L0","r":"R0"}' "late join rows in one batch"
+grep -q 'IntervalJoin: 4 records dropped as late' split.log || fail "late join rows in one batch are counted: $(tail -1 split.log)"
+{ cat split_a.jsonl; awk 'BEGIN { for (i = 0; i < 1100; i++) print "{\"side\":\"X\",\"id\":\"x\",\"k\":9,\"ts\":0}" }'
+  cat split_b.jsonl; } > split.jsonl
+expect_eq "$("$streamq" run --quiet split.sql 2> split.log)" '{"l":"L0","r":"R0"}' "late join rows in a later batch"
+grep -q 'IntervalJoin: 4 records dropped as late' split.log || fail "late join rows in a later batch are counted: $(tail -1 split.log)"
+
 [ $failures -eq 0 ] && echo "joins: all passed"
 [ $failures -eq 0 ]

@@ -92,6 +92,27 @@ expect_eq "$("$streamq" run --quiet "$dir/unread.sql")" '{"k":"b","x":7,"ws":100
 sed -i 's/SIZE 10 SECONDS/SIZE 10 SECONDS, GRACE PERIOD 5 SECONDS/' "$dir/late.sql"
 expect_eq "$("$streamq" run --quiet "$dir/late.sql")" $'{"k":"a","n":2,"ws":0}\n{"k":"a","n":2,"ws":10000}' "grace output"
 
+# A session row is judged against the watermark in force when it arrives:
+# the session at 0 s closed when the row at 100 s came (GAP 10 s, no
+# delay), so the row at 5 s is late, in one batch as when it comes later
+# through a pipe.
+printf '{"k":"a","ts":1767225600000}\n{"k":"a","ts":1767225700000}\n' > "$dir/sess_a.jsonl"
+printf '{"k":"a","ts":1767225605000}\n' > "$dir/sess_b.jsonl"
+cat > "$dir/sess.sql" <<SQL
+CREATE SOURCE ev (k STRING, ts TIMESTAMP) WITH (connector = 'file', path = '$dir/sess.jsonl', timestamp = 'ts');
+CREATE SINK out WITH (connector = 'stdout', format = 'json');
+INSERT INTO out SELECT k, WINDOW_START AS ws, COUNT(*) AS n FROM ev WINDOW SESSION (GAP 10 SECONDS) GROUP BY k;
+SQL
+sessions=$'{"k":"a","ws":1767225600000,"n":1}\n{"k":"a","ws":1767225700000,"n":1}'
+cat "$dir/sess_a.jsonl" "$dir/sess_b.jsonl" > "$dir/sess.jsonl"
+expect_eq "$("$streamq" run --quiet "$dir/sess.sql" 2> "$dir/sess.log")" "$sessions" "session lateness in one batch"
+grep -q '1 records dropped as late' "$dir/sess.log" || fail "session lateness in one batch: $(tail -1 "$dir/sess.log")"
+rm "$dir/sess.jsonl" && mkfifo "$dir/sess.jsonl"
+(cat "$dir/sess_a.jsonl"; sleep 0.5; cat "$dir/sess_b.jsonl") > "$dir/sess.jsonl" &
+expect_eq "$("$streamq" run --quiet "$dir/sess.sql" 2> "$dir/sess.log")" "$sessions" "session lateness through a pipe"
+kill $! 2> /dev/null; wait $!
+grep -q '1 records dropped as late' "$dir/sess.log" || fail "session lateness through a pipe: $(tail -1 "$dir/sess.log")"
+
 # LIMIT and DISTINCT
 cat > "$dir/ld.sql" <<SQL
 CREATE SOURCE g WITH (connector = 'datagen', kind = 'sequence', count = 1000);

@@ -6,28 +6,8 @@
 # full disk stops the run and a restart with space completes exactly.
 # Usage: test_recovery.sh STREAMQ GEN_EVENTS BROKER_HELPER
 set -u
-streamq=$(realpath "$1") gen=$(realpath "$2") helper=$(realpath "$3")
-dir=$(mktemp -d)
-cd "$dir" || exit 1
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  exec 3>&- 2>/dev/null
-  cd / && rm -rf "$dir"
-}
-trap cleanup EXIT
-failures=0
-kills=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
-same_output() { # same_output NAME REF_DIR FILE...
-  local name=$1 ref=$2 f; shift 2
-  for f in "$@"; do
-    cmp -s "$f" "$ref/$f" || { fail "$name: $f differs from the uninterrupted run ($(wc -l < "$f") vs $(wc -l < "$ref/$f") lines)"; return 1; }
-  done
-  ok "$name: output identical to the uninterrupted run"
-}
+streamq=$(realpath "$1") gen=$(realpath "$2") helper=$(realpath "$3") here=$(dirname "$(realpath "$0")")
+. "$here/kill_lib.sh"
 
 # The file pipeline: windowed aggregation with every kind of accumulator
 # (so each one's encoding is restored from disk) plus a stateless query.
@@ -49,28 +29,7 @@ ref_ms=$((($(date +%s%N) - started) / 1000000))
 mkdir ref && mv agg.jsonl big.csv ref/
 [ "$(wc -l < ref/agg.jsonl)" -gt 10000 ] || fail "the reference run wrote too little"
 
-# 1. kill -9 at random moments until the run completes. Each killed run
-#    lives at most a 1/(2*MIN_KILLS) share of the uninterrupted run's time,
-#    so MIN_KILLS kills land before the work is done on any machine.
-crash_loop() { # crash_loop NAME MIN_KILLS ARGS...: restarts until exit 0
-  local name=$1 min=$2 n=0 status; shift 2
-  local window_ms=$((ref_ms / (2 * min) > 10 ? ref_ms / (2 * min) : 10))
-  for attempt in $(seq 200); do
-    "$streamq" run --quiet "$@" 2>> crash.log &
-    local pid=$!
-    if [ $n -lt "$min" ]; then
-      local ms=$((RANDOM % window_ms + 1))
-      sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
-      if kill -9 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null; n=$((n + 1)); continue; fi
-    fi
-    wait "$pid"; status=$?
-    [ $status -eq 0 ] && break
-    fail "$name: a restart failed with $status: $(tail -2 crash.log)"; return
-  done
-  kills=$((kills + n))
-  [ $n -ge "$min" ] || fail "$name: only $n kills landed before the run ended"
-  echo "     ($name: $n kills, $attempt runs)"
-}
+# 1. kill -9 at random moments until the run completes.
 crash_loop "file pipeline" 12 --state-dir crash.state --checkpoint-interval 50ms p.sql
 same_output "file pipeline, kill -9 at random" ref agg.jsonl big.csv
 
@@ -107,13 +66,6 @@ INSERT INTO pairs SELECT joined.*, tiers.tier FROM joined LEFT JOIN tiers ON tie
 INSERT INTO counts SELECT lk, WINDOW_START AS ws, COUNT(*) AS n, SUM(rv) AS s FROM joined
   WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY lk;
 SQL
-same_rows() { # same_rows NAME REF_DIR FILE...: equal after sorting
-  local name=$1 ref=$2 f; shift 2
-  for f in "$@"; do
-    cmp -s <(sort "$f") <(sort "$ref/$f") || { fail "$name: $f differs from the uninterrupted run ($(wc -l < "$f") vs $(wc -l < "$ref/$f") lines)"; return 1; }
-  done
-  ok "$name: the same rows as the uninterrupted run"
-}
 started=$(date +%s%N)
 "$streamq" run --quiet --state-dir jref.state j.sql || fail "the uninterrupted join run failed"
 ref_ms=$((($(date +%s%N) - started) / 1000000))
