@@ -249,10 +249,10 @@ uint32_t sq_ast_input_mask(const sq_ast_t *e) {
  * only and y over `right` only (or the reverse); with `right_column` >= 0,
  * the right side must be exactly that column of input `right_index`. */
 static bool has_equi_conjunct(const sq_ast_t *on, uint32_t left, uint32_t right, int right_index, int right_column) {
-  if (on->kind == SQ_AST_BINARY && on->sub == SQ_OP_AND)
+  if (on->kind == SQ_AST_BINARY && on->sub == SQ_EXPR_AND)
     return has_equi_conjunct(on->a, left, right, right_index, right_column) ||
            has_equi_conjunct(on->b, left, right, right_index, right_column);
-  if (on->kind != SQ_AST_BINARY || on->sub != SQ_OP_EQ) return false;
+  if (on->kind != SQ_AST_BINARY || on->sub != SQ_EXPR_EQ) return false;
   for (int flip = 0; flip < 2; flip++) {
     const sq_ast_t *l = flip ? on->b : on->a, *r = flip ? on->a : on->b;
     uint32_t lm = sq_ast_input_mask(l), rm = sq_ast_input_mask(r);

@@ -134,13 +134,13 @@ static sq_type_t arithmetic(sq_scope_t *scope, sq_ast_t *e, sq_type_t l, sq_type
     if (sq_type_is_numeric(r) || r == SQ_TYPE_NULL) {
       return l == SQ_TYPE_DOUBLE || r == SQ_TYPE_DOUBLE ? SQ_TYPE_DOUBLE : SQ_TYPE_BIGINT;
     }
-    if (r == SQ_TYPE_TIMESTAMP && op == SQ_OP_ADD && l != SQ_TYPE_DOUBLE) return SQ_TYPE_TIMESTAMP;
+    if (r == SQ_TYPE_TIMESTAMP && op == SQ_EXPR_ADD && l != SQ_TYPE_DOUBLE) return SQ_TYPE_TIMESTAMP;
   }
   /* Timestamp arithmetic in milliseconds: ts +/- n, ts - ts. */
-  if (l == SQ_TYPE_TIMESTAMP && (op == SQ_OP_ADD || op == SQ_OP_SUB) && (r == SQ_TYPE_BIGINT || r == SQ_TYPE_NULL))
+  if (l == SQ_TYPE_TIMESTAMP && (op == SQ_EXPR_ADD || op == SQ_EXPR_SUB) && (r == SQ_TYPE_BIGINT || r == SQ_TYPE_NULL))
     return SQ_TYPE_TIMESTAMP;
-  if (l == SQ_TYPE_TIMESTAMP && op == SQ_OP_SUB && r == SQ_TYPE_TIMESTAMP) return SQ_TYPE_BIGINT;
-  ERR(scope, e->span, "operator %s cannot be applied to %s and %s", sq_op_name(op), sq_type_name(l), sq_type_name(r));
+  if (l == SQ_TYPE_TIMESTAMP && op == SQ_EXPR_SUB && r == SQ_TYPE_TIMESTAMP) return SQ_TYPE_BIGINT;
+  ERR(scope, e->span, "operator %s cannot be applied to %s and %s", sq_opcode_name(op), sq_type_name(l), sq_type_name(r));
   return SQ_TYPE_ERROR;
 }
 
@@ -154,14 +154,14 @@ static bool comparable(sq_scope_t *scope, const sq_ast_t *at, sq_type_t l, sq_ty
 static sq_type_t analyze_binary(sq_scope_t *scope, sq_ast_t *e) {
   sq_type_t l = sq_analyze_expr(scope, e->a), r = sq_analyze_expr(scope, e->b);
   switch ((sq_opcode_t)e->sub) {
-  case SQ_OP_AND:
-  case SQ_OP_OR:
-    require_boolean(scope, e->a, l, sq_op_name((sq_opcode_t)e->sub));
-    require_boolean(scope, e->b, r, sq_op_name((sq_opcode_t)e->sub));
+  case SQ_EXPR_AND:
+  case SQ_EXPR_OR:
+    require_boolean(scope, e->a, l, sq_opcode_name((sq_opcode_t)e->sub));
+    require_boolean(scope, e->b, r, sq_opcode_name((sq_opcode_t)e->sub));
     return set_type(e, SQ_TYPE_BOOLEAN);
-  case SQ_OP_EQ: case SQ_OP_NE: case SQ_OP_LT: case SQ_OP_LE: case SQ_OP_GT: case SQ_OP_GE:
+  case SQ_EXPR_EQ: case SQ_EXPR_NE: case SQ_EXPR_LT: case SQ_EXPR_LE: case SQ_EXPR_GT: case SQ_EXPR_GE:
     return set_type(e, comparable(scope, e, l, r) ? SQ_TYPE_BOOLEAN : SQ_TYPE_ERROR);
-  case SQ_OP_CONCAT:
+  case SQ_EXPR_CONCAT:
     return set_type(e, ok(l) && ok(r) ? SQ_TYPE_STRING : SQ_TYPE_ERROR);
   default:
     return set_type(e, arithmetic(scope, e, l, r));
@@ -170,12 +170,12 @@ static sq_type_t analyze_binary(sq_scope_t *scope, sq_ast_t *e) {
 
 static sq_type_t analyze_unary(sq_scope_t *scope, sq_ast_t *e) {
   sq_type_t t = sq_analyze_expr(scope, e->a);
-  if (e->sub == SQ_OP_NOT) {
+  if (e->sub == SQ_EXPR_NOT) {
     require_boolean(scope, e->a, t, "NOT");
     return set_type(e, SQ_TYPE_BOOLEAN);
   }
   if (ok(t) && !sq_type_is_numeric(t) && t != SQ_TYPE_NULL) {
-    ERR(scope, e->span, "operator %s cannot be applied to %s", sq_op_name((sq_opcode_t)e->sub), sq_type_name(t));
+    ERR(scope, e->span, "operator %s cannot be applied to %s", sq_opcode_name((sq_opcode_t)e->sub), sq_type_name(t));
     return set_type(e, SQ_TYPE_ERROR);
   }
   return set_type(e, t);

@@ -113,14 +113,14 @@ sq_expr_t *sq_expr_compile(const sq_ast_t *e, const sq_slot_map_t *slots) {
     }
     return x;
   case SQ_AST_UNARY:
-    if (e->sub == SQ_OP_PLUS) return sq_expr_compile(e->a, slots);
-    x = new_node(e->sub == SQ_OP_NOT ? X_NOT : X_NEG, e, 1);
+    if (e->sub == SQ_EXPR_PLUS) return sq_expr_compile(e->a, slots);
+    x = new_node(e->sub == SQ_EXPR_NOT ? X_NOT : X_NEG, e, 1);
     ok = x && compile_args(x, 0, (const sq_ast_t *[]){e->a}, 1, slots);
     break;
   case SQ_AST_BINARY: {
     sq_opcode_t op = (sq_opcode_t)e->sub;
-    sq_expr_kind_t kind = op == SQ_OP_AND ? X_AND : op == SQ_OP_OR ? X_OR : op == SQ_OP_CONCAT ? X_CONCAT
-                        : op <= SQ_OP_GE && op >= SQ_OP_EQ ? X_COMPARE : X_ARITH;
+    sq_expr_kind_t kind = op == SQ_EXPR_AND ? X_AND : op == SQ_EXPR_OR ? X_OR : op == SQ_EXPR_CONCAT ? X_CONCAT
+                        : op <= SQ_EXPR_GE && op >= SQ_EXPR_EQ ? X_COMPARE : X_ARITH;
     x = new_node(kind, e, 2);
     if (x) x->op = (int)op;
     ok = x && compile_args(x, 0, (const sq_ast_t *[]){e->a, e->b}, 2, slots);
@@ -181,17 +181,17 @@ sq_expr_t *sq_expr_compile(const sq_ast_t *e, const sq_slot_map_t *slots) {
 static sq_value_t arith_int(sq_opcode_t op, int64_t a, int64_t b, sq_type_t type, sq_eval_ctx_t *ctx) {
   int64_t r;
   switch (op) {
-  case SQ_OP_ADD: if (__builtin_add_overflow(a, b, &r)) return sq_null(); break;
-  case SQ_OP_SUB: if (__builtin_sub_overflow(a, b, &r)) return sq_null(); break;
-  case SQ_OP_MUL: if (__builtin_mul_overflow(a, b, &r)) return sq_null(); break;
-  case SQ_OP_DIV:
-  case SQ_OP_MOD:
+  case SQ_EXPR_ADD: if (__builtin_add_overflow(a, b, &r)) return sq_null(); break;
+  case SQ_EXPR_SUB: if (__builtin_sub_overflow(a, b, &r)) return sq_null(); break;
+  case SQ_EXPR_MUL: if (__builtin_mul_overflow(a, b, &r)) return sq_null(); break;
+  case SQ_EXPR_DIV:
+  case SQ_EXPR_MOD:
     if (b == 0) {
       if (ctx->div_by_zero) (*ctx->div_by_zero)++;
       return sq_null();
     }
-    if (a == INT64_MIN && b == -1) return op == SQ_OP_DIV ? sq_null() : sq_int(0);
-    r = op == SQ_OP_DIV ? a / b : a % b;
+    if (a == INT64_MIN && b == -1) return op == SQ_EXPR_DIV ? sq_null() : sq_int(0);
+    r = op == SQ_EXPR_DIV ? a / b : a % b;
     break;
   default: return sq_null();
   }
@@ -204,16 +204,16 @@ static sq_value_t arith(const sq_expr_t *x, sq_value_t l, sq_value_t r, sq_eval_
   if (x->type != SQ_TYPE_DOUBLE) return arith_int((sq_opcode_t)x->op, l.u.i, r.u.i, x->type, ctx);
   double a = sq_as_double(l), b = sq_as_double(r);
   switch ((sq_opcode_t)x->op) {
-  case SQ_OP_ADD: return sq_double(a + b);
-  case SQ_OP_SUB: return sq_double(a - b);
-  case SQ_OP_MUL: return sq_double(a * b);
-  case SQ_OP_DIV:
+  case SQ_EXPR_ADD: return sq_double(a + b);
+  case SQ_EXPR_SUB: return sq_double(a - b);
+  case SQ_EXPR_MUL: return sq_double(a * b);
+  case SQ_EXPR_DIV:
     if (b == 0) {
       if (ctx->div_by_zero) (*ctx->div_by_zero)++;
       return sq_null();
     }
     return sq_double(a / b);
-  case SQ_OP_MOD:
+  case SQ_EXPR_MOD:
     if (b == 0) {
       if (ctx->div_by_zero) (*ctx->div_by_zero)++;
       return sq_null();
@@ -225,11 +225,11 @@ static sq_value_t arith(const sq_expr_t *x, sq_value_t l, sq_value_t r, sq_eval_
 
 static bool compare_holds(sq_opcode_t op, int c) {
   switch (op) {
-  case SQ_OP_EQ: return c == 0;
-  case SQ_OP_NE: return c != 0;
-  case SQ_OP_LT: return c < 0;
-  case SQ_OP_LE: return c <= 0;
-  case SQ_OP_GT: return c > 0;
+  case SQ_EXPR_EQ: return c == 0;
+  case SQ_EXPR_NE: return c != 0;
+  case SQ_EXPR_LT: return c < 0;
+  case SQ_EXPR_LE: return c <= 0;
+  case SQ_EXPR_GT: return c > 0;
   default: return c >= 0;
   }
 }

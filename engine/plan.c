@@ -141,7 +141,7 @@ static sq_op_t *query_head(sq_plan_t *p, const sq_query_t *q, const query_input_
   if (q->aggregate) {
     sq_window_spec_t win = sq_window_spec(s);
     uint32_t id = p->n_ops + 1; /* the id add_op will give it */
-    return win.kind == SQ_WINDOW_SESSIONS ? sq_op_session_agg_new(&p->exec, p->state, id, &win, q->select, &in->layout, width)
+    return win.kind == SQ_WINDOW_SESSION ? sq_op_session_agg_new(&p->exec, p->state, id, &win, q->select, &in->layout, width)
                                           : sq_op_window_agg_new(&p->exec, p->state, id, &win, q->select, &in->layout, width);
   }
   sq_expr_t *where = NULL;
@@ -171,9 +171,9 @@ static bool over(const sq_ast_t *e, uint32_t mask) {
  * left side over the inputs so far, right side over the new input (for a
  * table, only its primary key column, once). */
 static bool add_join_keys(sq_join_spec_t *spec, const sq_ast_t *on, int table_key) {
-  if (on->kind == SQ_AST_BINARY && on->sub == SQ_OP_AND)
+  if (on->kind == SQ_AST_BINARY && on->sub == SQ_EXPR_AND)
     return add_join_keys(spec, on->a, table_key) && add_join_keys(spec, on->b, table_key);
-  if (on->kind != SQ_AST_BINARY || on->sub != SQ_OP_EQ) return true;
+  if (on->kind != SQ_AST_BINARY || on->sub != SQ_EXPR_EQ) return true;
   uint32_t left = (1u << spec->right_input) - 1, right = 1u << spec->right_input;
   for (int flip = 0; flip < 2; flip++) {
     const sq_ast_t *l = flip ? on->b : on->a, *r = flip ? on->a : on->b;

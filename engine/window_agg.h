@@ -7,10 +7,8 @@
 #include "engine/state.h"
 #include "grammar/ast.h"
 
-typedef enum sq_window_type { SQ_WINDOW_NONE, SQ_WINDOW_TUMBLE, SQ_WINDOW_HOP, SQ_WINDOW_SESSIONS } sq_window_type_t;
-
 typedef struct sq_window_spec {
-  sq_window_type_t kind;
+  sq_window_kind_t kind;
   int64_t size, advance, gap, grace; /* milliseconds */
   sq_emit_t emit;                    /* FINAL or CHANGES (DEFAULT resolved) */
 } sq_window_spec_t;

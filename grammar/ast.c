@@ -439,13 +439,13 @@ void sq_ast_destroy(sq_ast_t *node) {
   free(stack);
 }
 
-const char *sq_op_name(sq_opcode_t op) {
+const char *sq_opcode_name(sq_opcode_t op) {
   static const char *const names[] = {
-      [SQ_OP_OR] = "OR", [SQ_OP_AND] = "AND", [SQ_OP_NOT] = "NOT",
-      [SQ_OP_EQ] = "=", [SQ_OP_NE] = "<>", [SQ_OP_LT] = "<", [SQ_OP_LE] = "<=",
-      [SQ_OP_GT] = ">", [SQ_OP_GE] = ">=", [SQ_OP_CONCAT] = "||",
-      [SQ_OP_ADD] = "+", [SQ_OP_SUB] = "-", [SQ_OP_MUL] = "*", [SQ_OP_DIV] = "/",
-      [SQ_OP_MOD] = "%", [SQ_OP_NEG] = "-", [SQ_OP_PLUS] = "+",
+      [SQ_EXPR_OR] = "OR", [SQ_EXPR_AND] = "AND", [SQ_EXPR_NOT] = "NOT",
+      [SQ_EXPR_EQ] = "=", [SQ_EXPR_NE] = "<>", [SQ_EXPR_LT] = "<", [SQ_EXPR_LE] = "<=",
+      [SQ_EXPR_GT] = ">", [SQ_EXPR_GE] = ">=", [SQ_EXPR_CONCAT] = "||",
+      [SQ_EXPR_ADD] = "+", [SQ_EXPR_SUB] = "-", [SQ_EXPR_MUL] = "*", [SQ_EXPR_DIV] = "/",
+      [SQ_EXPR_MOD] = "%", [SQ_EXPR_NEG] = "-", [SQ_EXPR_PLUS] = "+",
   };
   return names[op];
 }

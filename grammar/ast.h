@@ -60,11 +60,11 @@ typedef enum sq_ast_kind {
 } sq_ast_kind_t;
 
 typedef enum sq_opcode {
-  SQ_OP_OR, SQ_OP_AND, SQ_OP_NOT,
-  SQ_OP_EQ, SQ_OP_NE, SQ_OP_LT, SQ_OP_LE, SQ_OP_GT, SQ_OP_GE,
-  SQ_OP_CONCAT,
-  SQ_OP_ADD, SQ_OP_SUB, SQ_OP_MUL, SQ_OP_DIV, SQ_OP_MOD,
-  SQ_OP_NEG, SQ_OP_PLUS,
+  SQ_EXPR_OR, SQ_EXPR_AND, SQ_EXPR_NOT,
+  SQ_EXPR_EQ, SQ_EXPR_NE, SQ_EXPR_LT, SQ_EXPR_LE, SQ_EXPR_GT, SQ_EXPR_GE,
+  SQ_EXPR_CONCAT,
+  SQ_EXPR_ADD, SQ_EXPR_SUB, SQ_EXPR_MUL, SQ_EXPR_DIV, SQ_EXPR_MOD,
+  SQ_EXPR_NEG, SQ_EXPR_PLUS,
 } sq_opcode_t;
 
 typedef enum sq_literal {
@@ -72,7 +72,8 @@ typedef enum sq_literal {
 } sq_literal_t;
 
 typedef enum sq_join { SQ_JOIN_INNER, SQ_JOIN_LEFT, SQ_JOIN_RIGHT, SQ_JOIN_FULL } sq_join_t;
-typedef enum sq_window_kind { SQ_WINDOW_TUMBLING, SQ_WINDOW_HOPPING, SQ_WINDOW_SESSION } sq_window_kind_t;
+/* NONE: a query without a WINDOW clause (the engine's window spec). */
+typedef enum sq_window_kind { SQ_WINDOW_NONE, SQ_WINDOW_TUMBLING, SQ_WINDOW_HOPPING, SQ_WINDOW_SESSION } sq_window_kind_t;
 typedef enum sq_emit { SQ_EMIT_DEFAULT, SQ_EMIT_CHANGES, SQ_EMIT_FINAL } sq_emit_t;
 typedef enum sq_show { SQ_SHOW_TOPICS, SQ_SHOW_SOURCES, SQ_SHOW_TABLES, SQ_SHOW_SINKS, SQ_SHOW_STREAMS } sq_show_t;
 
@@ -198,6 +199,6 @@ void sq_name_free(sq_name_t *name);
  * as LINE:COL-LINE:COL of `src` (used by golden tests and `check --ast`). */
 void sq_ast_dump(const sq_ast_t *node, const sq_source_t *src, FILE *out);
 
-const char *sq_op_name(sq_opcode_t op);
+const char *sq_opcode_name(sq_opcode_t op);
 
 #endif

@@ -35,7 +35,7 @@ static void print_name(const char *label, const sq_name_t *name, FILE *out) {
 
 static void print_attributes(const sq_ast_t *n, FILE *out) {
   static const char *const joins[] = {"inner", "left", "right", "full"};
-  static const char *const windows[] = {"tumbling", "hopping", "session"};
+  static const char *const windows[] = {"none", "tumbling", "hopping", "session"};
   static const char *const shows[] = {"topics", "sources", "tables", "sinks", "streams"};
   static const char *const emits[] = {"default", "changes", "final"};
   switch (n->kind) {
@@ -75,7 +75,7 @@ static void print_attributes(const sq_ast_t *n, FILE *out) {
   case SQ_AST_COLUMN:
     fprintf(out, " %s%s%s", n->name2.text ? n->name2.text : "", n->name2.text ? "." : "", n->name.text);
     break;
-  case SQ_AST_UNARY: case SQ_AST_BINARY: fprintf(out, " %s", sq_op_name((sq_opcode_t)n->sub)); break;
+  case SQ_AST_UNARY: case SQ_AST_BINARY: fprintf(out, " %s", sq_opcode_name((sq_opcode_t)n->sub)); break;
   case SQ_AST_IS_NULL: case SQ_AST_IN: case SQ_AST_BETWEEN: case SQ_AST_LIKE:
     if (n->flag) fprintf(out, " not");
     break;

@@ -347,21 +347,21 @@ expr_list:
 
 /* Boolean layer: OR, AND, NOT over predicates. */
 expr:
-    expr OR expr                { $$ = DEEP(sq_ast_binary(SQ_OP_OR, $1, $3, @$)); }
-  | expr AND expr               { $$ = DEEP(sq_ast_binary(SQ_OP_AND, $1, $3, @$)); }
-  | NOT expr                    { $$ = DEEP(sq_ast_unary(SQ_OP_NOT, $2, @$)); }
+    expr OR expr                { $$ = DEEP(sq_ast_binary(SQ_EXPR_OR, $1, $3, @$)); }
+  | expr AND expr               { $$ = DEEP(sq_ast_binary(SQ_EXPR_AND, $1, $3, @$)); }
+  | NOT expr                    { $$ = DEEP(sq_ast_unary(SQ_EXPR_NOT, $2, @$)); }
   | predicate
   ;
 
 /* Comparison layer: operands are arithmetic, so BETWEEN's AND is never
  * confused with the boolean AND and `a = b = c` needs parentheses. */
 predicate:
-    arith '=' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_EQ, $1, $3, @$)); }
-  | arith NE arith              { $$ = DEEP(sq_ast_binary(SQ_OP_NE, $1, $3, @$)); }
-  | arith '<' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_LT, $1, $3, @$)); }
-  | arith LE arith              { $$ = DEEP(sq_ast_binary(SQ_OP_LE, $1, $3, @$)); }
-  | arith '>' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_GT, $1, $3, @$)); }
-  | arith GE arith              { $$ = DEEP(sq_ast_binary(SQ_OP_GE, $1, $3, @$)); }
+    arith '=' arith             { $$ = DEEP(sq_ast_binary(SQ_EXPR_EQ, $1, $3, @$)); }
+  | arith NE arith              { $$ = DEEP(sq_ast_binary(SQ_EXPR_NE, $1, $3, @$)); }
+  | arith '<' arith             { $$ = DEEP(sq_ast_binary(SQ_EXPR_LT, $1, $3, @$)); }
+  | arith LE arith              { $$ = DEEP(sq_ast_binary(SQ_EXPR_LE, $1, $3, @$)); }
+  | arith '>' arith             { $$ = DEEP(sq_ast_binary(SQ_EXPR_GT, $1, $3, @$)); }
+  | arith GE arith              { $$ = DEEP(sq_ast_binary(SQ_EXPR_GE, $1, $3, @$)); }
   | arith IS NULL_P             { $$ = DEEP(sq_ast_is_null($1, false, @$)); }
   | arith IS NOT NULL_P         { $$ = DEEP(sq_ast_is_null($1, true, @$)); }
   | arith IN '(' expr_list ')'  { $$ = DEEP(sq_ast_in($1, $4, false, @$)); }
@@ -377,14 +377,14 @@ predicate:
   ;
 
 arith:
-    arith CONCAT arith          { $$ = DEEP(sq_ast_binary(SQ_OP_CONCAT, $1, $3, @$)); }
-  | arith '+' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_ADD, $1, $3, @$)); }
-  | arith '-' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_SUB, $1, $3, @$)); }
-  | arith '*' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_MUL, $1, $3, @$)); }
-  | arith '/' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_DIV, $1, $3, @$)); }
-  | arith '%' arith             { $$ = DEEP(sq_ast_binary(SQ_OP_MOD, $1, $3, @$)); }
-  | '-' arith %prec UMINUS      { $$ = DEEP(sq_ast_unary(SQ_OP_NEG, $2, @$)); }
-  | '+' arith %prec UMINUS      { $$ = DEEP(sq_ast_unary(SQ_OP_PLUS, $2, @$)); }
+    arith CONCAT arith          { $$ = DEEP(sq_ast_binary(SQ_EXPR_CONCAT, $1, $3, @$)); }
+  | arith '+' arith             { $$ = DEEP(sq_ast_binary(SQ_EXPR_ADD, $1, $3, @$)); }
+  | arith '-' arith             { $$ = DEEP(sq_ast_binary(SQ_EXPR_SUB, $1, $3, @$)); }
+  | arith '*' arith             { $$ = DEEP(sq_ast_binary(SQ_EXPR_MUL, $1, $3, @$)); }
+  | arith '/' arith             { $$ = DEEP(sq_ast_binary(SQ_EXPR_DIV, $1, $3, @$)); }
+  | arith '%' arith             { $$ = DEEP(sq_ast_binary(SQ_EXPR_MOD, $1, $3, @$)); }
+  | '-' arith %prec UMINUS      { $$ = DEEP(sq_ast_unary(SQ_EXPR_NEG, $2, @$)); }
+  | '+' arith %prec UMINUS      { $$ = DEEP(sq_ast_unary(SQ_EXPR_PLUS, $2, @$)); }
   | primary
   ;
 
