@@ -58,7 +58,7 @@ static bool check_new_name(sq_analyzer_t *a, const sq_name_t *name) {
   const sq_relation_t *old = sq_catalog_find(a->prog->catalog, name->text);
   if (!old) return true;
   uint32_t line, col;
-  sq_source_position(sq_diag_source(a->diag), old->decl->name.span.start, &line, &col);
+  sq_sql_position(sq_diag_source(a->diag), old->decl->name.span.start, &line, &col);
   ERR(a, name->span, "'%s' is already defined (as a %s at line %u)", name->text, sq_rel_kind_name(old->kind), line);
   return false;
 }
@@ -520,7 +520,7 @@ static void check_csv_schema(sq_analyzer_t *a, const sq_ast_t *stmt, const sq_qu
   column_list(q->output, &mine);
   column_list(f->output, &theirs);
   uint32_t line, col;
-  sq_source_position(sq_diag_source(a->diag), f->select->span.start, &line, &col);
+  sq_sql_position(sq_diag_source(a->diag), f->select->span.start, &line, &col);
   if (mine.failed || theirs.failed) out_of_memory(a, stmt->span);
   else
     ERR(a, q->select->select->items->span,

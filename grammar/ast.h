@@ -197,7 +197,7 @@ void sq_name_free(sq_name_t *name);
 
 /* Dumps the tree as an indented S-expression, one node a line, with spans
  * as LINE:COL-LINE:COL of `src` (used by golden tests and `check --ast`). */
-void sq_ast_dump(const sq_ast_t *node, const sq_source_t *src, FILE *out);
+void sq_ast_dump(const sq_ast_t *node, const sq_sql_t *src, FILE *out);
 
 const char *sq_opcode_name(sq_opcode_t op);
 

@@ -87,9 +87,9 @@ static void print_attributes(const sq_ast_t *n, FILE *out) {
 }
 
 /* Prints a labelled child slot (skipped when empty). */
-static void print_node(const sq_ast_t *n, const char *label, const sq_source_t *src, int indent, FILE *out);
+static void print_node(const sq_ast_t *n, const char *label, const sq_sql_t *src, int indent, FILE *out);
 
-static void print_children(const sq_ast_t *n, const sq_source_t *src, int indent, FILE *out) {
+static void print_children(const sq_ast_t *n, const sq_sql_t *src, int indent, FILE *out) {
   if (n->kind == SQ_AST_SELECT) {
     const sq_ast_select_t *s = n->select;
     print_node(s->items, "items", src, indent, out);
@@ -109,15 +109,15 @@ static void print_children(const sq_ast_t *n, const sq_source_t *src, int indent
   for (uint32_t i = 0; i < n->n; i++) print_node(n->list[i], NULL, src, indent, out);
 }
 
-static void print_node(const sq_ast_t *n, const char *label, const sq_source_t *src, int indent, FILE *out) {
+static void print_node(const sq_ast_t *n, const char *label, const sq_sql_t *src, int indent, FILE *out) {
   if (!n) return;
   uint32_t l1, c1, l2, c2;
-  sq_source_position(src, n->span.start, &l1, &c1);
-  sq_source_position(src, n->span.end, &l2, &c2);
+  sq_sql_position(src, n->span.start, &l1, &c1);
+  sq_sql_position(src, n->span.end, &l2, &c2);
   fprintf(out, "%*s%s%s%s", indent * 2, "", label ? label : "", label ? ": " : "", kind_names[n->kind]);
   print_attributes(n, out);
   fprintf(out, " @%u:%u-%u:%u\n", l1, c1, l2, c2);
   print_children(n, src, indent + 1, out);
 }
 
-void sq_ast_dump(const sq_ast_t *node, const sq_source_t *src, FILE *out) { print_node(node, NULL, src, 0, out); }
+void sq_ast_dump(const sq_ast_t *node, const sq_sql_t *src, FILE *out) { print_node(node, NULL, src, 0, out); }

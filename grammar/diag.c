@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct sq_source {
+struct sq_sql {
   char *name;
   const char *text;
   size_t len;
@@ -15,8 +15,8 @@ struct sq_source {
   size_t n_lines;
 };
 
-sq_source_t *sq_source_new(const char *name, const char *text, size_t len) {
-  sq_source_t *src = calloc(1, sizeof *src);
+sq_sql_t *sq_sql_new(const char *name, const char *text, size_t len) {
+  sq_sql_t *src = calloc(1, sizeof *src);
   if (!src) return NULL;
   src->name = strdup(name);
   src->text = text;
@@ -26,7 +26,7 @@ sq_source_t *sq_source_new(const char *name, const char *text, size_t len) {
     if (text[i] == '\n') n++;
   src->line_starts = malloc(n * sizeof *src->line_starts);
   if (!src->name || !src->line_starts) {
-    sq_source_destroy(src);
+    sq_sql_destroy(src);
     return NULL;
   }
   src->line_starts[0] = 0;
@@ -36,19 +36,19 @@ sq_source_t *sq_source_new(const char *name, const char *text, size_t len) {
   return src;
 }
 
-void sq_source_destroy(sq_source_t *src) {
+void sq_sql_destroy(sq_sql_t *src) {
   if (!src) return;
   free(src->name);
   free(src->line_starts);
   free(src);
 }
 
-const char *sq_source_name(const sq_source_t *src) { return src->name; }
-const char *sq_source_text(const sq_source_t *src) { return src->text; }
-size_t sq_source_len(const sq_source_t *src) { return src->len; }
+const char *sq_sql_name(const sq_sql_t *src) { return src->name; }
+const char *sq_sql_text(const sq_sql_t *src) { return src->text; }
+size_t sq_sql_len(const sq_sql_t *src) { return src->len; }
 
 /* Index of the line holding `offset`. */
-static size_t line_index(const sq_source_t *src, uint32_t offset) {
+static size_t line_index(const sq_sql_t *src, uint32_t offset) {
   size_t lo = 0, hi = src->n_lines;
   while (hi - lo > 1) {
     size_t mid = lo + (hi - lo) / 2;
@@ -58,7 +58,7 @@ static size_t line_index(const sq_source_t *src, uint32_t offset) {
   return lo;
 }
 
-void sq_source_position(const sq_source_t *src, uint32_t offset, uint32_t *line, uint32_t *col) {
+void sq_sql_position(const sq_sql_t *src, uint32_t offset, uint32_t *line, uint32_t *col) {
   if (offset > src->len) offset = (uint32_t)src->len;
   size_t li = line_index(src, offset);
   *line = (uint32_t)li + 1;
@@ -77,7 +77,7 @@ typedef struct sq_diag_entry {
 #define KEEP_ERRORS 1000
 
 struct sq_diag {
-  const sq_source_t *src;
+  const sq_sql_t *src;
   sq_diag_entry_t *v;
   size_t n, cap;
   size_t n_errors; /* kept in v */
@@ -85,7 +85,7 @@ struct sq_diag {
   size_t n_unkept; /* errors beyond KEEP_ERRORS, counted only */
 };
 
-sq_diag_t *sq_diag_new(const sq_source_t *src) {
+sq_diag_t *sq_diag_new(const sq_sql_t *src) {
   sq_diag_t *d = calloc(1, sizeof *d);
   if (d) d->src = src;
   return d;
@@ -151,14 +151,14 @@ void sq_diag_warning(sq_diag_t *d, sq_span_t span, const char *fmt, ...) {
 }
 
 size_t sq_diag_count(const sq_diag_t *d) { return d->n_errors + d->n_unkept + d->n_lost; }
-const sq_source_t *sq_diag_source(const sq_diag_t *d) { return d->src; }
+const sq_sql_t *sq_diag_source(const sq_diag_t *d) { return d->src; }
 const char *sq_diag_message(const sq_diag_t *d, size_t i) { return d->v[i].message; }
 sq_span_t sq_diag_span(const sq_diag_t *d, size_t i) { return d->v[i].span; }
 
 /* The source line holding `offset`, then a caret line under [start, end)
  * clipped to that line. Tabs in the source are repeated in the caret line
  * so the caret lines up in a terminal. */
-static void print_excerpt(const sq_source_t *src, sq_span_t span, FILE *out) {
+static void print_excerpt(const sq_sql_t *src, sq_span_t span, FILE *out) {
   size_t li = line_index(src, span.start);
   uint32_t bol = src->line_starts[li];
   uint32_t eol = bol;
@@ -189,13 +189,13 @@ void sq_diag_print(const sq_diag_t *d, FILE *out) {
     const sq_diag_entry_t *e = order ? order[i] : &d->v[i];
     if (!e->warning && printed++ >= SQ_DIAG_MAX_PRINTED) continue;
     uint32_t line, col;
-    sq_source_position(d->src, e->span.start, &line, &col);
-    fprintf(out, "%s:%u:%u: %s: %s\n", sq_source_name(d->src), line, col, e->warning ? "warning" : "error", e->message);
+    sq_sql_position(d->src, e->span.start, &line, &col);
+    fprintf(out, "%s:%u:%u: %s: %s\n", sq_sql_name(d->src), line, col, e->warning ? "warning" : "error", e->message);
     print_excerpt(d->src, e->span, out);
   }
   size_t more = printed > SQ_DIAG_MAX_PRINTED ? printed - SQ_DIAG_MAX_PRINTED : 0;
   more += d->n_unkept;
-  if (more) fprintf(out, "%s: ... and %zu more error%s\n", sq_source_name(d->src), more, more == 1 ? "" : "s");
-  if (d->n_lost) fprintf(out, "%s: error: out of memory; %zu more errors not shown\n", sq_source_name(d->src), d->n_lost);
+  if (more) fprintf(out, "%s: ... and %zu more error%s\n", sq_sql_name(d->src), more, more == 1 ? "" : "s");
+  if (d->n_lost) fprintf(out, "%s: error: out of memory; %zu more errors not shown\n", sq_sql_name(d->src), d->n_lost);
   free(order);
 }

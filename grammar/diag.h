@@ -17,23 +17,24 @@ typedef struct sq_span {
   uint32_t end;
 } sq_span_t;
 
-/* A source text with its line map. The text is borrowed: the caller keeps
- * it alive as long as the source is used. */
-typedef struct sq_source sq_source_t;
+/* A piece of SQL text (a pipeline file, a --set, a typed statement) with
+ * its name and line map. The text is borrowed: the caller keeps it alive
+ * as long as the sq_sql_t is used. ("Source" names data sources only.) */
+typedef struct sq_sql sq_sql_t;
 
 /* Returns NULL on allocation failure. `name` is copied; `text` is borrowed. */
-sq_source_t *sq_source_new(const char *name, const char *text, size_t len);
-void sq_source_destroy(sq_source_t *src);
-const char *sq_source_name(const sq_source_t *src);
-const char *sq_source_text(const sq_source_t *src);
-size_t sq_source_len(const sq_source_t *src);
+sq_sql_t *sq_sql_new(const char *name, const char *text, size_t len);
+void sq_sql_destroy(sq_sql_t *src);
+const char *sq_sql_name(const sq_sql_t *src);
+const char *sq_sql_text(const sq_sql_t *src);
+size_t sq_sql_len(const sq_sql_t *src);
 /* 1-based line and column (in bytes) of a byte offset. */
-void sq_source_position(const sq_source_t *src, uint32_t offset, uint32_t *line, uint32_t *col);
+void sq_sql_position(const sq_sql_t *src, uint32_t offset, uint32_t *line, uint32_t *col);
 
 typedef struct sq_diag sq_diag_t;
 
 /* Collects diagnostics for `src` (borrowed). Returns NULL on allocation failure. */
-sq_diag_t *sq_diag_new(const sq_source_t *src);
+sq_diag_t *sq_diag_new(const sq_sql_t *src);
 void sq_diag_destroy(sq_diag_t *d);
 
 /* Records an error at `span`; the message is formatted and copied. */
@@ -46,7 +47,7 @@ void sq_diag_warning(sq_diag_t *d, sq_span_t span, const char *fmt, ...)
 
 /* The number of errors (warnings are not counted). */
 size_t sq_diag_count(const sq_diag_t *d);
-const sq_source_t *sq_diag_source(const sq_diag_t *d);
+const sq_sql_t *sq_diag_source(const sq_diag_t *d);
 /* The i-th diagnostic's message and span, in the order they were
  * recorded (i below the number kept: errors first seen, and warnings). */
 const char *sq_diag_message(const sq_diag_t *d, size_t i);

@@ -25,7 +25,7 @@ sq_name_t sq_name_from_source(const sq_parse_state_t *ps, sq_span_t span) {
   size_t len = span.end - span.start;
   char *text = malloc(len + 1);
   if (text) {
-    const char *s = sq_source_text(ps->src) + span.start;
+    const char *s = sq_sql_text(ps->src) + span.start;
     for (size_t i = 0; i < len; i++) text[i] = (char)tolower((unsigned char)s[i]);
     text[len] = '\0';
   }
@@ -96,7 +96,7 @@ void sq_parse_statement_end(sq_parse_state_t *ps) {
   ps->nesting_reported = false;
 }
 
-sq_ast_t *sq_parse(const sq_source_t *src, sq_diag_t *diag) {
+sq_ast_t *sq_parse(const sq_sql_t *src, sq_diag_t *diag) {
   sq_parse_state_t ps = {.src = src, .diag = diag};
   yyscan_t scanner;
   if (yylex_init_extra(&ps, &scanner) != 0) {
@@ -104,7 +104,7 @@ sq_ast_t *sq_parse(const sq_source_t *src, sq_diag_t *diag) {
     return NULL;
   }
   ps.scanner = scanner;
-  YY_BUFFER_STATE buf = yy_scan_bytes(sq_source_text(src), (int)sq_source_len(src), scanner);
+  YY_BUFFER_STATE buf = yy_scan_bytes(sq_sql_text(src), (int)sq_sql_len(src), scanner);
   if (!buf) sq_diag_error(diag, (sq_span_t){0, 0}, "out of memory");
   else if (yyparse(&ps) != 0 && sq_diag_count(diag) == 0)
     sq_diag_error(diag, (sq_span_t){ps.offset, ps.offset}, "cannot parse this file");

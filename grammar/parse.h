@@ -9,6 +9,6 @@
  * Syntax errors go to `diag`; parsing resumes after each bad statement, so
  * one call reports them all. Returns NULL when nothing could be built (an
  * empty SCRIPT for an empty file); check sq_diag_count for errors. */
-sq_ast_t *sq_parse(const sq_source_t *src, sq_diag_t *diag);
+sq_ast_t *sq_parse(const sq_sql_t *src, sq_diag_t *diag);
 
 #endif

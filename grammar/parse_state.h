@@ -12,7 +12,7 @@
 #define SQ_MAX_PAREN_DEPTH 1000
 
 typedef struct sq_parse_state {
-  const sq_source_t *src;
+  const sq_sql_t *src;
   sq_diag_t *diag;
   void *scanner;            /* yyscan_t */
   uint32_t offset;          /* byte offset of the next unscanned character */

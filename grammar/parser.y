@@ -538,14 +538,14 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, sq_parse_state_t *ps) 
   expected_hint(ctx, hint, sizeof hint);
   if (tok == YYSYMBOL_YYEOF) {
     /* Point just past the last text, not at a trailing empty line. */
-    const char *text = sq_source_text(ps->src);
+    const char *text = sq_sql_text(ps->src);
     while (loc.start > 0 && isspace((unsigned char)text[loc.start - 1])) loc.start--;
     loc.end = loc.start;
     sq_diag_error(ps->diag, loc, "syntax error at end of input%s", hint);
   } else {
     int len = (int)(loc.end - loc.start);
     if (len > 40) len = 40;
-    sq_diag_error(ps->diag, loc, "syntax error at or near '%.*s'%s", len, sq_source_text(ps->src) + loc.start, hint);
+    sq_diag_error(ps->diag, loc, "syntax error at or near '%.*s'%s", len, sq_sql_text(ps->src) + loc.start, hint);
   }
   return 0;
 }

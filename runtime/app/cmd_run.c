@@ -195,7 +195,7 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
       !(plan = sq_plan_build(prog, state, sq_sink_open, &rt, err, sizeof err)) ||
       !sq_checkpointer_restore_plan(cp, plan, pipeline->file.text, err, sizeof err))
     goto out;
-  if (!a->quiet) log_start(pipeline->file.source ? sq_source_name(pipeline->file.source) : a->path, plan,
+  if (!a->quiet) log_start(pipeline->file.sql ? sq_sql_name(pipeline->file.sql) : a->path, plan,
                            a->state_dir ? a->state_dir : default_dir);
   if (a->metrics_addr && !(http = sq_metrics_http_start(a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   struct sigaction sa = {.sa_handler = on_signal};

@@ -31,18 +31,18 @@ static size_t first_non_text(const char *text, size_t len) {
 
 /* Parses and analyzes p->file; prints its diagnostics (warnings too). */
 static int load(sq_pipeline_t *p, const char *command) {
-  if (!(p->diag = sq_diag_new(p->file.source))) {
+  if (!(p->diag = sq_diag_new(p->file.sql))) {
     fprintf(stderr, "streamq %s: out of memory\n", command);
     return SQ_EXIT_RUNTIME;
   }
-  size_t len = sq_source_len(p->file.source), bad = first_non_text(sq_source_text(p->file.source), len);
+  size_t len = sq_sql_len(p->file.sql), bad = first_non_text(sq_sql_text(p->file.sql), len);
   if (bad < len) { /* a binary file: one error, not one per byte */
-    unsigned char c = (unsigned char)sq_source_text(p->file.source)[bad];
+    unsigned char c = (unsigned char)sq_sql_text(p->file.sql)[bad];
     sq_diag_error(p->diag, (sq_span_t){(uint32_t)bad, (uint32_t)bad + 1},
                   c ? "byte 0x%02x is not UTF-8: a pipeline is UTF-8 text (is this a binary file?)"
                     : "a NUL byte (0x%02x): a pipeline is UTF-8 text (is this a binary file?)", c);
   } else {
-    p->script = sq_parse(p->file.source, p->diag);
+    p->script = sq_parse(p->file.sql, p->diag);
     if (sq_diag_count(p->diag) == 0 && !(p->prog = sq_analyze(p->script, sq_connectors(), p->diag))) {
       fprintf(stderr, "streamq %s: out of memory\n", command);
       return SQ_EXIT_RUNTIME;
@@ -54,7 +54,7 @@ static int load(sq_pipeline_t *p, const char *command) {
 
 int sq_pipeline_load(const char *path, const char *command, sq_pipeline_t *p) {
   memset(p, 0, sizeof *p);
-  if (!sq_source_file_read(path, &p->file)) {
+  if (!sq_pipeline_file_read(path, &p->file)) {
     fprintf(stderr, "streamq %s: cannot read '%s': %s\n", command, path, strerror(errno));
     return SQ_EXIT_INVALID;
   }
@@ -84,7 +84,7 @@ int sq_pipeline_override(sq_pipeline_t *p, char *const *sets, size_t n, const ch
   }
   sq_buf_putc(&text, '\0');
   sq_pipeline_t *o = calloc(1, sizeof *o);
-  if (!o || text.failed || !(o->file.source = sq_source_new("--set", text.data, text.len - 1))) {
+  if (!o || text.failed || !(o->file.sql = sq_sql_new("--set", text.data, text.len - 1))) {
     sq_buf_free(&text);
     free(o);
     fprintf(stderr, "streamq %s: out of memory\n", command);
@@ -113,5 +113,5 @@ void sq_pipeline_free(sq_pipeline_t *p) {
   sq_program_destroy(p->prog);
   sq_ast_destroy(p->script);
   sq_diag_destroy(p->diag);
-  sq_source_file_free(&p->file);
+  sq_pipeline_file_free(&p->file);
 }

@@ -4,10 +4,10 @@
 #define SQ_PIPELINE_H
 
 #include "engine/analyze.h"
-#include "runtime/app/source_file.h"
+#include "runtime/app/pipeline_file.h"
 
 typedef struct sq_pipeline {
-  sq_source_file_t file;
+  sq_pipeline_file_t file;
   sq_diag_t *diag;
   sq_ast_t *script;
   sq_program_t *prog;

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static FILE *sink;
   if (!sink) sink = fopen("/dev/null", "w");
-  sq_source_t *src = sq_source_new("fuzz.sql", (const char *)data, size);
+  sq_sql_t *src = sq_sql_new("fuzz.sql", (const char *)data, size);
   sq_diag_t *diag = src ? sq_diag_new(src) : NULL;
   if (diag) {
     sq_ast_t *script = sq_parse(src, diag);
@@ -25,6 +25,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sq_ast_destroy(script);
   }
   sq_diag_destroy(diag);
-  sq_source_destroy(src);
+  sq_sql_destroy(src);
   return 0;
 }

@@ -13,7 +13,7 @@
 
 typedef struct fixture {
   char *text; /* a copy: the source borrows it */
-  sq_source_t *src;
+  sq_sql_t *src;
   sq_diag_t *diag;
   sq_ast_t *script;
   sq_program_t *prog;
@@ -23,7 +23,7 @@ typedef struct fixture {
 static inline fixture_t fixture_load(const char *text, int analyze) {
   fixture_t f = {0};
   f.text = strdup(text);
-  f.src = sq_source_new("test.sql", f.text, strlen(f.text));
+  f.src = sq_sql_new("test.sql", f.text, strlen(f.text));
   f.diag = sq_diag_new(f.src);
   f.script = sq_parse(f.src, f.diag);
   if (analyze && sq_diag_count(f.diag) == 0) f.prog = sq_analyze(f.script, sq_connectors(), f.diag);
@@ -34,7 +34,7 @@ static inline void fixture_free(fixture_t *f) {
   sq_program_destroy(f->prog);
   sq_ast_destroy(f->script);
   sq_diag_destroy(f->diag);
-  sq_source_destroy(f->src);
+  sq_sql_destroy(f->src);
   free(f->text);
 }
 

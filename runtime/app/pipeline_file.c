@@ -1,6 +1,6 @@
 /* Reading pipeline files. Files are read whole: pipelines are small, and
  * diagnostics need the text to show the offending line. */
-#include "runtime/app/source_file.h"
+#include "runtime/app/pipeline_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 /* Pipelines larger than this are surely not pipelines. */
 #define SQ_MAX_PIPELINE_BYTES (64u << 20)
 
-bool sq_source_file_read(const char *path, sq_source_file_t *file) {
+bool sq_pipeline_file_read(const char *path, sq_pipeline_file_t *file) {
   memset(file, 0, sizeof *file);
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
   if (!f) return false;
@@ -50,8 +50,8 @@ bool sq_source_file_read(const char *path, sq_source_file_t *file) {
     return false;
   }
   file->text = text;
-  file->source = sq_source_new(path, text, len);
-  if (!file->source) {
+  file->sql = sq_sql_new(path, text, len);
+  if (!file->sql) {
     free(text);
     file->text = NULL;
     errno = ENOMEM;
@@ -60,9 +60,9 @@ bool sq_source_file_read(const char *path, sq_source_file_t *file) {
   return true;
 }
 
-void sq_source_file_free(sq_source_file_t *file) {
-  sq_source_destroy(file->source);
+void sq_pipeline_file_free(sq_pipeline_file_t *file) {
+  sq_sql_destroy(file->sql);
   free(file->text);
-  file->source = NULL;
+  file->sql = NULL;
   file->text = NULL;
 }
