@@ -1,5 +1,6 @@
-/* Parsing numbers from text that is not NUL-terminated (JSON tokens, CSV
- * fields, strings being CAST), without copying. */
+/* Numbers and text: parsing from text that is not NUL-terminated (JSON
+ * tokens, CSV fields, strings being CAST) without copying, and writing
+ * them for output. */
 #ifndef SQ_NUMBER_H
 #define SQ_NUMBER_H
 
@@ -12,5 +13,10 @@
 bool sq_parse_int(const char *p, size_t len, int64_t *out);
 /* A finite decimal number (sign, fraction, exponent), and nothing else. */
 bool sq_parse_double(const char *p, size_t len, double *out);
+
+/* Writes v in decimal (at most 20 bytes, no NUL); returns its length. */
+int sq_format_int(int64_t v, char *buf);
+/* Writes the shortest text that reads back as `d`; returns its length. */
+int sq_format_double(double d, char *buf, size_t size);
 
 #endif

@@ -31,40 +31,6 @@ static sq_value_t arena_str(sq_arena_t *a, const char *p, size_t len) {
   return sq_str(dst, (uint32_t)len);
 }
 
-int sq_format_int(int64_t v, char *buf) {
-  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                              "8081828384858687888990919293949596979899";
-  char digits[20];
-  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-  int n = 20;
-  for (; u >= 100; u /= 100) { /* two digits per division */
-    memcpy(digits + n - 2, pairs + (u % 100) * 2, 2);
-    n -= 2;
-  }
-  if (u >= 10) {
-    memcpy(digits + n - 2, pairs + u * 2, 2);
-    n -= 2;
-  } else {
-    digits[--n] = (char)('0' + u);
-  }
-  int len = 0;
-  if (v < 0) buf[len++] = '-';
-  memcpy(buf + len, digits + n, (size_t)(20 - n));
-  return len + 20 - n;
-}
-
-int sq_format_double(double d, char *buf, size_t size) {
-  if (isnan(d)) return snprintf(buf, size, "NaN");
-  if (isinf(d)) return snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
-  int n = 0;
-  for (int precision = 15; precision <= 17; precision++) {
-    n = snprintf(buf, size, "%.*g", precision, d);
-    if (strtod(buf, NULL) == d) break;
-  }
-  return n;
-}
-
 /* Broken-down UTC time of epoch milliseconds. */
 static void to_tm(int64_t ms, struct tm *tm, int *millis) {
   int64_t secs = sq_floor_div(ms, 1000), days = sq_floor_div(secs, 86400);

@@ -11,10 +11,6 @@ sq_value_t sq_cast(sq_value_t v, sq_type_t to, sq_arena_t *arena);
 bool sq_like(const char *s, uint32_t slen, const char *p, uint32_t plen);
 /* EXTRACT(field FROM ts); NULL for an unknown field. */
 sq_value_t sq_extract(const char *field, int64_t ms);
-/* Writes v in decimal (at most 20 bytes, no NUL); returns its length. */
-int sq_format_int(int64_t v, char *buf);
-/* Writes the shortest text that reads back as `d`; returns its length. */
-int sq_format_double(double d, char *buf, size_t size);
 /* 'YYYY-MM-DD HH:MM:SS.fff' in UTC; returns its length (23). */
 int sq_format_timestamp(int64_t ms, char *buf, size_t size);
 

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "engine/scalar.h"
+#include "engine/number.h"
 
 void sq_encode_json_string(sq_buf_t *out, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";

@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "engine/window_agg.h"
+#include "engine/window_spec.h"
 
 sq_window_spec_t sq_window_spec(const sq_ast_select_t *s) {
   sq_window_spec_t w = {.kind = SQ_WINDOW_NONE, .emit = s->emit};

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/number.h"
 #include "engine/scalar.h"
 
 #include "runtime/kit/clock.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "engine/number.h"
 #include "engine/expr.h"
 #include "engine/functions.h"
 #include "engine/scalar.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/number.h"
 #include "engine/buf.h"
 #include "engine/scalar.h"
 #include "engine/format.h"
