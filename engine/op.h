@@ -1,4 +1,4 @@
-/* The operator interface (ARCHITECTURE.md §3). Operators form a DAG; a
+/* The operator interface (docs/ARCHITECTURE.md §3). Operators form a DAG; a
  * source batch is pushed into the first operator of each query reading
  * it, and each operator pushes its own output batches to its outputs.
  * Watermarks travel the same way after the rows they follow. One operator

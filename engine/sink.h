@@ -1,5 +1,6 @@
-/* Where result rows go: the interface runtime sinks (file, stdout, and
- * later Kafka and HTTP) implement, so the engine never touches the world. */
+/* Where result rows go: the interface every connector's sink implements
+ * (runtime/connectors/<name>/sink.c), so the engine never touches the
+ * world. */
 #ifndef SQ_SINK_H
 #define SQ_SINK_H
 

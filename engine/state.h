@@ -1,4 +1,4 @@
-/* Operator state (ARCHITECTURE.md §4). Every stateful operator keeps its
+/* Operator state (docs/ARCHITECTURE.md §4). Every stateful operator keeps its
  * state here, under keys <operator id><partition><key bytes>, so one
  * operator's state for one input partition is one contiguous key range.
  * Values are live objects of a fixed size that the operator mutates in

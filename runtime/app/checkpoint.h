@@ -1,4 +1,4 @@
-/* Checkpoints and recovery (ARCHITECTURE.md §4). A checkpoint flushes
+/* Checkpoints and recovery (docs/ARCHITECTURE.md §4). A checkpoint flushes
  * every sink (file sinks fsync, the Kafka sink waits for every
  * acknowledgement), then writes in ONE synced LevelDB batch: every state
  * change since the last one, and a checkpoint record holding the sequence

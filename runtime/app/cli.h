@@ -1,4 +1,4 @@
-/* The command line of ARCHITECTURE.md §2: commands, their options, help
+/* The command line of docs/ARCHITECTURE.md §2: commands, their options, help
  * texts, and the exit status conventions (0 ok, 1 invalid pipeline or bad
  * arguments, 2 runtime failure). */
 #ifndef SQ_CLI_H

@@ -1,4 +1,4 @@
-/* Bad and late records in the log (ARCHITECTURE.md §7): what each source
+/* Bad and late records in the log (docs/ARCHITECTURE.md §7): what each source
  * rejected and each operator dropped as late since its last line, at most
  * one line per source or operator every 10 seconds, so a flood of bad
  * input is visible without drowning the log. */

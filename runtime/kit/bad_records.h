@@ -1,4 +1,4 @@
-/* What happens to a record that cannot be decoded (ARCHITECTURE.md §5):
+/* What happens to a record that cannot be decoded (docs/ARCHITECTURE.md §5):
  * `fail` stops the pipeline naming the record's place, `skip` drops and
  * counts it, `dlq` writes it with its error to the dead-letter file or
  * topic and goes on. Every bad record is counted. */

@@ -1,5 +1,5 @@
 /* Registry storage and the text exposition format. Families are few (the
- * table of ARCHITECTURE §7) and kept in a list; a family's series are a
+ * table of docs/ARCHITECTURE.md §7) and kept in a list; a family's series are a
  * list in creation order (the exposition order) with a hash index by
  * labels, since a pipeline of thousands of queries has that many series
  * per operator family. */

@@ -1,4 +1,4 @@
-/* The metrics registry (ARCHITECTURE.md §7): counters and gauges with
+/* The metrics registry (docs/ARCHITECTURE.md §7): counters and gauges with
  * labels. A series is created once (at start, or when a partition is
  * assigned) and then updated by the engine thread with a relaxed atomic
  * operation: no lock and no allocation on the hot path. Rendering (the

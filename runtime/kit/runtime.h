@@ -1,5 +1,6 @@
-/* What the runtime pieces of one `streamq run` share: the pipeline's name
- * (the default Kafka consumer group) and its Kafka client settings. */
+/* What the connectors and the run loop of one pipeline share: its name
+ * (the default Kafka consumer group), its Kafka client settings, the
+ * settings that tune the run, the metrics registry and the health state. */
 #ifndef SQ_RUNTIME_H
 #define SQ_RUNTIME_H
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The command-line contract of ARCHITECTURE.md §2 for the commands this
+# The command-line contract of docs/ARCHITECTURE.md §2 for the commands this
 # build has: help texts, version, and exit status 1 with usage for unknown
 # commands, unknown options and missing arguments.
 set -u

@@ -2,7 +2,7 @@
 # examples/monitoring against real tools: promtool checks the alert rules,
 # the scrape config and a live /metrics scrape; a real Prometheus server
 # (Debian's) scrapes a running pipeline and answers a query; the examples
-# use only the metric names of ARCHITECTURE.md §7.
+# use only the metric names of docs/ARCHITECTURE.md §7.
 # Usage: test_monitoring.sh STREAMQ EXAMPLES_DIR
 set -u
 streamq=$1 monitoring=$2/monitoring

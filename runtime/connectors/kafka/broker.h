@@ -1,4 +1,4 @@
-/* The embedded development broker (ARCHITECTURE.md §6): librdkafka's mock
+/* The embedded development broker (docs/ARCHITECTURE.md §6): librdkafka's mock
  * cluster, which speaks the real Kafka protocol on localhost sockets. It
  * keeps about 5 MiB per partition (older data is dropped) and nothing
  * survives the process: for development and tests, not production. */

@@ -1,4 +1,4 @@
-/* The progress records of transactional Kafka sinks (ARCHITECTURE.md §4):
+/* The progress records of transactional Kafka sinks (docs/ARCHITECTURE.md §4):
  * each transaction a sink commits also writes (id, checkpoint sequence) to
  * the sink's progress topic, so that after a crash the sink can tell
  * whether the transaction of its last checkpoint committed. */

@@ -5,7 +5,7 @@
  * delivery that fails for good follows the sink's on_error. flush() waits
  * until every record is acknowledged, so nothing is lost on shutdown.
  *
- * delivery = 'exactly_once' (ARCHITECTURE.md §4): records are kept, not
+ * delivery = 'exactly_once' (docs/ARCHITECTURE.md §4): records are kept, not
  * sent, until a checkpoint. The checkpoint stores them (with the state
  * that produced them) before anything is sent; once it is durable they go
  * out in one transaction (transactional.id "streamq-<pipeline>-<sink>")
