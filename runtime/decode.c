@@ -117,7 +117,9 @@ static bool convert(const sq_decoder_t *d, const sq_column_t *col, const char *p
   case SQ_TYPE_TIMESTAMP:
     if (!quoted && d->ts_format != SQ_TS_ISO8601) {
       if (d->ts_format == SQ_TS_EPOCH_S) {
-        if (!sq_parse_double(p, len, &x)) return fail(err, err_size, "column '%s': expected epoch seconds%s", col->name, "");
+        /* the milliseconds must fit a BIGINT (converting more is undefined) */
+        if (!sq_parse_double(p, len, &x) || !(x * 1000.0 >= -0x1p63 && x * 1000.0 < 0x1p63))
+          return fail(err, err_size, "column '%s': expected epoch seconds%s", col->name, " (in BIGINT milliseconds' range)");
         *out = sq_ts((int64_t)(x * 1000.0));
       } else {
         if (!sq_parse_int(p, len, &i)) return fail(err, err_size, "column '%s': expected epoch milliseconds%s", col->name, "");

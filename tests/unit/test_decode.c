@@ -250,6 +250,29 @@ static void test_json_values(void **state) {
   both_close(&b);
 }
 
+/* Epoch seconds beyond BIGINT milliseconds make the record bad (the
+ * conversion would be undefined). */
+static void test_epoch_seconds_range(void **state) {
+  (void)state;
+  fixture_t f = fixture_load("CREATE SOURCE s (" COLUMNS ") WITH (connector = 'file', path = 'x');", 1);
+  sq_decoder_t *d = sq_decoder_new(sq_catalog_find(f.prog->catalog, "s"), SQ_FORMAT_JSON, SQ_TS_EPOCH_S, NULL);
+  sq_arena_t arena = {0};
+  sq_value_t row[16];
+  char err[256];
+  static const char good[] = "{\"ts\":1767225600.5}", lowest[] = "{\"ts\":-9223372036854775.808}";
+  assert_true(decode(d, good, strlen(good), row, &arena, err));
+  assert_int_equal(row[4].u.i, 1767225600500);
+  assert_true(decode(d, lowest, strlen(lowest), row, &arena, err));
+  static const char *const bad[] = {"{\"ts\":9223372036854775.808}", "{\"ts\":1e300}", "{\"ts\":-1e300}"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    if (decode(d, bad[i], strlen(bad[i]), row, &arena, err)) fail_msg("accepted: %s", bad[i]);
+    assert_string_equal(err, "column 'ts': expected epoch seconds (in BIGINT milliseconds' range)");
+  }
+  sq_arena_free(&arena);
+  sq_decoder_destroy(d);
+  fixture_free(&f);
+}
+
 /* CSV fields must be UTF-8 too, quoted or not. */
 static void test_csv_utf8(void **state) {
   (void)state;
@@ -300,6 +323,7 @@ int main(void) {
                                      cmocka_unit_test(test_paths_agree_reading_some_columns),
                                      cmocka_unit_test(test_not_json_is_bad),
                                      cmocka_unit_test(test_json_values),
+                                     cmocka_unit_test(test_epoch_seconds_range),
                                      cmocka_unit_test(test_csv_utf8),
                                      cmocka_unit_test(test_json_output_is_utf8)};
   return cmocka_run_group_tests(tests, NULL, NULL);
