@@ -2,17 +2,18 @@
  *
  * JSON: the common record, a flat object of scalars, is decoded in one
  * pass (members matched and converted as they are scanned); anything else
- * — a nested value, an escape, a PATH column, or a record the fast pass
- * doubts — is tokenized (jsmn), top-level members are matched to declared
- * columns by name, and columns with a PATH are looked up from the root.
- * The fast pass only accepts what the tokenizer accepts, with the same
- * values; everything it declines goes the tokenizer's way, which also
- * words the errors. Members nobody declared, and declared columns no query
- * reads, are skipped without being converted. A value of the wrong JSON
- * type for its column makes the record bad; a missing member is NULL.
+ * — a nested value, an escape in a value read, a PATH column, or a record
+ * the fast pass doubts — is tokenized, top-level members are matched to
+ * declared columns by name, and columns with a PATH are looked up from the
+ * root. Both passes check the whole record against RFC 8259 with the same
+ * scanners (engine/json.c), so the fast pass only accepts what the
+ * tokenizer accepts, with the same values; everything it declines goes the
+ * tokenizer's way, which also words the errors. Members nobody declared,
+ * and declared columns no query reads, are checked but not converted. A
+ * value of the wrong JSON type for its column makes the record bad; a
+ * missing member is NULL.
  * CSV: the header line names the columns; fields are converted from text,
- * and an empty unquoted field is NULL. */
-#include <pthread.h>
+ * and an empty unquoted field is NULL. A line must be UTF-8. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "engine/number.h"
 #include "engine/timestamp.h"
 #include "engine/format.h"
+#include "engine/utf8.h"
 
 struct sq_decoder {
   const sq_relation_t *rel;
@@ -40,24 +42,10 @@ struct sq_decoder {
   bool *quoted;       /* CSV: whether each field was quoted ("" is not NULL) */
 };
 
-/* What a byte is to the fast pass: inside a string, whether it ends the
- * plain part (a quote or a backslash); after a primitive's first byte,
- * whether it ends the primitive (a delimiter) or spoils it. */
-enum { IN_STRING = 1, ENDS_STRING = 2, IN_PRIMITIVE = 4, ENDS_PRIMITIVE = 8 };
-static unsigned char byte_class[256];
-
-static void init_byte_classes(void) {
-  for (int b = 0; b < 256; b++) {
-    unsigned char c = b == '"' || b == '\\' ? ENDS_STRING : IN_STRING;
-    if (b == ',' || b == '}' || b == ' ' || b == '\t' || b == '\r' || b == '\n') c |= ENDS_PRIMITIVE;
-    else if (b >= 32 && b < 127 && b != '"' && b != ':' && b != '[' && b != ']' && b != '{') c |= IN_PRIMITIVE;
-    byte_class[b] = c;
-  }
-}
+/* Bytes that end a member's value in a flat object. */
+static const bool ends_value[256] = {[','] = true, ['}'] = true, [' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true};
 
 sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts_format_t ts_format, const bool *read) {
-  static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
-  pthread_once(&classes_once, init_byte_classes);
   sq_decoder_t *d = calloc(1, sizeof *d);
   if (!d) return NULL;
   d->rel = rel;
@@ -78,8 +66,8 @@ sq_decoder_t *sq_decoder_new(const sq_relation_t *rel, sq_format_t format, sq_ts
     d->skip[c] = read && !read[c];
     sq_type_t type = rel->columns[c].type;
     d->integral[c] = !d->skip[c] && (type == SQ_TYPE_BIGINT || (type == SQ_TYPE_TIMESTAMP && ts_format == SQ_TS_EPOCH_MS));
-    d->plain_name[c] = true;
-    for (const char *n = name; *n; n++) d->plain_name[c] &= (byte_class[(unsigned char)*n] & IN_STRING) != 0;
+    d->plain_name[c] = sq_utf8_check(name, d->name_len[c]) == d->name_len[c];
+    for (const char *n = name; *n; n++) d->plain_name[c] &= (unsigned char)*n >= 0x20 && *n != '"' && *n != '\\';
     d->has_paths |= rel->columns[c].path != NULL && !d->skip[c];
   }
   return d;
@@ -129,7 +117,9 @@ static bool convert(const sq_decoder_t *d, const sq_column_t *col, const char *p
   case SQ_TYPE_TIMESTAMP:
     if (!quoted && d->ts_format != SQ_TS_ISO8601) {
       if (d->ts_format == SQ_TS_EPOCH_S) {
-        if (!sq_parse_double(p, len, &x)) return fail(err, err_size, "column '%s': expected epoch seconds%s", col->name, "");
+        /* the milliseconds must fit a BIGINT (converting more is undefined) */
+        if (!sq_parse_double(p, len, &x) || !(x * 1000.0 >= -0x1p63 && x * 1000.0 < 0x1p63))
+          return fail(err, err_size, "column '%s': expected epoch seconds%s", col->name, " (in BIGINT milliseconds' range)");
         *out = sq_ts((int64_t)(x * 1000.0));
       } else {
         if (!sq_parse_int(p, len, &i)) return fail(err, err_size, "column '%s': expected epoch milliseconds%s", col->name, "");
@@ -162,7 +152,7 @@ static bool json_value(sq_decoder_t *d, const char *text, int t, const sq_column
   bool quoted = tok->kind == SQ_JSON_STRING;
   if (quoted && sq_json_has_escapes(&d->json, text, t)) {
     sq_value_t s = sq_json_string(&d->json, text, t, arena);
-    if (sq_is_null(s)) return fail(err, err_size, "column '%s': %s", col->name, "invalid escape in string");
+    if (sq_is_null(s)) return fail(err, err_size, "column '%s': %s", col->name, "out of memory");
     p = s.u.s.p;
     len = s.u.s.len;
   }
@@ -201,49 +191,35 @@ static const char *skip_space(const char *p, const char *end) {
   return p;
 }
 
-/* A string without escapes at p (just past its opening quote): its end
- * (the closing quote), or NULL. */
-static const char *plain_string(const char *p, const char *end) {
-  /* eight bytes at a time while none is a quote or a backslash */
-  for (; end - p >= 8; p += 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    uint64_t quote = w ^ 0x2222222222222222u, backslash = w ^ 0x5c5c5c5c5c5c5c5cu;
-    if (((quote - 0x0101010101010101u) & ~quote) & 0x8080808080808080u) break; /* a zero byte: a quote */
-    if (((backslash - 0x0101010101010101u) & ~backslash) & 0x8080808080808080u) break;
-  }
-  while (p < end && byte_class[(unsigned char)*p] & IN_STRING) p++;
-  return p < end && *p == '"' ? p : NULL;
-}
-
-/* An integer of at most 18 digits (no overflow possible) ending at a
- * delimiter or the record's end, scanned and converted in one pass: its
- * end, or NULL for anything else, which the general scan then judges. */
+/* An integer of at most 18 digits (no overflow possible), without leading
+ * zeros, ending at a delimiter or the record's end, scanned and converted
+ * in one pass: its end, or NULL for anything else, which the general scan
+ * then judges. */
 static const char *scan_int(const char *p, const char *end, int64_t *out) {
   const char *start = p + (p < end && *p == '-'), *q = start;
   int64_t v = 0;
   while (q < end && q - start < 18 && (unsigned)(*q - '0') <= 9) v = v * 10 + (*q++ - '0');
-  if (q == start || (q < end && !(byte_class[(unsigned char)*q] & ENDS_PRIMITIVE))) return NULL;
+  if (q == start || (*start == '0' && q - start > 1) || (q < end && !ends_value[(unsigned char)*q])) return NULL;
   *out = start > p ? -v : v;
   return q;
 }
 
-/* A member's value at *p, into row[c] unless c < 0 or skipped; false when
- * the fast pass declines. */
+/* A member's value at *p, checked, and into row[c] unless c < 0 or
+ * skipped; false when the fast pass declines. */
 static bool flat_value(const sq_decoder_t *d, int c, const char **pp, const char *end, sq_value_t *row) {
   const char *p = *pp, *v = p, *v_end;
-  bool quoted = p < end && *p == '"';
+  sq_json_fault_t fault;
+  bool quoted = p < end && *p == '"', escaped = false;
   if (quoted) {
-    if (!(v_end = plain_string(++v, end))) return false;
+    if (!(v_end = sq_json_string_end(++v, end, &escaped, &fault))) return false;
     p = v_end + 1;
   } else {
-    if (p == end || !(*p == '-' || (*p >= '0' && *p <= '9') || *p == 't' || *p == 'f' || *p == 'n')) return false;
-    while (p < end && byte_class[(unsigned char)*p] & IN_PRIMITIVE) p++;
-    if (p < end && !(byte_class[(unsigned char)*p] & ENDS_PRIMITIVE)) return false;
-    v_end = p;
+    if (!(v_end = sq_json_scalar_end(p, end, &fault))) return false;
+    p = v_end;
   }
   *pp = p;
   if (c < 0 || d->skip[c]) return true;
+  if (escaped) return false; /* the tokenizer's way copies it unescaped */
   const sq_column_t *col = &d->rel->columns[c];
   size_t vlen = (size_t)(v_end - v);
   char err[8];
@@ -266,11 +242,13 @@ static bool decode_flat_json(sq_decoder_t *d, const char *text, size_t len, sq_v
     if (p == end || *p != '"') return false;
     const char *key = p + 1, *key_end;
     int c = -1;
+    sq_json_fault_t fault;
+    bool escaped = false; /* names are matched as written, as on the tokenizer's way */
     if (d->n_declared > 0 && key_is(d, guess, key, end)) {
       c = guess;
       key_end = key + d->name_len[c];
       guess = c + 1 < d->n_declared ? c + 1 : 0;
-    } else if (!(key_end = plain_string(key, end))) {
+    } else if (!(key_end = sq_json_string_end(key, end, &escaped, &fault))) {
       return false;
     } else {
       c = find_column(d, key, (size_t)(key_end - key), &guess);
@@ -300,7 +278,10 @@ static bool decode_flat_json(sq_decoder_t *d, const char *text, size_t len, sq_v
 static bool decode_json(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row, sq_arena_t *arena, char *err, size_t err_size) {
   if (decode_flat_json(d, text, len, row)) return true;
   sq_set_null(row, (size_t)d->n_declared); /* the fast pass may have filled some */
-  if (!sq_json_parse(&d->json, text, len)) return fail(err, err_size, "%s%s", "invalid JSON", "");
+  if (!sq_json_parse(&d->json, text, len)) {
+    sq_json_error(&d->json, err, err_size);
+    return false;
+  }
   if (d->json.tokens[0].kind != SQ_JSON_OBJECT) return fail(err, err_size, "%s%s", "expected a JSON object", "");
   const sq_relation_t *rel = d->rel;
   /* One pass over the top-level members for the columns without PATH. */
@@ -394,6 +375,11 @@ bool sq_decoder_header(sq_decoder_t *d, const char *line, size_t len, char *err,
 }
 
 static bool decode_csv(sq_decoder_t *d, const char *text, size_t len, sq_value_t *row, sq_arena_t *arena, char *err, size_t err_size) {
+  size_t bad = sq_utf8_check(text, len);
+  if (bad < len) {
+    snprintf(err, err_size, "invalid UTF-8 at byte %zu", bad + 1);
+    return false;
+  }
   int n;
   if (!d->fields || !split_csv(d, text, len, arena, &n)) return fail(err, err_size, "%s%s", "invalid CSV line (bad quoting or more fields than the header)", "");
   for (int f = 0; f < n; f++) {

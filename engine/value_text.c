@@ -8,16 +8,24 @@
 #include <stdio.h>
 
 #include "engine/number.h"
+#include "engine/utf8.h"
 
 void sq_encode_json_string(sq_buf_t *out, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";
   sq_buf_putc(out, '"');
-  /* bytes that need an escape: control characters, quote, backslash */
-  static const bool escaped[256] = {[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true};
+  /* bytes that need an escape (control characters, quote, backslash), and
+   * non-ASCII ones, which must be well-formed UTF-8 (RFC 8259 §8.1): a
+   * byte that is not becomes U+FFFD */
+  static const unsigned char look[256] = {[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2};
   size_t run = 0; /* copy unescaped runs in one go */
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (!escaped[c]) continue;
+    if (!look[c]) continue;
+    size_t n = look[c] == 2 ? sq_utf8_seq(s + i, s + len) : 0;
+    if (n) {
+      i += n - 1;
+      continue;
+    }
     sq_buf_append(out, s + run, i - run);
     run = i + 1;
     switch (c) {
@@ -27,6 +35,10 @@ void sq_encode_json_string(sq_buf_t *out, const char *s, size_t len) {
     case '\r': sq_buf_puts(out, "\\r"); break;
     case '\t': sq_buf_puts(out, "\\t"); break;
     default: {
+      if (c >= 0x80) {
+        sq_buf_append(out, "\xef\xbf\xbd", 3);
+        break;
+      }
       char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
       sq_buf_append(out, esc, 6);
     }

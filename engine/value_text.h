@@ -8,7 +8,8 @@
 #include "engine/buf.h"
 #include "engine/value.h"
 
-/* Appends a JSON string literal of `len` bytes, escaped. */
+/* Appends a JSON string literal of `len` bytes, escaped; a byte that is
+ * not part of well-formed UTF-8 is written as U+FFFD. */
 void sq_encode_json_string(sq_buf_t *out, const char *s, size_t len);
 /* Appends a value: its JSON literal when `json` (NULL as null), else plain
  * text (NULL as nothing). */

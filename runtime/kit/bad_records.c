@@ -1,6 +1,7 @@
 /* Bad-record handling. A file dead-letter queue gets one JSON object per
  * line: {"source", "place", "error", "record"} with the raw bytes as a
- * string. A topic dead-letter queue gets the raw bytes as the value and
+ * string; JSON text is UTF-8, so a record that is not has each stray byte
+ * written as U+FFFD there, and its exact bytes in "record_base64". A topic dead-letter queue gets the raw bytes as the value and
  * the error, source topic, partition and offset as headers. */
 #include "runtime/kit/bad_records.h"
 
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "engine/buf.h"
+#include "engine/utf8.h"
 #include "engine/value_text.h"
 #include "runtime/kit/options.h"
 
@@ -39,6 +41,15 @@ void sq_bad_records_close(sq_bad_records_t *b) {
   *b = (sq_bad_records_t){0};
 }
 
+static void put_base64(sq_buf_t *out, const unsigned char *p, size_t len) {
+  static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (size_t i = 0; i < len; i += 3) {
+    uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
+    char quad[4] = {digits[v >> 18], digits[v >> 12 & 63], i + 1 < len ? digits[v >> 6 & 63] : '=', i + 2 < len ? digits[v & 63] : '='};
+    sq_buf_append(out, quad, 4);
+  }
+}
+
 static bool to_file(sq_bad_records_t *b, const char *raw, size_t len, const char *error, const sq_record_origin_t *o) {
   sq_buf_t line = {0};
   sq_buf_puts(&line, "{\"source\":");
@@ -49,6 +60,11 @@ static bool to_file(sq_bad_records_t *b, const char *raw, size_t len, const char
   sq_encode_json_string(&line, error, strlen(error));
   sq_buf_puts(&line, ",\"record\":");
   sq_encode_json_string(&line, raw, len);
+  if (sq_utf8_check(raw, len) < len) {
+    sq_buf_puts(&line, ",\"record_base64\":\"");
+    put_base64(&line, (const unsigned char *)raw, len);
+    sq_buf_putc(&line, '"');
+  }
   sq_buf_puts(&line, "}\n");
   bool ok = !line.failed && fwrite(line.data, 1, line.len, b->dlq) == line.len && fflush(b->dlq) == 0;
   sq_buf_free(&line);

@@ -49,9 +49,46 @@ grep -q "start: pipeline $dir/p.sql (streamq [0-9.]*): sources: s; sinks: out; s
 pipeline ", on_error = 'dlq', dlq_path = '$dir/dlq.jsonl'"
 "$streamq" run --quiet "$dir/p.sql" || fail "on_error dlq exit status"
 expect_eq "$(wc -l < "$dir/dlq.jsonl")" 4 "dlq lines"
-expect_eq "$(sed -n 2p "$dir/dlq.jsonl")" "{\"source\":\"s\",\"place\":\"$dir/in.jsonl:3\",\"error\":\"invalid JSON\",\"record\":\"not json at all\"}" "dlq line"
+expect_eq "$(sed -n 2p "$dir/dlq.jsonl")" "{\"source\":\"s\",\"place\":\"$dir/in.jsonl:3\",\"error\":\"invalid JSON at byte 1: expected a value\",\"record\":\"not json at all\"}" "dlq line"
 grep -q '"error":"the event-time column is NULL"' "$dir/dlq.jsonl" || fail "dlq NULL event time"
 grep -q '"error":"expected a JSON object"' "$dir/dlq.jsonl" || fail "dlq non-object"
+
+# input that is not JSON (RFC 8259) is a bad record saying so, wherever the
+# fault; a dead-letter line is JSON even for a record that is not UTF-8
+# (stray bytes as U+FFFD, the exact bytes in record_base64); a UTF-8
+# byte-order mark at the start of a file is skipped
+printf '\xef\xbb\xbf{"k":"a","amt":1,"ts":1000}\n{"k":"b" "amt":2,"ts":2000}\n{"k":"c","amt":3,,"ts":3000}\n{"k":"d","amt":010,"ts":4000}\n{"k":"e\x01","amt":5,"ts":5000}\n{"k":"\xff\xfe","amt":6,"ts":6000}\n{"k":"\\ud800","amt":7,"ts":7000}\n{"k":"h","amt":8,"ts":8000,}\n{"k":"i","amt":9,"ts":9000,"n":[1,]}\n{"k":"j","amt":10,"ts":10000,"n":{"x":NaN}}\n{"k":"l","amt":11,"ts":11000,"n":[{"x":"\xc3\xa9"}]}\n{"k":"m","amt":"x","ts":12000,"z":"\xfe"}\n' > "$dir/strict.jsonl"
+printf "CREATE SOURCE s (k STRING, amt BIGINT, ts TIMESTAMP) WITH (connector = 'file', path = '$dir/strict.jsonl', timestamp = 'ts', %s);
+CREATE SINK out WITH (connector = 'file', path = '$dir/strict.out.jsonl');
+INSERT INTO out SELECT k, amt FROM s;\n" "on_error = 'skip'" > "$dir/strict.sql"
+"$streamq" run "$dir/strict.sql" 2> "$dir/err" || fail "strict JSON skip run: $(cat "$dir/err")"
+expect_eq "$(cat "$dir/strict.out.jsonl")" $'{"k":"a","amt":1}\n{"k":"l","amt":11}' "strict JSON skip output"
+grep -q "2 records in, 2 out, 0 late, 10 bad" "$dir/err" || fail "strict JSON skip counts: $(cat "$dir/err")"
+sed -i "s|on_error = 'skip'|on_error = 'dlq', dlq_path = '$dir/strict.dlq.jsonl'|" "$dir/strict.sql"
+"$streamq" run --quiet "$dir/strict.sql" || fail "strict JSON dlq run"
+expect_eq "$(grep -c '"error":"invalid JSON at byte [0-9]*: ' "$dir/strict.dlq.jsonl")" 10 "strict JSON dlq errors"
+grep -q '"place":"[^"]*strict.jsonl:2","error":"invalid JSON at byte 10: expected '"','"' or '"'}'"'"' "$dir/strict.dlq.jsonl" \
+  || fail "missing comma message: $(head -1 "$dir/strict.dlq.jsonl")"
+python3 -c 'import json,sys; [json.loads(l.decode("utf-8")) for l in sys.stdin.buffer]' < "$dir/strict.dlq.jsonl" \
+  || fail "dead-letter lines are not strict JSON"
+python3 -c '
+import base64, json, sys
+rows = [json.loads(l.decode("utf-8")) for l in sys.stdin.buffer]
+binary = [r for r in rows if "record_base64" in r]
+assert len(binary) == 2, rows
+assert base64.b64decode(binary[0]["record_base64"]) == b"{\"k\":\"\xff\xfe\",\"amt\":6,\"ts\":6000}", binary
+assert binary[0]["record"] == "{\"k\":\"\ufffd\ufffd\",\"amt\":6,\"ts\":6000}", binary
+' < "$dir/strict.dlq.jsonl" || fail "record_base64: $(grep record_base64 "$dir/strict.dlq.jsonl")"
+printf '\xef\xbb\xbfts,name,id\n1000,x,1\n2000,\xc3\xa9,2\n3000,\xe9,3\n' > "$dir/bom.csv"
+cat > "$dir/bom.sql" <<SQL
+CREATE SOURCE s (id BIGINT, name STRING, ts TIMESTAMP)
+  WITH (connector = 'file', path = '$dir/bom.csv', format = 'csv', timestamp = 'ts', on_error = 'dlq', dlq_path = '$dir/bom.dlq.jsonl');
+CREATE SINK out WITH (connector = 'stdout', format = 'json');
+INSERT INTO out SELECT id, name, ts FROM s;
+SQL
+expect_eq "$("$streamq" run --quiet "$dir/bom.sql")" $'{"id":1,"name":"x","ts":1000}\n{"id":2,"name":"\u00e9","ts":2000}' "BOM CSV output"
+grep -qF "\"error\":\"invalid UTF-8 at byte 6\",\"record\":\"3000,$(printf '\xef\xbf\xbd'),3\",\"record_base64\":\"MzAwMCzpLDM=\"" "$dir/bom.dlq.jsonl" \
+  || fail "CSV invalid UTF-8: $(cat "$dir/bom.dlq.jsonl")"
 
 # CSV in and out: header by name, quoted fields, empty field is NULL
 printf 'ts,name,id\n1000,"x, y",1\n2000,"say ""hi""",2\n3000,,3\n' > "$dir/in.csv"

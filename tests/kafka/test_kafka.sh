@@ -168,7 +168,7 @@ sleep 1
 stop_run "$run_pid"
 [ "$(cat "$dir/poison.jsonl")" = $'{"n":1}\n{"n":4}' ] && ok "good records pass around poison ones" || fail "poison output: $(cat "$dir/poison.jsonl") (log: $(grep -v 'kafka:' "$dir/poison.log" | tail -3))"
 dlq=$(consume poison_dlq '%s|%h\n')
-grep -q '^not json|error=invalid JSON,source_topic=poison,source_partition=0,source_offset=1$' <<<"$dlq" \
+grep -q '^not json|error=invalid JSON at byte 1: expected a value,source_topic=poison,source_partition=0,source_offset=1$' <<<"$dlq" \
   && grep -q "^{\"n\":\"two\"}|error=column 'n': expected an integer, got a string,source_topic=poison,source_partition=0,source_offset=2$" <<<"$dlq" \
   && ok "dead-letter records carry error, topic, partition and offset headers" || fail "dead-letter topic: $dlq"
 grep -q "2 bad" "$dir/poison.log" || fail "bad records not counted: $(tail -1 "$dir/poison.log")"

@@ -56,7 +56,8 @@ static bool refill(sq_reader_file_t *f, sq_exec_t *exec) {
   return true;
 }
 
-/* The next complete line (without its line break) or false if none is
+/* The next complete line (without its line break, nor the UTF-8 byte-order
+ * mark an editor may put at the start of a file) or false if none is
  * available yet. */
 static bool next_line(sq_reader_file_t *f, const char **line, size_t *len) {
   const char *p = f->buf + f->start;
@@ -69,6 +70,10 @@ static bool next_line(sq_reader_file_t *f, const char **line, size_t *len) {
   *line = p;
   *len = (size_t)(nl - p);
   if (*len && p[*len - 1] == '\r') (*len)--;
+  if (f->buf_pos + (int64_t)f->start == 0 && *len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+    *line += 3;
+    *len -= 3;
+  }
   f->start = (size_t)(nl - f->buf) + (nl < f->buf + f->len);
   f->line++;
   return true;
