@@ -17,10 +17,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/scalar.h"
+#include "engine/value_text.h"
 
 #include "runtime/clock.h"
 #include "runtime/drop_report.h"
@@ -152,10 +154,14 @@ static void publish_sources(sq_health_t *h, running_source_t *rs, uint32_t n) {
     for (uint32_t p = 0; p < r->n_parts; p++) assigned += r->parts[p].assigned;
     double source_lag = reader_lag(r);
     lag += source_lag;
-    char item[512], watermark[40] = "null";
+    char item[256], watermark[40] = "null";
     if (r->watermark != INT64_MIN) snprintf(watermark, sizeof watermark, "%lld", (long long)r->watermark);
-    snprintf(item, sizeof item, "%s{\"source\":\"%s\",\"connector\":\"%s\",\"partitions\":%u,\"records_in\":%llu,"
-             "\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", i ? "," : "", r->rel->name, r->rel->connector, assigned,
+    /* names are the user's identifiers: any byte may need escaping */
+    sq_buf_puts(&json, i ? ",{\"source\":" : "{\"source\":");
+    sq_encode_json_string(&json, r->rel->name, strlen(r->rel->name));
+    sq_buf_puts(&json, ",\"connector\":");
+    sq_encode_json_string(&json, r->rel->connector, strlen(r->rel->connector));
+    snprintf(item, sizeof item, ",\"partitions\":%u,\"records_in\":%llu,\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", assigned,
              (unsigned long long)r->records_in, source_lag, watermark, rs[i].ended ? "true" : "false");
     sq_buf_puts(&json, item);
   }

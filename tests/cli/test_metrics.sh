@@ -50,5 +50,27 @@ grep -qE '^\{"status":"ok","broker_connected":null,"uptime_seconds":[0-9.]+,"rec
 kill -TERM "$pid"
 wait "$pid" || fail "SIGTERM did not stop cleanly"
 pid=
+
+# A source name with a quote and a backslash: /health stays valid JSON and
+# the exposition valid Prometheus text.
+cat > "$dir/odd.sql" <<SQL
+CREATE SOURCE "b""i\ds" (n BIGINT) WITH (connector = 'file', path = '$dir/in.jsonl', follow = true, on_error = 'skip');
+CREATE SINK out WITH (connector = 'file', path = '$dir/odd.jsonl');
+INSERT INTO out SELECT n FROM "b""i\ds";
+SQL
+"$streamq" run "$dir/odd.sql" --metrics-addr "127.0.0.1:$port" 2> "$dir/log4" &
+pid=$!
+for _ in $(seq 100); do health=$(curl -sf "127.0.0.1:$port/health") && grep -q '"sources":\[{' <<<"$health" && break; sleep 0.1; done
+python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["sources"][0]["source"] == "b\"i\\ds", d' "$health" \
+  || fail "health with an odd source name: $health"
+curl -sf "127.0.0.1:$port/metrics" > "$dir/odd.prom" || fail "GET /metrics"
+# the one expected lint finding, as in test_monitoring.sh: streamq_watermark_ms's name
+promtool check metrics < "$dir/odd.prom" > "$dir/promtool.log" 2>&1
+lint=$(grep -v '^streamq_watermark_ms metric names should not contain abbreviated units$' "$dir/promtool.log")
+[ -z "$lint" ] || fail "promtool check metrics: $lint"
+grep -qF 'streamq_records_in_total{source="b\"i\\ds",partition="0"} 3' "$dir/odd.prom" || fail "odd label: $(grep records_in "$dir/odd.prom")"
+kill -TERM "$pid"
+wait "$pid" || fail "SIGTERM did not stop cleanly"
+pid=
 [ $failures -eq 0 ] && echo "metrics: all passed"
 [ $failures -eq 0 ]
