@@ -32,7 +32,9 @@ static void on_signal(int sig) {
 }
 
 typedef struct run_args {
-  const char *path, *brokers, *metrics_addr, *state_dir;
+  const char *path, *brokers, *state_dir;
+  bool serve_metrics;
+  struct sockaddr_in metrics_addr; /* --metrics-addr, when serve_metrics */
   bool quiet, embedded, reset_state;
   int partitions;
   int64_t checkpoint_interval_ms; /* 0: not given */
@@ -51,7 +53,11 @@ static int parse(int argc, char **argv, run_args_t *a) {
     if (strcmp(argv[i], "--quiet") == 0) a->quiet = true;
     else if (strcmp(argv[i], "--embedded-broker") == 0) a->embedded = true;
     else if (strcmp(argv[i], "--brokers") == 0 && has_value) a->brokers = argv[++i];
-    else if (strcmp(argv[i], "--metrics-addr") == 0 && has_value) a->metrics_addr = argv[++i];
+    else if (strcmp(argv[i], "--metrics-addr") == 0 && has_value) {
+      char err[256];
+      if (!(a->serve_metrics = sq_metrics_addr_parse(argv[++i], &a->metrics_addr, err, sizeof err)))
+        return sq_cli_bad_argument(&sq_cmd_run, "%s", err);
+    }
     else if (strcmp(argv[i], "--state-dir") == 0 && has_value) a->state_dir = argv[++i];
     else if (strcmp(argv[i], "--reset-state") == 0) a->reset_state = true;
     else if (strcmp(argv[i], "--set") == 0 && has_value) {
@@ -183,6 +189,8 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
     snprintf(err, sizeof err, "out of memory");
     goto out;
   }
+  /* a taken port stops the run before anything is read or created */
+  if (a->serve_metrics && !(http = sq_metrics_http_start(&a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   if (a->embedded) {
     if (!(broker = sq_kafka_broker_start(1, 0, err, sizeof err)) || !create_topics(broker, prog, a->partitions, err, sizeof err))
       goto out;
@@ -199,7 +207,6 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
     goto out;
   if (!a->quiet) log_start(pipeline->file.source ? sq_source_name(pipeline->file.source) : a->path, plan,
                            a->state_dir ? a->state_dir : default_dir);
-  if (a->metrics_addr && !(http = sq_metrics_http_start(a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   struct sigaction sa = {.sa_handler = on_signal};
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);

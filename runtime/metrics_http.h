@@ -3,8 +3,10 @@
 #ifndef SQ_METRICS_HTTP_H
 #define SQ_METRICS_HTTP_H
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "runtime/metrics.h"
@@ -30,9 +32,13 @@ void sq_health_set_sources(sq_health_t *h, const char *json, size_t len, double 
 
 typedef struct sq_metrics_http sq_metrics_http_t;
 
-/* Serves `m` and `h` (borrowed) at ADDR = [HOST:]PORT (host default
- * 127.0.0.1). NULL with `err`. */
-sq_metrics_http_t *sq_metrics_http_start(const char *addr, sq_metrics_t *m, sq_health_t *h, char *err, size_t err_size);
+/* Parses ADDR = [HOST:]PORT: an IPv4 host (default 127.0.0.1) and a port
+ * in 1..65535. False with `err` (a bad argument, found before anything
+ * starts). */
+bool sq_metrics_addr_parse(const char *addr, struct sockaddr_in *out, char *err, size_t err_size);
+/* Serves `m` and `h` (borrowed) at `addr`. NULL with `err` (e.g. the port
+ * is taken). */
+sq_metrics_http_t *sq_metrics_http_start(const struct sockaddr_in *addr, sq_metrics_t *m, sq_health_t *h, char *err, size_t err_size);
 void sq_metrics_http_stop(sq_metrics_http_t *s);
 
 #endif
