@@ -14,8 +14,8 @@ typedef struct sq_state_db sq_state_db_t;
 typedef struct sq_state_db_batch sq_state_db_batch_t;
 
 /* Opens (creating it if missing or empty) the database in `dir`. A
- * directory that is not a state database, a damaged one, or one in use by
- * another process gives NULL with `err`. */
+ * directory that is not a state database, a damaged one, a read-only one,
+ * or one in use by another process gives NULL with `err`. */
 sq_state_db_t *sq_state_db_open(const char *dir, char *err, size_t err_size);
 void sq_state_db_close(sq_state_db_t *db);
 /* Deletes the database in `dir` (for --reset-state); false with `err`. */

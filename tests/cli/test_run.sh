@@ -5,7 +5,8 @@ set -u
 streamq=$1
 dir=$(mktemp -d)
 cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
-trap 'rm -rf "$dir"' EXIT
+holder=
+trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$dir"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected [$2], got [$1]"; }
@@ -169,6 +170,46 @@ grep -q "'state.cache.bytes' must be a positive number" "$dir/set.err" || fail "
 "$streamq" run --set novalue "$dir/set.sql" 2> "$dir/set.err"
 expect_eq "$?" 1 "--set without '=' exit status"
 grep -q "^streamq run: --set needs KEY=VALUE, got 'novalue'" "$dir/set.err" || fail "--set without '=': $(head -1 "$dir/set.err")"
+
+# The state directory: one in use by a running streamq is refused as in
+# use; a read-only one as read-only, not as in use.
+printf '{"k":1}\n' > "$dir/sd.jsonl"
+cat > "$dir/sd.sql" <<SQL
+CREATE SOURCE s (k BIGINT) WITH (connector = 'file', path = '$dir/sd.jsonl', follow = true);
+CREATE SINK out WITH (connector = 'file', path = '$dir/sd.out');
+INSERT INTO out SELECT k FROM s;
+SQL
+"$streamq" run --quiet --state-dir "$dir/sd.state" "$dir/sd.sql" 2> "$dir/sd1.err" &
+holder=$!
+for _ in $(seq 100); do [ -s "$dir/sd.out" ] && break; sleep 0.1; done
+timeout 30 "$streamq" run --state-dir "$dir/sd.state" "$dir/sd.sql" 2> "$dir/sd.err"
+expect_eq "$?" 2 "state directory in use: exit status"
+grep -q "the state directory $dir/sd.state is in use by another streamq process" "$dir/sd.err" || fail "in use: $(cat "$dir/sd.err")"
+kill -TERM "$holder"; wait "$holder"; holder=
+# Read-only: a read-only bind mount in a mount namespace of our own, which
+# also stops root (CI runs as root, and chmod does not stop root); without
+# namespaces, chmod for other users, else the check is skipped.
+ro_run() { timeout 30 "$streamq" run --state-dir "$dir/sd.state" "$dir/sd.sql" 2> "$dir/sd.err"; }
+if unshare -rm sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && ! touch "$1/probe" 2>/dev/null' sh "$dir/sd.state" 2>/dev/null; then
+  ro_run() {
+    timeout 30 unshare -rm sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"' sh "$dir/sd.state" \
+      "$streamq" run --state-dir "$dir/sd.state" "$dir/sd.sql" 2> "$dir/sd.err"
+  }
+elif [ "$(id -u)" -ne 0 ]; then
+  chmod -R a-w "$dir/sd.state"
+else
+  ro_run() { echo "skipped: running as root without mount namespaces, no way to make a directory read-only" >&2; return 99; }
+fi
+ro_run
+status=$?
+if [ $status -eq 99 ]; then
+  echo "SKIP: read-only state directory: $(cat "$dir/sd.err")"
+else
+  expect_eq "$status" 2 "read-only state directory: exit status"
+  grep -q "the state directory $dir/sd.state is read-only" "$dir/sd.err" && ! grep -q "in use" "$dir/sd.err" \
+    || fail "read-only state directory: $(cat "$dir/sd.err")"
+fi
+chmod -R u+w "$dir/sd.state"
 
 [ $failures -eq 0 ] && echo "run: all passed"
 [ $failures -eq 0 ]
