@@ -171,6 +171,33 @@ grep -q "'state.cache.bytes' must be a positive number" "$dir/set.err" || fail "
 expect_eq "$?" 1 "--set without '=' exit status"
 grep -q "^streamq run: --set needs KEY=VALUE, got 'novalue'" "$dir/set.err" || fail "--set without '=': $(head -1 "$dir/set.err")"
 
+# A pause longer than idle_timeout in data from the past (a replay): the
+# idle watermark moves on by the pause, not to the wall clock, so the
+# records after it are not late; the windows equal sqlite3's.
+awk 'BEGIN { for (i = 0; i < 500; i++) printf "{\"k\":\"k%d\",\"ts\":%d}\n", i % 3, i * 200 }' > "$dir/replay1"
+awk 'BEGIN { for (i = 500; i < 1500; i++) printf "{\"k\":\"k%d\",\"ts\":%d}\n", i % 3, i * 200 }' > "$dir/replay2"
+cp "$dir/replay1" "$dir/replay.jsonl"
+cat > "$dir/replay.sql" <<SQL
+CREATE SOURCE s (k STRING, ts TIMESTAMP)
+  WITH (connector = 'file', path = '$dir/replay.jsonl', follow = true, timestamp = 'ts', idle_timeout = '1 second');
+CREATE SINK out WITH (connector = 'file', path = '$dir/replay.out');
+INSERT INTO out SELECT k, WINDOW_START AS ws, COUNT(*) AS n FROM s WHERE k <> 'end' WINDOW TUMBLING (SIZE 60 SECONDS) GROUP BY k;
+SQL
+"$streamq" run --state-dir "$dir/replay.state" "$dir/replay.sql" 2> "$dir/replay.err" &
+holder=$!
+# the first minute closes while the first part is read; then a pause
+for _ in $(seq 300); do [ "$(wc -l < "$dir/replay.out" 2>/dev/null)" = 3 ] && break; sleep 0.1; done
+sleep 3
+{ cat "$dir/replay2"; echo '{"k":"end","ts":10000000}'; } >> "$dir/replay.jsonl"
+expected=$(cat "$dir/replay1" "$dir/replay2" | sqlite3 :memory: "CREATE TABLE ev(j)" ".mode list" ".separator ~ \n" ".import /dev/stdin ev" \
+  "SELECT k || ' ' || ws || ' ' || count(*) FROM (SELECT json_extract(j, '\$.k') AS k, json_extract(j, '\$.ts') / 60000 * 60000 AS ws FROM ev)
+   GROUP BY k, ws" | sort)
+for _ in $(seq 300); do [ "$(wc -l < "$dir/replay.out")" -ge "$(wc -l <<<"$expected")" ] && break; sleep 0.1; done
+kill -TERM "$holder"; wait "$holder"; holder=
+actual=$(sed -E 's/\{"k":"([^"]*)","ws":([0-9]+),"n":([0-9]+)\}/\1 \2 \3/' "$dir/replay.out" | sort)
+grep -q "1501 records in, [0-9]* out, 0 late" "$dir/replay.err" || fail "replay after a pause: $(grep -E 'done|late' "$dir/replay.err")"
+expect_eq "$actual" "$expected" "replay after a pause: windows"
+
 # The state directory: one in use by a running streamq is refused as in
 # use; a read-only one as read-only, not as in use.
 printf '{"k":1}\n' > "$dir/sd.jsonl"
