@@ -200,27 +200,21 @@ expect_eq "$actual" "$expected" "replay after a pause: windows"
 
 # The state directory: one in use by a running streamq is refused as in
 # use; a read-only one as read-only, not as in use.
-printf '{"k":1}\n' > "$dir/sd.jsonl"
-cat > "$dir/sd.sql" <<SQL
-CREATE SOURCE s (k BIGINT) WITH (connector = 'file', path = '$dir/sd.jsonl', follow = true);
-CREATE SINK out WITH (connector = 'file', path = '$dir/sd.out');
-INSERT INTO out SELECT k FROM s;
-SQL
-"$streamq" run --quiet --state-dir "$dir/sd.state" "$dir/sd.sql" 2> "$dir/sd1.err" &
+"$streamq" run --state-dir "$dir/sd.state" "$dir/tail.sql" 2> "$dir/sd1.err" &
 holder=$!
-for _ in $(seq 100); do [ -s "$dir/sd.out" ] && break; sleep 0.1; done
-timeout 30 "$streamq" run --state-dir "$dir/sd.state" "$dir/sd.sql" 2> "$dir/sd.err"
+for _ in $(seq 100); do grep -q "start:" "$dir/sd1.err" && break; sleep 0.1; done
+timeout 30 "$streamq" run --state-dir "$dir/sd.state" "$dir/tail.sql" 2> "$dir/sd.err"
 expect_eq "$?" 2 "state directory in use: exit status"
 grep -q "the state directory $dir/sd.state is in use by another streamq process" "$dir/sd.err" || fail "in use: $(cat "$dir/sd.err")"
 kill -TERM "$holder"; wait "$holder"; holder=
 # Read-only: a read-only bind mount in a mount namespace of our own, which
 # also stops root (CI runs as root, and chmod does not stop root); without
 # namespaces, chmod for other users, else the check is skipped.
-ro_run() { timeout 30 "$streamq" run --state-dir "$dir/sd.state" "$dir/sd.sql" 2> "$dir/sd.err"; }
+ro_run() { timeout 30 "$streamq" run --state-dir "$dir/sd.state" "$dir/tail.sql" 2> "$dir/sd.err"; }
 if unshare -rm sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && ! touch "$1/probe" 2>/dev/null' sh "$dir/sd.state" 2>/dev/null; then
   ro_run() {
     timeout 30 unshare -rm sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"' sh "$dir/sd.state" \
-      "$streamq" run --state-dir "$dir/sd.state" "$dir/sd.sql" 2> "$dir/sd.err"
+      "$streamq" run --state-dir "$dir/sd.state" "$dir/tail.sql" 2> "$dir/sd.err"
   }
 elif [ "$(id -u)" -ne 0 ]; then
   chmod -R a-w "$dir/sd.state"
