@@ -17,6 +17,7 @@
 #include "runtime/clock.h"
 #include "runtime/executor.h"
 #include "runtime/kafka_broker.h"
+#include "runtime/kafka_liveness.h"
 #include "runtime/kafka_progress.h"
 #include "runtime/log.h"
 #include "runtime/options.h"
@@ -172,6 +173,15 @@ static bool load_settings(const run_args_t *a, const sq_program_t *prog, sq_runt
   return true;
 }
 
+/* Whether the pipeline talks to Kafka, so /health watches the cluster:
+ * its Kafka sinks are open by now, its sources open when it runs. */
+static bool uses_kafka(const sq_plan_t *plan) {
+  if (sq_kafka_broker_up() >= 0) return true;
+  for (uint32_t i = 0; i < plan->n_sources; i++)
+    if (strcmp(plan->sources[i].rel->connector, "kafka") == 0) return true;
+  return false;
+}
+
 static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   const sq_program_t *prog = pipeline->prog;
   char err[2048] = "";
@@ -182,6 +192,7 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   sq_health_init(&rt.health);
   sq_kafka_broker_t *broker = NULL;
   sq_metrics_http_t *http = NULL;
+  sq_kafka_liveness_t *liveness = NULL;
   sq_plan_t *plan = NULL;
   sq_checkpointer_t *cp = NULL;
   int status = SQ_EXIT_RUNTIME;
@@ -205,6 +216,7 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
       !(plan = sq_plan_build(prog, state, sq_sink_open, &rt, err, sizeof err)) ||
       !sq_checkpointer_restore_plan(cp, plan, pipeline->file.text, err, sizeof err))
     goto out;
+  if (uses_kafka(plan) && !(liveness = sq_kafka_liveness_start(&rt.kafka, err, sizeof err))) goto out;
   if (!a->quiet) log_start(pipeline->file.source ? sq_source_name(pipeline->file.source) : a->path, plan,
                            a->state_dir ? a->state_dir : default_dir);
   struct sigaction sa = {.sa_handler = on_signal};
@@ -220,6 +232,7 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
 out:
   if (status == SQ_EXIT_RUNTIME && err[0]) fprintf(stderr, "streamq run: %s\n", err);
   sq_metrics_http_stop(http);
+  sq_kafka_liveness_stop(liveness);
   sq_plan_destroy(plan); /* sinks and readers are gone before the broker */
   sq_checkpointer_close(cp);
   sq_metrics_destroy(rt.metrics);

@@ -84,7 +84,7 @@ static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_
     const char *labels[] = {"source", rs[i].src->rel->name, "action", actions[rs[i].reader->bad.action], NULL};
     m->bad[i] = sq_metrics_counter(reg, "streamq_bad_records_total", "Records that could not be read, by source and on_error action.", labels);
   }
-  m->broker_up = sq_metrics_gauge(reg, "streamq_broker_up", "1 while Kafka brokers are reachable, 0 when all are down (-1: no Kafka).", NULL);
+  m->broker_up = sq_metrics_gauge(reg, "streamq_broker_up", "1 while the Kafka cluster answers requests, 0 when it does not (down or hung; -1: no Kafka).", NULL);
   return true;
 }
 

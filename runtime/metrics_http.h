@@ -13,7 +13,7 @@
 
 /* What /health reports; the engine thread updates it. */
 typedef struct sq_health {
-  _Atomic int broker_up;        /* 1 unless Kafka says every broker is down; -1 without Kafka */
+  _Atomic int broker_up;        /* sq_kafka_broker_up: 1 while the cluster answers; -1 without Kafka */
   _Atomic int failing;          /* the pipeline is stopping on an error */
   _Atomic uint64_t records_in, records_out;
   _Atomic uint64_t checkpoint_bits; /* monotonic seconds of the last checkpoint, as a double's bits; 0 before one */
