@@ -43,8 +43,8 @@ wait_lines() { # wait_lines FILE N SECONDS: true once FILE has >= N lines
   for _ in $(seq $(($3 * 10))); do [ "$(lines "$1")" -ge "$2" ] && return 0; sleep 0.1; done
   return 1
 }
-run_bg() { # run_bg SQL_FILE LOG: streamq run in the background -> $run_pid
-  "$streamq" run --brokers "$bootstrap" "$1" 2> "$2" &
+run_bg() { # run_bg SQL_FILE LOG [OPTION...]: streamq run in the background -> $run_pid
+  "$streamq" run --brokers "$bootstrap" "$1" "${@:3}" 2> "$2" &
   run_pid=$!
   pids+=("$run_pid")
 }
@@ -340,9 +340,8 @@ CREATE SOURCE s (n BIGINT) WITH (connector = 'kafka', topic = 'live');
 CREATE SINK out WITH (connector = 'file', path = '$dir/live.jsonl');
 INSERT INTO out SELECT n FROM s;
 SQL
-"$streamq" run --brokers "$bootstrap" --metrics-addr "127.0.0.1:$hport" "$dir/live.sql" 2> "$dir/live.log" &
-live=$!
-pids+=("$live")
+run_bg "$dir/live.sql" "$dir/live.log" --metrics-addr "127.0.0.1:$hport"
+live=$run_pid
 health_is() { # health_is STATUS UP: true once /health and the metric say so, within 15 s
   for _ in $(seq 150); do
     curl -sf "127.0.0.1:$hport/health" | grep -q "^{\"status\":\"$1\"" && curl -sf "127.0.0.1:$hport/metrics" | grep -qx "streamq_broker_up $2" \
