@@ -19,6 +19,7 @@
 #include "runtime/app/executor.h"
 #include "runtime/connectors/kafka/broker.h"
 #include "runtime/connectors/kafka/kafka.h"
+#include "runtime/connectors/kafka/liveness.h"
 #include "runtime/connectors/kafka/progress.h"
 #include "runtime/kit/log.h"
 #include "runtime/kit/options.h"
@@ -34,7 +35,9 @@ static void on_signal(int sig) {
 }
 
 typedef struct run_args {
-  const char *path, *brokers, *metrics_addr, *state_dir;
+  const char *path, *brokers, *state_dir;
+  bool serve_metrics;
+  struct sockaddr_in metrics_addr; /* --metrics-addr, when serve_metrics */
   bool quiet, embedded, reset_state;
   int partitions;
   int64_t checkpoint_interval_ms; /* 0: not given */
@@ -53,7 +56,11 @@ static int parse(int argc, char **argv, run_args_t *a) {
     if (strcmp(argv[i], "--quiet") == 0) a->quiet = true;
     else if (strcmp(argv[i], "--embedded-broker") == 0) a->embedded = true;
     else if (strcmp(argv[i], "--brokers") == 0 && has_value) a->brokers = argv[++i];
-    else if (strcmp(argv[i], "--metrics-addr") == 0 && has_value) a->metrics_addr = argv[++i];
+    else if (strcmp(argv[i], "--metrics-addr") == 0 && has_value) {
+      char err[256];
+      if (!(a->serve_metrics = sq_metrics_addr_parse(argv[++i], &a->metrics_addr, err, sizeof err)))
+        return sq_cli_bad_argument(&sq_cmd_run, "%s", err);
+    }
     else if (strcmp(argv[i], "--state-dir") == 0 && has_value) a->state_dir = argv[++i];
     else if (strcmp(argv[i], "--reset-state") == 0) a->reset_state = true;
     else if (strcmp(argv[i], "--set") == 0 && has_value) {
@@ -164,6 +171,15 @@ static bool load_settings(const run_args_t *a, const sq_program_t *prog, sq_runt
   return true;
 }
 
+/* Whether the pipeline talks to Kafka, so /health watches the cluster:
+ * its Kafka sinks are open by now, its sources open when it runs. */
+static bool uses_kafka(const sq_plan_t *plan) {
+  if (sq_kafka_broker_up() >= 0) return true;
+  for (uint32_t i = 0; i < plan->n_sources; i++)
+    if (plan->sources[i].rel->connector == &sq_connector_kafka.spec) return true;
+  return false;
+}
+
 static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   const sq_program_t *prog = pipeline->prog;
   char err[2048] = "";
@@ -174,6 +190,7 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   sq_health_init(&rt.health);
   sq_kafka_broker_t *broker = NULL;
   sq_metrics_http_t *http = NULL;
+  sq_kafka_liveness_t *liveness = NULL;
   sq_plan_t *plan = NULL;
   sq_checkpointer_t *cp = NULL;
   int status = SQ_EXIT_RUNTIME;
@@ -181,6 +198,8 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
     snprintf(err, sizeof err, "out of memory");
     goto out;
   }
+  /* a taken port stops the run before anything is read or created */
+  if (a->serve_metrics && !(http = sq_metrics_http_start(&a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   if (a->embedded) {
     if (!(broker = sq_kafka_broker_start(1, 0, err, sizeof err)) || !create_topics(broker, prog, a->partitions, err, sizeof err))
       goto out;
@@ -195,9 +214,9 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
       !(plan = sq_plan_build(prog, state, sq_sink_open, &rt, err, sizeof err)) ||
       !sq_checkpointer_restore_plan(cp, plan, pipeline->file.text, err, sizeof err))
     goto out;
+  if (uses_kafka(plan) && !(liveness = sq_kafka_liveness_start(&rt.kafka, err, sizeof err))) goto out;
   if (!a->quiet) log_start(pipeline->file.sql ? sq_sql_name(pipeline->file.sql) : a->path, plan,
                            a->state_dir ? a->state_dir : default_dir);
-  if (a->metrics_addr && !(http = sq_metrics_http_start(a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   struct sigaction sa = {.sa_handler = on_signal};
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
@@ -211,6 +230,7 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
 out:
   if (status == SQ_EXIT_RUNTIME && err[0]) fprintf(stderr, "streamq run: %s\n", err);
   sq_metrics_http_stop(http);
+  sq_kafka_liveness_stop(liveness);
   sq_plan_destroy(plan); /* sinks and readers are gone before the broker */
   sq_checkpointer_close(cp);
   sq_metrics_destroy(rt.metrics);

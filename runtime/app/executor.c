@@ -17,11 +17,13 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine/number.h"
 #include "engine/scalar.h"
+#include "engine/value_text.h"
 
 #include "runtime/kit/clock.h"
 #include "runtime/kit/crash_point.h"
@@ -85,7 +87,7 @@ static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_
     const char *labels[] = {"source", rs[i].src->rel->name, "action", actions[rs[i].reader->bad.action], NULL};
     m->bad[i] = sq_metrics_counter(reg, "streamq_bad_records_total", "Records that could not be read, by source and on_error action.", labels);
   }
-  m->broker_up = sq_metrics_gauge(reg, "streamq_broker_up", "1 while Kafka brokers are reachable, 0 when all are down (-1: no Kafka).", NULL);
+  m->broker_up = sq_metrics_gauge(reg, "streamq_broker_up", "1 while the Kafka cluster answers requests, 0 when it does not (down or hung; -1: no Kafka).", NULL);
   return true;
 }
 
@@ -155,10 +157,14 @@ static void publish_sources(sq_health_t *h, running_source_t *rs, uint32_t n) {
     for (uint32_t p = 0; p < r->n_parts; p++) assigned += r->parts[p].assigned;
     double source_lag = reader_lag(r);
     lag += source_lag;
-    char item[512], watermark[40] = "null";
+    char item[256], watermark[40] = "null";
     if (r->watermark != INT64_MIN) snprintf(watermark, sizeof watermark, "%lld", (long long)r->watermark);
-    snprintf(item, sizeof item, "%s{\"source\":\"%s\",\"connector\":\"%s\",\"partitions\":%u,\"records_in\":%llu,"
-             "\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", i ? "," : "", r->rel->name, r->rel->connector->name, assigned,
+    /* names are the user's identifiers: any byte may need escaping */
+    sq_buf_puts(&json, i ? ",{\"source\":" : "{\"source\":");
+    sq_encode_json_string(&json, r->rel->name, strlen(r->rel->name));
+    sq_buf_puts(&json, ",\"connector\":");
+    sq_encode_json_string(&json, r->rel->connector->name, strlen(r->rel->connector->name));
+    snprintf(item, sizeof item, ",\"partitions\":%u,\"records_in\":%llu,\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", assigned,
              (unsigned long long)r->records_in, source_lag, watermark, rs[i].ended ? "true" : "false");
     sq_buf_puts(&json, item);
   }

@@ -85,27 +85,33 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
   return ret;
 }
 
-sq_metrics_http_t *sq_metrics_http_start(const char *addr, sq_metrics_t *m, sq_health_t *h, char *err, size_t err_size) {
+bool sq_metrics_addr_parse(const char *addr, struct sockaddr_in *out, char *err, size_t err_size) {
   char host[64] = "127.0.0.1";
-  const char *colon = strrchr(addr, ':');
-  long port = strtol(colon ? colon + 1 : addr, NULL, 10);
-  if (colon && (size_t)(colon - addr) < sizeof host && colon > addr) {
+  const char *colon = strrchr(addr, ':'), *port = colon ? colon + 1 : addr;
+  bool ok = !colon || ((size_t)(colon - addr) < sizeof host && colon > addr);
+  if (ok && colon) {
     memcpy(host, addr, (size_t)(colon - addr));
     host[colon - addr] = '\0';
   }
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  if (port <= 0 || port > 65535 || inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-    snprintf(err, err_size, "--metrics-addr needs HOST:PORT with an IPv4 host, not '%s'", addr);
-    return NULL;
-  }
+  size_t digits = strspn(port, "0123456789");
+  long number = digits && digits <= 5 && !port[digits] ? strtol(port, NULL, 10) : 0;
+  *out = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)number)};
+  if (ok && number >= 1 && number <= 65535 && inet_pton(AF_INET, host, &out->sin_addr) == 1) return true;
+  snprintf(err, err_size, "--metrics-addr needs [HOST:]PORT with an IPv4 host and a port from 1 to 65535, not '%s'", addr);
+  return false;
+}
+
+sq_metrics_http_t *sq_metrics_http_start(const struct sockaddr_in *addr, sq_metrics_t *m, sq_health_t *h, char *err, size_t err_size) {
   sq_metrics_http_t *s = calloc(1, sizeof *s);
   if (!s) return snprintf(err, err_size, "out of memory"), NULL;
   s->metrics = m;
   s->health = h;
-  s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, handle, s,
-                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
+  s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, ntohs(addr->sin_port), NULL, NULL, handle, s,
+                               MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr, MHD_OPTION_END);
   if (!s->daemon) {
-    snprintf(err, err_size, "cannot serve metrics on %s:%ld (address in use?)", host, port);
+    char host[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &addr->sin_addr, host, sizeof host);
+    snprintf(err, err_size, "cannot serve metrics on %s:%u (address in use?)", host, ntohs(addr->sin_port));
     free(s);
     return NULL;
   }

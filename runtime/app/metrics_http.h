@@ -3,15 +3,17 @@
 #ifndef SQ_METRICS_HTTP_H
 #define SQ_METRICS_HTTP_H
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "runtime/kit/metrics.h"
 
 /* What /health reports; the engine thread updates it. */
 typedef struct sq_health {
-  _Atomic int broker_up;        /* 1 unless Kafka says every broker is down; -1 without Kafka */
+  _Atomic int broker_up;        /* sq_kafka_broker_up: 1 while the cluster answers; -1 without Kafka */
   _Atomic int failing;          /* the pipeline is stopping on an error */
   _Atomic uint64_t records_in, records_out;
   _Atomic uint64_t checkpoint_bits; /* monotonic seconds of the last checkpoint, as a double's bits; 0 before one */
@@ -30,9 +32,13 @@ void sq_health_set_sources(sq_health_t *h, const char *json, size_t len, double 
 
 typedef struct sq_metrics_http sq_metrics_http_t;
 
-/* Serves `m` and `h` (borrowed) at ADDR = [HOST:]PORT (host default
- * 127.0.0.1). NULL with `err`. */
-sq_metrics_http_t *sq_metrics_http_start(const char *addr, sq_metrics_t *m, sq_health_t *h, char *err, size_t err_size);
+/* Parses ADDR = [HOST:]PORT: an IPv4 host (default 127.0.0.1) and a port
+ * in 1..65535. False with `err` (a bad argument, found before anything
+ * starts). */
+bool sq_metrics_addr_parse(const char *addr, struct sockaddr_in *out, char *err, size_t err_size);
+/* Serves `m` and `h` (borrowed) at `addr`. NULL with `err` (e.g. the port
+ * is taken). */
+sq_metrics_http_t *sq_metrics_http_start(const struct sockaddr_in *addr, sq_metrics_t *m, sq_health_t *h, char *err, size_t err_size);
 void sq_metrics_http_stop(sq_metrics_http_t *s);
 
 #endif

@@ -20,6 +20,7 @@ bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relat
   r->watermark_delay = sq_option_duration(rel, "watermark_delay");
   r->idle_timeout = sq_option_duration(rel, "idle_timeout");
   r->watermark = INT64_MIN;
+  r->last_row_ms = INT64_MIN;
   err[0] = '\0';
   return sq_bad_records_open(&r->bad, rel, producer, err, err_size);
 }
@@ -113,36 +114,55 @@ bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, in
     else if (r->rel->kind != SQ_REL_TABLE) return false; /* a table's rows need no event time */
   }
   if (r->rowtime_column >= 0) row[r->rowtime_column] = sq_ts(ts);
-  sq_reader_partition_t *part = &r->parts[p];
-  if (ts > part->max_event_time) part->max_event_time = ts;
-  part->last_row_ms = now;
-  part->records_in++;
-  sq_metric_add(part->records, 1);
-  r->records_in++;
   out->times[i] = ts;
-  out->wms[i] = sq_reader_watermark(r, now);
+  out->wms[i] = sq_reader_observe(r, p, ts, now);
   return true;
 }
 
+int64_t sq_reader_observe(sq_reader_t *r, uint32_t p, int64_t ts, int64_t now) {
+  sq_reader_partition_t *part = &r->parts[p];
+  if (ts > part->max_event_time) part->max_event_time = ts;
+  part->last_row_ms = r->last_row_ms = now;
+  part->records_in++;
+  sq_metric_add(part->records, 1);
+  r->records_in++;
+  return sq_reader_watermark(r, now);
+}
+
+/* a + b - c without overflow: event times are whatever the input says */
+static int64_t shifted(int64_t a, int64_t b, int64_t c) {
+  int64_t x;
+  if (__builtin_add_overflow(a, b, &x)) return b > 0 ? INT64_MAX : INT64_MIN;
+  if (__builtin_sub_overflow(x, c, &x)) return c > 0 ? INT64_MIN : INT64_MAX;
+  return x;
+}
+
 int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {
-  int64_t wm = INT64_MAX;
+  if (r->last_row_ms == INT64_MIN) r->last_row_ms = now; /* the silence of this run starts at its first look */
+  int64_t wm = INT64_MAX, largest = INT64_MIN;
   bool active = false, assigned = false;
   for (uint32_t i = 0; i < r->n_parts; i++) {
     const sq_reader_partition_t *part = &r->parts[i];
+    if (part->max_event_time > largest) largest = part->max_event_time;
     if (!part->assigned) continue;
     assigned = true;
     if (r->idle_timeout > 0 && now - part->last_row_ms >= r->idle_timeout) continue; /* idle: not holding back */
     active = true;
-    int64_t pw = part->max_event_time == INT64_MIN ? INT64_MIN : part->max_event_time - r->watermark_delay;
+    int64_t pw = part->max_event_time == INT64_MIN ? INT64_MIN : shifted(part->max_event_time, 0, r->watermark_delay);
     if (pw < wm) wm = pw;
   }
-  /* Every partition idle: windows of a quiet stream close with the wall
-   * clock. Only once the stream has said something (in this run, or in
-   * one whose checkpoint it continues): before the first record arrives (a
-   * consumer still fetching) the watermark stays put, or every record
-   * would arrive late. */
-  bool spoke = r->records_in > 0 || r->watermark != INT64_MIN;
-  if (!active) wm = assigned && r->idle_timeout > 0 && spoke ? now - r->watermark_delay : INT64_MIN;
+  /* Every partition idle: the watermark moves on from the largest event
+   * time seen by the wall-clock time the source has been silent, so the
+   * windows of a quiet live stream still close, while data whose event
+   * times lie behind the wall clock (a replay, a backlog, a producer that
+   * paused) is not made late by the pause. The silence of a restarted
+   * run counts from its start, not from the old run's last record.
+   * Nothing moves before the first event time (a consumer still
+   * fetching), or every record would arrive late. */
+  if (!active) {
+    int64_t silence = now > r->last_row_ms ? now - r->last_row_ms : 0;
+    wm = assigned && r->idle_timeout > 0 && largest != INT64_MIN ? shifted(largest, silence, r->watermark_delay) : INT64_MIN;
+  }
   if (wm > r->watermark) r->watermark = wm;
   return r->watermark;
 }

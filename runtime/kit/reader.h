@@ -3,8 +3,9 @@
  * event times, and keep the source's watermark (LANGUAGE.md §2): each
  * partition's is its largest event time minus the delay; the source's is
  * the minimum over its assigned partitions that are not idle; when all are
- * idle it follows the wall clock. It never goes back. One file per
- * connector, in runtime/connectors/<name>/. */
+ * idle it is the largest event time seen plus the wall-clock time since
+ * the source's last record, minus the delay. It never goes back. One file
+ * per connector, in runtime/connectors/<name>/. */
 #ifndef SQ_READER_H
 #define SQ_READER_H
 
@@ -57,6 +58,8 @@ struct sq_reader {
   int64_t watermark_delay;
   int64_t idle_timeout;      /* 0: never idle */
   int64_t watermark;         /* the source's, monotonic; INT64_MIN at first */
+  int64_t last_row_ms;       /* wall clock of the last row of this run, or of its first
+                              * watermark before one; INT64_MIN before either */
   sq_reader_partition_t *parts;
   uint32_t n_parts;
   uint64_t records_in;
@@ -99,6 +102,9 @@ void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s);
  * timestamp column, else `fallback_ts`; also written to ROWTIME) and the
  * watermark it arrives with. False if the timestamp column is NULL. */
 bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts);
+/* Counts a row with event time `ts` read from partition `p` at wall-clock
+ * time `now`; the watermark it arrives with. */
+int64_t sq_reader_observe(sq_reader_t *r, uint32_t p, int64_t ts, int64_t now);
 /* A checkpoint's record of the reader: its watermark, each partition's
  * next offset and largest event time, then the connector's position. */
 void sq_reader_save(const sq_reader_t *r, sq_buf_t *out);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct sq_leveldb {
   sq_storage_t base;
@@ -96,6 +97,26 @@ static leveldb_options_t *make_options(sq_leveldb_t *db) {
   return o;
 }
 
+/* Why LevelDB could not open `dir`, into `err` (frees `lerr`). A
+ * directory streamq cannot write fails at its LOCK file like one whose
+ * lock another process holds, so which of the two it is comes from the
+ * directory itself; LevelDB words a held lock "lock <path>: ...", a LOCK
+ * file it could not open "<path>: ...". */
+static void open_error(const char *dir, char *lerr, char *err, size_t err_size) {
+  if (access(dir, W_OK) != 0 && (errno == EROFS || errno == EACCES || errno == EPERM)) {
+    snprintf(err, err_size, "the state directory %s is read-only (%s): streamq writes its state and checkpoints there", dir,
+             strerror(errno));
+    leveldb_free(lerr);
+  } else if (strstr(lerr, "IO error: lock ")) {
+    snprintf(err, err_size, "the state directory %s is in use by another streamq process", dir);
+    leveldb_free(lerr);
+  } else {
+    char what[4200];
+    snprintf(what, sizeof what, "cannot open the state directory %s", dir);
+    take_error(lerr, what, err, err_size);
+  }
+}
+
 sq_storage_t *sq_leveldb_open(const char *dir, char *err, size_t err_size) {
   int existing = probe(dir);
   if (existing == 2 && !sq_leveldb_remove(dir, err, err_size)) return NULL;
@@ -121,16 +142,8 @@ sq_storage_t *sq_leveldb_open(const char *dir, char *err, size_t err_size) {
   db->write_unsynced = leveldb_writeoptions_create();
   char *lerr = NULL;
   db->db = leveldb_open(db->options, dir, &lerr);
-  if (lerr && strstr(lerr, "/LOCK")) {
-    snprintf(err, err_size, "the state directory %s is in use by another streamq process", dir);
-    leveldb_free(lerr);
-    leveldb_close_db(&db->base);
-    return NULL;
-  }
   if (lerr) {
-    char what[4200];
-    snprintf(what, sizeof what, "cannot open the state directory %s", dir);
-    take_error(lerr, what, err, err_size);
+    open_error(dir, lerr, err, err_size);
     leveldb_close_db(&db->base);
     return NULL;
   }

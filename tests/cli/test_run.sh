@@ -5,7 +5,8 @@ set -u
 streamq=$1
 dir=$(mktemp -d)
 cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
-trap 'rm -rf "$dir"' EXIT
+holder=
+trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$dir"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 expect_eq() { [ "$1" = "$2" ] || fail "$3: expected [$2], got [$1]"; }
@@ -227,6 +228,67 @@ grep -q "'state.cache.bytes' must be a positive number" "$dir/set.err" || fail "
 "$streamq" run --set novalue "$dir/set.sql" 2> "$dir/set.err"
 expect_eq "$?" 1 "--set without '=' exit status"
 grep -q "^streamq run: --set needs KEY=VALUE, got 'novalue'" "$dir/set.err" || fail "--set without '=': $(head -1 "$dir/set.err")"
+
+# A pause longer than idle_timeout in data from the past (a replay): the
+# idle watermark moves on by the pause, not to the wall clock, so the
+# records after it are not late; the windows equal sqlite3's.
+awk 'BEGIN { for (i = 0; i < 500; i++) printf "{\"k\":\"k%d\",\"ts\":%d}\n", i % 3, i * 200 }' > "$dir/replay1"
+awk 'BEGIN { for (i = 500; i < 1500; i++) printf "{\"k\":\"k%d\",\"ts\":%d}\n", i % 3, i * 200 }' > "$dir/replay2"
+cp "$dir/replay1" "$dir/replay.jsonl"
+cat > "$dir/replay.sql" <<SQL
+CREATE SOURCE s (k STRING, ts TIMESTAMP)
+  WITH (connector = 'file', path = '$dir/replay.jsonl', follow = true, timestamp = 'ts', idle_timeout = '1 second');
+CREATE SINK out WITH (connector = 'file', path = '$dir/replay.out');
+INSERT INTO out SELECT k, WINDOW_START AS ws, COUNT(*) AS n FROM s WHERE k <> 'end' WINDOW TUMBLING (SIZE 60 SECONDS) GROUP BY k;
+SQL
+"$streamq" run --state-dir "$dir/replay.state" "$dir/replay.sql" 2> "$dir/replay.err" &
+holder=$!
+# the first minute closes while the first part is read; then a pause
+for _ in $(seq 300); do [ "$(wc -l < "$dir/replay.out" 2>/dev/null)" = 3 ] && break; sleep 0.1; done
+sleep 3
+{ cat "$dir/replay2"; echo '{"k":"end","ts":10000000}'; } >> "$dir/replay.jsonl"
+expected=$(cat "$dir/replay1" "$dir/replay2" | sqlite3 :memory: "CREATE TABLE ev(j)" ".mode list" ".separator ~ \n" ".import /dev/stdin ev" \
+  "SELECT k || ' ' || ws || ' ' || count(*) FROM (SELECT json_extract(j, '\$.k') AS k, json_extract(j, '\$.ts') / 60000 * 60000 AS ws FROM ev)
+   GROUP BY k, ws" | sort)
+for _ in $(seq 300); do [ "$(wc -l < "$dir/replay.out")" -ge "$(wc -l <<<"$expected")" ] && break; sleep 0.1; done
+kill -TERM "$holder"; wait "$holder"; holder=
+actual=$(sed -E 's/\{"k":"([^"]*)","ws":([0-9]+),"n":([0-9]+)\}/\1 \2 \3/' "$dir/replay.out" | sort)
+grep -q "1501 records in, [0-9]* out, 0 late" "$dir/replay.err" || fail "replay after a pause: $(grep -E 'done|late' "$dir/replay.err")"
+expect_eq "$actual" "$expected" "replay after a pause: windows"
+
+# The state directory: one in use by a running streamq is refused as in
+# use; a read-only one as read-only, not as in use.
+"$streamq" run --state-dir "$dir/sd.state" "$dir/tail.sql" 2> "$dir/sd1.err" &
+holder=$!
+for _ in $(seq 100); do grep -q "start:" "$dir/sd1.err" && break; sleep 0.1; done
+timeout 30 "$streamq" run --state-dir "$dir/sd.state" "$dir/tail.sql" 2> "$dir/sd.err"
+expect_eq "$?" 2 "state directory in use: exit status"
+grep -q "the state directory $dir/sd.state is in use by another streamq process" "$dir/sd.err" || fail "in use: $(cat "$dir/sd.err")"
+kill -TERM "$holder"; wait "$holder"; holder=
+# Read-only: a read-only bind mount in a mount namespace of our own, which
+# also stops root (CI runs as root, and chmod does not stop root); without
+# namespaces, chmod for other users, else the check is skipped.
+ro_run() { timeout 30 "$streamq" run --state-dir "$dir/sd.state" "$dir/tail.sql" 2> "$dir/sd.err"; }
+if unshare -rm sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && ! touch "$1/probe" 2>/dev/null' sh "$dir/sd.state" 2>/dev/null; then
+  ro_run() {
+    timeout 30 unshare -rm sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"' sh "$dir/sd.state" \
+      "$streamq" run --state-dir "$dir/sd.state" "$dir/tail.sql" 2> "$dir/sd.err"
+  }
+elif [ "$(id -u)" -ne 0 ]; then
+  chmod -R a-w "$dir/sd.state"
+else
+  ro_run() { echo "skipped: running as root without mount namespaces, no way to make a directory read-only" >&2; return 99; }
+fi
+ro_run
+status=$?
+if [ $status -eq 99 ]; then
+  echo "SKIP: read-only state directory: $(cat "$dir/sd.err")"
+else
+  expect_eq "$status" 2 "read-only state directory: exit status"
+  grep -q "the state directory $dir/sd.state is read-only" "$dir/sd.err" && ! grep -q "in use" "$dir/sd.err" \
+    || fail "read-only state directory: $(cat "$dir/sd.err")"
+fi
+chmod -R u+w "$dir/sd.state"
 
 [ $failures -eq 0 ] && echo "run: all passed"
 [ $failures -eq 0 ]

@@ -10,7 +10,7 @@ dir=$(mktemp -d)
 cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done  # a stopped broker too
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
   exec 3>&- 2>/dev/null
   rm -rf "$dir"
@@ -43,8 +43,8 @@ wait_lines() { # wait_lines FILE N SECONDS: true once FILE has >= N lines
   for _ in $(seq $(($3 * 10))); do [ "$(lines "$1")" -ge "$2" ] && return 0; sleep 0.1; done
   return 1
 }
-run_bg() { # run_bg SQL_FILE LOG: streamq run in the background -> $run_pid
-  "$streamq" run --brokers "$bootstrap" "$1" 2> "$2" &
+run_bg() { # run_bg SQL_FILE LOG [OPTION...]: streamq run in the background -> $run_pid
+  "$streamq" run --brokers "$bootstrap" "$1" "${@:3}" 2> "$2" &
   run_pid=$!
   pids+=("$run_pid")
 }
@@ -327,6 +327,41 @@ wait_lines "$dir/enriched.jsonl" 504 20
   && ok "table join after a restart: the table comes back from state, nothing re-read" \
   || fail "table after restart: $(tail -2 "$dir/enriched.jsonl") $(grep 'table loaded' "$dir/enrich2.log")"
 stop_run "$enrich"
+stop_broker
+
+# 11. /health and streamq_broker_up follow whether the cluster answers,
+#     not the records: degraded within seconds of the broker going
+#     down or hanging (stopped: it accepts connections and never answers),
+#     ok within seconds of its return, with no record needed.
+start_broker live:1
+hport=$((20000 + RANDOM % 20000))
+cat > "$dir/live.sql" <<SQL
+CREATE SOURCE s (n BIGINT) WITH (connector = 'kafka', topic = 'live');
+CREATE SINK out WITH (connector = 'file', path = '$dir/live.jsonl');
+INSERT INTO out SELECT n FROM s;
+SQL
+run_bg "$dir/live.sql" "$dir/live.log" --metrics-addr "127.0.0.1:$hport"
+live=$run_pid
+health_is() { # health_is STATUS UP: true once /health and the metric say so, within 15 s
+  for _ in $(seq 150); do
+    curl -sf "127.0.0.1:$hport/health" | grep -q "^{\"status\":\"$1\"" && curl -sf "127.0.0.1:$hport/metrics" | grep -qx "streamq_broker_up $2" \
+      && return 0
+    sleep 0.1
+  done
+  return 1
+}
+for _ in $(seq 300); do grep -q "partitions assigned" "$dir/live.log" && break; sleep 0.1; done
+health_is ok 1 || fail "health with the broker up: $(curl -s "127.0.0.1:$hport/health")"
+kill -STOP "$broker_pid"
+health_is degraded 0 && ok "a hung broker turns /health degraded" || fail "broker hung: $(curl -s "127.0.0.1:$hport/health")"
+kill -CONT "$broker_pid"
+health_is ok 1 && ok "a hung broker that resumes turns /health ok" || fail "broker resumed: $(curl -s "127.0.0.1:$hport/health")"
+ctl down 1
+health_is degraded 0 && ok "a broker that goes down turns /health degraded" || fail "broker down: $(curl -s "127.0.0.1:$hport/health")"
+ctl up 1
+health_is ok 1 && ok "a broker that comes back turns /health ok without a record" || fail "broker back: $(curl -s "127.0.0.1:$hport/health")"
+grep -q "broker down" "$dir/live.log" && grep -q "broker up" "$dir/live.log" || fail "broker state changes not logged: $(grep broker "$dir/live.log")"
+stop_run "$live"
 stop_broker
 
 [ $failures -eq 0 ] && echo "kafka: all passed"

@@ -58,14 +58,16 @@ static _Atomic int broker_up = -1;
 
 int sq_kafka_broker_up(void) { return atomic_load(&broker_up); }
 
-void sq_kafka_broker_seen(void) {
-  if (atomic_exchange(&broker_up, 1) == 0) sq_log("broker up", "Kafka brokers reachable again");
+void sq_kafka_broker_reached(bool up, const char *why) {
+  int was = atomic_exchange(&broker_up, up);
+  if (up && was == 0) sq_log("broker up", "Kafka brokers reachable again");
+  if (!up && was != 0) sq_log("broker down", "%s", why);
 }
 
-static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
-  (void)rk, (void)opaque;
-  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && atomic_exchange(&broker_up, 0) != 0) sq_log("broker down", "%s", reason);
-}
+/* librdkafka logs every error a client has no callback for; what they
+ * mean for the pipeline shows as broker liveness (kafka_liveness.c) and
+ * as failed deliveries, so they are not logged again here. */
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) { (void)rk, (void)err, (void)reason, (void)opaque; }
 
 /* librdkafka's log lines, in ours ("streamq: kafka: ..."). */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {

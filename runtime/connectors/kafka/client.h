@@ -24,11 +24,12 @@ typedef struct sq_kafka_settings {
  * False with `err` (an unset ${NAME}, out of memory). */
 bool sq_kafka_settings_load(sq_kafka_settings_t *k, const sq_program_t *prog, const char *brokers, char *err, size_t err_size);
 void sq_kafka_settings_free(sq_kafka_settings_t *k);
-/* Broker connectivity as the pipeline's Kafka clients see it: -1 before
- * any client exists, 0 after librdkafka reports every broker down, 1 once
- * a record is read or delivered again. */
+/* Whether the Kafka cluster answers: -1 before any client exists, then
+ * 1 (assumed) until the liveness probe (kafka_liveness.h) says otherwise. */
 int sq_kafka_broker_up(void);
-void sq_kafka_broker_seen(void);
+/* The probe's verdict; a change is logged ("broker down: `why`" or
+ * "broker up"). */
+void sq_kafka_broker_reached(bool up, const char *why);
 
 /* A librdkafka configuration with the settings applied, plus `extra`
  * key/value pairs (NULL-terminated, may be NULL) set first so the

@@ -57,7 +57,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
   (void)rk;
   sq_sink_kafka_t *k = opaque;
   k->outstanding--;
-  if (!msg->err) return sq_kafka_broker_seen();
+  if (!msg->err) return;
   k->failed++;
   k->base.errors++;
   if (!k->error[0]) snprintf(k->error, sizeof k->error, "delivery to %s failed: %s", k->topic, rd_kafka_err2str(msg->err));

@@ -213,7 +213,6 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
         sq_log("consumer error", "source '%s': %s", r->rel->name, rd_kafka_message_errstr(msg));
       continue;
     }
-    sq_kafka_broker_seen();
     uint32_t p = (uint32_t)msg->partition;
     if (p >= r->n_parts || !r->parts[p].assigned) sq_reader_assign(r, p, true, now);
     r->parts[p].next_offset = msg->offset + 1;
