@@ -79,32 +79,59 @@ static void row_line(sq_buf_t *out, const char *label, const char *row) {
   sq_buf_putc(out, '\n');
 }
 
-/* Lists missing and unexpected rows, pairing each missing row with its
- * closest unexpected one. */
-static void explain(sq_buf_t *out, char **missing, size_t n_missing, char **unexpected, size_t n_unexpected) {
-  bool *paired = calloc(n_unexpected + 1, sizeof *paired);
+/* Pairs missing rows with unexpected ones, the pairs sharing the most
+ * columns first: pair[m] is an index into unexpected, or n_unexpected. */
+static void pair_up(char **missing, size_t n_missing, char **unexpected, size_t n_unexpected, size_t *pair) {
+  size_t nm = n_missing < SHOWN ? n_missing : SHOWN, nu = n_unexpected < 10 * SHOWN ? n_unexpected : 10 * SHOWN;
+  int *score = calloc(nm * nu + 1, sizeof *score);
   column_t *a = malloc(2 * MAX_COLUMNS * sizeof *a), *b = a ? a + MAX_COLUMNS : NULL;
   sq_json_t ja = {0}, jb = {0};
-  size_t shown = 0, listed = 0; /* rows shown, missing and unexpected */
+  for (size_t m = 0; m < n_missing; m++) pair[m] = n_unexpected;
+  for (size_t m = 0; score && a && m < nm; m++) {
+    int na = columns(missing[m], &ja, a, MAX_COLUMNS);
+    for (size_t u = 0; u < nu; u++) score[m * nu + u] = shared(a, na, b, columns(unexpected[u], &jb, b, MAX_COLUMNS));
+  }
+  for (bool found = score && a; found;) {
+    int best = 0;
+    size_t bm = 0, bu = 0;
+    for (size_t i = 0; i < nm * nu; i++)
+      if (score[i] > best) best = score[i], bm = i / nu, bu = i % nu;
+    if (!(found = best > 0)) break;
+    pair[bm] = bu;
+    for (size_t u = 0; u < nu; u++) score[bm * nu + u] = 0;
+    for (size_t m = 0; m < nm; m++) score[m * nu + bu] = 0;
+  }
+  sq_json_free(&ja);
+  sq_json_free(&jb);
+  free(a);
+  free(score);
+}
+
+/* Lists missing and unexpected rows, each missing row with its closest
+ * unexpected one and the columns that differ. */
+static void explain(sq_buf_t *out, char **missing, size_t n_missing, char **unexpected, size_t n_unexpected) {
+  size_t *pair = malloc((n_missing + 1) * sizeof *pair);
+  bool *paired = calloc(n_unexpected + 1, sizeof *paired);
+  column_t *a = malloc(2 * MAX_COLUMNS * sizeof *a), *b = a ? a + MAX_COLUMNS : NULL;
+  if (!pair || !paired || !a) {
+    sq_buf_puts(out, "    (out of memory listing the rows)\n");
+    free(pair), free(paired), free(a);
+    return;
+  }
+  pair_up(missing, n_missing, unexpected, n_unexpected, pair);
+  sq_json_t ja = {0}, jb = {0};
+  size_t shown = 0, listed = 0; /* lines of rows, and rows (a pair is two) */
   for (size_t m = 0; m < n_missing && shown < SHOWN; m++, shown++, listed++) {
-    int na = paired && a ? columns(missing[m], &ja, a, MAX_COLUMNS) : 0, best_same = 0;
-    size_t best = n_unexpected;
-    for (size_t u = 0; na && u < n_unexpected; u++) {
-      if (paired[u]) continue;
-      int nb = columns(unexpected[u], &jb, b, MAX_COLUMNS), same = shared(a, na, b, nb);
-      if (same > best_same) best_same = same, best = u;
-    }
     row_line(out, "missing     ", missing[m]);
-    if (best == n_unexpected) continue;
-    paired[best] = true;
+    if (pair[m] == n_unexpected) continue;
+    paired[pair[m]] = true;
     listed++;
-    row_line(out, "  closest   ", unexpected[best]);
-    int nb = columns(unexpected[best], &jb, b, MAX_COLUMNS);
-    na = columns(missing[m], &ja, a, MAX_COLUMNS);
+    row_line(out, "  closest   ", unexpected[pair[m]]);
+    int na = columns(missing[m], &ja, a, MAX_COLUMNS), nb = columns(unexpected[pair[m]], &jb, b, MAX_COLUMNS);
     differing(out, a, na, b, nb);
   }
   for (size_t u = 0; u < n_unexpected && shown < SHOWN; u++)
-    if (!paired || !paired[u]) row_line(out, "unexpected  ", unexpected[u]), shown++, listed++;
+    if (!paired[u]) row_line(out, "unexpected  ", unexpected[u]), shown++, listed++;
   if (n_missing + n_unexpected > listed) {
     char more[96];
     snprintf(more, sizeof more, "    ... and %zu more rows\n", n_missing + n_unexpected - listed);
@@ -114,6 +141,7 @@ static void explain(sq_buf_t *out, char **missing, size_t n_missing, char **unex
   sq_json_free(&jb);
   free(a);
   free(paired);
+  free(pair);
 }
 
 /* The canonical form of each line of `actual` (malloc'd), in order. */
