@@ -27,6 +27,7 @@ bool sq_time_set_add(sq_time_set_t *s, int64_t t) {
 
 void sq_time_set_drop_first(sq_time_set_t *s, uint32_t k) {
   if (k > s->n) k = s->n;
+  if (k == 0) return; /* an empty set has no array to move within */
   memmove(s->v, s->v + k, (s->n - k) * sizeof *s->v);
   s->n -= k;
 }

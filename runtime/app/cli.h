@@ -33,6 +33,7 @@ int sq_cli_file_arguments(const sq_command_t *cmd, int argc, char **argv, const 
 extern const sq_command_t sq_cmd_run;
 extern const sq_command_t sq_cmd_check;
 extern const sq_command_t sq_cmd_explain;
+extern const sq_command_t sq_cmd_test;
 extern const sq_command_t sq_cmd_broker;
 extern const sq_command_t sq_cmd_version;
 

@@ -11,9 +11,7 @@
 
 #include "engine/duration.h"
 #include "engine/plan.h"
-#include "engine/settings.h"
 #include "runtime/app/checkpoint.h"
-#include "runtime/kit/env_subst.h"
 #include "runtime/app/cli.h"
 #include "runtime/kit/clock.h"
 #include "runtime/app/executor.h"
@@ -24,6 +22,7 @@
 #include "runtime/kit/log.h"
 #include "runtime/kit/options.h"
 #include "runtime/app/pipeline.h"
+#include "runtime/app/run_settings.h"
 #include "runtime/kit/runtime.h"
 #include "runtime/connectors/registry.h"
 
@@ -126,48 +125,12 @@ static void log_start(const char *path, const sq_plan_t *plan, const char *state
   sq_buf_free(&b);
 }
 
-/* The value of the last SET of `key`, or NULL. */
-static const char *setting(const sq_program_t *prog, const char *key) {
-  const char *value = NULL;
-  for (size_t i = 0; i < prog->n_settings; i++)
-    if (strcmp(prog->settings[i]->name.text, key) == 0) value = prog->settings[i]->text;
-  return value;
-}
-
-/* The last SET of `key` with its ${NAME}s replaced (malloc'd) into
- * *value, NULL when not set; false with `err` for an unset variable. */
-static bool setting_value(const sq_program_t *prog, const char *key, char **value, char *err, size_t err_size) {
-  const char *text = setting(prog, key);
-  *value = text ? sq_env_substitute(key, text, err, err_size) : NULL;
-  return !text || *value;
-}
-
-/* The value of setting `key` (engine/settings.h): its last SET, else its
- * default. Analysis checked literal values; this also catches one that
- * came from the environment. */
-static bool setting_number(const sq_program_t *prog, const char *key, double *out, char *err, size_t err_size) {
-  const sq_setting_spec_t *spec = sq_setting_find(key);
-  char *value;
-  if (!setting_value(prog, key, &value, err, err_size)) return false;
-  *out = spec->fallback;
-  bool ok = !value || sq_setting_parse(spec, value, out);
-  free(value);
-  if (!ok) snprintf(err, err_size, "invalid value for '%s'", key);
-  return ok;
-}
-
 /* Checkpoint interval, cache size, warning thresholds: options over SET
  * over defaults. */
 static bool load_settings(const run_args_t *a, const sq_program_t *prog, sq_runtime_t *rt, size_t *cache_bytes, char *err,
                           size_t err_size) {
-  double interval, bytes;
-  if (!setting_number(prog, "checkpoint.interval", &interval, err, err_size) ||
-      !setting_number(prog, "state.cache.bytes", &bytes, err, err_size) ||
-      !setting_number(prog, "checkpoint.warn_share", &rt->checkpoint_warn_share, err, err_size) ||
-      !setting_number(prog, "partition.skew.warn_ratio", &rt->skew_warn_ratio, err, err_size))
-    return false;
-  rt->checkpoint_interval_ms = a->checkpoint_interval_ms ? a->checkpoint_interval_ms : (int64_t)interval;
-  *cache_bytes = (size_t)bytes;
+  if (!sq_run_settings_load(prog, rt, cache_bytes, err, err_size)) return false;
+  if (a->checkpoint_interval_ms) rt->checkpoint_interval_ms = a->checkpoint_interval_ms;
   return true;
 }
 

@@ -361,7 +361,9 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   for (; rs && ck.readers && opened < plan->n_sources; opened++) {
     running_source_t *r = &rs[opened];
     r->src = &plan->sources[opened];
-    if (!(r->reader = sq_reader_open(r->src->rel, r->src->read, rt, err, sizeof err)) ||
+    r->reader = rt->open_reader ? rt->open_reader(rt, r->src->rel, r->src->read, err, sizeof err)
+                                : sq_reader_open(r->src->rel, r->src->read, rt, err, sizeof err);
+    if (!r->reader ||
         !sq_batch_init(&r->batch, (uint32_t)r->src->rel->n_columns, SQ_BATCH_ROWS) ||
         !sq_checkpointer_restore_reader(cp, r->reader, err, sizeof err))
       break;

@@ -105,6 +105,14 @@ int sq_pipeline_override(sq_pipeline_t *p, char *const *sets, size_t n, const ch
   return SQ_EXIT_OK;
 }
 
+void sq_pipeline_drop_overrides(sq_pipeline_t *p) {
+  if (!p->overrides) return;
+  if (p->overrides->prog) p->prog->n_settings -= p->overrides->prog->n_settings;
+  sq_pipeline_free(p->overrides);
+  free(p->overrides);
+  p->overrides = NULL;
+}
+
 void sq_pipeline_free(sq_pipeline_t *p) {
   if (p->overrides) {
     sq_pipeline_free(p->overrides);

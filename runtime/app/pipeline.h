@@ -22,6 +22,9 @@ int sq_pipeline_load(const char *path, const char *command, sq_pipeline_t *p);
  * so that they win; they are checked as SET statements of a script named
  * --set. Returns 0, else the exit status after printing why. */
 int sq_pipeline_override(sq_pipeline_t *p, char *const *sets, size_t n, const char *command);
+/* Takes back what a successful sq_pipeline_override added (one pipeline, run with
+ * different settings in turn). */
+void sq_pipeline_drop_overrides(sq_pipeline_t *p);
 void sq_pipeline_free(sq_pipeline_t *p);
 
 #endif

@@ -10,8 +10,7 @@
 #include "runtime/kit/metrics.h"
 #include "runtime/kit/options.h"
 
-bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
-                    char *err, size_t err_size) {
+void sq_reader_init_fields(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel) {
   r->cls = cls;
   r->rel = rel;
   const sq_ast_t *ts = sq_relation_option(rel, "timestamp");
@@ -21,6 +20,11 @@ bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relat
   r->idle_timeout = sq_option_duration(rel, "idle_timeout");
   r->watermark = INT64_MIN;
   r->last_row_ms = INT64_MIN;
+}
+
+bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
+                    char *err, size_t err_size) {
+  sq_reader_init_fields(r, cls, rel);
   err[0] = '\0';
   return sq_bad_records_open(&r->bad, rel, producer, err, err_size);
 }

@@ -82,6 +82,9 @@ void sq_reader_destroy(sq_reader_t *r);
  * `producer` (NULL for readers without Kafka). False with `err`. */
 bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
                     char *err, size_t err_size);
+/* sq_reader_init without bad-record handling, which the caller sets up
+ * (test fixtures count bad records without writing a dead-letter file). */
+void sq_reader_init_fields(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel);
 /* The decoder of the source's `format` and `timestamp_format` options for
  * the columns in `read` (NULL: all) and the event-time column; a table's
  * every column. NULL when memory runs out. */

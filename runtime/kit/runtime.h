@@ -16,6 +16,11 @@ typedef struct sq_runtime {
   int64_t checkpoint_interval_ms; /* --checkpoint-interval, SET 'checkpoint.interval' (default 10 s) */
   double checkpoint_warn_share;   /* SET 'checkpoint.warn_share': warn when a checkpoint takes this share of the interval */
   sq_health_t health;
+  /* Opens a source's reader in place of its connector (NULL: the
+   * connector's own): `streamq test` feeds fixtures this way. */
+  struct sq_reader *(*open_reader)(const struct sq_runtime *rt, const struct sq_relation *rel, const bool *read, char *err,
+                                   size_t err_size);
+  void *open_reader_ctx;
 } sq_runtime_t;
 
 #endif
