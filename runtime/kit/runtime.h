@@ -6,6 +6,16 @@
 #include "runtime/connectors/kafka/client.h"
 #include "runtime/app/metrics_http.h"
 
+/* How sources read (LANGUAGE.md §1): a pipeline reads in its consumer
+ * group from its checkpoints; an ad-hoc query reads every partition
+ * outside any group, commits nothing, and either stops at the end offsets
+ * the partitions had when it started or follows them live. */
+typedef enum sq_read_mode {
+  SQ_READ_PIPELINE,
+  SQ_READ_BOUNDED, /* from the beginning to the end offsets at start, then END */
+  SQ_READ_LIVE,    /* from `live_from_earliest` ? the beginning : the end, never ending */
+} sq_read_mode_t;
+
 typedef struct sq_runtime {
   const char *pipeline;  /* the pipeline file's stem */
   sq_kafka_settings_t kafka;
@@ -15,6 +25,9 @@ typedef struct sq_runtime {
   int64_t checkpoint_interval_ms; /* --checkpoint-interval, SET 'checkpoint.interval' (default 10 s) */
   double checkpoint_warn_share;   /* SET 'checkpoint.warn_share': warn when a checkpoint takes this share of the interval */
   sq_health_t health;
+  const char *command;             /* what errors are prefixed with ("streamq run: "); NULL: "run" */
+  sq_read_mode_t read_mode;
+  bool live_from_earliest;        /* SQ_READ_LIVE: SET 'start' = 'earliest' */
 } sq_runtime_t;
 
 #endif
