@@ -17,6 +17,7 @@ enum { SEEN_BOOL = 1, SEEN_INT = 2, SEEN_DOUBLE = 4, SEEN_STRING = 8, SEEN_OTHER
 struct sq_inferred_field {
   char *path;     /* '$.a.b' */
   unsigned seen;  /* SEEN_* of its non-null values */
+  uint64_t present; /* records with a non-null value */
   bool all_iso;   /* every string value was an ISO-8601 timestamp */
 };
 
@@ -41,7 +42,7 @@ static sq_inferred_field_t *field(sq_topic_schema_t *s, const char *path) {
   }
   char *copy = strdup(path);
   if (!copy) return NULL;
-  s->fields[s->n] = (sq_inferred_field_t){copy, 0, true};
+  s->fields[s->n] = (sq_inferred_field_t){copy, 0, 0, true};
   return &s->fields[s->n++];
 }
 
@@ -87,6 +88,7 @@ static int walk(sq_topic_schema_t *s, const char *text, int obj, char *prefix, s
         } else {
           unsigned k = kind_of(v, text);
           f->seen |= k;
+          f->present += k != 0;
           int64_t ms;
           if (k == SEEN_STRING && !sq_timestamp_parse(text + v->start, (size_t)(v->end - v->start), &ms)) f->all_iso = false;
         }
@@ -158,7 +160,8 @@ bool sq_topic_schema_render(const sq_topic_schema_t *s, const char *name, const 
       sq_put_string_literal(out, f->path, strlen(f->path));
     }
     sq_buf_puts(out, i + 1 < s->n ? ",\n" : "\n");
-    if (t == SQ_TYPE_TIMESTAMP && !event_time) event_time = f->path;
+    /* a record without it could not be placed in time */
+    if (t == SQ_TYPE_TIMESTAMP && !event_time && f->present == s->records - s->not_json) event_time = f->path;
   }
   sq_buf_puts(out, ") WITH (connector = 'kafka', topic = ");
   sq_put_string_literal(out, topic, strlen(topic));

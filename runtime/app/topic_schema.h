@@ -2,8 +2,8 @@
  * sampled JSON records, each field's type is the narrowest of BOOLEAN <
  * BIGINT < DOUBLE < STRING that holds every value seen (STRING when they
  * mix); integers or ISO-8601 strings in a field named like a time (ts,
- * timestamp, *_time, *_at) make a TIMESTAMP, the first of which is the
- * event time; nested objects become PATH columns. The result is written
+ * timestamp, *_time, *_at) make a TIMESTAMP, the first of which every
+ * sampled record has is the event time; nested objects become PATH columns. The result is written
  * as a ready CREATE SOURCE. */
 #ifndef SQ_TOPIC_SCHEMA_H
 #define SQ_TOPIC_SCHEMA_H
