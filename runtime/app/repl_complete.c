@@ -127,15 +127,16 @@ typedef struct collecting {
 static void offer(collecting_t *c, const char *name, bool keyword) {
   if (strncasecmp(name, c->prefix, c->len) != 0) return;
   for (size_t i = 0; i < cache.n_matches; i++)
-    if (strcmp(cache.matches[i] + c->quote, name) == 0) return;
+    if (strncmp(cache.matches[i] + c->quote, name, strlen(name)) == 0 && strlen(cache.matches[i]) == strlen(name) + 2 * c->quote) return;
   char **v = realloc(cache.matches, (cache.n_matches + 1) * sizeof *v);
   if (!v) return;
   cache.matches = v;
   size_t n = strlen(name);
-  char *m = malloc(n + 2);
+  char *m = malloc(n + 3);
   if (!m) return;
   m[0] = '\'';
   memcpy(m + c->quote, name, n + 1);
+  if (c->quote) memcpy(m + n + 1, "'", 2); /* a topic name in quotes comes closed */
   for (size_t i = 0; keyword && c->upper && i < n; i++) m[i] = (char)toupper((unsigned char)m[i]);
   cache.matches[cache.n_matches++] = m;
 }

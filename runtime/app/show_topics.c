@@ -56,8 +56,9 @@ static bool topic_info(const sq_kafka_settings_t *kafka, const char *topic, sq_k
   return ok;
 }
 
-static bool render(const sq_topic_schema_t *schema, const char *topic, const char *name, sq_buf_t *out, char *err, size_t err_size) {
-  if (sq_topic_schema_render(schema, name, topic, out)) return true;
+static bool render(const sq_topic_schema_t *schema, const char *topic, const char *name, bool skip_bad, sq_buf_t *out, char *err,
+                   size_t err_size) {
+  if (sq_topic_schema_render(schema, name, topic, skip_bad, out)) return true;
   snprintf(err, err_size, "none of the %llu records sampled from topic '%s' is a JSON object; declare it with CREATE SOURCE",
            (unsigned long long)schema->records, topic);
   return false;
@@ -68,7 +69,7 @@ bool sq_infer_topic_source(const sq_kafka_settings_t *kafka, const char *topic, 
   sq_kafka_topic_list_t list;
   sq_topic_schema_t schema = {0};
   bool ok = topic_info(kafka, topic, &list, err, err_size) && sample_topic(kafka, &list.topics[0], sample, stop, &schema, err, err_size) &&
-            render(&schema, topic, name, out, err, err_size);
+            render(&schema, topic, name, true, out, err, err_size);
   sq_topic_schema_free(&schema);
   sq_kafka_topic_list_free(&list);
   return ok;
@@ -112,7 +113,7 @@ static bool describe_topic(const sq_statement_ctx_t *c, sq_result_t *r) {
   sq_topic_schema_t schema = {0};
   sq_buf_t text = {0};
   if (ok && sample_topic(c->kafka, t, sample, c->stop, &schema, r->err, sizeof r->err) &&
-      render(&schema, topic, topic, &text, r->err, sizeof r->err)) {
+      render(&schema, topic, topic, false, &text, r->err, sizeof r->err)) {
     fprintf(c->out, "-- inferred from %llu records%s\n%.*s\n", (unsigned long long)schema.records,
             schema.not_json ? " (some not JSON objects)" : "", (int)text.len, text.data);
   } else if (ok) {

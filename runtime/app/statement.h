@@ -32,8 +32,9 @@ int sq_run_show_topics(const sq_statement_ctx_t *c);
 
 /* DESCRIBE TOPIC's schema inference, also used for a topic queried without
  * a CREATE SOURCE: the CREATE SOURCE for `topic` named `name` (appended to
- * `out`) from up to `sample` records spread over its partitions. False
- * with `err` (no such topic, nothing to infer from, a broker down). */
+ * `out`) from up to `sample` records spread over its partitions, skipping
+ * records that do not fit (counted, and reported at the end). False with
+ * `err` (no such topic, nothing to infer from, a broker down). */
 bool sq_infer_topic_source(const sq_kafka_settings_t *kafka, const char *topic, const char *name, int64_t sample,
                            volatile sig_atomic_t *stop, sq_buf_t *out, char *err, size_t err_size);
 

@@ -139,7 +139,7 @@ static void column_name(const char *path, char *out, size_t size) {
   out[n] = '\0';
 }
 
-bool sq_topic_schema_render(const sq_topic_schema_t *s, const char *name, const char *topic, sq_buf_t *out) {
+bool sq_topic_schema_render(const sq_topic_schema_t *s, const char *name, const char *topic, bool skip_bad, sq_buf_t *out) {
   if (s->records == s->not_json || s->n == 0) return false;
   sq_buf_puts(out, "CREATE SOURCE ");
   sq_put_ident(out, name);
@@ -171,6 +171,7 @@ bool sq_topic_schema_render(const sq_topic_schema_t *s, const char *name, const 
     sq_buf_puts(out, ", timestamp = ");
     sq_put_string_literal(out, col, strlen(col));
   }
+  if (skip_bad) sq_buf_puts(out, ", on_error = 'skip'");
   sq_buf_puts(out, ");");
   return true;
 }

@@ -31,8 +31,9 @@ void sq_topic_schema_free(sq_topic_schema_t *s);
 /* Adds one sampled record (the text is not kept). */
 void sq_topic_schema_add(sq_topic_schema_t *s, const char *text, size_t len);
 /* Writes `CREATE SOURCE name (...) WITH (connector = 'kafka', topic =
- * 'topic', format = 'json'[, timestamp = 'col']);` for the records added;
- * false (nothing written) when none of them was a JSON object. */
-bool sq_topic_schema_render(const sq_topic_schema_t *s, const char *name, const char *topic, sq_buf_t *out);
+ * 'topic', format = 'json'[, timestamp = 'col'][, on_error = 'skip']);`
+ * for the records added (`skip_bad`: records that do not fit are skipped
+ * and counted); false (nothing written) when none was a JSON object. */
+bool sq_topic_schema_render(const sq_topic_schema_t *s, const char *name, const char *topic, bool skip_bad, sq_buf_t *out);
 
 #endif
