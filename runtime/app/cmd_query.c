@@ -40,7 +40,7 @@ static int query_main(int argc, char **argv) {
   struct sigaction sa = {.sa_handler = on_signal};
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  int status = sq_session_run(s, "<query>", text);
+  int status = sq_session_run(s, "<query>", text, strlen(text));
   sq_session_destroy(s);
   return status;
 }

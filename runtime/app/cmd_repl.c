@@ -94,7 +94,7 @@ typedef struct shell {
 } shell_t;
 
 static void run(shell_t *sh, const char *text) {
-  int status = sq_session_run(sh->session, "<repl>", text);
+  int status = sq_session_run(sh->session, "<repl>", text, strlen(text));
   if (status > sh->status) sh->status = status;
   char err[256];
   if (sh->terminal) sq_repl_complete_brokers(sq_session_kafka(sh->session, err, sizeof err));
@@ -209,7 +209,7 @@ static int repl_main(int argc, char **argv) {
     fprintf(stderr, "streamq repl: cannot read '%s'\n", file);
     sh.status = SQ_EXIT_INVALID;
   } else if (file) {
-    int status = sq_session_run(sh.session, file, script.text);
+    int status = sq_session_run(sh.session, file, script.text, sq_source_len(script.source));
     if (status > sh.status) sh.status = status;
     sq_source_file_free(&script);
   }

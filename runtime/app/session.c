@@ -198,7 +198,7 @@ static int run_script_file(sq_session_t *s, const sq_ast_t *stmt) {
     return SQ_EXIT_RUNTIME;
   }
   s->depth++;
-  int status = sq_session_run(s, stmt->name.text, file.text);
+  int status = sq_session_run(s, stmt->name.text, file.text, sq_source_len(file.source));
   s->depth--;
   sq_source_file_free(&file);
   return status;
@@ -291,8 +291,8 @@ static int run_statement(sq_session_t *s, const sq_source_t *src, const sq_ast_t
   return status;
 }
 
-int sq_session_run(sq_session_t *s, const char *name, const char *text) {
-  sq_source_t *src = sq_source_new(name, text, strlen(text));
+int sq_session_run(sq_session_t *s, const char *name, const char *text, size_t len) {
+  sq_source_t *src = sq_source_new(name, text, len);
   sq_diag_t *diag = src ? sq_diag_new(src) : NULL;
   sq_ast_t *script = diag ? sq_parse(src, diag) : NULL;
   int status = SQ_EXIT_OK;

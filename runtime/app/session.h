@@ -28,10 +28,10 @@ typedef struct sq_session_options {
 sq_session_t *sq_session_new(const sq_session_options_t *options, volatile sig_atomic_t *stop, char *err, size_t err_size);
 void sq_session_destroy(sq_session_t *s);
 
-/* Runs the statements of `text` in order; `name` names it in diagnostics
+/* Runs the statements of `text` (`len` bytes) in order; `name` names it in diagnostics
  * (`<query>`, a file). Returns 0, 1 after the diagnostics of an invalid
  * statement (the rest are not run), or 2 after a runtime failure. */
-int sq_session_run(sq_session_t *s, const char *name, const char *text);
+int sq_session_run(sq_session_t *s, const char *name, const char *text, size_t len);
 
 /* The session's objects and their columns, for completion: `fn` is called
  * with each name (borrowed for the call). */
