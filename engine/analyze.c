@@ -93,6 +93,17 @@ static void analyze_set(sq_analyzer_t *a, const sq_ast_t *stmt) {
   sq_suggest_report(&s, a->diag, stmt->name.span, "unknown setting '%s' (settings are %s and 'kafka.<property>')", key, names);
 }
 
+/* UNSET 'k': the setting's earlier SETs are no longer in force. */
+static void analyze_unset(sq_analyzer_t *a, const sq_ast_t *stmt) {
+  const char *key = stmt->name.text;
+  if (!(strncmp(key, "kafka.", 6) == 0 && key[6]) && !sq_setting_find(key))
+    ERR(a, stmt->name.span, "unknown setting '%s'", key);
+  size_t kept = 0;
+  for (size_t i = 0; i < a->prog->n_settings; i++)
+    if (strcmp(a->prog->settings[i]->name.text, key) != 0) a->prog->settings[kept++] = a->prog->settings[i];
+  a->prog->n_settings = kept;
+}
+
 /* ---- CREATE SOURCE / TABLE / SINK --------------------------------------- */
 
 /* '$', then any of '.name' or '[digits]'. */
@@ -575,6 +586,7 @@ static void analyze_statement(sq_analyzer_t *a, sq_ast_t *stmt) {
   sq_query_t *q;
   switch (stmt->kind) {
   case SQ_AST_SET: analyze_set(a, stmt); break;
+  case SQ_AST_UNSET: analyze_unset(a, stmt); break;
   case SQ_AST_CREATE_SOURCE: analyze_create_source(a, stmt); break;
   case SQ_AST_CREATE_SINK: analyze_create_sink(a, stmt); break;
   case SQ_AST_CREATE_STREAM: analyze_create_stream(a, stmt); break;

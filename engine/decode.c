@@ -98,7 +98,7 @@ static bool convert(const sq_decoder_t *d, const sq_column_t *col, const char *p
   int64_t i;
   double x;
   switch (col->type) {
-  case SQ_TYPE_STRING:
+  case SQ_TYPE_STRING: /* a JSON number or boolean too, as its text (a field of mixed types) */
     *out = sq_str(p, (uint32_t)len);
     return true;
   case SQ_TYPE_BIGINT:
@@ -156,7 +156,6 @@ static bool json_value(sq_decoder_t *d, const char *text, int t, const sq_column
     p = s.u.s.p;
     len = s.u.s.len;
   }
-  if (!quoted && col->type == SQ_TYPE_STRING) return fail(err, err_size, "column '%s': expected a string, got %s", col->name, "another value");
   return convert(d, col, p, len, quoted, out, err, err_size);
 }
 

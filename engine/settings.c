@@ -3,17 +3,22 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/duration.h"
 
 static const sq_setting_spec_t table[] = {
     {"checkpoint.interval", SQ_SETTING_DURATION, 10000, 0, 1e18,
-     "invalid duration for 'checkpoint.interval'; write it like '10 seconds'"},
+     "invalid duration for 'checkpoint.interval'; write it like '10 seconds'", NULL},
     {"checkpoint.warn_share", SQ_SETTING_NUMBER, 0.5, 0, 1,
-     "'checkpoint.warn_share' must be a number above 0 and at most 1 (the share of the interval)"},
-    {"state.cache.bytes", SQ_SETTING_NUMBER, 256u << 20, 0, 1e18, "'state.cache.bytes' must be a positive number of bytes"},
+     "'checkpoint.warn_share' must be a number above 0 and at most 1 (the share of the interval)", NULL},
+    {"state.cache.bytes", SQ_SETTING_NUMBER, 256u << 20, 0, 1e18, "'state.cache.bytes' must be a positive number of bytes", NULL},
     {"partition.skew.warn_ratio", SQ_SETTING_NUMBER, 4, 1, 1e18,
-     "'partition.skew.warn_ratio' must be a number above 1 (the multiple of the mean rate)"},
+     "'partition.skew.warn_ratio' must be a number above 1 (the multiple of the mean rate)", NULL},
+    /* ad-hoc statements (streamq query, streamq repl) */
+    {"output.format", SQ_SETTING_CHOICE, 0, -1, 2, "'output.format' is 'table', 'json' or 'csv'", "table|json|csv"},
+    {"start", SQ_SETTING_CHOICE, 1, -1, 1, "'start' is 'earliest' or 'latest' (where a live query starts reading)",
+     "earliest|latest"},
 };
 
 const sq_setting_spec_t *sq_settings(size_t *n) {
@@ -27,8 +32,22 @@ const sq_setting_spec_t *sq_setting_find(const char *name) {
   return NULL;
 }
 
+/* The index of `text` among the '|'-separated `choices` (any case), or -1. */
+static int choice_index(const char *choices, const char *text) {
+  size_t len = strlen(text);
+  for (int i = 0; *choices; i++) {
+    const char *end = strchr(choices, '|');
+    size_t n = end ? (size_t)(end - choices) : strlen(choices);
+    if (n == len && strncasecmp(choices, text, n) == 0) return i;
+    choices += n + (end != NULL);
+  }
+  return -1;
+}
+
 bool sq_setting_parse(const sq_setting_spec_t *spec, const char *text, double *out) {
-  if (spec->kind == SQ_SETTING_DURATION) {
+  if (spec->kind == SQ_SETTING_CHOICE) {
+    *out = choice_index(spec->choices, text);
+  } else if (spec->kind == SQ_SETTING_DURATION) {
     int64_t ms;
     if (!sq_duration_parse(text, &ms)) return false;
     *out = (double)ms;

@@ -11,6 +11,7 @@
 typedef enum sq_setting_kind {
   SQ_SETTING_DURATION, /* '10 seconds', read as milliseconds */
   SQ_SETTING_NUMBER,   /* a decimal number */
+  SQ_SETTING_CHOICE,   /* one of the words in `choices`, read as its index */
 } sq_setting_kind_t;
 
 typedef struct sq_setting_spec {
@@ -19,6 +20,7 @@ typedef struct sq_setting_spec {
   double fallback;      /* when not set (milliseconds for a duration) */
   double above, at_most; /* valid values v: above < v <= at_most */
   const char *error;     /* the diagnostic for a value out of form or bounds */
+  const char *choices;   /* CHOICE: the words, '|'-separated */
 } sq_setting_spec_t;
 
 /* The setting called `name`, NULL if there is none. */

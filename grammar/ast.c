@@ -100,6 +100,8 @@ sq_ast_t *sq_ast_set(sq_name_t key, sq_name_t value, sq_span_t span) {
   return n;
 }
 
+sq_ast_t *sq_ast_unset(sq_name_t key, sq_span_t span) { return named(SQ_AST_UNSET, key, span); }
+
 sq_ast_t *sq_ast_create_source(sq_name_t name, bool is_table, sq_ast_t *columns, sq_ast_t *options, sq_span_t span) {
   sq_ast_t *n = node3(SQ_AST_CREATE_SOURCE, columns, options, NULL, span);
   if (!n) {
@@ -156,13 +158,30 @@ sq_ast_t *sq_ast_describe(sq_name_t name, bool topic, sq_span_t span) {
   return n;
 }
 
-sq_ast_t *sq_ast_print(sq_name_t topic, bool from_beginning, sq_ast_t *limit, sq_span_t span) {
-  sq_ast_t *n = named_query(SQ_AST_PRINT, topic, limit, span);
-  if (n) n->flag = from_beginning;
+sq_ast_t *sq_ast_describe_topic(sq_name_t name, sq_ast_t *sample, sq_span_t span) {
+  sq_ast_t *n = named_query(SQ_AST_DESCRIBE, name, sample, span);
+  if (n) n->flag = true;
   return n;
 }
 
-sq_ast_t *sq_ast_explain(sq_ast_t *stmt, sq_span_t span) { return node3(SQ_AST_EXPLAIN, stmt, NULL, NULL, span); }
+sq_ast_t *sq_ast_print(sq_name_t topic, int from, sq_ast_t *at, sq_ast_t *limit, sq_ast_t *interval, sq_span_t span) {
+  sq_ast_t *n = named_query(SQ_AST_PRINT, topic, limit, span);
+  if (!n) {
+    sq_ast_destroy(at);
+    sq_ast_destroy(interval);
+    return NULL;
+  }
+  n->b = interval;
+  n->c = at;
+  n->sub = from;
+  return with_depth(n);
+}
+
+sq_ast_t *sq_ast_explain(sq_ast_t *stmt, bool analyze, sq_span_t span) {
+  sq_ast_t *n = node3(SQ_AST_EXPLAIN, stmt, NULL, NULL, span);
+  if (n) n->flag = analyze;
+  return n;
+}
 
 sq_ast_t *sq_ast_run_script(sq_name_t path, sq_span_t span) { return named(SQ_AST_RUN_SCRIPT, path, span); }
 

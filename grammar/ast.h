@@ -28,10 +28,12 @@ typedef enum sq_ast_kind {
   SQ_AST_INSERT,         /* name: target sink; a: SELECT */
   SQ_AST_QUERY,          /* a: SELECT run ad hoc */
   SQ_AST_SHOW,           /* sub: sq_show_t */
-  SQ_AST_DESCRIBE,       /* name: relation, or topic name when flag (DESCRIBE TOPIC) */
-  SQ_AST_PRINT,          /* name: topic; flag: FROM BEGINNING; a: LIMIT literal or NULL */
-  SQ_AST_EXPLAIN,        /* a: statement explained (QUERY or INSERT) */
+  SQ_AST_DESCRIBE,       /* name: relation, or topic name when flag (DESCRIBE TOPIC; a: SAMPLE literal or NULL) */
+  SQ_AST_PRINT,          /* name: topic; sub: sq_print_from_t; c: its offset or timestamp literal;
+                            a: LIMIT literal or NULL; b: INTERVAL literal or NULL */
+  SQ_AST_EXPLAIN,        /* a: statement explained (QUERY or INSERT); flag: ANALYZE */
   SQ_AST_RUN_SCRIPT,     /* name: path */
+  SQ_AST_UNSET,          /* name: key (a string) */
   /* statement parts */
   SQ_AST_LIST,           /* list: any nodes */
   SQ_AST_COLUMN_DEF,     /* name; text: type name (span2); flag: PRIMARY KEY; name2: PATH */
@@ -75,6 +77,9 @@ typedef enum sq_join { SQ_JOIN_INNER, SQ_JOIN_LEFT, SQ_JOIN_RIGHT, SQ_JOIN_FULL 
 /* NONE: a query without a WINDOW clause (the engine's window spec). */
 typedef enum sq_window_kind { SQ_WINDOW_NONE, SQ_WINDOW_TUMBLING, SQ_WINDOW_HOPPING, SQ_WINDOW_SESSION } sq_window_kind_t;
 typedef enum sq_emit { SQ_EMIT_DEFAULT, SQ_EMIT_CHANGES, SQ_EMIT_FINAL } sq_emit_t;
+typedef enum sq_print_from {
+  SQ_PRINT_FROM_LATEST, SQ_PRINT_FROM_BEGINNING, SQ_PRINT_FROM_OFFSET, SQ_PRINT_FROM_TIMESTAMP,
+} sq_print_from_t;
 typedef enum sq_show { SQ_SHOW_TOPICS, SQ_SHOW_SOURCES, SQ_SHOW_TABLES, SQ_SHOW_SINKS, SQ_SHOW_STREAMS } sq_show_t;
 
 /* A name as written, with where it was written. `text` is owned by the node. */
@@ -132,6 +137,7 @@ sq_ast_t *sq_ast_list(sq_ast_t *first, sq_span_t span);
 sq_ast_t *sq_ast_append(sq_ast_t *list, sq_ast_t *item);
 
 sq_ast_t *sq_ast_set(sq_name_t key, sq_name_t value, sq_span_t span);
+sq_ast_t *sq_ast_unset(sq_name_t key, sq_span_t span);
 sq_ast_t *sq_ast_create_source(sq_name_t name, bool is_table, sq_ast_t *columns, sq_ast_t *options, sq_span_t span);
 sq_ast_t *sq_ast_create_sink(sq_name_t name, sq_ast_t *options, sq_span_t span);
 sq_ast_t *sq_ast_create_stream(sq_name_t name, sq_ast_t *select, sq_span_t span);
@@ -144,8 +150,12 @@ sq_ast_t *sq_ast_insert(sq_name_t target, sq_ast_t *select, sq_span_t span);
 sq_ast_t *sq_ast_query(sq_ast_t *select, sq_span_t span);
 sq_ast_t *sq_ast_show(sq_show_t what, sq_span_t span);
 sq_ast_t *sq_ast_describe(sq_name_t name, bool topic, sq_span_t span);
-sq_ast_t *sq_ast_print(sq_name_t topic, bool from_beginning, sq_ast_t *limit, sq_span_t span);
-sq_ast_t *sq_ast_explain(sq_ast_t *stmt, sq_span_t span);
+/* DESCRIBE TOPIC 'name' [SAMPLE n] (`sample` may be NULL). */
+sq_ast_t *sq_ast_describe_topic(sq_name_t name, sq_ast_t *sample, sq_span_t span);
+/* PRINT 'topic' FROM `from` (`at`: its offset or timestamp literal, else
+ * NULL) [LIMIT n] [INTERVAL n] (NULL when absent). */
+sq_ast_t *sq_ast_print(sq_name_t topic, int from, sq_ast_t *at, sq_ast_t *limit, sq_ast_t *interval, sq_span_t span);
+sq_ast_t *sq_ast_explain(sq_ast_t *stmt, bool analyze, sq_span_t span);
 sq_ast_t *sq_ast_run_script(sq_name_t path, sq_span_t span);
 
 sq_ast_t *sq_ast_column_def(sq_name_t name, sq_name_t type, sq_span_t span);

@@ -10,7 +10,7 @@ static const char *const kind_names[] = {
     [SQ_AST_CREATE_SINK] = "create-sink", [SQ_AST_CREATE_STREAM] = "create-stream",
     [SQ_AST_INSERT] = "insert", [SQ_AST_QUERY] = "query", [SQ_AST_SHOW] = "show",
     [SQ_AST_DESCRIBE] = "describe", [SQ_AST_PRINT] = "print", [SQ_AST_EXPLAIN] = "explain",
-    [SQ_AST_RUN_SCRIPT] = "run-script", [SQ_AST_LIST] = "list", [SQ_AST_COLUMN_DEF] = "column-def",
+    [SQ_AST_RUN_SCRIPT] = "run-script", [SQ_AST_UNSET] = "unset", [SQ_AST_LIST] = "list", [SQ_AST_COLUMN_DEF] = "column-def",
     [SQ_AST_OPTION] = "option", [SQ_AST_SELECT] = "select", [SQ_AST_SELECT_ITEM] = "item",
     [SQ_AST_STAR] = "star", [SQ_AST_TABLE_REF] = "from", [SQ_AST_JOIN] = "join",
     [SQ_AST_WINDOW] = "window", [SQ_AST_DURATION] = "duration", [SQ_AST_LITERAL] = "literal",
@@ -36,6 +36,7 @@ static void print_name(const char *label, const sq_name_t *name, FILE *out) {
 static void print_attributes(const sq_ast_t *n, FILE *out) {
   static const char *const joins[] = {"inner", "left", "right", "full"};
   static const char *const windows[] = {"none", "tumbling", "hopping", "session"};
+  static const char *const prints[] = {"", " from-beginning", " from-offset", " from-timestamp"};
   static const char *const shows[] = {"topics", "sources", "tables", "sinks", "streams"};
   static const char *const emits[] = {"default", "changes", "final"};
   switch (n->kind) {
@@ -47,7 +48,9 @@ static void print_attributes(const sq_ast_t *n, FILE *out) {
     break;
   case SQ_AST_SHOW: fprintf(out, " %s", shows[n->sub]); break;
   case SQ_AST_DESCRIBE: fprintf(out, n->flag ? " topic='%s'" : " %s", n->name.text); break;
-  case SQ_AST_PRINT: fprintf(out, " '%s'%s", n->name.text, n->flag ? " from-beginning" : ""); break;
+  case SQ_AST_PRINT: fprintf(out, " '%s'%s", n->name.text, prints[n->sub]); break;
+  case SQ_AST_EXPLAIN: fprintf(out, "%s", n->flag ? " analyze" : ""); break;
+  case SQ_AST_UNSET: fprintf(out, " "); print_string(n->name.text, out); break;
   case SQ_AST_RUN_SCRIPT: fprintf(out, " "); print_string(n->name.text, out); break;
   case SQ_AST_CREATE_SINK: case SQ_AST_CREATE_STREAM: case SQ_AST_INSERT: case SQ_AST_OPTION:
     fprintf(out, " %s", n->name.text);

@@ -19,6 +19,16 @@
 typedef struct sq_where_window {
   sq_ast_t *where, *window;
 } sq_where_window_t;
+
+/* PRINT's FROM (a sq_print_from_t and its offset or timestamp), and its
+ * LIMIT and INTERVAL, which may come in either order. */
+typedef struct sq_print_start {
+  int from;
+  sq_ast_t *at;
+} sq_print_start_t;
+typedef struct sq_print_tail {
+  sq_ast_t *limit, *interval;
+} sq_print_tail_t;
 }
 
 %code provides {
@@ -63,6 +73,8 @@ static void yyerror(YYLTYPE *loc, sq_parse_state_t *ps, const char *msg) {
   double dval;
   int op;
   sq_where_window_t ww;
+  sq_print_start_t pf;
+  sq_print_tail_t pt;
 }
 
 %token <str> IDENT "identifier" QIDENT "quoted identifier" STRING "string"
@@ -71,27 +83,31 @@ static void yyerror(YYLTYPE *loc, sq_parse_state_t *ps, const char *msg) {
 %token YYEOF 0 "end of input"
 %token LEX_ERROR "invalid token"
 %token NE "<>" LE "<=" GE ">=" CONCAT "||"
-%token ADVANCE AFTER AND AS BEFORE BEGINNING BETWEEN BY CASE CAST CHANGES CREATE
+%token ADVANCE AFTER ANALYZE AND AS BEFORE BEGINNING BETWEEN BY CASE CAST CHANGES CREATE
 %token DESCRIBE DISTINCT ELSE EMIT END EXPLAIN EXTRACT FALSE FINAL FROM FULL GAP
-%token GRACE GROUP HAVING HOPPING IN INNER INSERT INTERVAL INTO IS JOIN KEY LEFT LIKE LIMIT
-%token NOT NULL_P "NULL" ON OR OUTER PATH PERIOD PRIMARY PRINT RIGHT RUN SCRIPT
-%token SELECT SESSION SET SHOW SINK SINKS SIZE SOURCE SOURCES STREAM STREAMS TABLE
-%token TABLES THEN TIMESTAMP TOPIC TOPICS TRUE TUMBLING WHEN WHERE WINDOW WITH WITHIN
+%token GRACE GROUP HAVING HOPPING IN INNER INSERT INTERVAL INTO IS JOIN KEY LEFT LIKE LIMIT LIST
+%token NOT NULL_P "NULL" OFFSET ON OR OUTER PATH PERIOD PRIMARY PRINT RIGHT RUN SCRIPT
+%token SAMPLE SELECT SESSION SET SHOW SINK SINKS SIZE SOURCE SOURCES STREAM STREAMS TABLE
+%token TABLES THEN TIMESTAMP TOPIC TOPICS TRUE TUMBLING UNSET WHEN WHERE WINDOW WITH WITHIN
 
 %type <node> statements statement create_stmt insert_stmt select query_stmt
 %type <node> column_defs column_def options option option_value
 %type <node> select_list select_item from_clause table_ref window_clause window
 %type <node> group_opt having_opt limit_opt duration
 %type <node> expr predicate arith primary literal call case_expr when_list when
-%type <node> expr_list opt_else print_limit
+%type <node> expr_list opt_else sample_opt
 %type <name> ident alias_opt type_name name_or_string
-%type <op> distinct_opt join_type emit_opt show_target from_beginning_opt
+%type <op> distinct_opt join_type emit_opt show_target
 %type <ww> where_window
+%type <pf> print_from
+%type <pt> print_tail
 
 %destructor { free($$); } <str>
 %destructor { sq_name_free(&$$); } <name>
 %destructor { sq_ast_destroy($$); } <node>
 %destructor { sq_ast_destroy($$.where); sq_ast_destroy($$.window); } <ww>
+%destructor { sq_ast_destroy($$.at); } <pf>
+%destructor { sq_ast_destroy($$.limit); sq_ast_destroy($$.interval); } <pt>
 
 /* In an expression, INTERVAL 'n' followed by a unit word takes it as its
  * unit, not as the item's alias. */
@@ -121,16 +137,21 @@ statements:
 
 statement:
     SET STRING '=' STRING       { $$ = sq_ast_set(sq_name($2, @2), sq_name($4, @4), @$); }
+  | UNSET STRING                { $$ = sq_ast_unset(sq_name($2, @2), @$); }
   | create_stmt
   | insert_stmt
   | query_stmt
   | SHOW show_target            { $$ = sq_ast_show($2, @$); }
+  | LIST TOPICS                 { $$ = sq_ast_show(SQ_SHOW_TOPICS, @$); }
   | DESCRIBE ident              { $$ = sq_ast_describe($2, false, @$); }
-  | DESCRIBE TOPIC STRING       { $$ = sq_ast_describe(sq_name($3, @3), true, @$); }
-  | PRINT name_or_string from_beginning_opt print_limit
-                                { $$ = sq_ast_print($2, $3, $4, @$); }
-  | EXPLAIN query_stmt          { $$ = sq_ast_explain($2, @$); }
-  | EXPLAIN insert_stmt         { $$ = sq_ast_explain($2, @$); }
+  | DESCRIBE TOPIC STRING sample_opt
+                                { $$ = sq_ast_describe_topic(sq_name($3, @3), $4, @$); }
+  | PRINT name_or_string print_from print_tail
+                                { $$ = sq_ast_print($2, $3.from, $3.at, $4.limit, $4.interval, @$); }
+  | EXPLAIN query_stmt          { $$ = sq_ast_explain($2, false, @$); }
+  | EXPLAIN insert_stmt         { $$ = sq_ast_explain($2, false, @$); }
+  | EXPLAIN ANALYZE query_stmt  { $$ = sq_ast_explain($3, true, @$); }
+  | EXPLAIN ANALYZE insert_stmt { $$ = sq_ast_explain($3, true, @$); }
   | RUN SCRIPT STRING           { $$ = sq_ast_run_script(sq_name($3, @3), @$); }
   ;
 
@@ -147,14 +168,27 @@ name_or_string:
   | STRING                      { $$ = sq_name($1, @1); }
   ;
 
-from_beginning_opt:
-    %empty                      { $$ = 0; }
-  | FROM BEGINNING              { $$ = 1; }
+sample_opt:
+    %empty                      { $$ = NULL; }
+  | SAMPLE INTEGER              { $$ = sq_ast_int($2, @2); }
   ;
 
-print_limit:
-    %empty                      { $$ = NULL; }
-  | LIMIT INTEGER               { $$ = sq_ast_int($2, @2); }
+print_from:
+    %empty                      { $$ = (sq_print_start_t){SQ_PRINT_FROM_LATEST, NULL}; }
+  | FROM BEGINNING              { $$ = (sq_print_start_t){SQ_PRINT_FROM_BEGINNING, NULL}; }
+  | FROM OFFSET INTEGER         { $$ = (sq_print_start_t){SQ_PRINT_FROM_OFFSET, sq_ast_int($3, @3)}; }
+  | FROM TIMESTAMP STRING       { $$ = (sq_print_start_t){SQ_PRINT_FROM_TIMESTAMP, sq_ast_text_literal(SQ_LIT_STRING, $3, @3)}; }
+  ;
+
+/* LANGUAGE.md writes LIMIT then INTERVAL; ksqlDB the other way round. */
+print_tail:
+    %empty                      { $$ = (sq_print_tail_t){NULL, NULL}; }
+  | LIMIT INTEGER               { $$ = (sq_print_tail_t){sq_ast_int($2, @2), NULL}; }
+  | INTERVAL INTEGER            { $$ = (sq_print_tail_t){NULL, sq_ast_int($2, @2)}; }
+  | LIMIT INTEGER INTERVAL INTEGER
+                                { $$ = (sq_print_tail_t){sq_ast_int($2, @2), sq_ast_int($4, @4)}; }
+  | INTERVAL INTEGER LIMIT INTEGER
+                                { $$ = (sq_print_tail_t){sq_ast_int($4, @4), sq_ast_int($2, @2)}; }
   ;
 
 create_stmt:
@@ -453,6 +487,7 @@ ident:
   | UNIT                        { $$ = sq_name_from_source(ps, @1); }
   | ADVANCE                     { $$ = sq_name_from_source(ps, @1); }
   | AFTER                       { $$ = sq_name_from_source(ps, @1); }
+  | ANALYZE                     { $$ = sq_name_from_source(ps, @1); }
   | BEFORE                      { $$ = sq_name_from_source(ps, @1); }
   | BEGINNING                   { $$ = sq_name_from_source(ps, @1); }
   | CHANGES                     { $$ = sq_name_from_source(ps, @1); }
@@ -464,11 +499,14 @@ ident:
   | HOPPING                     { $$ = sq_name_from_source(ps, @1); }
   | INTERVAL                    { $$ = sq_name_from_source(ps, @1); }
   | KEY                         { $$ = sq_name_from_source(ps, @1); }
+  | LIST                        { $$ = sq_name_from_source(ps, @1); }
+  | OFFSET                      { $$ = sq_name_from_source(ps, @1); }
   | PATH                        { $$ = sq_name_from_source(ps, @1); }
   | PERIOD                      { $$ = sq_name_from_source(ps, @1); }
   | PRIMARY                     { $$ = sq_name_from_source(ps, @1); }
   | PRINT                       { $$ = sq_name_from_source(ps, @1); }
   | RUN                         { $$ = sq_name_from_source(ps, @1); }
+  | SAMPLE                      { $$ = sq_name_from_source(ps, @1); }
   | SCRIPT                      { $$ = sq_name_from_source(ps, @1); }
   | SESSION                     { $$ = sq_name_from_source(ps, @1); }
   | SHOW                        { $$ = sq_name_from_source(ps, @1); }
@@ -485,6 +523,7 @@ ident:
   | TOPIC                       { $$ = sq_name_from_source(ps, @1); }
   | TOPICS                      { $$ = sq_name_from_source(ps, @1); }
   | TUMBLING                    { $$ = sq_name_from_source(ps, @1); }
+  | UNSET                       { $$ = sq_name_from_source(ps, @1); }
   ;
 
 %%

@@ -365,13 +365,13 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
                                 : sq_reader_open(r->src->rel, r->src->read, rt, err, sizeof err);
     if (!r->reader ||
         !sq_batch_init(&r->batch, (uint32_t)r->src->rel->n_columns, SQ_BATCH_ROWS) ||
-        !sq_checkpointer_restore_reader(cp, r->reader, err, sizeof err))
+        (cp && !sq_checkpointer_restore_reader(cp, r->reader, err, sizeof err)))
       break;
     r->watermark = r->reader->watermark; /* what its consumers last saw */
     ck.readers[opened] = r->reader;
   }
   if (!rs || !ck.readers || opened < plan->n_sources) {
-    fprintf(stderr, "streamq run: %s\n", err);
+    fprintf(stderr, "streamq %s: %s\n", rt->command ? rt->command : "run", err);
     status = 2;
   }
   published_t published = {0};
@@ -402,7 +402,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     }
     publish(&published, plan, rs, &rt->health);
     double now_s = sq_clock_seconds();
-    if (status == 0 && !all_ended &&
+    if (status == 0 && !all_ended && cp &&
         (now_s - ck.last >= ck.interval || sq_state_wants_checkpoint(plan->state) || output_wants_checkpoint(plan)) &&
         !checkpoint(&ck, plan, &rt->health, false, false))
       status = 2;
@@ -420,9 +420,10 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   if (status_line.on) fprintf(stderr, "\r\033[K");
   if (drops.reported) sq_drop_report_sample(&drops, plan, ck.readers, sq_clock_seconds(), true);
   sq_drop_report_free(&drops);
-  if (status == 0 && !checkpoint(&ck, plan, &rt->health, true, !*stop)) status = 2;
-  if (status == 2 && sq_state_error(plan->state)) fprintf(stderr, "streamq run: %s\n", sq_state_error(plan->state));
-  else if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq run: %s\n", plan->exec.error);
+  if (status == 0 && cp && !checkpoint(&ck, plan, &rt->health, true, !*stop)) status = 2;
+  const char *command = rt->command ? rt->command : "run";
+  if (status == 2 && sq_state_error(plan->state)) fprintf(stderr, "streamq %s: %s\n", command, sq_state_error(plan->state));
+  else if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq %s: %s\n", command, plan->exec.error);
   if (status == 2) atomic_store(&rt->health.failing, 1);
   if (published.sink_out) publish(&published, plan, rs, &rt->health);
   publish_free(&published);

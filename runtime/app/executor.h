@@ -16,7 +16,7 @@ typedef struct sq_run_stats {
 } sq_run_stats_t;
 
 /* Runs the plan, restoring its sources from and checkpointing them with
- * `cp`; returns the exit status (0, or 2 with the reason printed to
+ * `cp` (NULL: an ad-hoc query, state in memory, no checkpoints); returns the exit status (0, or 2 with the reason printed to
  * stderr). Stops cleanly when *stop becomes nonzero, after a last
  * checkpoint; the end of finite input takes one too. */
 int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, volatile sig_atomic_t *stop, sq_run_stats_t *stats);

@@ -10,6 +10,7 @@
 #include "engine/buf.h"
 #include "grammar/parse.h"
 #include "runtime/app/cli.h"
+#include "runtime/app/sql_text.h"
 #include "runtime/connectors/registry.h"
 
 /* The offset of the first byte of `text` that is not part of valid UTF-8
@@ -61,25 +62,15 @@ int sq_pipeline_load(const char *path, const char *command, sq_pipeline_t *p) {
   return load(p, command);
 }
 
-/* Appends `s` to `b` as a SQL string literal. */
-static void put_literal(sq_buf_t *b, const char *s, size_t len) {
-  sq_buf_putc(b, '\'');
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] == '\'') sq_buf_putc(b, '\'');
-    sq_buf_putc(b, s[i]);
-  }
-  sq_buf_putc(b, '\'');
-}
-
 int sq_pipeline_override(sq_pipeline_t *p, char *const *sets, size_t n, const char *command) {
   if (n == 0) return SQ_EXIT_OK;
   sq_buf_t text = {0};
   for (size_t i = 0; i < n; i++) { /* each KEY=VALUE has its '=' (checked with the arguments) */
     const char *eq = strchr(sets[i], '=');
     sq_buf_puts(&text, "SET ");
-    put_literal(&text, sets[i], (size_t)(eq - sets[i]));
+    sq_put_string_literal(&text, sets[i], (size_t)(eq - sets[i]));
     sq_buf_puts(&text, " = ");
-    put_literal(&text, eq + 1, strlen(eq + 1));
+    sq_put_string_literal(&text, eq + 1, strlen(eq + 1));
     sq_buf_puts(&text, ";\n");
   }
   sq_buf_putc(&text, '\0');

@@ -7,6 +7,16 @@
 #include "runtime/connectors/kafka/client.h"
 #include "runtime/app/metrics_http.h"
 
+/* How sources read (LANGUAGE.md §1): a pipeline reads in its consumer
+ * group from its checkpoints; an ad-hoc query reads every partition
+ * outside any group, commits nothing, and either stops at the end offsets
+ * the partitions had when it started or follows them live. */
+typedef enum sq_read_mode {
+  SQ_READ_PIPELINE,
+  SQ_READ_BOUNDED, /* from the beginning to the end offsets at start, then END */
+  SQ_READ_LIVE,    /* from `live_from_earliest` ? the beginning : the end, never ending */
+} sq_read_mode_t;
+
 typedef struct sq_runtime {
   const char *pipeline;  /* the pipeline file's stem */
   sq_kafka_settings_t kafka;
@@ -21,6 +31,9 @@ typedef struct sq_runtime {
   struct sq_reader *(*open_reader)(const struct sq_runtime *rt, const struct sq_relation *rel, const bool *read, char *err,
                                    size_t err_size);
   void *open_reader_ctx;
+  const char *command;             /* what errors are prefixed with ("streamq run: "); NULL: "run" */
+  sq_read_mode_t read_mode;
+  bool live_from_earliest;        /* SQ_READ_LIVE: SET 'start' = 'earliest' */
 } sq_runtime_t;
 
 #endif

@@ -17,7 +17,14 @@
  * outside the group: each reader of a table needs all of it), from the
  * earliest offset (it is a changelog) or its checkpoint, and is caught up
  * once every partition has been read to the end offset it had at start; a tombstone (a record without a value) becomes a row with
- * only the primary key, taken from the record key, which deletes it. */
+ * only the primary key, taken from the record key, which deletes it.
+ *
+ * An ad-hoc query (runtime read mode BOUNDED or LIVE) reads like a table:
+ * every partition assigned, outside the group (its group.id is never
+ * joined), nothing committed, so a running pipeline is never disturbed.
+ * BOUNDED starts at the beginning and ends once every partition has
+ * reached the end offset it had at start; LIVE starts at the end, or at
+ * the beginning with SET 'start' = 'earliest'. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +53,11 @@ typedef struct sq_reader_kafka {
   int64_t lag_published_ms;
   bool quiet, from_latest;
   int pk_col;              /* a table's primary key column, else -1 */
-  int64_t *low, *high;     /* a table: each partition's offsets at start */
+  bool assign_all;         /* a table or an ad-hoc query: every partition, outside the group */
+  bool bounded;            /* ends at the end offsets of the start */
+  int64_t *low, *high;     /* assign_all: each partition's offsets at start */
   uint32_t n_bounds;
-  bool table_assigned;
+  bool all_assigned;
 } sq_reader_kafka_t;
 
 static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
@@ -94,10 +103,10 @@ static void release_held(sq_reader_kafka_t *k) {
 
 /* Commits the checkpointed positions of the assigned partitions to the
  * group, asynchronously (for lag tools; a failure only delays them). A
- * table is outside the group: nothing to commit. */
+ * table or an ad-hoc query is outside the group: nothing to commit. */
 static void kafka_checkpointed(sq_reader_t *r) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
-  if (k->pk_col >= 0) return;
+  if (k->assign_all) return;
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)r->n_parts);
   for (uint32_t p = 0; p < r->n_parts; p++)
     if (r->parts[p].assigned && r->parts[p].next_offset >= 0)
@@ -139,7 +148,7 @@ static bool tombstone_row(const sq_reader_kafka_t *k, const rd_kafka_message_t *
   return true;
 }
 
-/* Whether a table has been read to the end offsets its partitions had at start. */
+/* Whether every partition has been read to the end offset it had at start. */
 static bool at_start_end(const sq_reader_kafka_t *k) {
   for (uint32_t p = 0; p < k->n_bounds; p++) {
     if (k->high[p] <= k->low[p]) continue;
@@ -148,12 +157,29 @@ static bool at_start_end(const sq_reader_kafka_t *k) {
   return true;
 }
 
-/* A table's partitions and their offsets now: where its bootstrap ends. */
+/* Whether the consumer's positions passed the end offsets of the start:
+ * they also pass transaction markers, which are never delivered, so a
+ * transactional topic ends too. */
+static bool positions_at_end(sq_reader_kafka_t *k) {
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)k->n_bounds);
+  for (uint32_t p = 0; p < k->n_bounds; p++) rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p);
+  bool done = rd_kafka_position(k->consumer, list) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int i = 0; done && i < list->cnt; i++) {
+    uint32_t p = (uint32_t)list->elems[i].partition;
+    done = k->high[p] <= k->low[p] || list->elems[i].offset >= k->high[p];
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  return done;
+}
+
+/* The partitions and their offsets now: where a table's bootstrap or a
+ * bounded query ends. */
 static bool query_bounds(sq_reader_kafka_t *k, char *err, size_t err_size) {
   const rd_kafka_metadata_t *md = NULL;
+  const char *kind = sq_rel_kind_name(k->base.rel->kind);
   rd_kafka_resp_err_t e = rd_kafka_metadata(k->consumer, 0, k->topic_handle, &md, 10000);
   if (e || md->topic_cnt != 1 || md->topics[0].err) {
-    snprintf(err, err_size, "table '%s': cannot read the partitions of topic %s: %s", k->base.rel->name, k->topic,
+    snprintf(err, err_size, "%s '%s': cannot read the partitions of topic %s: %s", kind, k->base.rel->name, k->topic,
              rd_kafka_err2str(e ? e : md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
     if (md) rd_kafka_metadata_destroy(md);
     return false;
@@ -166,16 +192,16 @@ static bool query_bounds(sq_reader_kafka_t *k, char *err, size_t err_size) {
   for (uint32_t p = 0; p < k->n_bounds; p++) {
     e = rd_kafka_query_watermark_offsets(k->consumer, k->topic, (int32_t)p, &k->low[p], &k->high[p], 10000);
     if (e) {
-      snprintf(err, err_size, "table '%s': cannot read the end offsets of topic %s: %s", k->base.rel->name, k->topic, rd_kafka_err2str(e));
+      snprintf(err, err_size, "%s '%s': cannot read the end offsets of topic %s: %s", kind, k->base.rel->name, k->topic, rd_kafka_err2str(e));
       return false;
     }
   }
   return true;
 }
 
-/* A table takes all its partitions at its first read, once a checkpoint
- * has restored their positions. */
-static bool assign_table(sq_reader_kafka_t *k, sq_exec_t *exec) {
+/* A table or an ad-hoc query takes all its partitions at its first read,
+ * once a checkpoint has restored their positions. */
+static bool assign_all(sq_reader_kafka_t *k, sq_exec_t *exec) {
   rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new((int)k->n_bounds);
   int64_t now = sq_clock_ms();
   for (uint32_t p = 0; p < k->n_bounds; p++)
@@ -184,14 +210,14 @@ static bool assign_table(sq_reader_kafka_t *k, sq_exec_t *exec) {
   for (uint32_t p = 0; !e && p < k->n_bounds; p++) sq_reader_assign(&k->base, p, true, now);
   if (!e) log_partitions(k, "partitions assigned", parts);
   rd_kafka_topic_partition_list_destroy(parts);
-  k->table_assigned = !e;
-  return !e || sq_exec_fail(exec, "table '%s': cannot assign the partitions of %s: %s", k->base.rel->name, k->topic,
-                            rd_kafka_err2str(e));
+  k->all_assigned = !e;
+  return !e || sq_exec_fail(exec, "%s '%s': cannot assign the partitions of %s: %s", sq_rel_kind_name(k->base.rel->kind),
+                            k->base.rel->name, k->topic, rd_kafka_err2str(e));
 }
 
 static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *exec) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
-  if (k->pk_col >= 0 && !k->table_assigned && !assign_table(k, exec)) return SQ_READ_ERROR;
+  if (k->assign_all && !k->all_assigned && !assign_all(k, exec)) return SQ_READ_ERROR;
   release_held(k);
   if (k->dlq_producer) rd_kafka_poll(k->dlq_producer, 0);
   out->n = 0;
@@ -243,8 +269,9 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
     }
     out->n++;
   }
-  if (k->pk_col >= 0 && !r->caught_up) r->caught_up = at_start_end(k);
-  return out->n ? SQ_READ_ROWS : SQ_READ_IDLE;
+  if (k->assign_all && !r->caught_up) r->caught_up = at_start_end(k) || (!k->n_held && positions_at_end(k));
+  if (out->n) return SQ_READ_ROWS;
+  return k->bounded && r->caught_up ? SQ_READ_END : SQ_READ_IDLE;
 }
 
 static void kafka_destroy(sq_reader_t *r) {
@@ -314,7 +341,10 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   if (!group_id) snprintf(group, sizeof group, "streamq-%s", rt->pipeline);
   free(group_id);
   k->pk_col = rel->kind == SQ_REL_TABLE ? rel->primary_key : -1;
-  k->from_latest = k->pk_col < 0 && sq_option_is(rel, "start", "latest");
+  k->assign_all = k->pk_col >= 0 || rt->read_mode != SQ_READ_PIPELINE;
+  k->bounded = rt->read_mode == SQ_READ_BOUNDED;
+  k->from_latest = k->pk_col < 0 && (rt->read_mode == SQ_READ_LIVE ? !rt->live_from_earliest
+                                                                  : !k->bounded && sq_option_is(rel, "start", "latest"));
   /* Every partition's queue is forwarded into the one consumer queue, whose
    * length counts against queued.min.messages: at librdkafka's default
    * (100,000) a 16-partition topic pauses its fetches (each for a backoff)
@@ -344,8 +374,8 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   if (k->consumer) k->topic_handle = rd_kafka_topic_new(k->consumer, k->topic, NULL);
   rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
-  rd_kafka_resp_err_t e = !k->topic_handle ? RD_KAFKA_RESP_ERR__FAIL : k->pk_col >= 0 ? RD_KAFKA_RESP_ERR_NO_ERROR
-                                                                                     : rd_kafka_subscribe(k->consumer, topics);
+  rd_kafka_resp_err_t e = !k->topic_handle ? RD_KAFKA_RESP_ERR__FAIL : k->assign_all ? RD_KAFKA_RESP_ERR_NO_ERROR
+                                                                                    : rd_kafka_subscribe(k->consumer, topics);
   rd_kafka_topic_partition_list_destroy(topics);
   if (!k->topic_handle || e) {
     if (k->consumer) snprintf(err, err_size, "source '%s': cannot subscribe to %s: %s", rel->name, k->topic, rd_kafka_err2str(e ? e : rd_kafka_last_error()));
@@ -356,7 +386,7 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
    * served by the same batch reads as the messages. */
   rd_kafka_poll_set_consumer(k->consumer);
   k->queue = rd_kafka_queue_get_consumer(k->consumer);
-  if (k->pk_col >= 0 && !query_bounds(k, err, err_size)) {
+  if (k->assign_all && !query_bounds(k, err, err_size)) {
     sq_reader_destroy(&k->base);
     return NULL;
   }
