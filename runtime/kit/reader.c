@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/watermark.h"
 #include "runtime/kit/log.h"
 #include "runtime/kit/metrics.h"
 #include "runtime/kit/options.h"
@@ -133,42 +134,13 @@ int64_t sq_reader_observe(sq_reader_t *r, uint32_t p, int64_t ts, int64_t now) {
   return sq_reader_watermark(r, now);
 }
 
-/* a + b - c without overflow: event times are whatever the input says */
-static int64_t shifted(int64_t a, int64_t b, int64_t c) {
-  int64_t x;
-  if (__builtin_add_overflow(a, b, &x)) return b > 0 ? INT64_MAX : INT64_MIN;
-  if (__builtin_sub_overflow(x, c, &x)) return c > 0 ? INT64_MIN : INT64_MAX;
-  return x;
-}
-
 int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {
   if (r->last_row_ms == INT64_MIN) r->last_row_ms = now; /* the silence of this run starts at its first look */
-  int64_t wm = INT64_MAX, largest = INT64_MIN;
-  bool active = false, assigned = false;
-  for (uint32_t i = 0; i < r->n_parts; i++) {
-    const sq_reader_partition_t *part = &r->parts[i];
-    if (part->max_event_time > largest) largest = part->max_event_time;
-    if (!part->assigned) continue;
-    assigned = true;
-    if (r->idle_timeout > 0 && now - part->last_row_ms >= r->idle_timeout) continue; /* idle: not holding back */
-    active = true;
-    int64_t pw = part->max_event_time == INT64_MIN ? INT64_MIN : shifted(part->max_event_time, 0, r->watermark_delay);
-    if (pw < wm) wm = pw;
-  }
-  /* Every partition idle: the watermark moves on from the largest event
-   * time seen by the wall-clock time the source has been silent, so the
-   * windows of a quiet live stream still close, while data whose event
-   * times lie behind the wall clock (a replay, a backlog, a producer that
-   * paused) is not made late by the pause. The silence of a restarted
-   * run counts from its start, not from the old run's last record.
-   * Nothing moves before the first event time (a consumer still
-   * fetching), or every record would arrive late. */
-  if (!active) {
-    int64_t silence = now > r->last_row_ms ? now - r->last_row_ms : 0;
-    wm = assigned && r->idle_timeout > 0 && largest != INT64_MIN ? shifted(largest, silence, r->watermark_delay) : INT64_MIN;
-  }
-  if (wm > r->watermark) r->watermark = wm;
-  return r->watermark;
+  sq_watermark_rule_t rule = {r->watermark_delay, r->idle_timeout};
+  sq_watermark_fold_t fold = sq_watermark_fold_start(now);
+  for (uint32_t i = 0; i < r->n_parts; i++)
+    sq_watermark_fold_partition(&fold, &rule, r->parts[i].max_event_time, r->parts[i].last_row_ms, r->parts[i].assigned);
+  return r->watermark = sq_watermark_fold_end(&fold, &rule, r->last_row_ms, r->watermark);
 }
 
 sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {

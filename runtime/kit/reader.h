@@ -1,11 +1,9 @@
 /* Readers feed source relations: they turn a connector's records into
  * batches of rows (declared columns, then the metadata columns) with
- * event times, and keep the source's watermark (LANGUAGE.md §2): each
- * partition's is its largest event time minus the delay; the source's is
- * the minimum over its assigned partitions that are not idle; when all are
- * idle it is the largest event time seen plus the wall-clock time since
- * the source's last record, minus the delay. It never goes back. One file
- * per connector, in runtime/connectors/<name>/. */
+ * event times, and keep each partition's largest event time and last
+ * row, from which the source's watermark follows by the rule of
+ * engine/watermark.h. One file per connector, in
+ * runtime/connectors/<name>/. */
 #ifndef SQ_READER_H
 #define SQ_READER_H
 

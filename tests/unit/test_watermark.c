@@ -1,5 +1,5 @@
-/* The watermark rule of LANGUAGE.md §2 on a reader with an injected
- * wall clock: the minimum over active partitions, idle ones excluded, and
+/* The watermark rule of LANGUAGE.md §2 (engine/watermark.c), alone and
+ * on a reader with an injected wall clock: the minimum over active partitions, idle ones excluded, and
  * when every partition is idle the largest event time seen advanced by the
  * silence since the last record, never the wall clock itself; across a
  * checkpoint and restart the silence counts from the restart. */
@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "front_end_fixture.h"
+#include "engine/watermark.h"
 #include "runtime/kit/reader.h"
 
 #define SECOND 1000
@@ -130,6 +131,26 @@ static void extreme_event_times_do_not_overflow(void **state) {
   close_reader(&s);
 }
 
+/* The rule alone (engine/watermark.c), without a reader: two partitions,
+ * one idle, then both. */
+static void the_rule_without_a_reader(void **state) {
+  (void)state;
+  sq_watermark_rule_t rule = {2 * SECOND, 5 * SECOND};
+  sq_watermark_fold_t f = sq_watermark_fold_start(NOW);
+  sq_watermark_fold_partition(&f, &rule, 40 * SECOND, NOW, true);
+  sq_watermark_fold_partition(&f, &rule, 10 * SECOND, NOW - 6 * SECOND, true); /* idle */
+  sq_watermark_fold_partition(&f, &rule, 90 * SECOND, NOW, false);             /* not ours */
+  assert_int_equal(sq_watermark_fold_end(&f, &rule, NOW, INT64_MIN), 38 * SECOND);
+  assert_int_equal(sq_watermark_fold_end(&f, &rule, NOW, 39 * SECOND), 39 * SECOND); /* never back */
+  f = sq_watermark_fold_start(NOW + 10 * SECOND);
+  sq_watermark_fold_partition(&f, &rule, 40 * SECOND, NOW, true);
+  sq_watermark_fold_partition(&f, &rule, 10 * SECOND, NOW - 6 * SECOND, true);
+  sq_watermark_fold_partition(&f, &rule, 90 * SECOND, NOW, false);
+  /* all idle: the largest event time seen (90 s, from a partition since
+   * revoked) + 10 s of silence - 2 s */
+  assert_int_equal(sq_watermark_fold_end(&f, &rule, NOW, INT64_MIN), 98 * SECOND);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(minimum_over_active_partitions),
@@ -138,6 +159,7 @@ int main(void) {
       cmocka_unit_test(nothing_moves_before_the_first_record),
       cmocka_unit_test(a_restart_counts_the_silence_from_the_restart),
       cmocka_unit_test(extreme_event_times_do_not_overflow),
+      cmocka_unit_test(the_rule_without_a_reader),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
