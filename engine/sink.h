@@ -50,6 +50,12 @@ struct sq_sink {
   uint64_t errors;  /* records the sink failed to deliver for good */
   uint64_t retries; /* deliveries it tried again (a transaction commit retried or resent) */
   size_t held_bytes; /* output held until the next checkpoint (transactional sinks) */
+  /* Sinks that deliver in the background (http) set these in poll():
+   * rows accepted but not yet delivered (the executor waits for them at
+   * the end of finite input), and whether their buffer is full (the
+   * executor stops reading sources until it is not). */
+  uint64_t queued;
+  bool blocked;
 };
 
 #endif
