@@ -433,13 +433,16 @@ static void *run(void *arg) {
     int running;
     curl_multi_perform(d->multi, &running);
     CURLMsg *msg;
+    bool freed = false;
     while ((msg = curl_multi_info_read(d->multi, &running))) {
       slot_t *s;
       if (msg->msg != CURLMSG_DONE) continue;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
       finished(d, s, msg->data.result);
+      freed = true;
     }
-    curl_multi_poll(d->multi, NULL, 0, (int)(wait_s * 1000) + 1, NULL);
+    /* a freed slot may take the next batch at once: no socket would wake the poll */
+    if (!freed) curl_multi_poll(d->multi, NULL, 0, (int)(wait_s * 1000) + 1, NULL);
   }
   free(due);
   return NULL;
