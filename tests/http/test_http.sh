@@ -94,7 +94,8 @@ INSERT INTO hook SELECT n, g FROM s;
 SQL
 "$streamq" run faults.sql --metrics-addr "127.0.0.1:$mport" 2> faults.err & spid=$!
 pids+=("$spid")
-for _ in $(seq 300); do [ "$(requests faults.log)" -ge 12 ] && break; sleep 0.1; done
+# the outage comes once the scripted answers are through and the slow one has timed out
+for _ in $(seq 300); do [ "$(requests faults.log)" -ge 12 ] && metrics "$mport" | grep -q 'code="timeout"' && break; sleep 0.1; done
 kill "$rpid"; wait "$rpid" 2>/dev/null
 for _ in $(seq 300); do metrics "$mport" | grep -q 'streamq_http_requests_total{sink="hook",code="error"}' && break; sleep 0.1; done
 receiver faults --port "$rport" delay:0.01
