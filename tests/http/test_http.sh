@@ -85,11 +85,11 @@ grep -q '"blocked_sinks":\[\]' agg.health || fail "health: $(cat agg.health)"
 # ---- 2. faults: 500s, 429, Retry-After date, slow, down mid-run, a 400 to the dead-letter file ----
 seq 0 599 | sed 's/.*/{"n":&,"g":"g&"}/' > rows.jsonl
 mport=$(free_port)
-receiver faults 3*500 1*429@1 1*503@date:2 1*slow:3 reject:40 delay:0.05
+receiver faults 3*500 1*429@1 1*503@date:2 1*slow:5 reject:40 delay:0.05
 cat > faults.sql <<SQL
 CREATE SOURCE s (n BIGINT, g STRING) WITH (connector = 'file', path = '$dir/rows.jsonl', follow = true);
 CREATE SINK hook WITH (connector = 'http', url = 'http://127.0.0.1:$rport/hook', batch_size = 20, max_in_flight = 2,
-                       timeout = '1 s', format = 'ndjson', on_error = 'dlq', dlq_path = '$dir/dlq.jsonl');
+                       timeout = '2 s', format = 'ndjson', on_error = 'dlq', dlq_path = '$dir/dlq.jsonl');
 INSERT INTO hook SELECT n, g FROM s;
 SQL
 "$streamq" run faults.sql --metrics-addr "127.0.0.1:$mport" 2> faults.err & spid=$!
