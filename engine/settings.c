@@ -13,6 +13,8 @@ static const sq_setting_spec_t table[] = {
     {"checkpoint.warn_share", SQ_SETTING_NUMBER, 0.5, 0, 1,
      "'checkpoint.warn_share' must be a number above 0 and at most 1 (the share of the interval)", NULL},
     {"state.cache.bytes", SQ_SETTING_NUMBER, 256u << 20, 0, 1e18, "'state.cache.bytes' must be a positive number of bytes", NULL},
+    {"http.buffer.bytes", SQ_SETTING_NUMBER, 64u << 20, 0, 1e18,
+     "'http.buffer.bytes' must be a positive number of bytes (rows waiting for HTTP endpoints, per sink)", NULL},
     {"partition.skew.warn_ratio", SQ_SETTING_NUMBER, 4, 1, 1e18,
      "'partition.skew.warn_ratio' must be a number above 1 (the multiple of the mean rate)", NULL},
     /* ad-hoc statements (streamq query, streamq repl) */

@@ -53,6 +53,12 @@ struct sq_sink {
   size_t held_bytes; /* output held until the next checkpoint (transactional sinks) */
   uint32_t writers, ended; /* queries writing here, and those whose input ended: the
                             * sink is flushed once, when the last one ends */
+  /* Sinks that deliver in the background (http) set these in poll():
+   * rows accepted but not yet delivered (the executor waits for them at
+   * the end of finite input), and whether their buffer is full (the
+   * executor stops reading sources until it is not). */
+  uint64_t queued;
+  bool blocked;
 };
 
 #endif

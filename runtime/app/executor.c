@@ -91,6 +91,21 @@ static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_
   return true;
 }
 
+/* A sink that delivers in the background and is full pauses every source
+ * (ARCHITECTURE.md §5); at the end of finite input the run waits until
+ * such sinks have delivered what they hold. */
+static bool sinks_blocked(const sq_plan_t *plan) {
+  for (uint32_t i = 0; i < plan->n_sinks; i++)
+    if (plan->sinks[i]->blocked) return true;
+  return false;
+}
+
+static bool sinks_delivering(const sq_plan_t *plan) {
+  for (uint32_t i = 0; i < plan->n_sinks; i++)
+    if (plan->sinks[i]->queued) return true;
+  return false;
+}
+
 static void publish(const published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_health_t *health) {
   uint64_t in = 0, out = 0;
   for (uint32_t i = 0; i < plan->n_sinks; i++) {
@@ -146,8 +161,8 @@ static double reader_lag(const sq_reader_t *r) {
   return lag;
 }
 
-/* /health's per-source part and total lag, about once a second. */
-static void publish_sources(sq_health_t *h, running_source_t *rs, uint32_t n) {
+/* /health's per-source part, total lag and blocked sinks, about once a second. */
+static void publish_sources(sq_health_t *h, const sq_plan_t *plan, running_source_t *rs, uint32_t n) {
   sq_buf_t json = {0};
   double lag = 0;
   sq_buf_putc(&json, '[');
@@ -170,6 +185,15 @@ static void publish_sources(sq_health_t *h, running_source_t *rs, uint32_t n) {
   }
   sq_buf_putc(&json, ']');
   sq_health_set_sources(h, json.failed ? "[]" : json.data, json.failed ? 2 : json.len, lag);
+  sq_buf_clear(&json);
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    if (!plan->sinks[i]->blocked) continue;
+    sq_buf_puts(&json, json.len ? ",\"" : "[\"");
+    sq_buf_puts(&json, plan->sinks[i]->name);
+    sq_buf_putc(&json, '"');
+  }
+  sq_buf_puts(&json, json.len ? "]" : "[]");
+  sq_health_set_blocked_sinks(h, json.failed ? "[]" : json.data, json.failed ? 2 : json.len);
   sq_buf_free(&json);
 }
 
@@ -388,8 +412,9 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     bool progress = false, all_ended = true;
     bool tables_only = bootstrapping(rs, plan->n_sources, started, rt->quiet);
     int64_t slowest = slowest_watermark(rs, plan->n_sources);
+    bool paused = sinks_blocked(plan);
     for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
-      bool waits = tables_only ? !is_table(&rs[i]) : ahead(&rs[i], slowest);
+      bool waits = paused || (tables_only ? !is_table(&rs[i]) : ahead(&rs[i], slowest));
       if (!rs[i].ended && !waits && !visit(plan, &rs[i], &progress)) status = 2;
       all_ended &= rs[i].ended;
     }
@@ -411,9 +436,9 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       skew_sampled = now_s;
       for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_sample_skew(rs[i].reader, rt->skew_warn_ratio, now_s);
       sq_drop_report_sample(&drops, plan, ck.readers, now_s, false);
-      publish_sources(&rt->health, rs, plan->n_sources);
+      publish_sources(&rt->health, plan, rs, plan->n_sources);
     }
-    if (status || all_ended) break;
+    if (status || (all_ended && !sinks_delivering(plan))) break;
     /* a reader that waits for data paces the loop; else nap, not spin */
     if (!progress && !any_waits(rs, plan->n_sources)) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }

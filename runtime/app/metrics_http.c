@@ -22,18 +22,30 @@ void sq_health_init(sq_health_t *h) { pthread_mutex_init(&h->lock, NULL); }
 
 void sq_health_free(sq_health_t *h) {
   free(h->sources);
+  free(h->blocked_sinks);
   pthread_mutex_destroy(&h->lock);
 }
 
-void sq_health_set_sources(sq_health_t *h, const char *json, size_t len, double lag) {
+/* Replaces *slot with a copy of `json` (the caller holds the lock). */
+static void replace(char **slot, const char *json, size_t len) {
   char *copy = malloc(len + 1);
   if (!copy) return;
   memcpy(copy, json, len);
   copy[len] = '\0';
+  free(*slot);
+  *slot = copy;
+}
+
+void sq_health_set_sources(sq_health_t *h, const char *json, size_t len, double lag) {
   pthread_mutex_lock(&h->lock);
-  free(h->sources);
-  h->sources = copy;
+  replace(&h->sources, json, len);
   h->lag = lag;
+  pthread_mutex_unlock(&h->lock);
+}
+
+void sq_health_set_blocked_sinks(sq_health_t *h, const char *json, size_t len) {
+  pthread_mutex_lock(&h->lock);
+  replace(&h->blocked_sinks, json, len);
   pthread_mutex_unlock(&h->lock);
 }
 
@@ -45,6 +57,8 @@ static void render_health(sq_health_t *h, sq_buf_t *out) {
   if (last.u) snprintf(since, sizeof since, "%.3f", sq_clock_seconds() - last.d);
   char text[512];
   pthread_mutex_lock(&h->lock);
+  bool blocked = h->blocked_sinks && strcmp(h->blocked_sinks, "[]") != 0;
+  if (!failing && blocked) status = "degraded";
   snprintf(text, sizeof text,
            "{\"status\":\"%s\",\"broker_connected\":%s,\"uptime_seconds\":%.3f,\"records_in\":%llu,\"records_out\":%llu,"
            "\"seconds_since_checkpoint\":%s,\"lag\":%.0f,\"sources\":",
@@ -52,6 +66,8 @@ static void render_health(sq_health_t *h, sq_buf_t *out) {
            (unsigned long long)atomic_load(&h->records_in), (unsigned long long)atomic_load(&h->records_out), since, h->lag);
   sq_buf_puts(out, text);
   sq_buf_puts(out, h->sources ? h->sources : "[]");
+  sq_buf_puts(out, ",\"blocked_sinks\":");
+  sq_buf_puts(out, h->blocked_sinks ? h->blocked_sinks : "[]");
   pthread_mutex_unlock(&h->lock);
   sq_buf_puts(out, "}\n");
 }

@@ -22,6 +22,7 @@ typedef struct sq_health {
   pthread_mutex_t lock;         /* guards the two below */
   char *sources;                /* JSON array of per-source state, or NULL */
   double lag;                   /* total consumer lag */
+  char *blocked_sinks;          /* JSON array of the sinks that pause the sources, or NULL */
 } sq_health_t;
 
 /* Initializes / frees the locked part. */
@@ -29,6 +30,8 @@ void sq_health_init(sq_health_t *h);
 void sq_health_free(sq_health_t *h);
 /* Publishes per-source state (a JSON array of `len` bytes) and the total lag. */
 void sq_health_set_sources(sq_health_t *h, const char *json, size_t len, double lag);
+/* Publishes the names of the sinks whose full buffer pauses the sources (a JSON array). */
+void sq_health_set_blocked_sinks(sq_health_t *h, const char *json, size_t len);
 
 typedef struct sq_metrics_http sq_metrics_http_t;
 

@@ -19,7 +19,7 @@ typedef struct family {
   sq_metric_t *series, *last_series;
   sq_metric_t **index; /* open addressing by the labels' hash; at most half full */
   size_t index_cap, n_series;
-  sq_histogram_t *histogram; /* a histogram family has this instead of series */
+  sq_histogram_t *histograms; /* a histogram family has these instead of series */
   struct family *next;
 } family_t;
 
@@ -44,7 +44,11 @@ void sq_metrics_destroy(sq_metrics_t *m) {
       free(s);
     }
     free(f->index);
-    free(f->histogram);
+    for (sq_histogram_t *h = f->histograms, *hn; h; h = hn) {
+      hn = h->next;
+      free(h->labels);
+      free(h);
+    }
     free(f->name);
     free(f->help);
     free(f);
@@ -145,16 +149,30 @@ sq_metric_t *sq_metrics_seconds_counter(sq_metrics_t *m, const char *name, const
   return series(m, name, help, false, true, labels);
 }
 
-sq_histogram_t *sq_metrics_histogram(sq_metrics_t *m, const char *name, const char *help, const double *bounds, size_t n) {
+sq_histogram_t *sq_metrics_histogram_labelled(sq_metrics_t *m, const char *name, const char *help, const char *const *labels,
+                                              const double *bounds, size_t n) {
   if (!m || n > 16) return NULL;
+  char *text = render_labels(labels);
+  if (!text) return NULL;
   pthread_mutex_lock(&m->lock);
   family_t *f = family(m, name, help, false, true);
-  if (f && !f->histogram && (f->histogram = calloc(1, sizeof *f->histogram))) {
-    memcpy(f->histogram->bounds, bounds, n * sizeof *bounds);
-    f->histogram->n_bounds = n;
+  sq_histogram_t *h = f ? f->histograms : NULL, *tail = NULL;
+  for (; h && strcmp(h->labels, text) != 0; h = h->next) tail = h;
+  if (!h && f && (h = calloc(1, sizeof *h))) {
+    memcpy(h->bounds, bounds, n * sizeof *bounds);
+    h->n_bounds = n;
+    h->labels = text;
+    text = NULL;
+    if (tail) tail->next = h;
+    else f->histograms = h;
   }
   pthread_mutex_unlock(&m->lock);
-  return f ? f->histogram : NULL;
+  free(text);
+  return h;
+}
+
+sq_histogram_t *sq_metrics_histogram(sq_metrics_t *m, const char *name, const char *help, const double *bounds, size_t n) {
+  return sq_metrics_histogram_labelled(m, name, help, NULL, bounds, n);
 }
 
 void sq_histogram_observe(sq_histogram_t *h, double v) {
@@ -205,33 +223,33 @@ static void render_process(sq_buf_t *out) {
   line(out, "process_resident_memory_bytes", NULL, value);
 }
 
-static void render_histogram(sq_buf_t *out, const family_t *f) {
-  const sq_histogram_t *h = f->histogram;
-  char name[160], le[64], value[64];
-  header(out, f->name, f->help, "histogram");
+static void render_histogram(sq_buf_t *out, const family_t *f, const sq_histogram_t *h) {
+  char name[160], le[512], value[64];
+  const char *sep = h->labels[0] ? "," : "";
   snprintf(name, sizeof name, "%s_bucket", f->name);
   uint64_t cumulative = 0;
   for (size_t b = 0; b <= h->n_bounds; b++) {
     cumulative += atomic_load_explicit(&h->buckets[b], memory_order_relaxed);
-    if (b < h->n_bounds) snprintf(le, sizeof le, "le=\"%g\"", h->bounds[b]);
-    else snprintf(le, sizeof le, "le=\"+Inf\"");
+    if (b < h->n_bounds) snprintf(le, sizeof le, "%s%sle=\"%g\"", h->labels, sep, h->bounds[b]);
+    else snprintf(le, sizeof le, "%s%sle=\"+Inf\"", h->labels, sep);
     snprintf(value, sizeof value, "%llu", (unsigned long long)cumulative);
     line(out, name, le, value);
   }
   union { uint64_t u; double d; } sum = {.u = atomic_load_explicit(&h->sum_bits, memory_order_relaxed)};
   snprintf(name, sizeof name, "%s_sum", f->name);
   snprintf(value, sizeof value, "%.17g", sum.d);
-  line(out, name, NULL, value);
+  line(out, name, h->labels, value);
   snprintf(name, sizeof name, "%s_count", f->name);
   snprintf(value, sizeof value, "%llu", (unsigned long long)atomic_load_explicit(&h->count, memory_order_relaxed));
-  line(out, name, NULL, value);
+  line(out, name, h->labels, value);
 }
 
 void sq_metrics_render(sq_metrics_t *m, sq_buf_t *out) {
   pthread_mutex_lock(&m->lock);
   for (const family_t *f = m->families; f; f = f->next) {
-    if (f->histogram) {
-      render_histogram(out, f);
+    if (f->histograms) {
+      header(out, f->name, f->help, "histogram");
+      for (const sq_histogram_t *h = f->histograms; h; h = h->next) render_histogram(out, f, h);
       continue;
     }
     header(out, f->name, f->help, f->gauge ? "gauge" : "counter");

@@ -46,17 +46,24 @@ static inline void sq_metric_set(sq_metric_t *s, double v) {
   if (s) atomic_store_explicit(&s->bits, x.u, memory_order_relaxed);
 }
 
-/* A histogram without labels: observations counted in buckets with the
- * given upper bounds (ascending; +Inf is implied), plus their sum and
- * count. Observed by one thread (the engine's). */
+/* A histogram: observations counted in buckets with the given upper
+ * bounds (ascending; +Inf is implied), plus their sum and count. Each
+ * series is observed by one thread. */
 typedef struct sq_histogram {
   double bounds[16];
   size_t n_bounds;
   _Atomic uint64_t buckets[17]; /* not cumulative; the last is +Inf */
   _Atomic uint64_t sum_bits, count;
+  char *labels;                 /* rendered, as sq_metric_t's */
+  struct sq_histogram *next;
 } sq_histogram_t;
 
-/* NULL when memory runs out (observing NULL is a no-op); at most 16 bounds. */
+/* The series of histogram family `name` with `labels` (as for counters;
+ * NULL: none), created on first use. NULL when memory runs out (observing
+ * NULL is a no-op); at most 16 bounds. */
+sq_histogram_t *sq_metrics_histogram_labelled(sq_metrics_t *m, const char *name, const char *help, const char *const *labels,
+                                              const double *bounds, size_t n);
+/* The same without labels. */
 sq_histogram_t *sq_metrics_histogram(sq_metrics_t *m, const char *name, const char *help, const double *bounds, size_t n);
 void sq_histogram_observe(sq_histogram_t *h, double v);
 

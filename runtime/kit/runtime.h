@@ -25,6 +25,7 @@ typedef struct sq_runtime {
   double skew_warn_ratio; /* SET 'partition.skew.warn_ratio' (default 4) */
   int64_t checkpoint_interval_ms; /* --checkpoint-interval, SET 'checkpoint.interval' (default 10 s) */
   double checkpoint_warn_share;   /* SET 'checkpoint.warn_share': warn when a checkpoint takes this share of the interval */
+  size_t http_buffer_bytes;       /* SET 'http.buffer.bytes': rows an http sink holds before sources pause */
   sq_health_t health;
   /* Opens a source's reader in place of its connector (NULL: the
    * connector's own): `streamq test` feeds fixtures this way. */

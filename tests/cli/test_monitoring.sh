@@ -20,7 +20,7 @@ normative="streamq_records_in_total streamq_records_out_total streamq_bad_record
 streamq_consumer_lag streamq_watermark_seconds streamq_checkpoint_duration_seconds streamq_checkpoint_failures_total
 streamq_last_checkpoint_timestamp_seconds streamq_state_keys streamq_state_bytes streamq_sink_retries_total
 streamq_sink_errors_total streamq_broker_up streamq_operator_records_total streamq_operator_busy_seconds_total
-streamq_partition_skew_ratio"
+streamq_partition_skew_ratio streamq_http_requests_total streamq_http_request_duration_seconds streamq_sink_queue_rows"
 for name in $(grep -ohE 'streamq_[a-z_]+' "$monitoring"/alerts.yml "$monitoring"/grafana-dashboard.json | sed 's/_bucket$//' | sort -u); do
   grep -qw "$name" <<<"$normative" || fail "examples/monitoring uses $name, which is not a streamq metric"
 done

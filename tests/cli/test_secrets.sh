@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Secret hygiene: a value that comes from ${ENV} (a Kafka password, an HTTP
-# header) never appears in log lines, error messages, EXPLAIN, /metrics or
-# /health, in text or JSON logs, on success or on failure.
+# header, in the url of an endpoint that is down) never appears in log lines,
+# error messages, EXPLAIN, /metrics, /health or the state directory, in text
+# or JSON logs, on success or on failure.
 set -u
 streamq=$1
 dir=$(mktemp -d)
@@ -35,7 +36,16 @@ CREATE SINK hook WITH (connector = 'http', url = 'http://127.0.0.1:1/\${SQ_SECRE
                        headers = 'Authorization: Bearer \${SQ_SECRET_TOKEN}');
 INSERT INTO hook SELECT n FROM s;
 SQL
-"$streamq" run "$dir/hook.sql" 2> "$dir/hook.log" && fail "the http pipeline should not run in this build"
+# the endpoint is down: the run retries, logs it, checkpoints the undelivered rows, and stops on SIGTERM
+"$streamq" run "$dir/hook.sql" --checkpoint-interval 100ms --metrics-addr "127.0.0.1:$port" --log-format json 2> "$dir/hook.log" &
+pid=$!
+for _ in $(seq 300); do grep -q 'http endpoint down' "$dir/hook.log" && grep -q '"checkpoint"' "$dir/hook.log" && break; sleep 0.1; done
+curl -sf "127.0.0.1:$port/metrics" > "$dir/hook_metrics.txt"
+curl -sf "127.0.0.1:$port/health" > "$dir/hook_health.json"
+kill -TERM "$pid"; wait "$pid"; pid=
+grep -q 'http endpoint down' "$dir/hook.log" || fail "the http pipeline did not report its endpoint down: $(tail -3 "$dir/hook.log")"
+grep -q 'streamq_sink_queue_rows{sink="hook"} 20' "$dir/hook_metrics.txt" || fail "the http sink does not hold its 20 rows"
+[ -d "$dir/.streamq/hook" ] || fail "no state directory for the http pipeline"
 "$streamq" explain "$dir/hook.sql" > "$dir/hook_explain.txt" 2>&1
 "$streamq" check "$dir/hook.sql" > "$dir/hook_check.txt" 2>&1 || fail "check"
 unset SQ_SECRET_TOKEN_MISSING
