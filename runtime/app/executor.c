@@ -28,6 +28,7 @@
 #include "runtime/kit/clock.h"
 #include "runtime/kit/crash_point.h"
 #include "runtime/app/drop_report.h"
+#include "runtime/app/run_report.h"
 #include "runtime/kit/log.h"
 #include "runtime/kit/metrics.h"
 #include "runtime/connectors/registry.h"
@@ -39,57 +40,11 @@ typedef struct running_source {
   sq_reader_t *reader;
   sq_batch_t batch;
   int64_t watermark;
-  bool ended, bootstrapped;
+  bool bootstrapped;
   bool delivering; /* its last visit got rows */
 } running_source_t;
 
 #define ALIGN_MS 1000
-
-/* Series for counts kept by the engine itself, published once a round. */
-typedef struct published {
-  sq_metric_t **sink_out, **sink_errors, **sink_retries, **op_late, **op_watermark, **op_records, **op_busy, **state_keys, **state_bytes, **bad, *broker_up;
-} published_t;
-
-static bool publish_setup(published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_metrics_t *reg) {
-  m->sink_out = calloc(plan->n_sinks + 1, sizeof *m->sink_out);
-  m->sink_errors = calloc(plan->n_sinks + 1, sizeof *m->sink_errors);
-  m->sink_retries = calloc(plan->n_sinks + 1, sizeof *m->sink_retries);
-  m->op_late = calloc(plan->n_ops + 1, sizeof *m->op_late);
-  m->op_watermark = calloc(plan->n_ops + 1, sizeof *m->op_watermark);
-  m->op_records = calloc(plan->n_ops + 1, sizeof *m->op_records);
-  m->op_busy = calloc(plan->n_ops + 1, sizeof *m->op_busy);
-  m->state_keys = calloc(plan->n_ops + 1, sizeof *m->state_keys);
-  m->state_bytes = calloc(plan->n_ops + 1, sizeof *m->state_bytes);
-  m->bad = calloc(plan->n_sources + 1, sizeof *m->bad);
-  if (!m->sink_out || !m->sink_errors || !m->sink_retries || !m->op_late || !m->op_watermark || !m->op_records || !m->op_busy || !m->state_keys ||
-      !m->state_bytes || !m->bad)
-    return false;
-  for (uint32_t i = 0; i < plan->n_sinks; i++) {
-    const char *labels[] = {"sink", plan->sinks[i]->name, NULL};
-    m->sink_out[i] = sq_metrics_counter(reg, "streamq_records_out_total", "Records written, by sink.", labels);
-    m->sink_errors[i] = sq_metrics_counter(reg, "streamq_sink_errors_total", "Records a sink failed to deliver for good, by sink.", labels);
-    m->sink_retries[i] = sq_metrics_counter(reg, "streamq_sink_retries_total", "Deliveries a sink tried again, by sink.", labels);
-  }
-  for (uint32_t i = 0; i < plan->n_ops; i++) {
-    char name[64];
-    snprintf(name, sizeof name, "%d_%s", plan->ops[i]->id, plan->ops[i]->cls->name);
-    const char *labels[] = {"operator", name, NULL};
-    m->op_late[i] = sq_metrics_counter(reg, "streamq_late_records_total", "Records dropped as late, by operator.", labels);
-    m->op_watermark[i] = sq_metrics_gauge(reg, "streamq_watermark_seconds", "The watermark each operator last passed on, epoch seconds.", labels);
-    m->op_records[i] = sq_metrics_counter(reg, "streamq_operator_records_total", "Rows pushed into each operator.", labels);
-    m->op_busy[i] = sq_metrics_seconds_counter(reg, "streamq_operator_busy_seconds_total",
-                                               "Seconds spent in each operator, not counting its outputs.", labels);
-    m->state_keys[i] = sq_metrics_gauge(reg, "streamq_state_keys", "State entries held by each operator.", labels);
-    m->state_bytes[i] = sq_metrics_gauge(reg, "streamq_state_bytes", "State bytes held by each operator.", labels);
-  }
-  static const char *const actions[] = {"fail", "skip", "dlq"};
-  for (uint32_t i = 0; i < plan->n_sources; i++) {
-    const char *labels[] = {"source", rs[i].src->rel->name, "action", actions[rs[i].reader->bad.action], NULL};
-    m->bad[i] = sq_metrics_counter(reg, "streamq_bad_records_total", "Records that could not be read, by source and on_error action.", labels);
-  }
-  m->broker_up = sq_metrics_gauge(reg, "streamq_broker_up", "1 while the Kafka cluster answers requests, 0 when it does not (down or hung; -1: no Kafka).", NULL);
-  return true;
-}
 
 /* A sink that delivers in the background and is full pauses every source
  * (ARCHITECTURE.md §5); at the end of finite input the run waits until
@@ -104,124 +59,6 @@ static bool sinks_delivering(const sq_plan_t *plan) {
   for (uint32_t i = 0; i < plan->n_sinks; i++)
     if (plan->sinks[i]->queued) return true;
   return false;
-}
-
-static void publish(const published_t *m, const sq_plan_t *plan, running_source_t *rs, sq_health_t *health) {
-  uint64_t in = 0, out = 0;
-  for (uint32_t i = 0; i < plan->n_sinks; i++) {
-    sq_metric_store(m->sink_out[i], plan->sinks[i]->records_out);
-    sq_metric_store(m->sink_errors[i], plan->sinks[i]->errors);
-    sq_metric_store(m->sink_retries[i], plan->sinks[i]->retries);
-    out += plan->sinks[i]->records_out;
-  }
-  for (uint32_t i = 0; i < plan->n_ops; i++) {
-    const sq_op_t *op = plan->ops[i];
-    sq_metric_store(m->op_late[i], op->late);
-    sq_metric_set(m->op_watermark[i], (double)op->watermark / 1000);
-    sq_metric_store(m->op_records[i], op->records);
-    sq_metric_set(m->op_busy[i], op->busy);
-    size_t keys, bytes;
-    sq_state_ns_t ns = {(uint32_t)op->id, 0, NULL};
-    sq_state_usage(plan->state, &ns, &keys, &bytes);
-    sq_metric_set(m->state_keys[i], (double)keys);
-    sq_metric_set(m->state_bytes[i], (double)bytes);
-  }
-  for (uint32_t i = 0; i < plan->n_sources; i++) {
-    sq_metric_store(m->bad[i], rs[i].reader->bad.count);
-    in += rs[i].reader->records_in;
-  }
-  sq_metric_set(m->broker_up, sq_kafka_broker_up());
-  atomic_store(&health->broker_up, sq_kafka_broker_up());
-  atomic_store(&health->records_in, in);
-  atomic_store(&health->records_out, out);
-}
-
-static void publish_free(published_t *m) {
-  free(m->sink_out);
-  free(m->sink_errors);
-  free(m->sink_retries);
-  free(m->op_late);
-  free(m->op_watermark);
-  free(m->op_records);
-  free(m->op_busy);
-  free(m->state_keys);
-  free(m->state_bytes);
-  free(m->bad);
-}
-
-/* Consumer lag summed over a reader's partitions (Kafka). */
-static double reader_lag(const sq_reader_t *r) {
-  double lag = 0;
-  for (uint32_t p = 0; p < r->n_parts; p++) {
-    const sq_metric_t *series = r->parts[p].lag;
-    if (!series) continue;
-    union { uint64_t u; double d; } x = {.u = atomic_load_explicit(&series->bits, memory_order_relaxed)};
-    lag += x.d;
-  }
-  return lag;
-}
-
-/* /health's per-source part, total lag and blocked sinks, about once a second. */
-static void publish_sources(sq_health_t *h, const sq_plan_t *plan, running_source_t *rs, uint32_t n) {
-  sq_buf_t json = {0};
-  double lag = 0;
-  sq_buf_putc(&json, '[');
-  for (uint32_t i = 0; i < n; i++) {
-    const sq_reader_t *r = rs[i].reader;
-    uint32_t assigned = 0;
-    for (uint32_t p = 0; p < r->n_parts; p++) assigned += r->parts[p].assigned;
-    double source_lag = reader_lag(r);
-    lag += source_lag;
-    char item[256], watermark[40] = "null";
-    if (r->watermark != INT64_MIN) snprintf(watermark, sizeof watermark, "%lld", (long long)r->watermark);
-    /* names are the user's identifiers: any byte may need escaping */
-    sq_buf_puts(&json, i ? ",{\"source\":" : "{\"source\":");
-    sq_encode_json_string(&json, r->rel->name, strlen(r->rel->name));
-    sq_buf_puts(&json, ",\"connector\":");
-    sq_encode_json_string(&json, r->rel->connector->name, strlen(r->rel->connector->name));
-    snprintf(item, sizeof item, ",\"partitions\":%u,\"records_in\":%llu,\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", assigned,
-             (unsigned long long)r->records_in, source_lag, watermark, rs[i].ended ? "true" : "false");
-    sq_buf_puts(&json, item);
-  }
-  sq_buf_putc(&json, ']');
-  sq_health_set_sources(h, json.failed ? "[]" : json.data, json.failed ? 2 : json.len, lag);
-  sq_buf_clear(&json);
-  for (uint32_t i = 0; i < plan->n_sinks; i++) {
-    if (!plan->sinks[i]->blocked) continue;
-    sq_buf_puts(&json, json.len ? ",\"" : "[\"");
-    sq_buf_puts(&json, plan->sinks[i]->name);
-    sq_buf_putc(&json, '"');
-  }
-  sq_buf_puts(&json, json.len ? "]" : "[]");
-  sq_health_set_blocked_sinks(h, json.failed ? "[]" : json.data, json.failed ? 2 : json.len);
-  sq_buf_free(&json);
-}
-
-/* The one-line live status on a terminal: rates since the last line,
- * total consumer lag, the slowest source watermark and the age of the last
- * checkpoint. */
-typedef struct status_line {
-  bool on;
-  uint64_t in, out;
-} status_line_t;
-
-static void status_print(status_line_t *st, const sq_plan_t *plan, running_source_t *rs, double seconds, double checkpoint_age) {
-  uint64_t in = 0, out = 0;
-  double lag = 0;
-  int64_t wm = INT64_MAX;
-  for (uint32_t i = 0; i < plan->n_sources; i++) {
-    const sq_reader_t *r = rs[i].reader;
-    in += r->records_in;
-    if (r->watermark < wm) wm = r->watermark;
-    lag += reader_lag(r);
-  }
-  for (uint32_t i = 0; i < plan->n_sinks; i++) out += plan->sinks[i]->records_out;
-  char watermark[40] = "none";
-  if (wm != INT64_MIN && wm != INT64_MAX) sq_format_timestamp(wm, watermark, sizeof watermark);
-  fprintf(stderr, "\r\033[Kin %.0f/s  out %.0f/s  lag %.0f  watermark %s  checkpoint %.0fs ago", (double)(in - st->in) / seconds,
-          (double)(out - st->out) / seconds, lag, watermark, checkpoint_age);
-  st->in = in;
-  st->out = out;
 }
 
 /* Checkpoint scheduling and its metrics. A failed checkpoint is counted
@@ -306,7 +143,7 @@ static bool bootstrapping(running_source_t *rs, uint32_t n, double started, bool
   bool any = false;
   for (uint32_t i = 0; i < n; i++) {
     if (!is_table(&rs[i]) || rs[i].bootstrapped) continue;
-    if (!rs[i].ended && !rs[i].reader->caught_up) {
+    if (!rs[i].reader->ended && !rs[i].reader->caught_up) {
       any = true;
       continue;
     }
@@ -322,7 +159,7 @@ static bool bootstrapping(running_source_t *rs, uint32_t n, double started, bool
 static int64_t slowest_watermark(const running_source_t *rs, uint32_t n) {
   int64_t slowest = INT64_MAX;
   for (uint32_t i = 0; i < n; i++)
-    if (rs[i].delivering && !rs[i].ended && !is_table(&rs[i]) && rs[i].watermark < slowest) slowest = rs[i].watermark;
+    if (rs[i].delivering && !rs[i].reader->ended && !is_table(&rs[i]) && rs[i].watermark < slowest) slowest = rs[i].watermark;
   return slowest;
 }
 
@@ -333,7 +170,7 @@ static bool ahead(const running_source_t *rs, int64_t slowest) {
 
 static bool any_waits(const running_source_t *rs, uint32_t n) {
   for (uint32_t i = 0; i < n; i++)
-    if (!rs[i].ended && rs[i].reader->waits) return true;
+    if (!rs[i].reader->ended && rs[i].reader->waits) return true;
   return false;
 }
 
@@ -366,7 +203,7 @@ static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
     sq_arena_reset(&plan->exec.arena);
     return advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
   case SQ_READ_END:
-    rs->ended = true;
+    rs->reader->ended = true;
     *progress = true;
     return advance(rs, SQ_WATERMARK_END);
   default:
@@ -398,13 +235,12 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     fprintf(stderr, "streamq %s: %s\n", rt->command ? rt->command : "run", err);
     status = 2;
   }
-  published_t published = {0};
+  sq_run_report_t *report = NULL;
   sq_drop_report_t drops = {0};
   double skew_sampled = sq_clock_seconds();
-  status_line_t status_line = {.on = !rt->quiet && isatty(STDERR_FILENO)};
   if (status == 0) {
-    for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_attach_metrics(rs[i].reader, rt->metrics);
-    if (!publish_setup(&published, plan, rs, rt->metrics) || !sq_drop_report_init(&drops, plan)) status = 2;
+    report = sq_run_report_new(plan, ck.readers, rt->metrics, !rt->quiet && isatty(STDERR_FILENO));
+    if (!report || !sq_drop_report_init(&drops, plan)) status = 2;
     checkpointing_setup(&ck, cp, rt);
   }
   double started = sq_clock_seconds();
@@ -415,8 +251,8 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     bool paused = sinks_blocked(plan);
     for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
       bool waits = paused || (tables_only ? !is_table(&rs[i]) : ahead(&rs[i], slowest));
-      if (!rs[i].ended && !waits && !visit(plan, &rs[i], &progress)) status = 2;
-      all_ended &= rs[i].ended;
+      if (!rs[i].reader->ended && !waits && !visit(plan, &rs[i], &progress)) status = 2;
+      all_ended &= rs[i].reader->ended;
     }
     for (uint32_t i = 0; i < plan->n_sinks && status == 0; i++) {
       sq_sink_t *s = plan->sinks[i];
@@ -425,24 +261,23 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
         status = 2;
       }
     }
-    publish(&published, plan, rs, &rt->health);
+    if (!sq_run_report_publish(report, &rt->health)) status = 2;
     double now_s = sq_clock_seconds();
     if (status == 0 && !all_ended && cp &&
         (now_s - ck.last >= ck.interval || sq_state_wants_checkpoint(plan->state) || output_wants_checkpoint(plan)) &&
         !checkpoint(&ck, plan, &rt->health, false, false))
       status = 2;
     if (now_s - skew_sampled >= 1.0) {
-      if (status_line.on) status_print(&status_line, plan, rs, now_s - skew_sampled, now_s - ck.last_ok);
-      skew_sampled = now_s;
       for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_sample_skew(rs[i].reader, rt->skew_warn_ratio, now_s);
+      sq_run_report_second(report, &rt->health, now_s - skew_sampled, now_s - ck.last_ok);
+      skew_sampled = now_s;
       sq_drop_report_sample(&drops, plan, ck.readers, now_s, false);
-      publish_sources(&rt->health, plan, rs, plan->n_sources);
     }
     if (status || (all_ended && !sinks_delivering(plan))) break;
     /* a reader that waits for data paces the loop; else nap, not spin */
     if (!progress && !any_waits(rs, plan->n_sources)) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
-  if (status_line.on) fprintf(stderr, "\r\033[K");
+  sq_run_report_end(report);
   if (drops.reported) sq_drop_report_sample(&drops, plan, ck.readers, sq_clock_seconds(), true);
   sq_drop_report_free(&drops);
   if (status == 0 && cp && !checkpoint(&ck, plan, &rt->health, true, !*stop)) status = 2;
@@ -450,8 +285,8 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   if (status == 2 && sq_state_error(plan->state)) fprintf(stderr, "streamq %s: %s\n", command, sq_state_error(plan->state));
   else if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq %s: %s\n", command, plan->exec.error);
   if (status == 2) atomic_store(&rt->health.failing, 1);
-  if (published.sink_out) publish(&published, plan, rs, &rt->health);
-  publish_free(&published);
+  if (report) sq_run_report_publish(report, &rt->health);
+  sq_run_report_free(report);
   *stats = (sq_run_stats_t){.late_records = plan->exec.late_records, .div_by_zero = plan->exec.div_by_zero};
   for (uint32_t i = 0; i < plan->n_sinks; i++) stats->records_out += plan->sinks[i]->records_out;
   for (uint32_t i = 0; rs && i < opened + (opened < plan->n_sources); i++) {

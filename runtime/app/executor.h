@@ -1,4 +1,4 @@
-/* The engine loop of `streamq run` (docs/ARCHITECTURE.md §3): read a batch from
+/* The run loop of `streamq run` (docs/ARCHITECTURE.md §3): read a batch from
  * each source in turn, push it through the plan, move the watermark, and
  * repeat until every finite source is drained or a stop is requested. */
 #ifndef SQ_EXECUTOR_H

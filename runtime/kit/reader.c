@@ -8,7 +8,6 @@
 
 #include "engine/watermark.h"
 #include "runtime/kit/log.h"
-#include "runtime/kit/metrics.h"
 #include "runtime/kit/options.h"
 
 void sq_reader_init_fields(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel) {
@@ -21,6 +20,7 @@ void sq_reader_init_fields(sq_reader_t *r, const sq_reader_class_t *cls, const s
   r->idle_timeout = sq_option_duration(rel, "idle_timeout");
   r->watermark = INT64_MIN;
   r->last_row_ms = INT64_MIN;
+  r->skew_warned_at = -60;
 }
 
 bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
@@ -35,21 +35,13 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
     if (!assigned) return true;
     sq_reader_partition_t *v = realloc(r->parts, (p + 1) * sizeof *v);
     if (!v) return false;
-    for (uint32_t i = r->n_parts; i <= p; i++) v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1};
+    for (uint32_t i = r->n_parts; i <= p; i++) v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1, .lag = -1};
     r->parts = v;
     r->n_parts = p + 1;
   }
   sq_reader_partition_t *part = &r->parts[p];
   if (assigned && !part->assigned) part->last_row_ms = now;
   part->assigned = assigned;
-  if (assigned && !part->records && r->metrics) {
-    char id[16];
-    snprintf(id, sizeof id, "%u", p);
-    const char *labels[] = {"source", r->rel->name, "partition", id, NULL};
-    part->records = sq_metrics_counter(r->metrics, "streamq_records_in_total", "Records read, by source and partition.", labels);
-    if (r->cls->has_lag)
-      part->lag = sq_metrics_gauge(r->metrics, "streamq_consumer_lag", "Records behind the partition's end, by source and partition.", labels);
-  }
   return true;
 }
 
@@ -93,21 +85,12 @@ void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s) {
     if (delta > top) top = delta, busiest = p;
   }
   double ratio = total ? (double)top * n / (double)total : 1.0;
-  sq_metric_set(r->skew, ratio);
+  r->skew_ratio = ratio;
   if (n > 1 && ratio > warn_ratio && now_s - r->skew_warned_at >= 60) {
     r->skew_warned_at = now_s;
     sq_log_warn("partition skew", "source '%s': partition %u carries %.1fx the mean rate of its %u partitions", r->rel->name,
                 busiest, ratio, n);
   }
-}
-
-void sq_reader_attach_metrics(sq_reader_t *r, struct sq_metrics *m) {
-  r->metrics = m;
-  const char *labels[] = {"source", r->rel->name, NULL};
-  r->skew = sq_metrics_gauge(m, "streamq_partition_skew_ratio", "The busiest partition's input rate over the mean, by source.", labels);
-  r->skew_warned_at = -60;
-  for (uint32_t p = 0; p < r->n_parts; p++)
-    if (r->parts[p].assigned) r->parts[p].assigned = false, sq_reader_assign(r, p, true, r->parts[p].last_row_ms);
 }
 
 bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts) {
@@ -129,7 +112,6 @@ int64_t sq_reader_observe(sq_reader_t *r, uint32_t p, int64_t ts, int64_t now) {
   if (ts > part->max_event_time) part->max_event_time = ts;
   part->last_row_ms = r->last_row_ms = now;
   part->records_in++;
-  sq_metric_add(part->records, 1);
   r->records_in++;
   return sq_reader_watermark(r, now);
 }

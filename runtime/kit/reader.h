@@ -38,8 +38,7 @@ typedef struct sq_reader_class {
 } sq_reader_class_t;
 
 typedef struct sq_reader_partition {
-  struct sq_metric *records; /* streamq_records_in_total{source, partition} */
-  struct sq_metric *lag;     /* streamq_consumer_lag{source, partition} (Kafka) */
+  int64_t lag;               /* records behind the partition's end (readers whose class has_lag), -1 unknown */
   int64_t next_offset;       /* Kafka: the offset after the last record read (or restored), or -1 */
   uint64_t sampled;          /* records_in at the last skew sample */
   bool assigned;
@@ -65,9 +64,9 @@ struct sq_reader {
   bool caught_up;            /* read up to where the input ended when the run started
                               * (a table is bootstrapped before any stream row is joined) */
   sq_bad_records_t bad;
-  struct sq_metrics *metrics; /* set by the executor; NULL in tests */
-  struct sq_metric *skew;     /* streamq_partition_skew_ratio{source} */
+  double skew_ratio;          /* the busiest partition's rate over the mean, at the last sample */
   double skew_warned_at;      /* monotonic seconds of the last skew warning */
+  bool ended;                 /* its finite input is over (set by the run loop) */
 };
 
 struct sq_runtime;
@@ -91,11 +90,8 @@ sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read);
  * assigned partition counts as active from `now`. False when memory runs
  * out. */
 bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now);
-/* Starts counting input in `m` for every assigned partition (and those
- * assigned later). */
-void sq_reader_attach_metrics(sq_reader_t *r, struct sq_metrics *m);
 /* Called about once a second: the rate of each assigned partition since
- * the last call, published as the skew ratio (the busiest partition's
+ * the last call, kept as the skew ratio (the busiest partition's
  * rate over the mean) and warned about above `warn_ratio` (at most once a
  * minute). */
 void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s);

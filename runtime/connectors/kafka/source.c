@@ -33,7 +33,6 @@
 #include "runtime/kit/clock.h"
 #include "engine/format.h"
 #include "runtime/kit/log.h"
-#include "runtime/kit/metrics.h"
 #include "runtime/kit/options.h"
 #include "runtime/connectors/kafka/kafka.h"
 #include "runtime/kit/reader.h"
@@ -50,7 +49,7 @@ typedef struct sq_reader_kafka {
   rd_kafka_message_t *held[SQ_BATCH_ROWS];
   size_t n_held;
   int key_col, topic_col, partition_col, offset_col, timestamp_col;
-  int64_t lag_published_ms;
+  int64_t lag_noted_ms;
   bool quiet, from_latest;
   int pk_col;              /* a table's primary key column, else -1 */
   bool assign_all;         /* a table or an ad-hoc query: every partition, outside the group */
@@ -116,14 +115,14 @@ static void kafka_checkpointed(sq_reader_t *r) {
 }
 
 /* Consumer lag from librdkafka's cached high watermarks (no request). */
-static void publish_lag(sq_reader_kafka_t *k, int64_t now) {
-  k->lag_published_ms = now;
+static void note_lag(sq_reader_kafka_t *k, int64_t now) {
+  k->lag_noted_ms = now;
   for (uint32_t p = 0; p < k->base.n_parts; p++) {
-    const sq_reader_partition_t *part = &k->base.parts[p];
+    sq_reader_partition_t *part = &k->base.parts[p];
     int64_t low, high;
-    if (!part->assigned || !part->lag || part->next_offset < 0) continue;
+    if (!part->assigned || part->next_offset < 0) continue;
     if (rd_kafka_get_watermark_offsets(k->consumer, k->topic, (int32_t)p, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0)
-      sq_metric_set(part->lag, (double)(high > part->next_offset ? high - part->next_offset : 0));
+      part->lag = high > part->next_offset ? high - part->next_offset : 0;
   }
 }
 
@@ -231,7 +230,7 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   }
   k->n_held = got > 0 ? (size_t)got : 0; /* nothing now: lag and a table's progress are still looked at */
   int64_t now = sq_clock_ms();
-  if (now - k->lag_published_ms >= 1000) publish_lag(k, now);
+  if (now - k->lag_noted_ms >= 1000) note_lag(k, now);
   for (size_t m = 0; m < k->n_held; m++) {
     const rd_kafka_message_t *msg = k->held[m];
     if (msg->err) {
