@@ -17,20 +17,15 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/number.h"
-#include "engine/scalar.h"
-#include "engine/value_text.h"
 
 #include "runtime/kit/clock.h"
 #include "runtime/kit/crash_point.h"
 #include "runtime/app/drop_report.h"
 #include "runtime/app/run_report.h"
 #include "runtime/kit/log.h"
-#include "runtime/kit/metrics.h"
 #include "runtime/connectors/registry.h"
 #include "runtime/kit/reader.h"
 #include "runtime/kit/runtime.h"
