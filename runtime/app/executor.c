@@ -106,8 +106,7 @@ static void publish(const published_t *m, const sq_plan_t *plan, running_source_
     sq_metric_store(m->op_records[i], op->records);
     sq_metric_set(m->op_busy[i], op->busy);
     size_t keys, bytes;
-    sq_state_ns_t ns = {(uint32_t)op->id, 0, NULL};
-    sq_state_usage(plan->state, &ns, &keys, &bytes);
+    sq_op_state_usage(op, plan->state, &keys, &bytes);
     sq_metric_set(m->state_keys[i], (double)keys);
     sq_metric_set(m->state_bytes[i], (double)bytes);
   }
