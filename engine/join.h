@@ -72,12 +72,11 @@ void sq_join_spec_free(sq_join_spec_t *spec);
  * evaluated over ctx's inputs and encoded; false when a key is NULL (a
  * NULL never equals anything). */
 bool sq_join_key(const sq_join_spec_t *spec, int side, sq_eval_ctx_t *ctx, sq_buf_t *out);
-/* A state value of both joins: bytes that grow (a side's rows for one
- * key, an expiry bucket's list, a table row). */
+/* A state value of both joins: bytes that grow (an expiry bucket's
+ * list, a table row). */
 typedef struct sq_join_bytes {
   char *data;
   uint32_t len, cap;
-  int64_t scheduled; /* interval join rows: the latest expiry bucket filed for the key */
 } sq_join_bytes_t;
 
 extern const sq_state_type_t sq_join_bytes_type;

@@ -120,14 +120,12 @@ static void release_bytes(void *value, const void *ctx) {
 static void encode_bytes(const void *value, sq_buf_t *out, const void *ctx) {
   (void)ctx;
   const sq_join_bytes_t *b = value;
-  sq_put_i64(out, b->scheduled);
   sq_put_bytes(out, b->data, b->len);
 }
 
 static bool decode_bytes(void *value, sq_cursor_t *in, const void *ctx) {
   (void)ctx;
   sq_join_bytes_t *b = value;
-  b->scheduled = sq_get_i64(in);
   size_t len;
   const char *p = sq_get_bytes(in, &len);
   if (!sq_cursor_done(in) || len > UINT32_MAX) return false;

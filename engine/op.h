@@ -14,6 +14,7 @@
 #include "engine/exec.h"
 
 typedef struct sq_op sq_op_t;
+struct sq_state;
 
 typedef struct sq_op_class {
   const char *name;
@@ -47,6 +48,7 @@ struct sq_op {
   int64_t watermark;      /* the last watermark it passed on */
   uint64_t records;       /* rows pushed into it */
   double busy;            /* seconds spent in it, excluding its outputs */
+  uint32_t state_partitions; /* its state namespaces are partitions 0 to this - 1 (0: just 0) */
 };
 
 /* Pushes a batch / a watermark into `op`, counting its rows and the time
@@ -60,6 +62,8 @@ bool sq_op_connect(sq_op_t *op, sq_op_t *to);
 /* Pushes a batch / a watermark to every output. */
 bool sq_op_emit(sq_op_t *op, const sq_batch_t *b);
 bool sq_op_emit_watermark(sq_op_t *op, int64_t wm);
+/* The state keys and bytes `op` holds in `state` (metrics, EXPLAIN). */
+void sq_op_state_usage(const sq_op_t *op, const struct sq_state *state, size_t *keys, size_t *bytes);
 /* Frees the output list; for use by each class's destroy. */
 void sq_op_release(sq_op_t *op);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "engine/op.h"
+#include "engine/state.h"
 
 bool sq_exec_fail(sq_exec_t *x, const char *fmt, ...) {
   if (!x->failed) {
@@ -60,6 +61,15 @@ bool sq_op_emit_watermark(sq_op_t *op, int64_t wm) {
   for (uint32_t i = 0; i < op->n_outputs; i++)
     if (!sq_op_advance(op->outputs[i], wm)) return false;
   return true;
+}
+
+void sq_op_state_usage(const sq_op_t *op, const sq_state_t *state, size_t *keys, size_t *bytes) {
+  *keys = *bytes = 0;
+  for (uint32_t p = 0; p < (op->state_partitions ? op->state_partitions : 1); p++) {
+    size_t k, b;
+    sq_state_usage(state, &(sq_state_ns_t){(uint32_t)op->id, p, NULL}, &k, &b);
+    *keys += k, *bytes += b;
+  }
 }
 
 void sq_op_release(sq_op_t *op) {

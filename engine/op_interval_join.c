@@ -2,19 +2,23 @@
  * time r with equal keys match when r - l is within [-before, after] and
  * the rest of ON holds. The joined row's event time is max(l, r).
  *
- * State: per side and join key, the list (sq_join_bytes_t) of that side's rows (time,
- * matched flag, encoded row) in arrival order. A row is kept until the
- * input watermark (the smaller of the two sides') passes its expiry:
- * l + after for a left row, r + before for a right one — no row of the
- * other side that is not late can match it after that. Then it is
- * deleted, and an outer side's row that never matched is emitted with
- * NULLs for the other side, exactly once.
+ * State: per join key, one entry (key_rows_t) listing both sides' rows
+ * (time, side and matched flags, encoded row) in arrival order, so a row
+ * probes the other side and is stored with one lookup. The rows of most
+ * keys fit in the entry itself; longer lists move to an allocation. A row
+ * is kept until the input watermark (the smaller of the two sides')
+ * passes its expiry: l + after for a left row, r + before for a right
+ * one — no row of the other side that is not late can match it after
+ * that. Then it is deleted, and an outer side's row that never matched is
+ * emitted with NULLs for the other side, exactly once.
  *
- * Expiry: rows are filed by expiry time into buckets of `granule` ms, each
- * bucket a state entry listing the (side, key) lists with a row expiring
- * in it; the operator keeps the sorted bucket numbers (a handful: the
- * bound over the granule, plus disorder) and saves them with each
- * checkpoint. A watermark step visits only the buckets it passes.
+ * Expiry: keys are filed by expiry time into buckets of `granule` ms, each
+ * bucket a state entry listing the keys with a row expiring in it; the
+ * operator keeps the sorted bucket numbers (a handful: the bound over the
+ * granule, plus disorder) and saves them with each checkpoint. A
+ * watermark step visits only the buckets it passes. An inner join files a
+ * key once for both sides; an outer join files each side apart, so that
+ * its unmatched rows come out in the order of their own side's filings.
  *
  * A row earlier than the input watermark in force when it arrives (its
  * own side's from the batch, the other side's as sq_join_row_watermark
@@ -35,15 +39,88 @@
 #include "engine/time_set.h"
 #include "engine/timestamp.h"
 
-/* A row entry: time, matched flag, row length, row bytes. */
+/* A row entry: time, flags, row length, row bytes. */
 #define ENTRY_HEADER (sizeof(int64_t) + 1 + sizeof(uint32_t))
+enum { MATCHED = 1, RIGHT = 2 };
+/* Row bytes an entry holds without an allocation: a Nexmark person and
+ * its three auctions, say, take about 100. */
+#define INLINE_ROWS 112
+/* A filing that covers both sides of its key (inner joins). */
+#define BOTH_SIDES 2
+/* The layout of this operator's state, last in its checkpoint record: a
+ * record of an earlier layout (which ends before it) is refused. */
+#define STATE_LAYOUT 2
+
+/* The rows of one join key. */
+typedef struct key_rows {
+  char *heap;           /* NULL while the rows fit in `small` */
+  uint32_t len, cap;    /* bytes of rows; heap's size */
+  int64_t scheduled[2]; /* the latest expiry bucket filed: per side, or [0] for both */
+  char small[INLINE_ROWS];
+} key_rows_t;
+
+static char *rows_of(key_rows_t *k) { return k->heap ? k->heap : k->small; }
+
+/* Room for `n` more bytes at the end of the rows; NULL when memory runs out. */
+static char *rows_room(key_rows_t *k, size_t n) {
+  size_t cap = k->heap ? k->cap : INLINE_ROWS, need = (size_t)k->len + n;
+  if (need > UINT32_MAX) return NULL;
+  if (need > cap) {
+    while (cap < need) cap *= 2;
+    if (cap > UINT32_MAX) cap = UINT32_MAX;
+    char *heap = realloc(k->heap, cap);
+    if (!heap) return NULL;
+    if (!k->heap) memcpy(heap, k->small, k->len);
+    k->heap = heap;
+    k->cap = (uint32_t)cap;
+  }
+  char *p = rows_of(k) + k->len;
+  k->len = (uint32_t)need;
+  return p;
+}
+
+/* Cuts the rows to their first `len` bytes, back inside the entry when they fit. */
+static void rows_truncate(key_rows_t *k, uint32_t len) {
+  k->len = len;
+  if (!k->heap || len > INLINE_ROWS) return;
+  memcpy(k->small, k->heap, len);
+  free(k->heap);
+  k->heap = NULL;
+  k->cap = 0;
+}
+
+static void release_rows(void *value, const void *ctx) {
+  (void)ctx;
+  free(((key_rows_t *)value)->heap);
+}
+
+static void encode_rows(const void *value, sq_buf_t *out, const void *ctx) {
+  (void)ctx;
+  key_rows_t *k = (key_rows_t *)value;
+  sq_put_i64(out, k->scheduled[0]);
+  sq_put_i64(out, k->scheduled[1]);
+  sq_put_bytes(out, rows_of(k), k->len);
+}
+
+static bool decode_rows(void *value, sq_cursor_t *in, const void *ctx) {
+  (void)ctx;
+  key_rows_t *k = value;
+  k->scheduled[0] = sq_get_i64(in);
+  k->scheduled[1] = sq_get_i64(in);
+  size_t len;
+  const char *p = sq_get_bytes(in, &len);
+  if (!sq_cursor_done(in)) return false;
+  char *room = rows_room(k, len);
+  return room && (memcpy(room, p, len), true);
+}
+
+static const sq_state_type_t key_rows_type = {sizeof(key_rows_t), release_rows, encode_rows, decode_rows, NULL};
 
 typedef struct join_side {
   int64_t bound; /* expiry = time + bound */
   bool outer;    /* rows that never match are emitted with NULLs */
   uint32_t width, at;
   const bool *used; /* the columns kept */
-  sq_state_ns_t ns;
 } join_side_t;
 
 typedef struct sq_op_interval_join {
@@ -51,7 +128,8 @@ typedef struct sq_op_interval_join {
   sq_join_spec_t spec;
   sq_state_t *state;
   join_side_t sides[2];
-  sq_state_ns_t expiry_ns;
+  sq_state_ns_t rows_ns, expiry_ns;
+  bool file_by_side; /* an outer join: each side filed apart */
   int64_t granule;
   sq_time_set_t pending; /* expiry buckets with rows */
   int64_t watermark; /* the input watermark rows have been expired to */
@@ -91,37 +169,40 @@ static bool emit_unmatched(sq_op_interval_join_t *j, int side, const sq_value_t 
   return j->out.n < j->out.cap || flush_out(j);
 }
 
-/* Looks the other side's rows for the current key up: the list, for
- * marking matches when the other side is outer, else read-only. */
-static sq_join_bytes_t *other_rows(sq_op_interval_join_t *j, int other) {
-  const join_side_t *s = &j->sides[other];
+/* The rows of the current key, made empty if there are none; NULL when
+ * memory runs out or the disk fails. */
+static key_rows_t *current_rows(sq_op_interval_join_t *j) {
   bool created;
-  if (s->outer) return sq_state_get(j->state, &s->ns, j->key.data, j->key.len, false, &created);
-  return (sq_join_bytes_t *)sq_state_peek(j->state, &s->ns, j->key.data, j->key.len);
+  key_rows_t *k = sq_state_get(j->state, &j->rows_ns, j->key.data, j->key.len, true, &created);
+  if (k && created) k->scheduled[0] = k->scheduled[1] = INT64_MIN;
+  return k;
 }
 
-/* Joins a row of `side` with the other side's rows of the same key,
- * emitting the joined rows with watermark `wm`; *matched tells whether
- * any matched. */
-static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, int64_t wm, bool *matched) {
+/* Joins a row of `side` with the other side's rows under the current key
+ * (*rows), emitting the joined rows with watermark `wm`; *matched tells
+ * whether any matched. *rows is looked up again when emitting ran other
+ * operators. */
+static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, int64_t wm, bool *matched,
+                  key_rows_t **rows) {
   int other = 1 - side;
   const join_side_t *me = &j->sides[side], *them = &j->sides[other];
+  char their_side = other ? RIGHT : 0;
   /* the other side's times that match: [time - their bound, time + my bound] */
   int64_t lo = time < INT64_MIN + them->bound ? INT64_MIN : time - them->bound, hi = saturating_add(time, me->bound);
-  sq_join_bytes_t *rows = other_rows(j, other);
-  for (uint32_t at = 0; rows && at < rows->len;) {
+  for (uint32_t at = 0; at < (*rows)->len;) {
+    char *data = rows_of(*rows);
     int64_t t;
     uint32_t len;
-    memcpy(&t, rows->data + at, sizeof t);
-    memcpy(&len, rows->data + at + sizeof t + 1, sizeof len);
+    memcpy(&t, data + at, sizeof t);
+    memcpy(&len, data + at + sizeof t + 1, sizeof len);
     uint32_t next = at + (uint32_t)ENTRY_HEADER + len;
-    if (t < lo || t > hi) {
+    if ((data[at + sizeof t] & RIGHT) != their_side || t < lo || t > hi) {
       at = next;
       continue;
     }
     sq_value_t *o = sq_batch_row(&j->out, j->out.n);
     memcpy(o + me->at, row, me->width * sizeof *row);
-    sq_cursor_t c = sq_cursor(rows->data + at + ENTRY_HEADER, len);
+    sq_cursor_t c = sq_cursor(data + at + ENTRY_HEADER, len);
     if (!sq_join_get_row(&c, o + them->at, them->width, them->used, &j->base.op.exec->arena))
       return sq_exec_fail(j->base.op.exec, "corrupt join state");
     const sq_value_t *inputs[SQ_MAX_INPUTS];
@@ -133,17 +214,17 @@ static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int
       continue;
     }
     *matched = true;
-    if (them->outer) rows->data[at + sizeof t] = 1;
+    data[at + sizeof t] |= MATCHED; /* read only for an outer side's rows */
     j->out.times[j->out.n] = time > t ? time : t;
     j->out.wms[j->out.n++] = wm;
     at = next;
     if (j->out.n == j->out.cap) {
-      /* emitting runs operators that use the store: look the list up again */
+      /* emitting runs operators that use the store: look the rows up again */
       if (!flush_out(j)) return false;
-      rows = other_rows(j, other);
+      if (!(*rows = current_rows(j))) return out_of_memory(j);
     }
   }
-  return !sq_state_error(j->state) || out_of_memory(j);
+  return true;
 }
 
 /* The state key of expiry bucket `bucket`: 8 bytes that sort by it. */
@@ -153,10 +234,10 @@ static const char *bucket_key(sq_op_interval_join_t *j, int64_t bucket) {
   return j->bucket.failed ? NULL : j->bucket.data;
 }
 
-/* Notes that the current key of `side` is to be filed under expiry bucket
- * `bucket` (file_expiries does it). */
-static void note_expiry(sq_op_interval_join_t *j, int side, int64_t bucket) {
-  uint8_t s = (uint8_t)side;
+/* Notes that the current key is to be filed under expiry bucket `bucket`
+ * for `filed` (a side or BOTH_SIDES; file_expiries does it). */
+static void note_expiry(sq_op_interval_join_t *j, int filed, int64_t bucket) {
+  uint8_t s = (uint8_t)filed;
   uint32_t len = (uint32_t)j->key.len;
   sq_buf_append(&j->filings, &bucket, sizeof bucket);
   sq_buf_append(&j->filings, &s, 1);
@@ -164,8 +245,8 @@ static void note_expiry(sq_op_interval_join_t *j, int side, int64_t bucket) {
   sq_buf_append(&j->filings, j->key.data, len);
 }
 
-/* Files the noted (side, key)s under their buckets: one store lookup per
- * bucket rather than per key (a batch's rows mostly share one). */
+/* Files the noted keys under their buckets: one store lookup per bucket
+ * rather than per key (a batch's rows mostly share one). */
 static bool file_expiries(sq_op_interval_join_t *j) {
   if (j->filings.failed) return out_of_memory(j);
   sq_join_bytes_t *l = NULL;
@@ -190,27 +271,28 @@ static bool file_expiries(sq_op_interval_join_t *j) {
   return true;
 }
 
-/* Keeps a row of `side` under the current key until it expires. */
-static bool store(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, bool matched) {
+/* Keeps a row of `side` in `rows` (the current key's) until it expires. */
+static bool store(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, bool matched, key_rows_t *rows) {
   const join_side_t *s = &j->sides[side];
-  /* the entry whole (header, then the row) in one buffer: one append */
+  /* the entry whole (header, then the row) in one buffer: one copy */
   char header[ENTRY_HEADER] = {0};
   sq_buf_clear(&j->row_bytes);
   sq_buf_append(&j->row_bytes, header, sizeof header);
   sq_join_put_row(&j->row_bytes, row, s->width, s->used);
-  bool created;
-  sq_join_bytes_t *rows = sq_state_get(j->state, &s->ns, j->key.data, j->key.len, true, &created);
-  if (!rows || j->row_bytes.failed || j->row_bytes.len > UINT32_MAX) return out_of_memory(j);
-  if (created) rows->scheduled = INT64_MIN;
+  if (j->row_bytes.failed || j->row_bytes.len > UINT32_MAX) return out_of_memory(j);
   uint32_t len = (uint32_t)(j->row_bytes.len - ENTRY_HEADER);
   memcpy(j->row_bytes.data, &time, sizeof time);
-  j->row_bytes.data[sizeof time] = matched;
+  j->row_bytes.data[sizeof time] = (char)((matched ? MATCHED : 0) | (side ? RIGHT : 0));
   memcpy(j->row_bytes.data + sizeof time + 1, &len, sizeof len);
-  if (!sq_join_bytes_append(rows, j->row_bytes.data, j->row_bytes.len)) return out_of_memory(j);
+  char *room = rows_room(rows, j->row_bytes.len);
+  if (!room) return out_of_memory(j);
+  memcpy(room, j->row_bytes.data, j->row_bytes.len);
+  int filed = j->file_by_side ? side : BOTH_SIDES;
+  int64_t *scheduled = &rows->scheduled[filed == BOTH_SIDES ? 0 : filed];
   int64_t bucket = sq_floor_div(saturating_add(time, s->bound), j->granule);
-  if (bucket == rows->scheduled) return true; /* that bucket already lists this key */
-  if (bucket > rows->scheduled) rows->scheduled = bucket;
-  note_expiry(j, side, bucket);
+  if (bucket == *scheduled) return true; /* that bucket already lists this key */
+  if (bucket > *scheduled) *scheduled = bucket;
+  note_expiry(j, filed, bucket);
   return true;
 }
 
@@ -241,36 +323,42 @@ static bool interval_push(sq_op_t *op, const sq_batch_t *in) {
     }
     if (j->key.failed) return out_of_memory(j);
     bool matched = false;
-    if (!probe(j, side, row, time, output_watermark(j, wm), &matched) || !store(j, side, row, time, matched)) return false;
+    key_rows_t *rows = current_rows(j);
+    if (!rows) return out_of_memory(j);
+    if (!probe(j, side, row, time, output_watermark(j, wm), &matched, &rows) || !store(j, side, row, time, matched, rows))
+      return false;
   }
   return file_expiries(j) && (j->out.n == 0 || flush_out(j));
 }
 
-/* Deletes the rows of `side` under the current key that expire before
- * `wm`, emitting an outer side's unmatched ones with `emit_wm`. */
-static bool expire_key(sq_op_interval_join_t *j, int side, int64_t wm, int64_t emit_wm) {
-  const join_side_t *s = &j->sides[side];
+/* Deletes the rows under the current key that `filed` (a side or
+ * BOTH_SIDES) covers and that expire before `wm`, emitting an outer
+ * side's unmatched ones with `emit_wm`. */
+static bool expire_key(sq_op_interval_join_t *j, int filed, int64_t wm, int64_t emit_wm) {
   bool created;
-  sq_join_bytes_t *rows = sq_state_get(j->state, &s->ns, j->key.data, j->key.len, false, &created);
+  key_rows_t *rows = sq_state_get(j->state, &j->rows_ns, j->key.data, j->key.len, false, &created);
   if (!rows) return !sq_state_error(j->state) || out_of_memory(j);
+  char *data = rows_of(rows);
   sq_buf_clear(&j->unmatched);
   uint32_t kept = 0;
   for (uint32_t at = 0; at < rows->len;) {
     int64_t t;
     uint32_t len;
-    memcpy(&t, rows->data + at, sizeof t);
-    memcpy(&len, rows->data + at + sizeof t + 1, sizeof len);
+    memcpy(&t, data + at, sizeof t);
+    memcpy(&len, data + at + sizeof t + 1, sizeof len);
     uint32_t size = (uint32_t)ENTRY_HEADER + len;
-    if (wm != SQ_WATERMARK_END && saturating_add(t, s->bound) >= wm) {
-      memmove(rows->data + kept, rows->data + at, size);
+    char flags = data[at + sizeof t];
+    int side = flags & RIGHT ? 1 : 0;
+    if ((filed != BOTH_SIDES && side != filed) || (wm != SQ_WATERMARK_END && saturating_add(t, j->sides[side].bound) >= wm)) {
+      memmove(data + kept, data + at, size);
       kept += size;
-    } else if (s->outer && !rows->data[at + sizeof t]) {
-      sq_buf_append(&j->unmatched, rows->data + at, size);
+    } else if (j->sides[side].outer && !(flags & MATCHED)) {
+      sq_buf_append(&j->unmatched, data + at, size);
     }
     at += size;
   }
-  rows->len = kept;
-  if (kept == 0) sq_state_remove(j->state, &s->ns, j->key.data, j->key.len);
+  if (kept == 0) sq_state_remove(j->state, &j->rows_ns, j->key.data, j->key.len);
+  else rows_truncate(rows, kept);
   if (j->unmatched.failed) return out_of_memory(j);
   sq_value_t *row = j->out.rows + (size_t)j->out.cap * j->out.width; /* scratch row past the batch */
   for (size_t at = 0; at < j->unmatched.len;) {
@@ -278,6 +366,8 @@ static bool expire_key(sq_op_interval_join_t *j, int side, int64_t wm, int64_t e
     uint32_t len;
     memcpy(&t, j->unmatched.data + at, sizeof t);
     memcpy(&len, j->unmatched.data + at + sizeof t + 1, sizeof len);
+    int side = j->unmatched.data[at + sizeof t] & RIGHT ? 1 : 0;
+    const join_side_t *s = &j->sides[side];
     sq_cursor_t c = sq_cursor(j->unmatched.data + at + ENTRY_HEADER, len);
     if (!sq_join_get_row(&c, row, s->width, s->used, &j->base.op.exec->arena)) return sq_exec_fail(j->base.op.exec, "corrupt join state");
     if (!emit_unmatched(j, side, row, t, emit_wm)) return false;
@@ -285,7 +375,6 @@ static bool expire_key(sq_op_interval_join_t *j, int side, int64_t wm, int64_t e
   }
   return true;
 }
-
 /* Expires every row filed under bucket `bucket`. */
 static bool expire_bucket(sq_op_interval_join_t *j, int64_t bucket, int64_t wm, int64_t emit_wm) {
   const char *key = bucket_key(j, bucket);
@@ -296,13 +385,13 @@ static bool expire_bucket(sq_op_interval_join_t *j, int64_t bucket, int64_t wm, 
   sq_state_remove(j->state, &j->expiry_ns, key, 8);
   if (j->expiring.failed) return out_of_memory(j);
   for (size_t at = 0; at < j->expiring.len;) {
-    int side = j->expiring.data[at];
+    int filed = j->expiring.data[at];
     uint32_t len;
     memcpy(&len, j->expiring.data + at + 1, sizeof len);
     sq_buf_clear(&j->key);
     sq_buf_append(&j->key, j->expiring.data + at + 1 + sizeof len, len);
     if (j->key.failed) return out_of_memory(j);
-    if (!expire_key(j, side, wm, emit_wm)) return false;
+    if (!expire_key(j, filed, wm, emit_wm)) return false;
     at += 1 + sizeof len + len;
   }
   return true;
@@ -335,12 +424,8 @@ static void interval_describe(const sq_op_t *op, sq_buf_t *out) {
   char before[32], after[32], text[512];
   format_ms(before, sizeof before, j->spec.before);
   format_ms(after, sizeof after, j->spec.after);
-  size_t keys = 0, bytes = 0;
-  for (int side = 0; side < 2; side++) {
-    size_t k, b;
-    sq_state_usage(j->state, &j->sides[side].ns, &k, &b);
-    keys += k, bytes += b;
-  }
+  size_t keys, bytes;
+  sq_state_usage(j->state, &j->rows_ns, &keys, &bytes);
   snprintf(text, sizeof text, "%s join, %u key%s, within %s before / %s after; state: each side's rows until the "
            "watermark passes their time + bound (left %s, right %s): %zu keys, %zu bytes, %u expiry buckets",
            types[j->spec.type], j->spec.n_keys, j->spec.n_keys == 1 ? "" : "s", before, after, after, before, keys, bytes,
@@ -369,6 +454,7 @@ static void interval_save(const sq_op_t *op, sq_buf_t *out) {
   sq_put_i64(out, j->base.side_wm[0]);
   sq_put_i64(out, j->base.side_wm[1]);
   sq_time_set_save(&j->pending, out);
+  sq_put_u64(out, STATE_LAYOUT);
 }
 
 static bool interval_load(sq_op_t *op, sq_cursor_t *in) {
@@ -376,7 +462,7 @@ static bool interval_load(sq_op_t *op, sq_cursor_t *in) {
   j->watermark = sq_get_i64(in);
   j->base.side_wm[0] = sq_get_i64(in);
   j->base.side_wm[1] = sq_get_i64(in);
-  return sq_time_set_load(&j->pending, in);
+  return sq_time_set_load(&j->pending, in) && sq_get_u64(in) == STATE_LAYOUT;
 }
 
 static const sq_op_class_t interval_class = {"IntervalJoin", interval_push, interval_advance, interval_describe,
@@ -397,10 +483,11 @@ sq_op_t *sq_op_interval_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id
   j->state = state;
   bool left_outer = spec->type == SQ_JOIN_LEFT || spec->type == SQ_JOIN_FULL;
   bool right_outer = spec->type == SQ_JOIN_RIGHT || spec->type == SQ_JOIN_FULL;
-  j->sides[0] = (join_side_t){spec->after, left_outer, spec->left_width, 0, j->spec.left_used, {id, 0, &sq_join_bytes_type}};
-  j->sides[1] = (join_side_t){spec->before, right_outer, spec->right_width, spec->left_width, j->spec.right_used,
-                              {id, 1, &sq_join_bytes_type}};
-  j->expiry_ns = (sq_state_ns_t){id, 2, &sq_join_bytes_type};
+  j->sides[0] = (join_side_t){spec->after, left_outer, spec->left_width, 0, j->spec.left_used};
+  j->sides[1] = (join_side_t){spec->before, right_outer, spec->right_width, spec->left_width, j->spec.right_used};
+  j->rows_ns = (sq_state_ns_t){id, 0, &key_rows_type};
+  j->expiry_ns = (sq_state_ns_t){id, 1, &sq_join_bytes_type};
+  j->file_by_side = left_outer || right_outer;
   int64_t span = spec->before + spec->after;
   j->granule = span / 8 > 0 ? span / 8 : 1;
   j->watermark = INT64_MIN;

@@ -17,7 +17,10 @@
  *
  * The starts of open windows are kept in a small sorted array (derivable
  * from the store by a scan): with a watermark delay d there are about
- * (d + grace + size) / advance of them. */
+ * (d + grace + size) / advance of them. Windows take turns over a few
+ * state namespaces (partitions of the operator's state, by start over
+ * advance), so that closing one walks its own entries, not those of every
+ * open window. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,7 @@
 #include "engine/window_agg.h"
 
 #define CLOSE_CHUNK 65536 /* keys collected at a time when a window closes */
+#define MAX_SLOTS 64      /* state namespaces of one operator */
 
 typedef struct sq_op_window_agg {
   sq_op_t base;
@@ -37,7 +41,8 @@ typedef struct sq_op_window_agg {
   sq_agg_query_t q;
   sq_state_t *state;
   sq_state_type_t type;
-  sq_state_ns_t ns;
+  sq_state_ns_t ns[MAX_SLOTS]; /* base.state_partitions of them */
+  int64_t legacy_until;   /* windows up to this start, loaded from state of the single-namespace layout, stay in ns[0] */
   sq_time_set_t open;     /* starts of open windows */
   int64_t watermark;
   int64_t emit_wm;        /* the watermark that goes with emitted rows */
@@ -50,6 +55,12 @@ typedef struct sq_op_window_agg {
 static void release_accumulators(void *payload, const void *ctx) { sq_agg_query_release(ctx, payload); }
 static void encode_accumulators(const void *payload, sq_buf_t *out, const void *ctx) { sq_agg_query_encode(ctx, payload, out); }
 static bool decode_accumulators(void *payload, sq_cursor_t *in, const void *ctx) { return sq_agg_query_decode(ctx, payload, in); }
+
+/* The namespace of the window at `start`. */
+static const sq_state_ns_t *window_ns(const sq_op_window_agg_t *w, int64_t start) {
+  if (w->base.state_partitions == 1 || start <= w->legacy_until) return &w->ns[0]; /* one slot: also no ADVANCE */
+  return &w->ns[(uint64_t)sq_floor_div(start, w->win.advance) % w->base.state_partitions];
+}
 
 /* The state key of (window start, the current row's group key). */
 static void make_key(sq_op_window_agg_t *w, int64_t start) {
@@ -81,7 +92,7 @@ static bool emit_group(sq_op_window_agg_t *w, int64_t start, const sq_value_t *k
 static bool add_to_window(sq_op_window_agg_t *w, int64_t start, int64_t ts) {
   make_key(w, start);
   bool created;
-  void *payload = sq_state_get(w->state, &w->ns, w->key_bytes.data, w->key_bytes.len, true, &created);
+  void *payload = sq_state_get(w->state, window_ns(w, start), w->key_bytes.data, w->key_bytes.len, true, &created);
   if (!payload || w->key_bytes.failed || (created && !sq_time_set_add(&w->open, start)) || !sq_agg_query_update(&w->q, payload, w->args, ts))
     return sq_exec_fail(w->base.exec, "out of memory in aggregation");
   if (w->win.emit == SQ_EMIT_CHANGES) return emit_group(w, start, w->key, payload, ts);
@@ -126,10 +137,11 @@ static bool close_window(sq_op_window_agg_t *w, int64_t start) {
   w->emit_wm = start + w->win.size + w->win.grace - 1;
   sq_buf_t prefix = {0}, after = {0};
   sq_key_put_int(&prefix, start);
+  const sq_state_ns_t *ns = window_ns(w, start);
   bool ok = !prefix.failed, more = w->win.emit == SQ_EMIT_FINAL;
   while (ok && more) {
     sq_buf_clear(&w->closing);
-    ok = sq_state_collect_keys(w->state, &w->ns, prefix.data, prefix.len, after.len ? after.data : NULL, after.len,
+    ok = sq_state_collect_keys(w->state, ns, prefix.data, prefix.len, after.len ? after.data : NULL, after.len,
                                CLOSE_CHUNK, &w->closing);
     size_t at = 0, n = 0;
     const char *key;
@@ -138,7 +150,7 @@ static bool close_window(sq_op_window_agg_t *w, int64_t start) {
       n++;
       sq_buf_clear(&after);
       sq_buf_append(&after, key, len);
-      const void *payload = sq_state_peek(w->state, &w->ns, key, len);
+      const void *payload = sq_state_peek(w->state, ns, key, len);
       if (!sq_key_get_values(key + 8, key + len, w->key, w->q.n_keys, &w->base.exec->arena)) {
         sq_buf_free(&prefix);
         sq_buf_free(&after);
@@ -150,7 +162,7 @@ static bool close_window(sq_op_window_agg_t *w, int64_t start) {
     more = n >= CLOSE_CHUNK;
     ok = ok && !after.failed;
   }
-  ok = ok && sq_state_remove_range(w->state, &w->ns, prefix.data, prefix.len);
+  ok = ok && sq_state_remove_range(w->state, ns, prefix.data, prefix.len);
   sq_buf_free(&prefix);
   sq_buf_free(&after);
   if (!ok) return w->base.exec->failed || sq_exec_fail(w->base.exec, "out of memory closing a window");
@@ -175,7 +187,7 @@ static void window_describe(const sq_op_t *op, sq_buf_t *out) {
   const sq_op_window_agg_t *w = (const sq_op_window_agg_t *)op;
   char text[256];
   size_t keys, bytes;
-  sq_state_usage(w->state, &w->ns, &keys, &bytes);
+  sq_op_state_usage(op, w->state, &keys, &bytes);
   sq_window_describe(&w->win, w->q.n_keys, w->q.n_aggs, text, sizeof text);
   sq_buf_puts(out, text);
   snprintf(text, sizeof text, "; state: accumulators per (window, key): %u open windows, %zu keys, %zu bytes",
@@ -200,12 +212,19 @@ static void window_save(const sq_op_t *op, sq_buf_t *out) {
   const sq_op_window_agg_t *w = (const sq_op_window_agg_t *)op;
   sq_put_i64(out, w->watermark);
   sq_time_set_save(&w->open, out);
+  sq_put_i64(out, w->legacy_until);
 }
 
 static bool window_load(sq_op_t *op, sq_cursor_t *in) {
   sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
   w->watermark = sq_get_i64(in);
-  return sq_time_set_load(&w->open, in);
+  if (!sq_time_set_load(&w->open, in)) return false;
+  if (sq_cursor_done(in)) { /* a record of the single-namespace layout: its open windows are all in ns[0] */
+    w->legacy_until = w->open.n ? w->open.v[w->open.n - 1] : INT64_MIN;
+    return true;
+  }
+  w->legacy_until = sq_get_i64(in);
+  return !in->failed;
 }
 
 static const sq_op_class_t window_class = {"WindowAggregate", window_push, window_advance, window_describe, window_destroy,
@@ -226,7 +245,13 @@ sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, c
   }
   w->type = (sq_state_type_t){.size = w->q.payload_size ? w->q.payload_size : 1, .release = release_accumulators,
                               .encode = encode_accumulators, .decode = decode_accumulators, .ctx = &w->q};
-  w->ns = (sq_state_ns_t){id, 0, &w->type};
+  /* about twice the windows open at once, a power of two */
+  int64_t open = win->kind == SQ_WINDOW_NONE ? 0 : (win->size + win->grace) / win->advance + 1;
+  uint32_t slots = 1;
+  while (slots < MAX_SLOTS && slots < 2 * open) slots *= 2;
+  w->base.state_partitions = slots;
+  for (uint32_t p = 0; p < slots; p++) w->ns[p] = (sq_state_ns_t){id, p, &w->type};
+  w->legacy_until = INT64_MIN;
   w->key = calloc(w->q.n_keys + 1, sizeof *w->key);
   w->args = calloc(w->q.n_aggs + 1, sizeof *w->args);
   if (!w->key || !w->args || !sq_batch_init(&w->out, out_width, SQ_BATCH_FIRST_ROWS)) {

@@ -107,8 +107,7 @@ static void explain_analyzed(const sq_plan_t *plan, double seconds, FILE *out) {
       uint64_t rows_out = 0;
       for (uint32_t o = 0; o < op->n_outputs; o++) rows_out += op->outputs[o]->records;
       size_t keys, bytes;
-      sq_state_ns_t ns = {(uint32_t)op->id, 0, NULL};
-      sq_state_usage(plan->state, &ns, &keys, &bytes);
+      sq_op_state_usage(op, plan->state, &keys, &bytes);
       fprintf(out, "    rows in %llu", (unsigned long long)op->records);
       if (op->n_outputs) fprintf(out, ", out %llu", (unsigned long long)rows_out);
       fprintf(out, "; %.0f rows/s; busy %.3f ms; state %zu keys, %zu bytes\n", seconds > 0 ? (double)op->records / seconds : 0,

@@ -136,8 +136,7 @@ bool sq_run_report_publish(sq_run_report_t *r, sq_health_t *health) {
     sq_metric_store(r->op_records[i], op->records);
     sq_metric_set(r->op_busy[i], op->busy);
     size_t keys, bytes;
-    sq_state_ns_t ns = {(uint32_t)op->id, 0, NULL};
-    sq_state_usage(plan->state, &ns, &keys, &bytes);
+    sq_op_state_usage(op, plan->state, &keys, &bytes);
     sq_metric_set(r->state_keys[i], (double)keys);
     sq_metric_set(r->state_bytes[i], (double)bytes);
   }
