@@ -53,3 +53,27 @@ for seconds in 10 40; do
   done > "$tmp/restart"
   echo "restart from ${size} MiB of state to the first checkpointed batch: median $(grep -v '^Command' "$tmp/restart" | median) s"
 done
+
+# Checkpoints must not stall the engine: 6M records into 2M groups of a
+# 1-hour window, default settings (256 MiB cache, 10 s interval) against
+# all in memory with no checkpoint until the end. Reports the wall time,
+# peak RSS, the checkpoint count and the longest stall (from the log).
+cat > "$tmp/win.sql" <<'SQL'
+CREATE SOURCE seqs (seq BIGINT, ts TIMESTAMP) WITH (connector = 'datagen', kind = 'sequence', count = 6000000, timestamp = 'ts');
+CREATE SINK out WITH (connector = 'file', path = 'out.jsonl');
+INSERT INTO out SELECT seq % 2000000 AS k, COUNT(*) AS n, SUM(seq) AS s FROM seqs WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY seq % 2000000;
+SQL
+{ echo "SET 'state.cache.bytes' = '17179869184';"; cat "$tmp/win.sql"; } > "$tmp/win_mem.sql"
+for variant in "win.sql default settings" "win_mem.sql all in memory, one checkpoint at the end"; do
+  read -r file label <<<"$variant"
+  interval=10s; [ "$file" = win_mem.sql ] && interval=1h
+  for _ in $(seq "$runs"); do
+    rm -rf "$tmp/win.state"
+    (cd "$tmp" && /usr/bin/time -f '%e %M' -o win.time "$streamq" run --state-dir win.state --checkpoint-interval "$interval" "$file" 2> win.log)
+    read -r secs rss < "$tmp/win.time"
+    stall=$(sed -n 's/.*engine stalled \([0-9.]*\) s.*/\1/p' "$tmp/win.log" | sort -g | tail -1)
+    echo "$secs $rss $(grep -c 'checkpoint [0-9]*[: ]' "$tmp/win.log") ${stall:-0}"
+  done > "$tmp/win.runs"
+  read -r secs rss count stall <<<"$(sort -g "$tmp/win.runs" | sed -n "$(( (runs + 1) / 2 ))p")"
+  echo "2M-key window, $label: median ${secs} s, peak RSS $((rss / 1024)) MB, $count checkpoints, longest stall ${stall} s"
+done

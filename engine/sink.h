@@ -38,8 +38,10 @@ typedef struct sq_sink_class {
    * transactional Kafka sink delivers what the checkpoint holds unless
    * that checkpoint's transaction committed.
    * checkpointed: checkpoint `id` is durable (a transactional Kafka sink
-   * now commits the records it saved). */
-  void (*save)(const sq_sink_t *s, sq_buf_t *out);
+   * now commits the records it saved). The engine goes on writing rows
+   * between save and checkpointed (the checkpoint is written meanwhile):
+   * checkpointed acts on what save recorded, not on what came after. */
+  void (*save)(sq_sink_t *s, sq_buf_t *out);
   bool (*resume)(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, char *err, size_t err_size);
   bool (*checkpointed)(sq_sink_t *s, sq_checkpoint_id_t id, char *err, size_t err_size);
 } sq_sink_class_t;

@@ -6,7 +6,8 @@
  * storage (engine/storage.h; LevelDB at run time) that holds the last
  * checkpoint: then the table is a bounded write-back cache (hot keys cost
  * a hash lookup, cold keys a storage read), and every change since the last checkpoint is
- * written by the next one in a single synced batch. Operators do not know
+ * written by the next one in a single synced batch, on a writer thread
+ * while the engine goes on (see sq_state_snapshot). Operators do not know
  * which kind of store they use.
  * Keys are bytes; engine/key_codec.h encodes values so that byte order is
  * value order. */
@@ -83,17 +84,37 @@ void sq_state_usage(const sq_state_t *s, const sq_state_ns_t *ns, size_t *keys, 
 /* The first disk or corruption error the store met, or NULL. */
 const char *sq_state_error(const sq_state_t *s);
 /* True when the changes since the last checkpoint fill half the cache:
- * only a checkpoint makes their memory evictable. */
+ * only a written checkpoint makes their memory evictable. */
 bool sq_state_wants_checkpoint(const sq_state_t *s);
 
 typedef struct sq_state_commit_stats {
   size_t written, deleted, bytes;
 } sq_state_commit_stats_t;
 
-/* A checkpoint: every change since the last one, plus `meta` (the
- * checkpoint record), in one synced batch. On failure nothing was written
- * and the changes stay pending. A store without a database writes
- * nothing. */
+/* A checkpoint in three steps, so that the engine need not wait for the
+ * disk (docs/ARCHITECTURE.md §4):
+ *  1. sq_state_snapshot (engine thread, O(1) in the changed entries): the
+ *     set of changes since the last snapshot, the key counts and removed
+ *     ranges as of now, and `meta` (the checkpoint record, copied): one
+ *     object. Its entries are immutable from now on (an operator that
+ *     changes one gets a copy); the engine goes on. NULL with `err` when
+ *     memory runs out or a snapshot is still out.
+ *  2. sq_state_snapshot_write (any one thread): ONE synced batch holding
+ *     all of it; then, with `clean_up`, the disk keys of recorded ranges
+ *     are deleted in unsynced batches until done or interrupted
+ *     (sq_state_snapshot_interrupt, any thread). False when the batch
+ *     failed: nothing of it was written.
+ *  3. sq_state_snapshot_finish (engine thread, after step 2 returned and
+ *     its thread is joined or synchronized with): frees the snapshot;
+ *     false (with the write's error) when it was not written, its changes
+ *     then go out with the next snapshot. */
+typedef struct sq_state_snapshot sq_state_snapshot_t;
+sq_state_snapshot_t *sq_state_snapshot(sq_state_t *s, const void *meta, size_t meta_len, bool clean_up, char *err, size_t err_size);
+bool sq_state_snapshot_write(sq_state_snapshot_t *snap);
+void sq_state_snapshot_interrupt(sq_state_snapshot_t *snap);
+bool sq_state_snapshot_finish(sq_state_t *s, sq_state_snapshot_t *snap, sq_state_commit_stats_t *stats, char *err, size_t err_size);
+/* The three steps at once, on the calling thread. A store without a
+ * database writes nothing. */
 bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_commit_stats_t *stats, char *err, size_t err_size);
 /* The checkpoint record of the last commit into `out`: 1 found, 0 none
  * (a fresh database), -1 on a read error (with `err`). */

@@ -3,21 +3,36 @@
  * value, optionally over a storage (LevelDB at run time) holding the
  * last checkpoint.
  *
- * With a database, an entry is dirty from the moment an operator gets it
- * (operators change values in place) until the next checkpoint writes it;
- * a removed entry that exists on disk stays as a deleted marker until
- * then. Only clean entries are evicted (CLOCK: a get sets the reference
- * bit, the sweeping hand clears it or evicts), so the database never
- * holds anything newer than a checkpoint, and a crash at any moment
- * leaves exactly the last checkpoint on disk. While nothing has ever been
- * evicted and the database held no state when opened, the table holds
- * everything and a miss needs no disk read ("complete").
+ * Generations. Changes are grouped by generation: s->gen is the one
+ * operators are changing now; an entry changed in it is dirty (listed in
+ * s->dirty). A checkpoint hands the dirty list over as a snapshot of
+ * generation s->gen (O(1): no entry is touched) and starts the next
+ * generation. Until the snapshot is written the entries of its generation
+ * are "in flight": immutable. An operator that changes one (get, remove)
+ * gets a copy in its place (copy-on-write, the value copied through its
+ * codec) and the original moves to the graveyard, freed once the snapshot
+ * is written; remove_range moves in-flight entries there too. Only clean
+ * entries (of neither generation) are evicted (CLOCK: a get sets the
+ * reference bit, the sweeping hand clears it or evicts), so the database
+ * never holds anything newer than a checkpoint, and a crash at any moment
+ * leaves exactly the last written checkpoint on disk. While nothing has
+ * ever been evicted and the database held no state when opened, the table
+ * holds everything and a miss needs no disk read ("complete").
+ *
+ * Threads. Everything here runs on the engine thread except
+ * sq_state_snapshot_write (the checkpoint writer thread), which reads only
+ * the snapshot object, the in-flight entries' key, type and value bytes
+ * and DELETED bit (never written while in flight: the engine writes only
+ * their prev/next links, which the writer never reads), the storage
+ * (LevelDB is thread-safe) and its own buffers. The snapshot's results are
+ * read by the engine after it joined the writer (sq_state_snapshot_finish).
  *
  * Keys and memory bytes per namespace are kept as entries come and go, so
  * usage() costs nothing; key counts are saved with each checkpoint. Each
  * namespace also lists its entries in memory, so removing or collecting a
  * key range (a closing window) visits one operator's entries, not the
  * whole table. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,23 +40,26 @@
 
 #include "engine/state.h"
 
-enum { DIRTY = 1, DELETED = 2, ON_DISK = 4, REFERENCED = 8 };
+enum { DELETED = 2, ON_DISK = 4, REFERENCED = 8 };
 
 typedef struct entry {
   uint64_t hash;
   struct entry *prev, *next; /* its namespace's entries */
   const sq_state_type_t *type;
   uint32_t key_len;   /* full key, namespace included */
+  uint32_t dirty_at;  /* while dirty: its index in s->dirty */
+  uint64_t gen;       /* the generation that last changed it; 0: unchanged since read from disk */
+  uint64_t disk_gen;  /* while dirty, with ON_DISK: the snapshot that put the key on disk (0: there at start) */
   uint16_t value_off; /* from the entry start, aligned */
-  uint8_t flags;
+  uint8_t flags;      /* ON_DISK: while dirty, whether the key is on disk as of the previous generation */
   /* key bytes, then the value */
 } entry_t;
 
 /* A key range removed whole (a closed window): its keys count as absent
- * at once; the checkpoint after the removal records it, and then its keys
- * are deleted from disk a batch at a time. */
+ * at once; the checkpoint after the removal records it, and then the
+ * writer thread deletes its keys from disk a batch at a time. */
 typedef struct removed_range {
-  char *prefix; /* full key prefix */
+  char *prefix; /* full key prefix; not moved or freed while a snapshot refers to it */
   uint32_t len;
   bool durable; /* a checkpoint has recorded it */
 } removed_range_t;
@@ -55,8 +73,12 @@ typedef struct ns_usage {
 struct sq_state {
   entry_t **slots; /* NULL empty, TOMBSTONE removed */
   size_t cap, used, live;
-  size_t bytes, dirty_bytes, limit;
+  size_t bytes, dirty_bytes, flight_bytes, limit;
   size_t hand;
+  uint64_t gen;         /* the generation being changed; those after written_gen and before it are in flight */
+  uint64_t written_gen; /* the last generation a successful snapshot wrote */
+  bool in_flight;       /* a snapshot is out, being written */
+  struct sq_state_snapshot *failed; /* a snapshot whose write failed: the next one writes its entries too */
   bool complete, sweep_exhausted;
   sq_storage_t *db;
   ns_usage_t *usage;
@@ -64,8 +86,10 @@ struct sq_state {
   uint32_t *usage_index; /* open addressing by namespace: 1 + index in usage, 0 empty; at most half full */
   size_t usage_index_cap;
   sq_buf_t scratch;
-  entry_t **dirty; /* a checkpoint's dirty entries, sorted */
-  size_t dirty_cap;
+  entry_t **dirty; /* the entries of generation gen */
+  size_t n_dirty, dirty_cap;
+  entry_t **graveyard; /* in-flight entries replaced or removed: freed when their snapshot is written */
+  size_t n_graveyard, graveyard_cap;
   removed_range_t *ranges; /* key ranges removed whole, until their disk keys are deleted */
   size_t n_ranges;
   char error[300];
@@ -80,6 +104,7 @@ static const char meta_key[] = "\xff\xff\xff\xff" "checkpoint";
 static const char usage_key[] = "\xff\xff\xff\xff" "usage";
 static const char range_key[] = "\xff\xff\xff\xff" "range"; /* + the range's prefix */
 #define CLEANUP_BATCH 10000
+#define CLEANUP_RANGES_PER_BATCH 4096
 
 static const char *entry_key(const entry_t *e) { return (const char *)(e + 1); }
 static void *entry_value(entry_t *e) { return (char *)e + e->value_off; }
@@ -185,54 +210,131 @@ static size_t find(const sq_state_t *s, const char *k, size_t len, uint64_t hash
   return free_slot != SIZE_MAX ? free_slot : i;
 }
 
-static void mark_dirty(sq_state_t *s, entry_t *e) {
-  if (!s->db || (e->flags & DIRTY)) return;
-  e->flags |= DIRTY;
-  s->dirty_bytes += entry_size(e);
+static bool is_dirty(const sq_state_t *s, const entry_t *e) { return s->db && e->gen == s->gen; }
+static bool in_flight(const sq_state_t *s, const entry_t *e) { return e->gen > s->written_gen && e->gen < s->gen; }
+static bool is_clean(const sq_state_t *s, const entry_t *e) { return !is_dirty(s, e) && !in_flight(s, e); }
+
+/* Whether the key is on disk once every snapshot out is written, and
+ * since which generation (0: it was there at start). */
+static bool on_disk(const sq_state_t *s, const entry_t *e, uint64_t *since) {
+  if (e->gen && !is_dirty(s, e)) {
+    *since = e->gen; /* its own snapshot wrote it (or is writing it) */
+    return !(e->flags & DELETED);
+  }
+  *since = e->disk_gen;
+  return e->flags & ON_DISK;
 }
 
-/* Frees an entry (releasing its value unless it was deleted, which
- * released it) and empties its slot. */
-static void drop(sq_state_t *s, size_t slot) {
-  entry_t *e = s->slots[slot];
+/* On disk in a checkpoint already written (a scan of the disk finds it). */
+static bool durably_on_disk(const sq_state_t *s, const entry_t *e) {
+  uint64_t since;
+  return on_disk(s, e, &since) && since <= s->written_gen;
+}
+
+/* Makes a clean entry part of the generation being changed, before it
+ * changes (its disk state is taken from what it was); false when memory
+ * runs out. */
+static bool mark_dirty(sq_state_t *s, entry_t *e) {
+  if (!s->db || is_dirty(s, e)) return true;
+  if (s->n_dirty == s->dirty_cap) {
+    size_t cap = s->dirty_cap ? s->dirty_cap * 2 : 1024;
+    entry_t **v = realloc(s->dirty, cap * sizeof *v);
+    if (!v) return fail(s, "out of memory"), false;
+    s->dirty = v;
+    s->dirty_cap = cap;
+  }
+  uint64_t since;
+  bool on = on_disk(s, e, &since);
+  e->flags = (uint8_t)((e->flags & ~ON_DISK) | (on ? ON_DISK : 0));
+  e->disk_gen = since;
+  e->gen = s->gen;
+  e->dirty_at = (uint32_t)s->n_dirty;
+  s->dirty[s->n_dirty++] = e;
+  s->dirty_bytes += entry_size(e);
+  return true;
+}
+
+static bool graveyard_room(sq_state_t *s) {
+  if (s->n_graveyard < s->graveyard_cap) return true;
+  size_t cap = s->graveyard_cap ? s->graveyard_cap * 2 : 256;
+  entry_t **v = realloc(s->graveyard, cap * sizeof *v);
+  if (!v) return false;
+  s->graveyard = v;
+  s->graveyard_cap = cap;
+  return true;
+}
+
+static void free_entry(entry_t *e) {
   if (e->type->release && !(e->flags & DELETED)) e->type->release(entry_value(e), e->type->ctx);
+  free(e);
+}
+
+/* Takes an entry out of the table and its namespace's list, and frees
+ * it, or hands it to the graveyard when a snapshot out still reads it;
+ * false (nothing done) when memory runs out. */
+static bool drop(sq_state_t *s, size_t slot) {
+  entry_t *e = s->slots[slot];
+  bool flying = in_flight(s, e);
+  if (flying && !graveyard_room(s)) return fail(s, "out of memory"), false;
+  if (is_dirty(s, e)) {
+    s->dirty[e->dirty_at] = s->dirty[--s->n_dirty];
+    s->dirty[e->dirty_at]->dirty_at = e->dirty_at;
+    s->dirty_bytes -= entry_size(e);
+  }
   s->bytes -= entry_size(e);
   ns_usage_t *u = usage_of(s, entry_key(e)); /* found: insert made it */
   u->bytes -= entry_size(e);
   if (e->prev) e->prev->next = e->next;
   else u->entries = e->next;
   if (e->next) e->next->prev = e->prev;
-  free(e);
+  if (flying) s->graveyard[s->n_graveyard++] = e;
+  else free_entry(e);
   s->slots[slot] = TOMBSTONE;
   s->live--;
+  return true;
 }
 
 /* Evicts clean entries, CLOCK order, until the table is 10% under its
  * limit (so sweeps are rare). */
 static void make_room(sq_state_t *s) {
-  if (s->bytes <= s->limit || s->sweep_exhausted || s->bytes - s->dirty_bytes < s->bytes / 16) return;
+  if (s->bytes <= s->limit || s->sweep_exhausted || s->bytes - s->dirty_bytes - s->flight_bytes < s->bytes / 16) return;
   size_t target = s->limit - s->limit / 10, budget = 2 * s->cap;
   while (s->bytes > target && budget--) {
     s->hand = (s->hand + 1) & (s->cap - 1);
     entry_t *e = s->slots[s->hand];
-    if (!e || e == TOMBSTONE || (e->flags & DIRTY)) continue;
+    if (!e || e == TOMBSTONE || !is_clean(s, e)) continue;
     if (e->flags & REFERENCED) {
       e->flags &= (uint8_t)~REFERENCED;
       continue;
     }
-    drop(s, s->hand);
+    drop(s, s->hand); /* clean: freed, cannot fail */
     s->complete = false;
   }
-  s->sweep_exhausted = s->bytes > target; /* until the next checkpoint cleans entries */
+  s->sweep_exhausted = s->bytes > target; /* until a written snapshot cleans entries */
 }
 
-static entry_t *new_entry(const sq_state_ns_t *ns, const char *k, size_t klen, uint64_t hash) {
+static entry_t *new_entry(const sq_state_type_t *type, const char *k, size_t klen, uint64_t hash) {
   size_t value_off = (sizeof(entry_t) + klen + 15) & ~(size_t)15;
-  entry_t *e = calloc(1, value_off + ns->type->size);
+  entry_t *e = calloc(1, value_off + type->size);
   if (!e) return NULL;
-  *e = (entry_t){hash, NULL, NULL, ns->type, (uint32_t)klen, (uint16_t)value_off, 0};
+  *e = (entry_t){.hash = hash, .type = type, .key_len = (uint32_t)klen, .value_off = (uint16_t)value_off};
   memcpy(e + 1, k, klen);
   return e;
+}
+
+/* Decodes `in` into e's value; false (the value released) when it is corrupt. */
+static bool decode_value(entry_t *e, sq_cursor_t *in) {
+  const sq_state_type_t *t = e->type;
+  bool ok;
+  if (t->decode) ok = t->decode(entry_value(e), in, t->ctx) && sq_cursor_done(in);
+  else ok = in->end - in->p == (ptrdiff_t)t->size && (memcpy(entry_value(e), in->p, t->size), true);
+  if (!ok && t->release) t->release(entry_value(e), t->ctx);
+  return ok;
+}
+
+static void encode_value(const entry_t *e, sq_buf_t *out) {
+  if (e->type->encode) e->type->encode((const char *)e + e->value_off, out, e->type->ctx);
+  else sq_buf_append(out, (const char *)e + e->value_off, e->type->size);
 }
 
 /* Puts a new entry in the table and its namespace's list; false (the
@@ -251,6 +353,30 @@ static bool insert(sq_state_t *s, size_t slot, entry_t *e) {
   return true;
 }
 
+/* Copy-on-write: an in-flight entry about to change is replaced in the
+ * table by a copy (the value copied through its codec), the original
+ * going to the graveyard; the copy, or NULL when memory runs out. */
+static entry_t *detach(sq_state_t *s, size_t slot) {
+  entry_t *e = s->slots[slot], *c = new_entry(e->type, entry_key(e), e->key_len, e->hash);
+  if (!c || !graveyard_room(s)) return free(c), fail(s, "out of memory"), NULL;
+  if (!(e->flags & DELETED)) {
+    sq_buf_clear(&s->scratch);
+    encode_value(e, &s->scratch);
+    sq_cursor_t in = sq_cursor(s->scratch.data, s->scratch.len);
+    if (s->scratch.failed || !decode_value(c, &in)) return free(c), fail(s, "out of memory copying a state value"), NULL;
+  }
+  c->flags = e->flags & (DELETED | REFERENCED);
+  c->gen = e->gen; /* until mark_dirty: on disk as its snapshot leaves it */
+  c->prev = e->prev;
+  c->next = e->next;
+  if (c->prev) c->prev->next = c;
+  else usage_of(s, entry_key(e))->entries = c;
+  if (c->next) c->next->prev = c;
+  s->slots[slot] = c;
+  s->graveyard[s->n_graveyard++] = e;
+  return c;
+}
+
 /* Reads a key missing from the table from disk into a new clean entry:
  * 1 loaded, 0 not on disk, -1 on failure. */
 static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t klen, uint64_t hash, size_t slot, entry_t **out) {
@@ -261,14 +387,10 @@ static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t kl
     if (r < 0) fail(s, err);
     return r;
   }
-  entry_t *e = new_entry(ns, k, klen, hash);
+  entry_t *e = new_entry(ns->type, k, klen, hash);
   if (!e) return fail(s, "out of memory"), -1;
   sq_cursor_t in = sq_cursor(s->scratch.data, s->scratch.len);
-  bool ok;
-  if (ns->type->decode) ok = ns->type->decode(entry_value(e), &in, ns->type->ctx) && sq_cursor_done(&in);
-  else ok = in.end - in.p == (ptrdiff_t)ns->type->size && (memcpy(entry_value(e), in.p, ns->type->size), true);
-  if (!ok) {
-    if (ns->type->release) ns->type->release(entry_value(e), ns->type->ctx);
+  if (!decode_value(e, &in)) {
     free(e);
     char msg[128];
     snprintf(msg, sizeof msg, "corrupt state: an entry of operator %u cannot be decoded", ns->op);
@@ -277,8 +399,7 @@ static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t kl
   }
   e->flags = ON_DISK;
   if (!insert(s, slot, e)) {
-    if (ns->type->release) ns->type->release(entry_value(e), ns->type->ctx);
-    free(e);
+    free_entry(e);
     return fail(s, "out of memory"), -1;
   }
   *out = e;
@@ -315,25 +436,26 @@ void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size
   uint64_t hash = XXH3_64bits(k, klen);
   entry_t *e = lookup(s, ns, k, klen, hash, &slot);
   if (!e && s->error[0]) return NULL;
-  if (!e || (e->flags & DELETED)) {
-    if (!create) return NULL;
-    if (e) {
-      e->flags &= (uint8_t)~DELETED; /* its value was zeroed when it was deleted */
-    } else {
-      make_room(s);
-      bool found;
-      slot = find(s, k, klen, hash, &found);
-      if (!(e = new_entry(ns, k, klen, hash)) || !insert(s, slot, e)) {
-        free(e);
-        return fail(s, "out of memory"), NULL;
-      }
+  if ((!e || (e->flags & DELETED)) && !create) return NULL;
+  if (e && in_flight(s, e) && !(e = detach(s, slot))) return NULL;
+  if (!e) {
+    make_room(s);
+    bool found;
+    slot = find(s, k, klen, hash, &found);
+    if (!(e = new_entry(ns->type, k, klen, hash)) || !insert(s, slot, e)) {
+      free(e);
+      return fail(s, "out of memory"), NULL;
     }
+    e->flags = DELETED; /* created below */
+  }
+  if (!mark_dirty(s, e)) return NULL;
+  if (e->flags & DELETED) {
+    e->flags &= (uint8_t)~DELETED; /* its value was zeroed when it was deleted */
     ns_usage_t *u = usage_of(s, k);
     if (u) u->keys++;
     *created = true;
   }
   e->flags |= REFERENCED;
-  mark_dirty(s, e);
   return entry_value(e);
 }
 
@@ -343,18 +465,19 @@ bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, si
   size_t klen = full_key(ns, key, len, k), slot;
   entry_t *e = lookup(s, ns, k, klen, XXH3_64bits(k, klen), &slot);
   if (!e || (e->flags & DELETED)) return false;
+  if (in_flight(s, e) && !(e = detach(s, slot))) return false;
+  uint64_t since;
+  if (!on_disk(s, e, &since)) {
+    if (!drop(s, slot)) return false;
+  } else {
+    /* on disk: a deleted marker until the next checkpoint deletes it there */
+    if (!mark_dirty(s, e)) return false;
+    if (e->type->release) e->type->release(entry_value(e), e->type->ctx);
+    memset(entry_value(e), 0, e->type->size);
+    e->flags |= DELETED;
+  }
   ns_usage_t *u = usage_of(s, k);
   if (u) u->keys--;
-  if (!(e->flags & ON_DISK)) {
-    if (e->flags & DIRTY) s->dirty_bytes -= entry_size(e);
-    drop(s, slot);
-    return true;
-  }
-  /* on disk: a deleted marker until the next checkpoint deletes it there */
-  if (e->type->release) e->type->release(entry_value(e), e->type->ctx);
-  memset(entry_value(e), 0, e->type->size);
-  e->flags |= DELETED;
-  mark_dirty(s, e);
   return true;
 }
 
@@ -367,11 +490,12 @@ bool sq_state_remove_range(sq_state_t *s, const sq_state_ns_t *ns, const void *p
     next = e->next;
     if (e->key_len < plen || memcmp(entry_key(e), k, plen) != 0) continue;
     /* keys on disk are counted out when the cleanup deletes them there */
-    if (!(e->flags & ON_DISK)) u->keys--;
-    if ((e->flags & ON_DISK) && (e->flags & DELETED)) u->keys++; /* counted out already */
-    if (e->flags & DIRTY) s->dirty_bytes -= entry_size(e);
+    uint64_t since;
+    bool on = on_disk(s, e, &since), deleted = e->flags & DELETED;
     bool found;
-    drop(s, find(s, entry_key(e), e->key_len, e->hash, &found));
+    if (!drop(s, find(s, entry_key(e), e->key_len, e->hash, &found))) return false;
+    if (!deleted && !on) u->keys--;
+    if (deleted && on) u->keys++; /* counted out already, and its deletion is not written */
   }
   if (!s->db) return true;
   removed_range_t *v = realloc(s->ranges, (s->n_ranges + 1) * sizeof *v);
@@ -396,8 +520,9 @@ static int by_key(const void *a, const void *b) {
   return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* Up to `max` keys on disk after `after`, but for those deleted since the
- * last checkpoint (deleted markers in the table). */
+/* Up to `max` keys on disk after `after`, but for those the table holds
+ * (deleted since, or not yet written by a checkpoint: the table lists
+ * those). */
 typedef struct disk_keys {
   sq_state_t *s;
   const key_ref_t *after;
@@ -411,7 +536,9 @@ static bool note_disk_key(void *ctx, const char *key, size_t len) {
   if ((d->after && by_key(&k, d->after) <= 0) || (d->s->n_ranges && under_range(d->s, key, len))) return true;
   bool present = false;
   size_t slot = d->s->cap ? find(d->s, key, len, XXH3_64bits(key, len), &present) : 0;
-  if (!present || !(d->s->slots[slot]->flags & DELETED)) {
+  /* a key in the table comes from there unless the table leaves it to the disk */
+  const entry_t *e = present ? d->s->slots[slot] : NULL;
+  if (!e || (!(e->flags & DELETED) && durably_on_disk(d->s, e))) {
     uint32_t n = (uint32_t)len;
     sq_buf_append(&d->found, &n, sizeof n);
     sq_buf_append(&d->found, key, len);
@@ -439,12 +566,14 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
   key_ref_t *refs = NULL;
   size_t n = 0, cap = 0;
   bool ok = !disk.found.failed;
-  /* Keys on disk come from the disk (unless deleted since), the others
-   * from the table: after a checkpoint most of the table is on disk, and
-   * the table's part (sorted below) stays small. */
+  /* Keys durably on disk come from the disk (unless deleted since), the
+   * others from the table: after a checkpoint most of the table is on
+   * disk, and the table's part (sorted below) stays small. A snapshot
+   * being written may land during the scan: its keys come from the table
+   * either way. */
   ns_usage_t *u = usage_for(s, ns->op, ns->partition);
   for (entry_t *e = u ? u->entries : NULL; ok && e; e = e->next) {
-    if ((e->flags & (DELETED | (s->complete ? 0 : ON_DISK))) || e->key_len < plen || memcmp(entry_key(e), k, plen) != 0)
+    if ((e->flags & DELETED) || (!s->complete && durably_on_disk(s, e)) || e->key_len < plen || memcmp(entry_key(e), k, plen) != 0)
       continue;
     key_ref_t ref = {entry_key(e), e->key_len};
     if (after_key && by_key(&ref, after_key) <= 0) continue;
@@ -490,134 +619,281 @@ bool sq_state_wants_checkpoint(const sq_state_t *s) { return s->db && s->dirty_b
 
 /* ---- checkpoints --------------------------------------------------------- */
 
-static void encode_entry(sq_state_t *s, entry_t *e) {
-  sq_buf_clear(&s->scratch);
-  if (e->type->encode) e->type->encode(entry_value(e), &s->scratch, e->type->ctx);
-  else sq_buf_append(&s->scratch, entry_value(e), e->type->size);
+typedef struct snap_range {
+  const char *prefix; /* the store's copy, kept until the snapshot is finished */
+  uint32_t len;
+  bool record;      /* no written checkpoint has recorded it yet */
+  bool cleaned;     /* its disk keys and its record are deleted */
+  size_t usage;     /* its namespace, in the snapshot's usage */
+  uint64_t deleted; /* disk keys deleted */
+} snap_range_t;
+
+typedef struct snap_usage {
+  uint32_t op, partition;
+  uint64_t keys;
+} snap_usage_t;
+
+/* Everything one checkpoint writes, handed from the engine to the writer
+ * whole: the changed entries (in flight: immutable until finished), the
+ * key counts and removed ranges as of the checkpoint, and its record. */
+struct sq_state_snapshot {
+  sq_storage_t *db;
+  uint64_t gen;
+  entry_t **entries; /* the generation's dirty entries (and a failed snapshot's before them) */
+  size_t n;
+  entry_t **deleted; /* those that are deleted markers, for the engine to drop once written */
+  size_t n_deleted;
+  sq_buf_t meta, scratch;
+  snap_usage_t *usage;
+  size_t n_usage;
+  snap_range_t *ranges;
+  size_t n_ranges;
+  bool clean_up;
+  atomic_bool stop; /* set by the engine: end the range cleanup after its current batch */
+  bool written;
+  sq_state_commit_stats_t stats;
+  char err[300];
+};
+
+static void snapshot_free(sq_state_snapshot_t *snap) {
+  if (!snap) return;
+  free(snap->entries);
+  free(snap->deleted);
+  sq_buf_free(&snap->meta);
+  sq_buf_free(&snap->scratch);
+  free(snap->usage);
+  free(snap->ranges);
+  free(snap);
 }
 
-/* The key counts, with the batch that makes them true. */
-static void put_usage(sq_state_t *s, sq_storage_batch_t *b) {
-  sq_buf_clear(&s->scratch);
-  for (size_t i = 0; i < s->n_usage; i++) {
-    sq_put_u64(&s->scratch, s->usage[i].op);
-    sq_put_u64(&s->scratch, s->usage[i].partition);
-    sq_put_u64(&s->scratch, s->usage[i].keys);
+sq_state_snapshot_t *sq_state_snapshot(sq_state_t *s, const void *meta, size_t meta_len, bool clean_up, char *err, size_t err_size) {
+  if (s->in_flight) return snprintf(err, err_size, "a checkpoint is still being written"), NULL;
+  sq_state_snapshot_t *snap = calloc(1, sizeof *snap);
+  size_t n_failed = s->failed ? s->failed->n : 0;
+  if (snap) {
+    snap->usage = malloc((s->n_usage ? s->n_usage : 1) * sizeof *snap->usage);
+    snap->ranges = malloc((s->n_ranges ? s->n_ranges : 1) * sizeof *snap->ranges);
+    snap->entries = n_failed ? malloc((n_failed + s->n_dirty) * sizeof *snap->entries) : s->dirty;
+    sq_buf_append(&snap->meta, meta, meta_len);
   }
-  sq_storage_batch_put(s->db, b, usage_key, sizeof usage_key - 1, s->scratch.data, s->scratch.len);
+  if (!snap || !snap->usage || !snap->ranges || (n_failed && !snap->entries) || snap->meta.failed) {
+    if (snap && n_failed) free(snap->entries);
+    else if (snap) snap->entries = NULL;
+    snapshot_free(snap);
+    return snprintf(err, err_size, "out of memory"), NULL;
+  }
+  snap->db = s->db;
+  snap->gen = s->gen;
+  snap->clean_up = clean_up;
+  snap->n_ranges = s->n_ranges;
+  for (size_t i = 0; i < s->n_ranges; i++) /* their namespaces exist: remove_range or open made them */
+    snap->ranges[i] = (snap_range_t){s->ranges[i].prefix, s->ranges[i].len, !s->ranges[i].durable, false,
+                                     *usage_slot(s->usage_index, s->usage_index_cap, s->usage, be32(s->ranges[i].prefix),
+                                                 be32(s->ranges[i].prefix + 4)) - 1u, 0};
+  for (size_t i = 0; i < s->n_usage; i++) snap->usage[i] = (snap_usage_t){s->usage[i].op, s->usage[i].partition, s->usage[i].keys};
+  snap->n_usage = s->n_usage;
+  /* the failed snapshot's entries first: a key changed since has its newer copy among the dirty ones */
+  if (n_failed) {
+    memcpy(snap->entries, s->failed->entries, n_failed * sizeof *snap->entries);
+    memcpy(snap->entries + n_failed, s->dirty, s->n_dirty * sizeof *snap->entries);
+    free(s->dirty);
+    snapshot_free(s->failed);
+    s->failed = NULL;
+  }
+  snap->n = n_failed + s->n_dirty;
+  s->dirty = NULL;
+  s->n_dirty = s->dirty_cap = 0;
+  s->flight_bytes += s->dirty_bytes;
+  s->dirty_bytes = 0;
+  s->gen++;
+  s->in_flight = true;
+  return snap;
 }
 
-/* Deletes the disk keys of recorded ranges, a batch at a time (not
- * synced: a crash only leaves more to delete, the range's record stays
- * until its keys are gone), then the record. A failure leaves the range
- * for the next checkpoint. */
+static int by_key_then_gen(const void *a, const void *b) {
+  const entry_t *x = *(entry_t *const *)a, *y = *(entry_t *const *)b;
+  key_ref_t kx = {entry_key(x), x->key_len}, ky = {entry_key(y), y->key_len};
+  int c = by_key(&kx, &ky);
+  return c ? c : (x->gen > y->gen) - (x->gen < y->gen);
+}
+
+/* The key counts as of the snapshot (less what its cleanup deleted), with
+ * the batch that makes them true. */
+static void put_usage(sq_state_snapshot_t *snap, sq_storage_batch_t *b) {
+  sq_buf_clear(&snap->scratch);
+  for (size_t i = 0; i < snap->n_usage; i++) {
+    sq_put_u64(&snap->scratch, snap->usage[i].op);
+    sq_put_u64(&snap->scratch, snap->usage[i].partition);
+    sq_put_u64(&snap->scratch, snap->usage[i].keys);
+  }
+  sq_storage_batch_put(snap->db, b, usage_key, sizeof usage_key - 1, snap->scratch.data, snap->scratch.len);
+}
+
+static void range_record_key(sq_buf_t *out, const snap_range_t *r) {
+  sq_buf_clear(out);
+  sq_buf_append(out, range_key, sizeof range_key - 1);
+  sq_buf_append(out, r->prefix, r->len);
+}
+
+/* Deletes the disk keys of recorded ranges, a batch at a time, each scan
+ * going on from the last key deleted (not synced: a crash only leaves
+ * more to delete, as a range's record stays until its keys are gone).
+ * Stops early when the engine asks (it wants the next checkpoint out) or
+ * a write fails: what is left is the next snapshot's to clean. */
 typedef struct cleanup {
-  sq_state_t *s;
+  sq_state_snapshot_t *snap;
   sq_storage_batch_t *b;
   size_t n;
-  bool ok;
-  char err[256];
+  char from[NS_LEN + MAX_KEY];
+  size_t from_len;
+  uint64_t pending; /* keys of the current range in the batch */
 } cleanup_t;
 
 static bool delete_disk_key(void *ctx, const char *key, size_t len) {
   cleanup_t *c = ctx;
-  sq_storage_batch_delete(c->s->db, c->b, key, len);
-  ns_usage_t *u = usage_of(c->s, key);
-  if (u) u->keys--;
+  sq_storage_batch_delete(c->snap->db, c->b, key, len);
+  memcpy(c->from, key, len);
+  c->from_len = len;
+  c->pending++;
   return ++c->n < CLEANUP_BATCH;
 }
 
-static void clean_up_ranges(sq_state_t *s) {
-  while (s->n_ranges && s->ranges[s->n_ranges - 1].durable) {
-    cleanup_t c = {s, sq_storage_batch_new(s->db), 0, true, ""};
-    if (!c.b) return;
+static void clean_up_ranges(sq_state_snapshot_t *snap) {
+  cleanup_t c = {snap, NULL, 0, "", 0, 0};
+  size_t next = 0; /* the range being cleaned */
+  bool resuming = false;
+  while (next < snap->n_ranges && !atomic_load(&snap->stop)) {
+    if (!(c.b = sq_storage_batch_new(snap->db))) return;
+    c.n = 0;
     /* as many ranges as one batch holds: thousands of windowed queries
-     * close thousands of small ranges per checkpoint, and each batch also
-     * carries the usage record of every namespace */
-    size_t done = 0; /* ranges whose every key is in the batch */
-    while (c.ok && c.n < CLEANUP_BATCH && done < s->n_ranges && s->ranges[s->n_ranges - 1 - done].durable) {
-      const removed_range_t *r = &s->ranges[s->n_ranges - 1 - done];
-      c.ok = sq_storage_keys(s->db, r->prefix, r->len, NULL, 0, delete_disk_key, &c, c.err, sizeof c.err);
-      if (!c.ok || c.n >= CLEANUP_BATCH) break;
-      /* all its keys are in: the range's record goes with them */
-      sq_buf_clear(&s->scratch);
-      sq_buf_append(&s->scratch, range_key, sizeof range_key - 1);
-      sq_buf_append(&s->scratch, r->prefix, r->len);
-      sq_storage_batch_delete(s->db, c.b, s->scratch.data, s->scratch.len);
-      done++;
+     * close thousands of small ranges per checkpoint */
+    size_t first = next;
+    uint64_t counts[CLEANUP_RANGES_PER_BATCH];
+    size_t n_counts = 0;
+    bool ok = true;
+    char err[256];
+    while (ok && c.n < CLEANUP_BATCH && next < snap->n_ranges && n_counts < CLEANUP_RANGES_PER_BATCH) {
+      snap_range_t *r = &snap->ranges[next];
+      c.pending = 0;
+      ok = sq_storage_keys(snap->db, r->prefix, r->len, resuming ? c.from : NULL, resuming ? c.from_len : 0, delete_disk_key, &c,
+                           err, sizeof err);
+      counts[n_counts++] = c.pending;
+      snap->usage[r->usage].keys -= c.pending;
+      if (!ok || c.n >= CLEANUP_BATCH) break; /* not done: the next batch goes on from c.from */
+      range_record_key(&snap->scratch, r);
+      sq_storage_batch_delete(snap->db, c.b, snap->scratch.data, snap->scratch.len);
+      r->cleaned = true;
+      resuming = false;
+      next++;
     }
-    put_usage(s, c.b);
-    c.ok = c.ok && sq_storage_write(s->db, c.b, false, c.err, sizeof c.err);
-    sq_storage_batch_free(s->db, c.b);
-    if (!c.ok) return;
-    for (; done; done--) free(s->ranges[--s->n_ranges].prefix);
+    if (ok) put_usage(snap, c.b);
+    ok = ok && !snap->scratch.failed && sq_storage_write(snap->db, c.b, false, err, sizeof err);
+    sq_storage_batch_free(snap->db, c.b);
+    if (!ok) {
+      for (size_t i = first; i < next; i++) snap->ranges[i].cleaned = false;
+      return;
+    }
+    for (size_t i = 0; i < n_counts; i++) snap->ranges[first + i].deleted += counts[i];
+    resuming = next < snap->n_ranges && c.n >= CLEANUP_BATCH;
   }
 }
 
-static int by_entry_key(const void *a, const void *b) {
-  const entry_t *x = *(entry_t *const *)a, *y = *(entry_t *const *)b;
-  key_ref_t kx = {entry_key(x), x->key_len}, ky = {entry_key(y), y->key_len};
-  return by_key(&kx, &ky);
+bool sq_state_snapshot_write(sq_state_snapshot_t *snap) {
+  snap->stats = (sq_state_commit_stats_t){0};
+  if (!snap->db) return snap->written = true;
+  /* in key order: LevelDB's memtable takes sorted inserts several times
+   * faster than hash order (a 1M-key checkpoint: 2.2 s before); of two
+   * versions of a key (a failed snapshot's and a newer one) the newer last */
+  if (snap->n) qsort(snap->entries, snap->n, sizeof *snap->entries, by_key_then_gen);
+  sq_storage_batch_t *b = sq_storage_batch_new(snap->db);
+  if (!b) return snprintf(snap->err, sizeof snap->err, "out of memory"), false;
+  size_t n_deleted = 0;
+  for (size_t i = 0; i < snap->n; i++) n_deleted += (snap->entries[i]->flags & DELETED) != 0;
+  if (n_deleted && !(snap->deleted = malloc(n_deleted * sizeof *snap->deleted))) {
+    sq_storage_batch_free(snap->db, b);
+    return snprintf(snap->err, sizeof snap->err, "out of memory"), false;
+  }
+  for (size_t i = 0; i < snap->n; i++) {
+    const entry_t *e = snap->entries[i];
+    if (e->flags & DELETED) {
+      sq_storage_batch_delete(snap->db, b, entry_key(e), e->key_len);
+      snap->deleted[snap->n_deleted++] = snap->entries[i];
+      snap->stats.deleted++;
+      continue;
+    }
+    sq_buf_clear(&snap->scratch);
+    encode_value(e, &snap->scratch);
+    sq_storage_batch_put(snap->db, b, entry_key(e), e->key_len, snap->scratch.data, snap->scratch.len);
+    snap->stats.written++;
+    snap->stats.bytes += e->key_len + snap->scratch.len;
+  }
+  put_usage(snap, b);
+  snap->stats.bytes += snap->meta.len + snap->scratch.len;
+  sq_storage_batch_put(snap->db, b, meta_key, sizeof meta_key - 1, snap->meta.data, snap->meta.len);
+  for (size_t i = 0; i < snap->n_ranges; i++) {
+    if (!snap->ranges[i].record) continue;
+    range_record_key(&snap->scratch, &snap->ranges[i]);
+    sq_storage_batch_put(snap->db, b, snap->scratch.data, snap->scratch.len, "", 0);
+  }
+  bool ok = !snap->scratch.failed && sq_storage_write(snap->db, b, true, snap->err, sizeof snap->err);
+  if (snap->scratch.failed) snprintf(snap->err, sizeof snap->err, "out of memory");
+  sq_storage_batch_free(snap->db, b);
+  if (!ok) return false;
+  snap->written = true;
+  if (snap->clean_up) clean_up_ranges(snap);
+  return true;
+}
+
+void sq_state_snapshot_interrupt(sq_state_snapshot_t *snap) { atomic_store(&snap->stop, true); }
+
+bool sq_state_snapshot_finish(sq_state_t *s, sq_state_snapshot_t *snap, sq_state_commit_stats_t *stats, char *err, size_t err_size) {
+  s->in_flight = false;
+  *stats = snap->stats;
+  if (!snap->written) {
+    /* its entries stay in flight (immutable) and go out with the next one */
+    snprintf(err, err_size, "%s", snap->err);
+    free(snap->deleted);
+    snap->deleted = NULL;
+    snap->n_deleted = 0;
+    s->failed = snap;
+    return false;
+  }
+  s->written_gen = snap->gen;
+  s->flight_bytes = 0;
+  s->sweep_exhausted = false;
+  /* deleted markers written: the disk says it now (unless changed since) */
+  for (size_t i = 0; i < snap->n_deleted; i++) {
+    entry_t *e = snap->deleted[i];
+    bool found;
+    size_t slot = find(s, entry_key(e), e->key_len, e->hash, &found);
+    if (found && s->slots[slot] == e) drop(s, slot);
+  }
+  for (size_t i = 0; i < s->n_graveyard; i++) free_entry(s->graveyard[i]);
+  s->n_graveyard = 0;
+  size_t kept = 0;
+  for (size_t i = 0, j = 0; i < s->n_ranges; i++) {
+    removed_range_t r = s->ranges[i];
+    while (j < snap->n_ranges && snap->ranges[j].prefix != r.prefix) j++;
+    const snap_range_t *done = j < snap->n_ranges ? &snap->ranges[j] : NULL; /* NULL: removed after the snapshot */
+    if (done) {
+      r.durable = true;
+      ns_usage_t *u = usage_of(s, r.prefix);
+      if (u) u->keys -= done->deleted;
+    }
+    if (done && done->cleaned) free(r.prefix);
+    else s->ranges[kept++] = r;
+  }
+  s->n_ranges = kept;
+  snapshot_free(snap);
+  return true;
 }
 
 bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_commit_stats_t *stats, char *err, size_t err_size) {
   *stats = (sq_state_commit_stats_t){0};
-  if (!s->db) return true;
-  /* in key order: LevelDB's memtable takes sorted inserts several times
-   * faster than hash order (a 1M-key checkpoint: 2.2 s before) */
-  size_t n = 0;
-  for (size_t i = 0; i < s->cap; i++) {
-    entry_t *e = s->slots[i];
-    if (!e || e == TOMBSTONE || !(e->flags & DIRTY)) continue;
-    if (n == s->dirty_cap) {
-      size_t cap = s->dirty_cap ? s->dirty_cap * 2 : 1024;
-      entry_t **v = realloc(s->dirty, cap * sizeof *v);
-      if (!v) return snprintf(err, err_size, "out of memory"), false;
-      s->dirty = v;
-      s->dirty_cap = cap;
-    }
-    s->dirty[n++] = e;
-  }
-  if (n) qsort(s->dirty, n, sizeof *s->dirty, by_entry_key);
-  sq_storage_batch_t *b = sq_storage_batch_new(s->db);
-  if (!b) return snprintf(err, err_size, "out of memory"), false;
-  for (size_t i = 0; i < n; i++) {
-    entry_t *e = s->dirty[i];
-    if (e->flags & DELETED) {
-      sq_storage_batch_delete(s->db, b, entry_key(e), e->key_len);
-      stats->deleted++;
-      continue;
-    }
-    encode_entry(s, e);
-    sq_storage_batch_put(s->db, b, entry_key(e), e->key_len, s->scratch.data, s->scratch.len);
-    stats->written++;
-    stats->bytes += e->key_len + s->scratch.len;
-  }
-  put_usage(s, b);
-  stats->bytes += meta_len + s->scratch.len;
-  sq_storage_batch_put(s->db, b, meta_key, sizeof meta_key - 1, meta, meta_len);
-  for (size_t i = 0; i < s->n_ranges; i++) {
-    if (s->ranges[i].durable) continue;
-    sq_buf_clear(&s->scratch);
-    sq_buf_append(&s->scratch, range_key, sizeof range_key - 1);
-    sq_buf_append(&s->scratch, s->ranges[i].prefix, s->ranges[i].len);
-    sq_storage_batch_put(s->db, b, s->scratch.data, s->scratch.len, "", 0);
-  }
-  bool ok = !s->scratch.failed && sq_storage_write(s->db, b, true, err, err_size);
-  if (s->scratch.failed) snprintf(err, err_size, "out of memory");
-  sq_storage_batch_free(s->db, b);
-  if (!ok) return false;
-  for (size_t i = 0; i < s->cap; i++) {
-    entry_t *e = s->slots[i];
-    if (!e || e == TOMBSTONE || !(e->flags & DIRTY)) continue;
-    if (e->flags & DELETED) drop(s, i);
-    else e->flags = (uint8_t)((e->flags & ~DIRTY) | ON_DISK);
-  }
-  s->dirty_bytes = 0;
-  s->sweep_exhausted = false;
-  for (size_t i = 0; i < s->n_ranges; i++) s->ranges[i].durable = true;
-  clean_up_ranges(s);
-  return true;
+  sq_state_snapshot_t *snap = sq_state_snapshot(s, meta, meta_len, true, err, err_size);
+  if (!snap) return false;
+  sq_state_snapshot_write(snap);
+  return sq_state_snapshot_finish(s, snap, stats, err, err_size);
 }
 
 int sq_state_storage_meta(sq_storage_t *db, sq_buf_t *out, char *err, size_t err_size) {
@@ -641,7 +917,7 @@ static bool note_range(void *ctx, const char *key, size_t len) {
   if (!copy) return false;
   memcpy(copy, key + sizeof range_key - 1, plen);
   s->ranges[s->n_ranges++] = (removed_range_t){copy, (uint32_t)plen, true};
-  return true;
+  return plen >= NS_LEN && usage_of(s, copy) != NULL; /* the cleanup counts its keys out there */
 }
 
 /* Key counts saved by the last checkpoint, ranges still to delete, and
@@ -660,9 +936,8 @@ static bool open_db(sq_state_t *s, char *err, size_t err_size) {
     if (u) u->keys = keys;
   }
   if (in.failed) return snprintf(err, err_size, "corrupt state: the key counts of the last checkpoint cannot be read"), false;
-  if (!sq_storage_keys(s->db, range_key, sizeof range_key - 1, NULL, 0, note_range, s, err, err_size)) return false;
-  clean_up_ranges(s); /* what a stop interrupted */
-  return true;
+  /* what a stop interrupted: the first checkpoint's writer goes on */
+  return sq_storage_keys(s->db, range_key, sizeof range_key - 1, NULL, 0, note_range, s, err, err_size);
 }
 
 sq_state_t *sq_state_new(sq_storage_t *db, size_t cache_bytes, char *err, size_t err_size) {
@@ -674,6 +949,7 @@ sq_state_t *sq_state_new(sq_storage_t *db, size_t cache_bytes, char *err, size_t
   s->db = db;
   s->limit = db ? cache_bytes : SIZE_MAX;
   s->complete = true;
+  s->gen = 1;
   if (db && !open_db(s, err, err_size)) {
     sq_state_destroy(s);
     return NULL;
@@ -683,8 +959,12 @@ sq_state_t *sq_state_new(sq_storage_t *db, size_t cache_bytes, char *err, size_t
 
 void sq_state_destroy(sq_state_t *s) {
   if (!s) return;
+  /* no snapshot is out: its owner finished it */
   for (size_t i = 0; i < s->cap; i++)
-    if (s->slots[i] && s->slots[i] != TOMBSTONE) drop(s, i);
+    if (s->slots[i] && s->slots[i] != TOMBSTONE) free_entry(s->slots[i]);
+  for (size_t i = 0; i < s->n_graveyard; i++) free_entry(s->graveyard[i]);
+  free(s->graveyard);
+  snapshot_free(s->failed);
   free(s->slots);
   free(s->usage);
   free(s->usage_index);

@@ -6,9 +6,19 @@
  *   operators: n, then (id, watermark, operator record) each.
  * A restart may reuse state only for the same stateful queries at the
  * same operator ids; a stateless query may change, and a new stateful
- * query starts empty. */
+ * query starts empty.
+ *
+ * Threads (docs/ARCHITECTURE.md §3, §4): a checkpoint starts on the engine
+ * thread (sinks flushed, record built, state snapshot taken) and is
+ * written by the writer thread this file owns, while the engine goes on;
+ * it completes on the engine thread (positions committed, transactions
+ * sent) once the engine sees the write done. The writer thread touches
+ * only the snapshot it was handed (engine/state.h: immutable until
+ * finished) and LevelDB; `job` and `job_done` pass between the threads
+ * under `lock`; everything else here is the engine thread's. */
 #include "runtime/app/checkpoint.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +38,41 @@ struct sq_checkpointer {
   uint64_t state_id; /* random, made when the directory starts fresh */
   sq_buf_t last;     /* the record restored from (empty on a fresh start) */
   sq_cursor_t sources; /* where its sources start in `last` */
-  sq_buf_t record;   /* the one being written */
+  sq_buf_t record;   /* the one being built */
   const char *text;  /* the pipeline's source text (borrowed) */
+  sq_state_t *state; /* the plan's (borrowed) */
+  /* the writer thread */
+  pthread_t writer;
+  bool writer_started, quit; /* quit: under lock */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  sq_state_snapshot_t *job; /* under lock: handed to the writer, until job_done */
+  bool job_done;
+  /* the checkpoint out (engine thread) */
+  sq_state_snapshot_t *flight;
+  double flight_started, flight_stall;
+  size_t finished_at; /* where the record's "finished" flag is */
 };
+
+/* The writer thread: writes each snapshot handed over (crash point
+ * "checkpoint-writing": killed while it writes). */
+static void *write_snapshots(void *arg) {
+  sq_checkpointer_t *cp = arg;
+  pthread_mutex_lock(&cp->lock);
+  for (;;) {
+    while ((!cp->job || cp->job_done) && !cp->quit) pthread_cond_wait(&cp->cond, &cp->lock);
+    if (cp->quit) break;
+    sq_state_snapshot_t *snap = cp->job;
+    pthread_mutex_unlock(&cp->lock);
+    sq_crash_point("checkpoint-writing");
+    sq_state_snapshot_write(snap);
+    pthread_mutex_lock(&cp->lock);
+    cp->job_done = true;
+    pthread_cond_broadcast(&cp->cond);
+  }
+  pthread_mutex_unlock(&cp->lock);
+  return NULL;
+}
 
 static bool corrupt(sq_checkpointer_t *cp, char *err, size_t err_size) {
   snprintf(err, err_size, "corrupt state: the last checkpoint record in %s cannot be read; use --reset-state to start over",
@@ -72,6 +114,8 @@ sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, bool quiet,
     free(cp);
     return snprintf(err, err_size, "out of memory"), NULL;
   }
+  pthread_mutex_init(&cp->lock, NULL);
+  pthread_cond_init(&cp->cond, NULL);
   sq_storage_t *db = open_db(dir, reset, err, err_size);
   int found = db ? sq_state_storage_meta(db, &cp->last, err, err_size) : -1;
   bool finished = false;
@@ -93,6 +137,7 @@ sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, bool quiet,
     sq_checkpointer_close(cp);
     return NULL;
   }
+  cp->state = *state;
   if (found > 0 && !quiet) sq_log("state", "restoring checkpoint %llu from %s", (unsigned long long)cp->seq, dir);
   else cp->state_id = random_id();
   return cp;
@@ -100,6 +145,15 @@ sq_checkpointer_t *sq_checkpointer_open(const char *dir, bool reset, bool quiet,
 
 void sq_checkpointer_close(sq_checkpointer_t *cp) {
   if (!cp) return;
+  if (cp->writer_started) {
+    pthread_mutex_lock(&cp->lock);
+    cp->quit = true;
+    pthread_cond_broadcast(&cp->cond);
+    pthread_mutex_unlock(&cp->lock);
+    pthread_join(cp->writer, NULL);
+  }
+  pthread_mutex_destroy(&cp->lock);
+  pthread_cond_destroy(&cp->cond);
   sq_buf_free(&cp->last);
   sq_buf_free(&cp->record);
   free(cp->dir);
@@ -240,25 +294,69 @@ bool sq_checkpointer_restore_reader(sq_checkpointer_t *cp, sq_reader_t *r, char 
 
 /* ---- taking one ------------------------------------------------------------ */
 
+/* Waits for the writer to be done with the checkpoint out (asking its
+ * range cleanup to stop first), or only looks with !wait; the snapshot
+ * once written, else NULL. */
+static sq_state_snapshot_t *written(sq_checkpointer_t *cp, bool wait) {
+  if (wait) sq_state_snapshot_interrupt(cp->flight);
+  pthread_mutex_lock(&cp->lock);
+  while (wait && !cp->job_done) pthread_cond_wait(&cp->cond, &cp->lock);
+  sq_state_snapshot_t *snap = cp->job_done ? cp->job : NULL;
+  if (snap) cp->job = NULL;
+  pthread_mutex_unlock(&cp->lock);
+  return snap;
+}
+
+bool sq_checkpointer_complete(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *const *readers, uint32_t n_readers, bool wait,
+                              sq_checkpoint_result_t *done, char *err, size_t err_size) {
+  *done = (sq_checkpoint_result_t){0};
+  sq_state_snapshot_t *snap = cp->flight ? written(cp, wait) : NULL;
+  if (!snap) return true;
+  double started = sq_clock_seconds();
+  cp->flight = NULL;
+  sq_state_commit_stats_t stats;
+  if (!sq_state_snapshot_finish(cp->state, snap, &stats, err, err_size)) return false;
+  /* durable: what happens after it may assume it */
+  sq_crash_point("checkpoint-written");
+  cp->seq++;
+  for (uint32_t i = 0; i < n_readers; i++)
+    if (readers[i]->cls->checkpointed) readers[i]->cls->checkpointed(readers[i]);
+  /* transactional sinks commit what it recorded (a failure here leaves
+   * their records for the next checkpoint) */
+  char why[400];
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    sq_sink_t *sink = plan->sinks[i];
+    if (sink->cls->checkpointed && !sink->cls->checkpointed(sink, (sq_checkpoint_id_t){cp->state_id, cp->seq}, why, sizeof why))
+      return snprintf(err, err_size, "sink '%s': %s", sink->name, why), false;
+  }
+  double now = sq_clock_seconds();
+  *done = (sq_checkpoint_result_t){cp->seq, now - cp->flight_started, cp->flight_stall + (now - started), stats.bytes, stats.written,
+                                   stats.deleted};
+  return true;
+}
+
+void sq_checkpointer_abandon(sq_checkpointer_t *cp) {
+  if (!cp->flight) return;
+  sq_state_snapshot_t *snap = written(cp, true);
+  sq_state_commit_stats_t stats;
+  char err[300];
+  cp->flight = NULL;
+  sq_state_snapshot_finish(cp->state, snap, &stats, err, sizeof err);
+}
+
 static void put_named(sq_buf_t *out, const char *name, const sq_buf_t *rec) {
   sq_put_str(out, name);
   sq_put_bytes(out, rec->data, rec->len);
 }
 
-bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *const *readers, uint32_t n_readers, bool finished,
-                          sq_checkpoint_result_t *result, char *err, size_t err_size) {
-  double started = sq_clock_seconds();
-  *result = (sq_checkpoint_result_t){0};
-  char why[400];
-  for (uint32_t i = 0; i < plan->n_sinks; i++)
-    if (!plan->sinks[i]->cls->flush(plan->sinks[i], why, sizeof why))
-      return snprintf(err, err_size, "sink '%s': %s", plan->sinks[i]->name, why), false;
+/* The checkpoint record of the plan as it stands, into cp->record. */
+static bool build_record(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *const *readers, uint32_t n_readers) {
   sq_buf_t *b = &cp->record, rec = {0};
   sq_buf_clear(b);
   sq_put_str(b, RECORD_TAG);
   sq_put_u64(b, cp->seq + 1);
-  size_t finished_at = b->len;
-  sq_put_u64(b, 0); /* finished: set below, once every sink has committed */
+  cp->finished_at = b->len;
+  sq_put_u64(b, 0); /* finished: set by sq_checkpointer_finish_run */
   sq_put_u64(b, cp->state_id);
   uint64_t n_stateful = 0;
   for (uint32_t i = 0; i < plan->n_ops; i++) n_stateful += plan->ops[i]->cls->keeps_state;
@@ -292,29 +390,44 @@ bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *c
     sq_put_i64(b, op->watermark);
     sq_put_bytes(b, rec.data, rec.len);
   }
-  bool failed = b->failed || rec.failed;
+  bool ok = !b->failed && !rec.failed;
   sq_buf_free(&rec);
-  if (failed) return snprintf(err, err_size, "out of memory"), false;
-  sq_state_commit_stats_t stats;
-  if (!sq_state_commit(plan->state, b->data, b->len, &stats, err, err_size)) return false;
-  sq_crash_point("checkpoint-written");
-  cp->seq++;
-  for (uint32_t i = 0; i < n_readers; i++)
-    if (readers[i]->cls->checkpointed) readers[i]->cls->checkpointed(readers[i]);
-  /* the state is durable; transactional sinks commit what it recorded (a
-   * failure here leaves their records for the next checkpoint) */
-  for (uint32_t i = 0; i < plan->n_sinks; i++) {
-    sq_sink_t *sink = plan->sinks[i];
-    if (sink->cls->checkpointed && !sink->cls->checkpointed(sink, (sq_checkpoint_id_t){cp->state_id, cp->seq}, why, sizeof why))
-      return snprintf(err, err_size, "sink '%s': %s", sink->name, why), false;
-  }
-  /* A finished run is only marked so now: a crash before this point
-   * restarts from this checkpoint, and its sinks finish their part. */
-  if (finished) {
-    b->data[finished_at] = 1;
-    sq_state_commit_stats_t again;
-    if (!sq_state_commit(plan->state, b->data, b->len, &again, err, err_size)) return false;
-  }
-  *result = (sq_checkpoint_result_t){sq_clock_seconds() - started, stats.bytes, stats.written, stats.deleted};
+  return ok;
+}
+
+bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *const *readers, uint32_t n_readers, bool last,
+                          sq_checkpoint_result_t *done, char *err, size_t err_size) {
+  double started = sq_clock_seconds();
+  if (!sq_checkpointer_complete(cp, plan, readers, n_readers, true, done, err, err_size)) return false;
+  /* sinks first: the record about to be written holds their positions,
+   * so what they wrote must be durable before it */
+  char why[400];
+  for (uint32_t i = 0; i < plan->n_sinks; i++)
+    if (!plan->sinks[i]->cls->flush(plan->sinks[i], why, sizeof why))
+      return snprintf(err, err_size, "sink '%s': %s", plan->sinks[i]->name, why), false;
+  if (!build_record(cp, plan, readers, n_readers)) return snprintf(err, err_size, "out of memory"), false;
+  /* the last one need not delete closed windows' keys: a finished run's
+   * directory starts over, a stopped one's restart goes on with it */
+  sq_state_snapshot_t *snap = sq_state_snapshot(cp->state, cp->record.data, cp->record.len, !last, err, err_size);
+  if (!snap) return false;
+  if (!cp->writer_started) cp->writer_started = pthread_create(&cp->writer, NULL, write_snapshots, cp) == 0;
+  if (!cp->writer_started) sq_state_snapshot_write(snap); /* no thread: written here */
+  pthread_mutex_lock(&cp->lock);
+  cp->job = snap;
+  cp->job_done = !cp->writer_started;
+  pthread_cond_broadcast(&cp->cond);
+  pthread_mutex_unlock(&cp->lock);
+  cp->flight = snap;
+  cp->flight_started = started;
+  cp->flight_stall = sq_clock_seconds() - started;
   return true;
+}
+
+bool sq_checkpointer_finish_run(sq_checkpointer_t *cp, char *err, size_t err_size) {
+  /* A finished run is only marked so now, once the last checkpoint's sinks
+   * committed: a crash before this point restarts from that checkpoint,
+   * and its sinks finish their part. */
+  cp->record.data[cp->finished_at] = 1;
+  sq_state_commit_stats_t stats;
+  return sq_state_commit(cp->state, cp->record.data, cp->record.len, &stats, err, err_size);
 }

@@ -1,6 +1,7 @@
 /* Checkpoints and recovery (docs/ARCHITECTURE.md §4). A checkpoint flushes
  * every sink (file sinks fsync, the Kafka sink waits for every
- * acknowledgement), then writes in ONE synced LevelDB batch: every state
+ * acknowledgement), then writes, on a writer thread while the engine goes
+ * on, in ONE synced LevelDB batch: every state
  * change since the last one, and a checkpoint record holding the sequence
  * number, the stateful queries it belongs to, each source's positions and
  * watermarks, each file sink's length and each operator's own state. On
@@ -39,15 +40,32 @@ bool sq_checkpointer_restore_reader(sq_checkpointer_t *cp, sq_reader_t *r, char 
 uint64_t sq_checkpointer_sequence(const sq_checkpointer_t *cp);
 
 typedef struct sq_checkpoint_result {
-  double seconds;
+  uint64_t seq;   /* 0: none completed */
+  double seconds; /* from its start to its completion */
+  double stall;   /* of that, the engine thread's: waiting for the previous one, flushing sinks, the snapshot, completing */
   size_t bytes, written, deleted;
 } sq_checkpoint_result_t;
 
-/* Takes a checkpoint of the plan with the positions of `readers`;
- * `finished` marks the end of a finite run. False with `err` when it
- * failed: nothing of it is on disk, the previous checkpoint stays the
+/* Starts a checkpoint of the plan with the positions of `readers`: first
+ * completes the one still being written (waiting for it: *done), then
+ * flushes every sink, builds the record and hands the state's snapshot to
+ * the writer thread, and returns. `last`: the run ends after it (its
+ * writer skips deleting closed windows' keys). False with `err` when the
+ * previous one or this start failed: the previous checkpoint stays the
  * valid one, and every change is still pending for the next attempt. */
-bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *const *readers, uint32_t n_readers, bool finished,
-                          sq_checkpoint_result_t *result, char *err, size_t err_size);
+bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *const *readers, uint32_t n_readers, bool last,
+                          sq_checkpoint_result_t *done, char *err, size_t err_size);
+/* Completes the checkpoint being written once it is durable (with
+ * `wait`, waiting for that): Kafka offsets are committed, transactional
+ * sinks commit what it recorded. *done tells which (seq 0: none). False
+ * with `err` when its write or a sink's commit failed. */
+bool sq_checkpointer_complete(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *const *readers, uint32_t n_readers, bool wait,
+                              sq_checkpoint_result_t *done, char *err, size_t err_size);
+/* After the last checkpoint of a finite run completed: marks the run
+ * finished (a restart starts over). */
+bool sq_checkpointer_finish_run(sq_checkpointer_t *cp, char *err, size_t err_size);
+/* A run that failed: waits for the checkpoint being written, completing
+ * nothing, so the state can be destroyed. */
+void sq_checkpointer_abandon(sq_checkpointer_t *cp);
 
 #endif

@@ -10,9 +10,10 @@
  * round, so a join of two streams read at different speeds keeps only
  * rows near the watermark instead of everything the fast one ran ahead
  * with. Checkpoints are
- * taken between rounds, where every batch read has been fully processed:
+ * started between rounds, where every batch read has been fully processed:
  * every interval, when dirty state fills half the cache or a transactional
- * sink holds 64 MiB of output, and at the end. */
+ * sink holds 64 MiB of output, and at the end; a writer thread writes
+ * them, and each round completes the one written meanwhile. */
 #include "runtime/app/executor.h"
 
 #include <stdio.h>
@@ -64,7 +65,7 @@ typedef struct checkpointing {
   sq_reader_t **readers;
   double last, last_ok, interval, warn_share; /* last: the last attempt; last_ok: the last success (or the start) */
   int failures_in_row;
-  sq_histogram_t *duration;
+  sq_histogram_t *duration, *stall;
   sq_metric_t *failures, *last_success, *size;
   bool quiet;
 } checkpointing_t;
@@ -79,45 +80,76 @@ static void checkpointing_setup(checkpointing_t *ck, sq_checkpointer_t *cp, cons
   ck->warn_share = rt->checkpoint_warn_share;
   ck->quiet = rt->quiet;
   ck->duration = sq_metrics_histogram(rt->metrics, "streamq_checkpoint_duration_seconds",
-                                      "Time to take a checkpoint: sink flushes and the synced state batch.", bounds,
-                                      sizeof bounds / sizeof *bounds);
+                                      "Time to take a checkpoint: sink flushes, the synced state batch, the commits after it.",
+                                      bounds, sizeof bounds / sizeof *bounds);
+  ck->stall = sq_metrics_histogram(rt->metrics, "streamq_checkpoint_stall_seconds",
+                                   "Time a checkpoint stopped the engine: waiting for the previous one, sink flushes, the "
+                                   "state snapshot, the commits after it (the batch is written meanwhile).",
+                                   bounds, sizeof bounds / sizeof *bounds);
   ck->failures = sq_metrics_counter(rt->metrics, "streamq_checkpoint_failures_total", "Checkpoints that failed.", NULL);
   ck->last_success = sq_metrics_gauge(rt->metrics, "streamq_last_checkpoint_timestamp_seconds",
                                       "Unix time of the last successful checkpoint.", NULL);
   ck->size = sq_metrics_gauge(rt->metrics, "streamq_checkpoint_bytes", "Bytes the last checkpoint wrote.", NULL);
 }
 
-/* Takes a checkpoint; false when the pipeline must stop. */
+/* A checkpoint failed (to start, or to be written, or to complete):
+ * false when the pipeline must stop. */
+static bool checkpoint_failed(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health, bool final, const char *err) {
+  sq_metric_add(ck->failures, 1);
+  atomic_store(&health->checkpoint_failing, 1);
+  if (final || ++ck->failures_in_row >= MAX_FAILURES_IN_ROW) {
+    sq_exec_fail(&plan->exec, "checkpoint failed%s: %s", final ? "" : " 3 times in a row", err);
+    return false;
+  }
+  sq_log_warn("checkpoint failed", "%s (attempt %d of %d; the previous checkpoint stays valid)", err, ck->failures_in_row,
+              MAX_FAILURES_IN_ROW);
+  return true;
+}
+
+/* A checkpoint completed (if r->seq): metrics and the log. */
+static void checkpoint_done(checkpointing_t *ck, sq_health_t *health, const sq_checkpoint_result_t *r, bool final) {
+  if (!r->seq) return;
+  ck->failures_in_row = 0;
+  ck->last_ok = sq_clock_seconds();
+  sq_histogram_observe(ck->duration, r->seconds);
+  sq_histogram_observe(ck->stall, r->stall);
+  sq_metric_set(ck->last_success, (double)time(NULL));
+  sq_metric_set(ck->size, (double)r->bytes);
+  union { double d; uint64_t u; } at = {.d = ck->last_ok};
+  atomic_store(&health->checkpoint_bits, at.u);
+  atomic_store(&health->checkpoint_failing, 0);
+  if (!final && r->seconds > ck->warn_share * ck->interval)
+    sq_log_warn("slow checkpoint", "checkpoint %llu took %.3f s, over %.0f%% of the %.3f s interval (the engine stalled %.3f s)",
+                (unsigned long long)r->seq, r->seconds, ck->warn_share * 100, ck->interval, r->stall);
+  else if (!ck->quiet)
+    sq_log("checkpoint", "checkpoint %llu: %.3f s, %zu bytes, %zu entries written, %zu deleted, engine stalled %.3f s",
+           (unsigned long long)r->seq, r->seconds, r->bytes, r->written, r->deleted, r->stall);
+}
+
+/* Starts a checkpoint (the final one: waits until it is durable and, for
+ * a finished run, marks it so); false when the pipeline must stop. */
 static bool checkpoint(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health, bool final, bool finished) {
   sq_checkpoint_result_t r;
   char err[512];
   ck->last = sq_clock_seconds();
-  if (!sq_checkpointer_take(ck->cp, plan, ck->readers, plan->n_sources, finished, &r, err, sizeof err)) {
-    sq_metric_add(ck->failures, 1);
-    atomic_store(&health->checkpoint_failing, 1);
-    if (final || ++ck->failures_in_row >= MAX_FAILURES_IN_ROW) {
-      sq_exec_fail(&plan->exec, "checkpoint failed%s: %s", final ? "" : " 3 times in a row", err);
-      return false;
-    }
-    sq_log_warn("checkpoint failed", "%s (attempt %d of %d; the previous checkpoint stays valid)", err, ck->failures_in_row,
-                MAX_FAILURES_IN_ROW);
-    return true;
+  bool ok = sq_checkpointer_take(ck->cp, plan, ck->readers, plan->n_sources, final, &r, err, sizeof err);
+  checkpoint_done(ck, health, &r, final);
+  if (ok && final) {
+    ok = sq_checkpointer_complete(ck->cp, plan, ck->readers, plan->n_sources, true, &r, err, sizeof err);
+    checkpoint_done(ck, health, &r, final);
+    ok = ok && (!finished || sq_checkpointer_finish_run(ck->cp, err, sizeof err));
   }
-  ck->failures_in_row = 0;
-  ck->last_ok = ck->last;
-  sq_histogram_observe(ck->duration, r.seconds);
-  sq_metric_set(ck->last_success, (double)time(NULL));
-  sq_metric_set(ck->size, (double)r.bytes);
-  union { double d; uint64_t u; } at = {.d = ck->last};
-  atomic_store(&health->checkpoint_bits, at.u);
-  atomic_store(&health->checkpoint_failing, 0);
-  if (!final && r.seconds > ck->warn_share * ck->interval)
-    sq_log_warn("slow checkpoint", "checkpoint %llu took %.3f s, over %.0f%% of the %.3f s interval",
-                (unsigned long long)sq_checkpointer_sequence(ck->cp), r.seconds, ck->warn_share * 100, ck->interval);
-  else if (!ck->quiet)
-    sq_log("checkpoint", "checkpoint %llu: %.3f s, %zu bytes, %zu entries written, %zu deleted",
-           (unsigned long long)sq_checkpointer_sequence(ck->cp), r.seconds, r.bytes, r.written, r.deleted);
-  return true;
+  return ok || checkpoint_failed(ck, plan, health, final, err);
+}
+
+/* Completes the checkpoint being written if its write is over; false
+ * when the pipeline must stop. */
+static bool checkpoint_poll(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health) {
+  sq_checkpoint_result_t r;
+  char err[512];
+  bool ok = sq_checkpointer_complete(ck->cp, plan, ck->readers, plan->n_sources, false, &r, err, sizeof err);
+  checkpoint_done(ck, health, &r, false);
+  return ok || checkpoint_failed(ck, plan, health, false, err);
 }
 
 /* Output held for a transaction: a checkpoint sends it, so memory stays
@@ -258,6 +290,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     }
     if (!sq_run_report_publish(report, &rt->health)) status = 2;
     double now_s = sq_clock_seconds();
+    if (status == 0 && cp && !checkpoint_poll(&ck, plan, &rt->health)) status = 2;
     if (status == 0 && !all_ended && cp &&
         (now_s - ck.last >= ck.interval || sq_state_wants_checkpoint(plan->state) || output_wants_checkpoint(plan)) &&
         !checkpoint(&ck, plan, &rt->health, false, false))
@@ -276,6 +309,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   if (drops.reported) sq_drop_report_sample(&drops, plan, ck.readers, sq_clock_seconds(), true);
   sq_drop_report_free(&drops);
   if (status == 0 && cp && !checkpoint(&ck, plan, &rt->health, true, !*stop)) status = 2;
+  if (cp) sq_checkpointer_abandon(cp); /* a failed run's: the state goes */
   const char *command = rt->command ? rt->command : "run";
   if (status == 2 && sq_state_error(plan->state)) fprintf(stderr, "streamq %s: %s\n", command, sq_state_error(plan->state));
   else if (status == 2 && plan->exec.failed) fprintf(stderr, "streamq %s: %s\n", command, plan->exec.error);

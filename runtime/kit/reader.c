@@ -35,7 +35,7 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
     if (!assigned) return true;
     sq_reader_partition_t *v = realloc(r->parts, (p + 1) * sizeof *v);
     if (!v) return false;
-    for (uint32_t i = r->n_parts; i <= p; i++) v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1, .lag = -1};
+    for (uint32_t i = r->n_parts; i <= p; i++) v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1, .saved_offset = -1, .lag = -1};
     r->parts = v;
     r->n_parts = p + 1;
   }
@@ -45,10 +45,11 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
   return true;
 }
 
-void sq_reader_save(const sq_reader_t *r, sq_buf_t *out) {
+void sq_reader_save(sq_reader_t *r, sq_buf_t *out) {
   sq_put_i64(out, r->watermark);
   sq_put_u64(out, r->n_parts);
   for (uint32_t p = 0; p < r->n_parts; p++) {
+    r->parts[p].saved_offset = r->parts[p].next_offset;
     sq_put_i64(out, r->parts[p].next_offset);
     sq_put_i64(out, r->parts[p].max_event_time);
   }

@@ -29,8 +29,9 @@ typedef struct sq_reader_class {
    * restart (false with `err`). NULL when the table says it all (Kafka). */
   void (*save)(const sq_reader_t *r, sq_buf_t *out);
   bool (*load)(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size);
-  /* A checkpoint with the current positions is durable (Kafka commits
-   * them to the consumer group, for lag monitoring). May be NULL. */
+  /* The checkpoint with the positions last saved (saved_offset) is
+   * durable (Kafka commits them to the consumer group, for lag
+   * monitoring); the reader has read on since. May be NULL. */
   void (*checkpointed)(sq_reader_t *r);
   /* The input has an end its partitions lag behind (a Kafka topic's end
    * offsets): the reader keeps streamq_consumer_lag per partition. */
@@ -40,6 +41,7 @@ typedef struct sq_reader_class {
 typedef struct sq_reader_partition {
   int64_t lag;               /* records behind the partition's end (readers whose class has_lag), -1 unknown */
   int64_t next_offset;       /* Kafka: the offset after the last record read (or restored), or -1 */
+  int64_t saved_offset;      /* next_offset as the checkpoint being written records it */
   uint64_t sampled;          /* records_in at the last skew sample */
   bool assigned;
   int64_t max_event_time;    /* INT64_MIN before the first row */
@@ -104,7 +106,7 @@ bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, in
 int64_t sq_reader_observe(sq_reader_t *r, uint32_t p, int64_t ts, int64_t now);
 /* A checkpoint's record of the reader: its watermark, each partition's
  * next offset and largest event time, then the connector's position. */
-void sq_reader_save(const sq_reader_t *r, sq_buf_t *out);
+void sq_reader_save(sq_reader_t *r, sq_buf_t *out);
 /* Restores what sq_reader_save recorded; false with `err`. */
 bool sq_reader_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size);
 /* The source's watermark now (see above); INT64_MIN until it has one. */

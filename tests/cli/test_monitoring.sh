@@ -49,6 +49,13 @@ last=$(sed -n 's/^streamq_last_checkpoint_timestamp_seconds \([0-9.e+]*\)$/\1/p'
   && grep -q '^streamq_checkpoint_duration_seconds_bucket{le="+Inf"} '"$count"'$' "$dir/metrics2.txt" \
   && grep -q '^streamq_checkpoint_failures_total 0$' "$dir/metrics2.txt" \
   && echo "ok   checkpoint metrics: $count checkpoints, the last at $last" || fail "checkpoint metrics: count [$count] last [$last]"
+# the engine's part of each checkpoint: one observation per checkpoint, within its duration
+stall_count=$(sed -n 's/^streamq_checkpoint_stall_seconds_count \([0-9]*\)$/\1/p' "$dir/metrics2.txt")
+stall_sum=$(sed -n 's/^streamq_checkpoint_stall_seconds_sum \([0-9.e+-]*\)$/\1/p' "$dir/metrics2.txt")
+sum=$(sed -n 's/^streamq_checkpoint_duration_seconds_sum \([0-9.e+-]*\)$/\1/p' "$dir/metrics2.txt")
+[ "${stall_count:-x}" = "$count" ] && awk -v a="$stall_sum" -v b="$sum" 'BEGIN { exit !(a != "" && a <= b) }' \
+  && echo "ok   checkpoint stall: $stall_count observations, $stall_sum s of $sum s" \
+  || fail "checkpoint stall: count [$stall_count] of [$count], sum [$stall_sum] of [$sum]"
 curl -sf "127.0.0.1:$port/health" | grep -qE '"seconds_since_checkpoint":[0-9.]+' \
   && echo "ok   /health reports the checkpoint age" || fail "/health: $(curl -s "127.0.0.1:$port/health")"
 

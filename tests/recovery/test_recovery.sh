@@ -34,7 +34,9 @@ crash_loop "file pipeline" 12 --state-dir crash.state --checkpoint-interval 50ms
 same_output "file pipeline, kill -9 at random" ref agg.jsonl big.csv
 
 # 2. Deterministic crash points: the run dies there; a restart completes.
-for point in checkpoint-written:3 sink-write:4 window-emit:2500; do
+#    checkpoint-writing: killed while the writer thread writes a checkpoint
+#    the engine has gone on from; the restart is from the one before.
+for point in checkpoint-written:3 checkpoint-writing:3 sink-write:4 window-emit:2500; do
   rm -rf point.state agg.jsonl big.csv
   STREAMQ_CRASH_POINT=$point "$streamq" run --quiet --state-dir point.state --checkpoint-interval 20ms p.sql 2> point.log
   status=$?
@@ -42,6 +44,14 @@ for point in checkpoint-written:3 sink-write:4 window-emit:2500; do
   "$streamq" run --quiet --state-dir point.state p.sql 2> point.log || { fail "restart after $point: $(tail -2 point.log)"; continue; }
   same_output "crash point ${point%%:*}" ref agg.jsonl big.csv
 done
+
+# 2a. A tiny cache (64 KiB): entries are evicted and read back all the
+#     time, checkpoints follow each other with one always being written,
+#     and in-flight entries are copied when changed; kill -9 at random.
+{ echo "SET 'state.cache.bytes' = '65536';"; cat p.sql; } > tiny.sql
+rm -f agg.jsonl big.csv
+crash_loop "file pipeline, 64 KiB cache" 6 --state-dir tiny.state --checkpoint-interval 50ms tiny.sql
+same_output "file pipeline, 64 KiB cache, kill -9 at random" ref agg.jsonl big.csv
 
 # 2b. Join state: a full outer interval join (rows of both sides wait in
 #     state for their partner or their expiry), a lookup join in a table

@@ -335,6 +335,48 @@ static void a_foreign_directory_is_refused(void **state) {
   assert_non_null(strstr(err, "is not a streamq state directory"));
 }
 
+/* A snapshot is what the state was when it was taken: changes made while
+ * it is out (a value changed, a key removed, a key created, a window
+ * removed) go to the next one, and keys collected meanwhile are exact. */
+static void snapshot_is_immutable_while_out(void **state) {
+  (void)state;
+  sq_state_type_t type = {.size = sizeof(int64_t)};
+  sq_state_ns_t ns = {5, 0, &type};
+  bool created;
+  char err[512];
+  sq_state_t *s = open_store(1 << 20);
+  for (int64_t i = 0; i < 100; i++) *(int64_t *)sq_state_get(s, &ns, &i, sizeof i, true, &created) = i;
+  sq_state_snapshot_t *snap = sq_state_snapshot(s, "one", 3, true, err, sizeof err);
+  assert_non_null(snap);
+  assert_null(sq_state_snapshot(s, "two", 3, true, err, sizeof err)); /* one out at a time */
+  int64_t k = 7, fresh = 1000;
+  *(int64_t *)sq_state_get(s, &ns, &k, sizeof k, false, &created) = -7;
+  k = 8;
+  assert_true(sq_state_remove(s, &ns, &k, sizeof k));
+  *(int64_t *)sq_state_get(s, &ns, &fresh, sizeof fresh, true, &created) = 1;
+  sq_buf_t keys = {0};
+  assert_true(sq_state_collect_keys(s, &ns, "", 0, NULL, 0, 1000, &keys));
+  size_t at = 0, n = 0;
+  const char *key;
+  uint32_t len;
+  while (sq_state_next_key(&keys, &at, &key, &len)) n++;
+  assert_int_equal(n, 100); /* 99 old ones and the fresh one */
+  sq_buf_free(&keys);
+  assert_true(sq_state_snapshot_write(snap)); /* what another thread does */
+  sq_state_commit_stats_t stats;
+  assert_true(sq_state_snapshot_finish(s, snap, &stats, err, sizeof err));
+  assert_int_equal(stats.written, 100);
+  sq_state_destroy(s); /* the later changes were never committed */
+  assert_string_equal(meta_of(), "one");
+  s = open_store(1 << 20);
+  k = 7;
+  assert_int_equal(*(const int64_t *)sq_state_peek(s, &ns, &k, sizeof k), 7);
+  k = 8;
+  assert_non_null(sq_state_peek(s, &ns, &k, sizeof k));
+  assert_null(sq_state_peek(s, &ns, &fresh, sizeof fresh));
+  sq_state_destroy(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(byte_order_is_value_order),
@@ -344,6 +386,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(disk_store_holds_exactly_the_last_checkpoint, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_evicts_past_its_cache, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_removes_ranges, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(snapshot_is_immutable_while_out, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_reports_a_corrupt_value, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(a_foreign_directory_is_refused, make_dir, remove_dir),
   };

@@ -86,7 +86,7 @@ static void file_destroy(sq_sink_t *s) {
   free(f);
 }
 
-static void file_save(const sq_sink_t *s, sq_buf_t *out) { sq_put_i64(out, ((const sq_sink_file_t *)s)->written); }
+static void file_save(sq_sink_t *s, sq_buf_t *out) { sq_put_i64(out, ((const sq_sink_file_t *)s)->written); }
 
 static bool file_resume(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, char *err, size_t err_size) {
   (void)id;

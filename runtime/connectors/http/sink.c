@@ -115,7 +115,7 @@ static bool http_poll(sq_sink_t *s, char *err, size_t err_size) {
 
 /* The record: the next row's number; the queued batches (delivery.h);
  * the open batch as (first, n, rows). */
-static void http_save(const sq_sink_t *s, sq_buf_t *out) {
+static void http_save(sq_sink_t *s, sq_buf_t *out) {
   sq_sink_http_t *h = (sq_sink_http_t *)s;
   sq_put_u64(out, h->next);
   sq_http_delivery_save(h->delivery, out);

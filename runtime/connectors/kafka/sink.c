@@ -49,6 +49,8 @@ typedef struct sq_sink_kafka {
   char txn_id[300], progress_topic[300];
   sq_buf_t outbox;       /* records not yet committed: (has key, key, value) each */
   uint64_t outbox_records;
+  size_t saved_len;      /* the outbox's first bytes and records the checkpoint being written holds; */
+  uint64_t saved_records; /* what comes after belongs to the next one */
   bool abort_pending;    /* an abort failed: the next delivery retries it first */
   const sq_kafka_settings_t *kafka;
 } sq_sink_kafka_t;
@@ -153,8 +155,9 @@ static bool abort_transaction(sq_sink_kafka_t *k, char *err, size_t err_size) {
   return !e || txn_failed(e, "cannot abort the failed transaction", err, err_size);
 }
 
-/* Sends the outbox and the progress record for checkpoint `id` in one
- * transaction. On failure the transaction is aborted and the outbox kept. */
+/* Sends the outbox's saved part (what checkpoint `id` recorded) and the
+ * progress record for `id` in one transaction. On failure the
+ * transaction is aborted and the outbox kept. */
 static bool deliver(sq_sink_kafka_t *k, sq_checkpoint_id_t id, char *err, size_t err_size) {
   rd_kafka_error_t *e;
   if (k->abort_pending && !abort_transaction(k, err, err_size)) return false;
@@ -162,7 +165,7 @@ static bool deliver(sq_sink_kafka_t *k, sq_checkpoint_id_t id, char *err, size_t
   if (e) return txn_failed(e, "cannot begin a transaction", err, err_size);
   sq_cursor_t in = sq_cursor(k->outbox.data, k->outbox.len);
   bool ok = true;
-  for (uint64_t i = 0; ok && i < k->outbox_records; i++) {
+  for (uint64_t i = 0; ok && i < k->saved_records; i++) {
     size_t key_len = 0, len;
     const char *key = sq_get_u64(&in) ? sq_get_bytes(&in, &key_len) : NULL;
     const char *value = sq_get_bytes(&in, &len);
@@ -178,9 +181,12 @@ static bool deliver(sq_sink_kafka_t *k, sq_checkpoint_id_t id, char *err, size_t
       k->base.retries++;
     }
     if (!e) {
-      sq_buf_clear(&k->outbox);
-      k->outbox_records = 0;
-      k->base.held_bytes = 0;
+      /* records written after the checkpoint started stay for the next */
+      memmove(k->outbox.data, k->outbox.data + k->saved_len, k->outbox.len - k->saved_len);
+      k->outbox.len -= k->saved_len;
+      k->outbox_records -= k->saved_records;
+      k->saved_len = k->saved_records = 0;
+      k->base.held_bytes = k->outbox.len;
       return true;
     }
     ok = txn_failed(e, "the transaction did not commit", err, err_size);
@@ -192,10 +198,15 @@ static bool deliver(sq_sink_kafka_t *k, sq_checkpoint_id_t id, char *err, size_t
   return false;
 }
 
-static void kafka_save(const sq_sink_t *s, sq_buf_t *out) {
-  const sq_sink_kafka_t *k = (const sq_sink_kafka_t *)s;
+/* The checkpoint holds the whole outbox: what a failed transaction left
+ * and what was written since; the engine goes on writing while the
+ * checkpoint is written, so what it holds is remembered. */
+static void kafka_save(sq_sink_t *s, sq_buf_t *out) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
   sq_put_u64(out, k->outbox_records);
   sq_put_bytes(out, k->outbox.data, k->outbox.len);
+  k->saved_len = k->outbox.len;
+  k->saved_records = k->outbox_records;
 }
 
 static bool kafka_resume(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, char *err, size_t err_size) {
@@ -206,12 +217,14 @@ static bool kafka_resume(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, c
   const char *records = sq_get_bytes(in, &len);
   if (in->failed) return snprintf(err, err_size, "corrupt checkpoint record"), false;
   sq_buf_append(&k->outbox, records, len);
+  k->saved_len = k->outbox.len;
+  k->saved_records = k->outbox_records;
   if (!k->outbox_records) return true;
   uint64_t committed;
   if (!sq_kafka_progress_read(k->kafka, k->progress_topic, k->txn_id, id.state, &committed, err, err_size)) return false;
   if (committed >= id.seq) { /* that checkpoint's transaction committed before the stop */
     sq_buf_clear(&k->outbox);
-    k->outbox_records = 0;
+    k->outbox_records = k->saved_records = k->saved_len = 0;
     return true;
   }
   k->base.held_bytes = k->outbox.len;
@@ -220,7 +233,7 @@ static bool kafka_resume(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, c
 
 static bool kafka_checkpointed(sq_sink_t *s, sq_checkpoint_id_t id, char *err, size_t err_size) {
   sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
-  return k->outbox_records == 0 || deliver(k, id, err, err_size);
+  return k->saved_records == 0 || deliver(k, id, err, err_size);
 }
 
 static void kafka_destroy(sq_sink_t *s) {

@@ -108,8 +108,8 @@ static void kafka_checkpointed(sq_reader_t *r) {
   if (k->assign_all) return;
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)r->n_parts);
   for (uint32_t p = 0; p < r->n_parts; p++)
-    if (r->parts[p].assigned && r->parts[p].next_offset >= 0)
-      rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = r->parts[p].next_offset;
+    if (r->parts[p].assigned && r->parts[p].saved_offset >= 0)
+      rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = r->parts[p].saved_offset;
   if (list->cnt) rd_kafka_commit(k->consumer, list, 1);
   rd_kafka_topic_partition_list_destroy(list);
 }
