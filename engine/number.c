@@ -1,14 +1,13 @@
 /* Integers are parsed by hand: strtoll would need a terminated copy and
- * was the largest single cost of decoding. Doubles go through strtod on a
- * small stack copy, since correct rounding is not something to rewrite.
- * Doubles are written from dragonbox's shortest digits
- * (engine/number_cxx.cc), in the layout of printf's %g at the precision
- * those digits need (at least 15), without printf's arbitrary-precision
- * arithmetic. Integers are written two digits per division. */
+ * was the largest single cost of decoding. Doubles are read by fast_float
+ * and written from dragonbox's shortest digits (engine/number_cxx.cc), in
+ * the layout of printf's %g at the precision those digits need (at least
+ * 15): correctly rounded both ways, without printf's and strtod's
+ * arbitrary-precision arithmetic. Integers are written two digits per
+ * division. */
 #include "engine/number.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "engine/number_cxx.h"
@@ -31,16 +30,13 @@ bool sq_parse_int(const char *p, size_t len, int64_t *out) {
 }
 
 bool sq_parse_double(const char *p, size_t len, double *out) {
-  char buf[64];
-  if (len == 0 || len >= sizeof buf) return false;
-  memcpy(buf, p, len);
-  buf[len] = '\0';
-  /* strtod also reads "inf", "nan" and hex; none of those is a number here */
-  for (size_t i = 0; i < len; i++)
-    if (!strchr("0123456789+-.eE", buf[i])) return false;
-  char *end;
-  *out = strtod(buf, &end);
-  return *end == '\0' && isfinite(*out);
+  const char *end = p + len;
+  /* strtod's grammar, which CSV and CAST have always accepted: a leading
+   * '+' too (fast_float takes only '-'), but no "inf", "nan" or hex */
+  if (len > 1 && p[0] == '+' && p[1] != '-') p++;
+  const char *first = p + (p < end && *p == '-');
+  if (first == end || !((unsigned)(*first - '0') <= 9 || *first == '.')) return false;
+  return sq_double_read(p, end, out) == end && isfinite(*out);
 }
 
 int sq_format_int(int64_t v, char *buf) {

@@ -371,10 +371,33 @@ static void double_output(void **state) {
   sq_arena_free(&arena);
 }
 
+/* Text to DOUBLE (JSON, CSV, CAST) reads strtod's decimal grammar,
+ * correctly rounded, and nothing else. */
+static void double_input(void **state) {
+  (void)state;
+  static const char *const good[] = {"0", "-0", "+5", ".5", "5.", "-.5e-3", "1E+2", "123.456", "1e-400",
+                                     "2.2250738585072011e-308", "0.30000000000000004", "9007199254740993",
+                                     "17976931348623157e292"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    double got, want = strtod(good[i], NULL);
+    if (!sq_parse_double(good[i], strlen(good[i]), &got) || memcmp(&got, &want, sizeof got) != 0)
+      fail_msg("%s: expected %a", good[i], want);
+  }
+  static const char *const bad[] = {"", "+", "-", ".", "e5", "1e", "1e+", "inf", "-inf", "nan", "Infinity", "0x1p3",
+                                    "+-5", "--5", " 5", "5 ", "1e400", "-1e400", "1.2.3", "5f"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    double got;
+    if (sq_parse_double(bad[i], strlen(bad[i]), &got)) fail_msg("'%s' read as %g", bad[i], got);
+  }
+  check("CAST('  ' AS DOUBLE)", "null");
+  check("CAST('-12.5e1' AS DOUBLE)", "-125");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(integer_output),
       cmocka_unit_test(double_output),
+      cmocka_unit_test(double_input),
       cmocka_unit_test(arithmetic_and_integer_edge_cases),
       cmocka_unit_test(division_by_zero_is_null_and_counted),
       cmocka_unit_test(three_valued_logic),
