@@ -13,7 +13,11 @@
  * value of the wrong JSON type for its column makes the record bad; a
  * missing member is NULL.
  * CSV: the header line names the columns; fields are converted from text,
- * and an empty unquoted field is NULL. A line must be UTF-8. */
+ * and an empty unquoted field is NULL. A line must be UTF-8.
+ * simdjson was measured against this on flat records of ~110 bytes and is
+ * slower per record (DOM, which validates all: 150-160 ns; On-Demand, which
+ * does not check values it skips: 150-170 ns; this decoder: 120 ns), and
+ * it needs padding past each record. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

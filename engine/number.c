@@ -1,14 +1,16 @@
 /* Integers are parsed by hand: strtoll would need a terminated copy and
- * was the largest single cost of decoding. Doubles go through strtod on a
- * small stack copy, since correct rounding is not something to rewrite.
- * Integers are written two digits per division; doubles in the shortest
- * form that reads back exactly. */
+ * was the largest single cost of decoding. Doubles are read by fast_float
+ * and written from dragonbox's shortest digits (engine/number_cxx.cc), in
+ * the layout of printf's %g at the precision those digits need (at least
+ * 15): correctly rounded both ways, without printf's and strtod's
+ * arbitrary-precision arithmetic. Integers are written two digits per
+ * division. */
 #include "engine/number.h"
 
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "engine/number_cxx.h"
 
 bool sq_parse_int(const char *p, size_t len, int64_t *out) {
   bool negative = len > 0 && p[0] == '-';
@@ -28,16 +30,13 @@ bool sq_parse_int(const char *p, size_t len, int64_t *out) {
 }
 
 bool sq_parse_double(const char *p, size_t len, double *out) {
-  char buf[64];
-  if (len == 0 || len >= sizeof buf) return false;
-  memcpy(buf, p, len);
-  buf[len] = '\0';
-  /* strtod also reads "inf", "nan" and hex; none of those is a number here */
-  for (size_t i = 0; i < len; i++)
-    if (!strchr("0123456789+-.eE", buf[i])) return false;
-  char *end;
-  *out = strtod(buf, &end);
-  return *end == '\0' && isfinite(*out);
+  const char *end = p + len;
+  /* strtod's grammar, which CSV and CAST have always accepted: a leading
+   * '+' too (fast_float takes only '-'), but no "inf", "nan" or hex */
+  if (len > 1 && p[0] == '+' && p[1] != '-') p++;
+  const char *first = p + (p < end && *p == '-');
+  if (first == end || !((unsigned)(*first - '0') <= 9 || *first == '.')) return false;
+  return sq_double_read(p, end, out) == end && isfinite(*out);
 }
 
 int sq_format_int(int64_t v, char *buf) {
@@ -63,13 +62,54 @@ int sq_format_int(int64_t v, char *buf) {
   return len + 20 - n;
 }
 
-int sq_format_double(double d, char *buf, size_t size) {
-  if (isnan(d)) return snprintf(buf, size, "NaN");
-  if (isinf(d)) return snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
+static int put(char *buf, const char *text) {
+  size_t n = strlen(text);
+  memcpy(buf, text, n);
+  return (int)n;
+}
+
+int sq_format_double(double d, char *buf) {
+  if (isnan(d)) return put(buf, "NaN");
+  if (isinf(d)) return put(buf, d > 0 ? "Infinity" : "-Infinity");
   int n = 0;
-  for (int precision = 15; precision <= 17; precision++) {
-    n = snprintf(buf, size, "%.*g", precision, d);
-    if (strtod(buf, NULL) == d) break;
+  if (d == 0) {
+    if (signbit(d)) buf[n++] = '-';
+    buf[n++] = '0';
+    return n;
+  }
+  uint64_t significand;
+  int exponent;
+  if (sq_double_shortest(d, &significand, &exponent)) buf[n++] = '-';
+  char digits[20];
+  int k = sq_format_int((int64_t)significand, digits); /* at most 17 digits */
+  int x = exponent + k - 1;                              /* the first digit's power of ten */
+  if (x < -4 || x >= (k > 15 ? k : 15)) {                /* %g's rule at precision max(15, k) */
+    buf[n++] = digits[0];
+    if (k > 1) {
+      buf[n++] = '.';
+      memcpy(buf + n, digits + 1, (size_t)k - 1);
+      n += k - 1;
+    }
+    buf[n++] = 'e';
+    buf[n++] = x < 0 ? '-' : '+';
+    int ax = x < 0 ? -x : x;
+    if (ax >= 100) buf[n++] = (char)('0' + ax / 100);
+    buf[n++] = (char)('0' + ax / 10 % 10);
+    buf[n++] = (char)('0' + ax % 10);
+  } else if (x < 0) {
+    memcpy(buf + n, "0.0000", (size_t)(1 - x));
+    n += 1 - x;
+    memcpy(buf + n, digits, (size_t)k);
+    n += k;
+  } else if (x + 1 >= k) {
+    memcpy(buf + n, digits, (size_t)k);
+    memset(buf + n + k, '0', (size_t)(x + 1 - k));
+    n += x + 1;
+  } else {
+    memcpy(buf + n, digits, (size_t)x + 1);
+    buf[n + x + 1] = '.';
+    memcpy(buf + n + x + 2, digits + x + 1, (size_t)(k - x - 1));
+    n += k + 1;
   }
   return n;
 }

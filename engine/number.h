@@ -16,7 +16,9 @@ bool sq_parse_double(const char *p, size_t len, double *out);
 
 /* Writes v in decimal (at most 20 bytes, no NUL); returns its length. */
 int sq_format_int(int64_t v, char *buf);
-/* Writes the shortest text that reads back as `d`; returns its length. */
-int sq_format_double(double d, char *buf, size_t size);
+/* Writes the shortest text that reads back as `d` (at most 24 bytes, no
+ * NUL), laid out as printf's %g at 15 digits or the 16 or 17 it needs;
+ * returns its length. */
+int sq_format_double(double d, char *buf);
 
 #endif

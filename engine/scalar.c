@@ -94,7 +94,7 @@ sq_value_t sq_cast(sq_value_t v, sq_type_t to, sq_arena_t *arena) {
     switch (v.type) {
     case SQ_TYPE_BOOLEAN: return sq_str(v.u.b ? "true" : "false", v.u.b ? 4 : 5);
     case SQ_TYPE_BIGINT: n = sq_format_int(v.u.i, buf); break;
-    case SQ_TYPE_DOUBLE: n = sq_format_double(v.u.d, buf, sizeof buf); break;
+    case SQ_TYPE_DOUBLE: n = sq_format_double(v.u.d, buf); break;
     default: n = sq_format_timestamp(v.u.i, buf, sizeof buf); break;
     }
     return arena_str(arena, buf, (size_t)n);

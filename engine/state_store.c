@@ -520,6 +520,30 @@ static int by_key(const void *a, const void *b) {
   return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
+/* A key being sorted, with the 8 bytes after the prefix all of them share
+ * (zero-padded) as a big-endian number: a window's keys (a tag and a short
+ * string) are usually told apart by it, without a call to memcmp. */
+typedef struct sort_ref {
+  uint64_t head;
+  key_ref_t key;
+} sort_ref_t;
+
+static uint64_t head_at(const char *p, size_t len, size_t from) {
+  uint64_t u = 0;
+  if (len >= from + 8) {
+    memcpy(&u, p + from, 8);
+    return __builtin_bswap64(u);
+  }
+  for (size_t i = from; i < from + 8; i++) u = u << 8 | (i < len ? (unsigned char)p[i] : 0u);
+  return u;
+}
+
+static int by_head(const void *a, const void *b) {
+  const sort_ref_t *x = a, *y = b;
+  if (x->head != y->head) return x->head < y->head ? -1 : 1;
+  return by_key(&x->key, &y->key); /* equal heads: also a key and its zero-extended longer one */
+}
+
 /* Up to `max` keys on disk after `after`, but for those the table holds
  * (deleted since, or not yet written by a checkpoint: the table lists
  * those). */
@@ -563,7 +587,7 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
     sq_buf_free(&disk.found);
     return false;
   }
-  key_ref_t *refs = NULL;
+  sort_ref_t *refs = NULL;
   size_t n = 0, cap = 0;
   bool ok = !disk.found.failed;
   /* Keys durably on disk come from the disk (unless deleted since), the
@@ -578,19 +602,19 @@ bool sq_state_collect_keys(sq_state_t *s, const sq_state_ns_t *ns, const void *p
     key_ref_t ref = {entry_key(e), e->key_len};
     if (after_key && by_key(&ref, after_key) <= 0) continue;
     if (n == cap && !(ok = (refs = realloc(refs, (cap = cap ? cap * 2 : 64) * sizeof *refs)) != NULL)) break;
-    refs[n++] = ref;
+    refs[n++] = (sort_ref_t){head_at(ref.p, ref.len, plen), ref};
   }
   const char *at;
   uint32_t klen;
   for (size_t pos = 0; ok && sq_state_next_key(&disk.found, &pos, &at, &klen);) {
     if (n == cap && !(ok = (refs = realloc(refs, (cap = cap ? cap * 2 : 64) * sizeof *refs)) != NULL)) break;
-    refs[n++] = (key_ref_t){at, klen};
+    refs[n++] = (sort_ref_t){head_at(at, klen, plen), {at, klen}};
   }
-  if (ok && n) qsort(refs, n, sizeof *refs, by_key);
+  if (ok && n) qsort(refs, n, sizeof *refs, by_head);
   for (size_t i = 0; ok && i < n && i < max; i++) {
-    uint32_t klen2 = refs[i].len - NS_LEN;
+    uint32_t klen2 = refs[i].key.len - NS_LEN;
     sq_buf_append(keys, &klen2, sizeof klen2);
-    sq_buf_append(keys, refs[i].p + NS_LEN, klen2);
+    sq_buf_append(keys, refs[i].key.p + NS_LEN, klen2);
     ok = !keys->failed;
   }
   free(refs);

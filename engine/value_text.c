@@ -63,7 +63,7 @@ void sq_encode_value(sq_buf_t *out, sq_value_t v, bool json) {
       sq_buf_puts(out, "null"); /* JSON has no NaN or Infinity */
       return;
     }
-    n = sq_format_double(v.u.d, num, sizeof num);
+    n = sq_format_double(v.u.d, num);
     sq_buf_append(out, num, (size_t)n);
     return;
   case SQ_TYPE_STRING:

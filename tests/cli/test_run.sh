@@ -290,5 +290,41 @@ else
 fi
 chmod -R u+w "$dir/sd.state"
 
+# A file of many blocks, read and decoded a block ahead of the engine: a
+# line longer than a block, CRLF line ends, blank and bad lines, a last
+# line without a newline. Every good record is counted once (sqlite3 over
+# the same values is the oracle), and the first bad line, past the long
+# one, is named by its line number.
+awk -v values="$dir/blocks.csv" -v first_bad="$dir/blocks.bad" 'BEGIN {
+  big = "x"; while (length(big) < 1500000) big = big big
+  print "k,v" > values
+  for (i = 1; i <= 60000; i++) {
+    if (i % 3001 == 0) { printf "\n\r\n"; line += 2 }
+    line++
+    if (i > 20000 && i % 4999 == 0) { print "{\"k\": broken"; if (!bad++) print line > first_bad; continue }
+    printf "{\"k\":\"k%d\",\"v\":%d,\"s\":\"%s\",\"ts\":%d}%s", i % 7, i, i == 20000 ? big : "a\\u00e9", i,
+      i == 60000 ? "" : i % 5 ? "\n" : "\r\n"
+    print "k" i % 7 "," i > values
+  }
+}' > "$dir/blocks.jsonl"
+blocks_sql() { # ON_ERROR
+  cat > "$dir/blocks.sql" <<SQL
+CREATE SOURCE b (k STRING, v BIGINT, s STRING, ts TIMESTAMP)
+  WITH (connector = 'file', path = '$dir/blocks.jsonl', timestamp = 'ts', on_error = '$1');
+CREATE SINK out WITH (connector = 'file', path = '$dir/blocks_out.csv', format = 'csv');
+INSERT INTO out SELECT k, COUNT(*) AS n, SUM(v) AS total FROM b WINDOW TUMBLING (SIZE 1 DAY) GROUP BY k;
+SQL
+}
+blocks_sql skip
+"$streamq" run --quiet --state-dir "$dir/blocks.state" "$dir/blocks.sql" 2> /dev/null
+expect_eq "$?" 0 "many blocks: exit status"
+expect_eq "$(tail -n +2 "$dir/blocks_out.csv" | sort)" \
+  "$(sqlite3 :memory: ".import --csv $dir/blocks.csv t" ".mode csv" "SELECT k, count(*), sum(v) FROM t GROUP BY k ORDER BY k;" | tr -d "\r")" \
+  "many blocks: per-key counts and sums"
+blocks_sql fail
+rm -rf "$dir/blocks.state" "$dir/blocks_out.csv"
+"$streamq" run --quiet --state-dir "$dir/blocks.state" "$dir/blocks.sql" 2> "$dir/blocks.err"
+expect_eq "$?" 2 "many blocks, on_error fail: exit status"
+grep -q "$dir/blocks.jsonl:$(cat "$dir/blocks.bad"):" "$dir/blocks.err" || fail "many blocks: the first bad line's number: $(head -c 300 "$dir/blocks.err")"
 [ $failures -eq 0 ] && echo "run: all passed"
 [ $failures -eq 0 ]

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <inttypes.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -312,9 +314,90 @@ static void integer_output(void **state) {
   check("CAST(-1234567 AS STRING)", "\"-1234567\"");
 }
 
+/* DOUBLE as text (CAST and output): the shortest digits that read back
+ * exactly, laid out as printf's %g at 15, 16 or 17 digits would. printf
+ * at the first of those precisions that reads back is the reference, on
+ * every kind of double where it is the shortest: all but subnormals and
+ * some powers of two, where it pads digits the shortest form does not
+ * need. */
+static const char *double_text(double d, sq_arena_t *arena) {
+  sq_value_t s = sq_cast(sq_double(d), SQ_TYPE_STRING, arena);
+  char *z = sq_arena_alloc(arena, s.u.s.len + 1);
+  memcpy(z, s.u.s.p, s.u.s.len);
+  z[s.u.s.len] = '\0';
+  return z;
+}
+
+static void double_output(void **state) {
+  (void)state;
+  sq_arena_t arena = {0};
+  uint64_t r = 88172645463325252u;
+  for (int i = 0; i < 200000; i++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    double d;
+    switch (i % 5) {
+    case 0: memcpy(&d, &r, sizeof d); break;                           /* any bits */
+    case 1: d = (double)(r % 100000000) / 100.0; break;                /* amounts */
+    case 2: d = (double)(r % 10000) / 100.0 + (double)(r >> 40) / 100.0; break; /* sums of amounts */
+    case 3: d = ldexp((double)(r >> 11), (int)(r % 120) - 100); break; /* integers and fractions */
+    default: d = (double)(int64_t)r / (double)(1 + (r >> 50)); break;
+    }
+    int e;
+    if (!isfinite(d) || fabs(d) < 0x1p-1022 || frexp(d, &e) == 0.5 || frexp(d, &e) == -0.5) continue;
+    char want[32];
+    for (int precision = 15; precision <= 17; precision++) {
+      snprintf(want, sizeof want, "%.*g", precision, d);
+      if (strtod(want, NULL) == d) break;
+    }
+    const char *got = double_text(d, &arena);
+    if (strcmp(got, want) != 0) fail_msg("%a: expected %s, got %s", d, want, got);
+    double back;
+    if (!sq_parse_double(got, strlen(got), &back) || back != d) fail_msg("%s does not read back", got);
+    sq_arena_reset(&arena);
+  }
+  static const struct { double d; const char *text; } fixed[] = {
+      {0.0, "0"}, {-0.0, "-0"}, {0.1, "0.1"}, {0.0001, "0.0001"}, {0.00001, "1e-05"}, {1e15, "1e+15"},
+      {123456789012345.0, "123456789012345"}, {1234567890123456.0, "1234567890123456"}, {1e16, "1e+16"},
+      {12345678901234568.0, "12345678901234568"}, {1e100, "1e+100"}, {-2.5e-300, "-2.5e-300"},
+      {1.7976931348623157e308, "1.7976931348623157e+308"}, {0.1 + 0.2, "0.30000000000000004"},
+      {5e-324, "5e-324"}, {2.2250738585072009e-308, "2.225073858507201e-308"}, /* subnormals */
+      {0x1p182, "6.129982163463556e+54"},                                      /* a power of two */
+      {NAN, "NaN"}, {-INFINITY, "-Infinity"},
+  };
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+    const char *got = double_text(fixed[i].d, &arena);
+    if (strcmp(got, fixed[i].text) != 0) fail_msg("expected %s, got %s", fixed[i].text, got);
+  }
+  sq_arena_free(&arena);
+}
+
+/* Text to DOUBLE (JSON, CSV, CAST) reads strtod's decimal grammar,
+ * correctly rounded, and nothing else. */
+static void double_input(void **state) {
+  (void)state;
+  static const char *const good[] = {"0", "-0", "+5", ".5", "5.", "-.5e-3", "1E+2", "123.456", "1e-400",
+                                     "2.2250738585072011e-308", "0.30000000000000004", "9007199254740993",
+                                     "17976931348623157e292"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    double got, want = strtod(good[i], NULL);
+    if (!sq_parse_double(good[i], strlen(good[i]), &got) || memcmp(&got, &want, sizeof got) != 0)
+      fail_msg("%s: expected %a", good[i], want);
+  }
+  static const char *const bad[] = {"", "+", "-", ".", "e5", "1e", "1e+", "inf", "-inf", "nan", "Infinity", "0x1p3",
+                                    "+-5", "--5", " 5", "5 ", "1e400", "-1e400", "1.2.3", "5f"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    double got;
+    if (sq_parse_double(bad[i], strlen(bad[i]), &got)) fail_msg("'%s' read as %g", bad[i], got);
+  }
+  check("CAST('  ' AS DOUBLE)", "null");
+  check("CAST('-12.5e1' AS DOUBLE)", "-125");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(integer_output),
+      cmocka_unit_test(double_output),
+      cmocka_unit_test(double_input),
       cmocka_unit_test(arithmetic_and_integer_edge_cases),
       cmocka_unit_test(division_by_zero_is_null_and_counted),
       cmocka_unit_test(three_valued_logic),
