@@ -9,11 +9,10 @@
  * slowest source still delivering rows by more than ALIGN_MS sits out a
  * round, so a join of two streams read at different speeds keeps only
  * rows near the watermark instead of everything the fast one ran ahead
- * with. Checkpoints are
- * started between rounds, where every batch read has been fully processed:
- * every interval, when dirty state fills half the cache or a transactional
- * sink holds 64 MiB of output, and at the end; a writer thread writes
- * them, and each round completes the one written meanwhile. */
+ * with. Checkpoints are started between rounds, where every batch read
+ * has been fully processed, when checkpoint_policy.c says one is due; a
+ * writer thread writes them, and each round completes the one written
+ * meanwhile. */
 #include "runtime/app/executor.h"
 
 #include <stdio.h>
@@ -24,6 +23,7 @@
 
 #include "runtime/kit/clock.h"
 #include "runtime/kit/crash_point.h"
+#include "runtime/app/checkpoint_policy.h"
 #include "runtime/app/drop_report.h"
 #include "runtime/app/run_report.h"
 #include "runtime/kit/log.h"
@@ -54,111 +54,6 @@ static bool sinks_blocked(const sq_plan_t *plan) {
 static bool sinks_delivering(const sq_plan_t *plan) {
   for (uint32_t i = 0; i < plan->n_sinks; i++)
     if (plan->sinks[i]->queued) return true;
-  return false;
-}
-
-/* Checkpoint scheduling and its metrics. A failed checkpoint is counted
- * and retried at the next interval; three failures in a row stop the
- * pipeline (the last good checkpoint stays valid). */
-typedef struct checkpointing {
-  sq_checkpointer_t *cp;
-  sq_reader_t **readers;
-  double last, last_ok, interval, warn_share; /* last: the last attempt; last_ok: the last success (or the start) */
-  int failures_in_row;
-  sq_histogram_t *duration, *stall;
-  sq_metric_t *failures, *last_success, *size;
-  bool quiet;
-} checkpointing_t;
-
-#define MAX_FAILURES_IN_ROW 3
-
-static void checkpointing_setup(checkpointing_t *ck, sq_checkpointer_t *cp, const sq_runtime_t *rt) {
-  static const double bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
-  ck->cp = cp;
-  ck->last = ck->last_ok = sq_clock_seconds();
-  ck->interval = (double)rt->checkpoint_interval_ms / 1000.0;
-  ck->warn_share = rt->checkpoint_warn_share;
-  ck->quiet = rt->quiet;
-  ck->duration = sq_metrics_histogram(rt->metrics, "streamq_checkpoint_duration_seconds",
-                                      "Time to take a checkpoint: sink flushes, the synced state batch, the commits after it.",
-                                      bounds, sizeof bounds / sizeof *bounds);
-  ck->stall = sq_metrics_histogram(rt->metrics, "streamq_checkpoint_stall_seconds",
-                                   "Time a checkpoint stopped the engine: waiting for the previous one, sink flushes, the "
-                                   "state snapshot, the commits after it (the batch is written meanwhile).",
-                                   bounds, sizeof bounds / sizeof *bounds);
-  ck->failures = sq_metrics_counter(rt->metrics, "streamq_checkpoint_failures_total", "Checkpoints that failed.", NULL);
-  ck->last_success = sq_metrics_gauge(rt->metrics, "streamq_last_checkpoint_timestamp_seconds",
-                                      "Unix time of the last successful checkpoint.", NULL);
-  ck->size = sq_metrics_gauge(rt->metrics, "streamq_checkpoint_bytes", "Bytes the last checkpoint wrote.", NULL);
-}
-
-/* A checkpoint failed (to start, or to be written, or to complete):
- * false when the pipeline must stop. */
-static bool checkpoint_failed(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health, bool final, const char *err) {
-  sq_metric_add(ck->failures, 1);
-  atomic_store(&health->checkpoint_failing, 1);
-  if (final || ++ck->failures_in_row >= MAX_FAILURES_IN_ROW) {
-    sq_exec_fail(&plan->exec, "checkpoint failed%s: %s", final ? "" : " 3 times in a row", err);
-    return false;
-  }
-  sq_log_warn("checkpoint failed", "%s (attempt %d of %d; the previous checkpoint stays valid)", err, ck->failures_in_row,
-              MAX_FAILURES_IN_ROW);
-  return true;
-}
-
-/* A checkpoint completed (if r->seq): metrics and the log. */
-static void checkpoint_done(checkpointing_t *ck, sq_health_t *health, const sq_checkpoint_result_t *r, bool final) {
-  if (!r->seq) return;
-  ck->failures_in_row = 0;
-  ck->last_ok = sq_clock_seconds();
-  sq_histogram_observe(ck->duration, r->seconds);
-  sq_histogram_observe(ck->stall, r->stall);
-  sq_metric_set(ck->last_success, (double)time(NULL));
-  sq_metric_set(ck->size, (double)r->bytes);
-  union { double d; uint64_t u; } at = {.d = ck->last_ok};
-  atomic_store(&health->checkpoint_bits, at.u);
-  atomic_store(&health->checkpoint_failing, 0);
-  if (!final && r->seconds > ck->warn_share * ck->interval)
-    sq_log_warn("slow checkpoint", "checkpoint %llu took %.3f s, over %.0f%% of the %.3f s interval (the engine stalled %.3f s)",
-                (unsigned long long)r->seq, r->seconds, ck->warn_share * 100, ck->interval, r->stall);
-  else if (!ck->quiet)
-    sq_log("checkpoint", "checkpoint %llu: %.3f s, %zu bytes, %zu entries written, %zu deleted, engine stalled %.3f s",
-           (unsigned long long)r->seq, r->seconds, r->bytes, r->written, r->deleted, r->stall);
-}
-
-/* Starts a checkpoint (the final one: waits until it is durable and, for
- * a finished run, marks it so); false when the pipeline must stop. */
-static bool checkpoint(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health, bool final, bool finished) {
-  sq_checkpoint_result_t r;
-  char err[512];
-  ck->last = sq_clock_seconds();
-  bool ok = sq_checkpointer_take(ck->cp, plan, ck->readers, plan->n_sources, final, &r, err, sizeof err);
-  checkpoint_done(ck, health, &r, final);
-  if (ok && final) {
-    ok = sq_checkpointer_complete(ck->cp, plan, ck->readers, plan->n_sources, true, &r, err, sizeof err);
-    checkpoint_done(ck, health, &r, final);
-    ok = ok && (!finished || sq_checkpointer_finish_run(ck->cp, err, sizeof err));
-  }
-  return ok || checkpoint_failed(ck, plan, health, final, err);
-}
-
-/* Completes the checkpoint being written if its write is over; false
- * when the pipeline must stop. */
-static bool checkpoint_poll(checkpointing_t *ck, sq_plan_t *plan, sq_health_t *health) {
-  sq_checkpoint_result_t r;
-  char err[512];
-  bool ok = sq_checkpointer_complete(ck->cp, plan, ck->readers, plan->n_sources, false, &r, err, sizeof err);
-  checkpoint_done(ck, health, &r, false);
-  return ok || checkpoint_failed(ck, plan, health, false, err);
-}
-
-/* Output held for a transaction: a checkpoint sends it, so memory stays
- * bounded however long the interval. */
-#define HELD_OUTPUT_LIMIT (64u << 20)
-
-static bool output_wants_checkpoint(const sq_plan_t *plan) {
-  for (uint32_t i = 0; i < plan->n_sinks; i++)
-    if (plan->sinks[i]->held_bytes >= HELD_OUTPUT_LIMIT) return true;
   return false;
 }
 
@@ -240,13 +135,14 @@ static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
 
 int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, volatile sig_atomic_t *stop, sq_run_stats_t *stats) {
   running_source_t *rs = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *rs);
-  checkpointing_t ck = {.readers = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *ck.readers)};
+  sq_reader_t **readers = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *readers);
+  sq_checkpoint_policy_t ck = {0};
   int status = 0;
   char err[512] = "out of memory";
   uint32_t opened = 0;
   plan->exec.clock_seconds = sq_clock_seconds;
   plan->exec.crash_point = sq_crash_point;
-  for (; rs && ck.readers && opened < plan->n_sources; opened++) {
+  for (; rs && readers && opened < plan->n_sources; opened++) {
     running_source_t *r = &rs[opened];
     r->src = &plan->sources[opened];
     r->reader = rt->open_reader ? rt->open_reader(rt, r->src->rel, r->src->read, err, sizeof err)
@@ -256,9 +152,9 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
         (cp && !sq_checkpointer_restore_reader(cp, r->reader, err, sizeof err)))
       break;
     r->watermark = r->reader->watermark; /* what its consumers last saw */
-    ck.readers[opened] = r->reader;
+    readers[opened] = r->reader;
   }
-  if (!rs || !ck.readers || opened < plan->n_sources) {
+  if (!rs || !readers || opened < plan->n_sources) {
     fprintf(stderr, "streamq %s: %s\n", rt->command ? rt->command : "run", err);
     status = 2;
   }
@@ -266,9 +162,9 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   sq_drop_report_t drops = {0};
   double skew_sampled = sq_clock_seconds();
   if (status == 0) {
-    report = sq_run_report_new(plan, ck.readers, rt->metrics, !rt->quiet && isatty(STDERR_FILENO));
+    report = sq_run_report_new(plan, readers, rt->metrics, !rt->quiet && isatty(STDERR_FILENO));
     if (!report || !sq_drop_report_init(&drops, plan)) status = 2;
-    checkpointing_setup(&ck, cp, rt);
+    sq_checkpoint_policy_init(&ck, cp, readers, rt);
   }
   double started = sq_clock_seconds();
   while (status == 0 && !*stop) {
@@ -290,25 +186,24 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     }
     if (!sq_run_report_publish(report, &rt->health)) status = 2;
     double now_s = sq_clock_seconds();
-    if (status == 0 && cp && !checkpoint_poll(&ck, plan, &rt->health)) status = 2;
+    if (status == 0 && cp && !sq_checkpoint_policy_poll(&ck, plan, &rt->health)) status = 2;
     if (status == 0 && !all_ended && cp &&
-        (now_s - ck.last >= ck.interval || sq_state_wants_checkpoint(plan->state) || output_wants_checkpoint(plan)) &&
-        !checkpoint(&ck, plan, &rt->health, false, false))
+        sq_checkpoint_policy_due(&ck, plan, now_s) && !sq_checkpoint_policy_take(&ck, plan, &rt->health, false, false))
       status = 2;
     if (now_s - skew_sampled >= 1.0) {
       for (uint32_t i = 0; i < plan->n_sources; i++) sq_reader_sample_skew(rs[i].reader, rt->skew_warn_ratio, now_s);
       sq_run_report_second(report, &rt->health, now_s - skew_sampled, now_s - ck.last_ok);
       skew_sampled = now_s;
-      sq_drop_report_sample(&drops, plan, ck.readers, now_s, false);
+      sq_drop_report_sample(&drops, plan, readers, now_s, false);
     }
     if (status || (all_ended && !sinks_delivering(plan))) break;
     /* a reader that waits for data paces the loop; else nap, not spin */
     if (!progress && !any_waits(rs, plan->n_sources)) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
   sq_run_report_end(report);
-  if (drops.reported) sq_drop_report_sample(&drops, plan, ck.readers, sq_clock_seconds(), true);
+  if (drops.reported) sq_drop_report_sample(&drops, plan, readers, sq_clock_seconds(), true);
   sq_drop_report_free(&drops);
-  if (status == 0 && cp && !checkpoint(&ck, plan, &rt->health, true, !*stop)) status = 2;
+  if (status == 0 && cp && !sq_checkpoint_policy_take(&ck, plan, &rt->health, true, !*stop)) status = 2;
   if (cp) sq_checkpointer_abandon(cp); /* a failed run's: the state goes */
   const char *command = rt->command ? rt->command : "run";
   if (status == 2 && sq_state_error(plan->state)) fprintf(stderr, "streamq %s: %s\n", command, sq_state_error(plan->state));
@@ -327,6 +222,6 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     sq_batch_free(&rs[i].batch);
   }
   free(rs);
-  free(ck.readers);
+  free(readers);
   return status;
 }
