@@ -31,7 +31,12 @@
  * usage() costs nothing; key counts are saved with each checkpoint. Each
  * namespace also lists its entries in memory, so removing or collecting a
  * key range (a closing window) visits one operator's entries, not the
- * whole table. */
+ * whole table.
+ *
+ * The snapshot code (below "checkpoints") stays in this file although it
+ * makes it long: taking, writing and finishing a snapshot work on the
+ * table's entries, generations, graveyard and removed ranges directly,
+ * and splitting it off would publish all of those in a header. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>

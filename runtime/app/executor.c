@@ -184,7 +184,10 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
         status = 2;
       }
     }
-    if (!sq_run_report_publish(report, &rt->health)) status = 2;
+    if (!sq_run_report_publish(report, &rt->health)) {
+      sq_exec_fail(&plan->exec, "out of memory for metric series");
+      status = 2;
+    }
     double now_s = sq_clock_seconds();
     if (status == 0 && cp && !sq_checkpoint_policy_poll(&ck, plan, &rt->health)) status = 2;
     if (status == 0 && !all_ended && cp &&
