@@ -163,6 +163,10 @@ wait_screen() { # wait_screen PATTERN: true once the screen shows it (bounded)
   for _ in $(seq 100); do screen | grep -q -- "$1" && return 0; sleep 0.1; done
   return 1
 }
+wait_prompt() { # wait_prompt: true once the last line is an empty prompt (bounded)
+  for _ in $(seq 100); do [ "$(screen | grep -v '^$' | tail -1 | sed 's/ *$//')" = "streamq>" ] && return 0; sleep 0.1; done
+  return 1
+}
 type_line() { tmux send-keys -t "$session" -l "${1%;}"; tmux send-keys -t "$session" '\;' Enter; }
 printf '{"seq":%d}\n' 1 2 3 > orders.jsonl
 kcat -b "$b" -P -t orders_eu -l orders.jsonl 2>/dev/null
@@ -180,8 +184,10 @@ wait_screen '^orders_eu |' && ok "the prompt is back and takes another statement
 tmux send-keys -t "$session" -l "PRINT 'orders_"; tmux send-keys -t "$session" Tab
 wait_screen "PRINT 'orders_eu'" && ok "Tab completes a topic name" || fail "completion: $(screen | tail -3)"
 tmux send-keys -t "$session" C-c
+# Ctrl-C clears the half-typed line: type the next one at the fresh prompt
+wait_prompt || fail "no empty prompt after Ctrl-C: $(screen | grep -v '^$' | tail -3)"
 type_line "SELECT x FROM nowhere;"
-wait_screen "^<repl>:1:15: error: unknown source, table or stream 'nowhere'" && ok "an error in the shell points at what was typed" || fail "repl error: $(screen | tail -5)"
+wait_screen "^<repl>:1:15: error: unknown source, table or stream 'nowhere'" && ok "an error in the shell points at what was typed" || fail "repl error: $(screen | grep -v "^$" | tail -8)"
 tmux send-keys -t "$session" C-d
 wait_screen '^REPL-EXITED 0$' && ok "Ctrl-D leaves with status 0" || fail "Ctrl-D: $(screen | tail -5)"
 grep -q 'SELECT\\040seq\\040FROM\\040orders_eu\\040EMIT\\040CHANGES;' "$dir/.streamq_history" && ok "history is kept in ~/.streamq_history" || fail "no history"
