@@ -14,6 +14,10 @@ sq_watermark_fold_t sq_watermark_fold_start(int64_t now) {
   return (sq_watermark_fold_t){.now = now, .wm = INT64_MAX, .largest = INT64_MIN};
 }
 
+static int64_t partition_watermark(const sq_watermark_rule_t *rule, int64_t max_event_time) {
+  return max_event_time == INT64_MIN ? INT64_MIN : shifted(max_event_time, 0, rule->delay);
+}
+
 void sq_watermark_fold_partition(sq_watermark_fold_t *f, const sq_watermark_rule_t *rule, int64_t max_event_time,
                                  int64_t last_row_ms, bool assigned) {
   if (max_event_time > f->largest) f->largest = max_event_time;
@@ -21,8 +25,16 @@ void sq_watermark_fold_partition(sq_watermark_fold_t *f, const sq_watermark_rule
   f->assigned = true;
   if (rule->idle_timeout > 0 && f->now - last_row_ms >= rule->idle_timeout) return; /* idle: not holding back */
   f->active = true;
-  int64_t pw = max_event_time == INT64_MIN ? INT64_MIN : shifted(max_event_time, 0, rule->delay);
+  int64_t pw = partition_watermark(rule, max_event_time);
   if (pw < f->wm) f->wm = pw;
+}
+
+bool sq_watermark_fold_holds(const sq_watermark_fold_t *f, const sq_watermark_rule_t *rule, int64_t max_event_time) {
+  /* Above the minimum, the partition stays above it whatever it reads,
+   * and becoming active (it is, having read a row) adds nothing below it.
+   * One holding the minimum can move it. With no partition active the
+   * watermark follows the silence, which a row ends. */
+  return f->active && partition_watermark(rule, max_event_time) > f->wm;
 }
 
 int64_t sq_watermark_fold_end(const sq_watermark_fold_t *f, const sq_watermark_rule_t *rule, int64_t source_last_row_ms,

@@ -28,6 +28,11 @@ sq_watermark_fold_t sq_watermark_fold_start(int64_t now);
  * assigned to this process. */
 void sq_watermark_fold_partition(sq_watermark_fold_t *f, const sq_watermark_rule_t *rule, int64_t max_event_time,
                                  int64_t last_row_ms, bool assigned);
+/* Whether the watermark that ended fold `f` still holds after a
+ * partition whose largest event time is `max_event_time` reads a row at
+ * f->now, whatever the row's event time: so a reader need not fold all
+ * its partitions again for every row. */
+bool sq_watermark_fold_holds(const sq_watermark_fold_t *f, const sq_watermark_rule_t *rule, int64_t max_event_time);
 /* The source's watermark: the fold's, given the wall clock of the
  * source's last row (its silence), never below `previous`. */
 int64_t sq_watermark_fold_end(const sq_watermark_fold_t *f, const sq_watermark_rule_t *rule, int64_t source_last_row_ms,

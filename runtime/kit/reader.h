@@ -13,6 +13,7 @@
 #include "engine/exec.h"
 #include "runtime/kit/bad_records.h"
 #include "engine/format.h"
+#include "engine/watermark.h"
 
 typedef enum sq_read_status { SQ_READ_ROWS, SQ_READ_IDLE, SQ_READ_END, SQ_READ_ERROR } sq_read_status_t;
 
@@ -59,6 +60,8 @@ struct sq_reader {
   int64_t watermark;         /* the source's, monotonic; INT64_MIN at first */
   int64_t last_row_ms;       /* wall clock of the last row of this run, or of its first
                               * watermark before one; INT64_MIN before either */
+  sq_watermark_fold_t fold;  /* the last fold of the partitions into `watermark`; while */
+  bool folded;               /* `folded`, they changed since only by rows read at fold.now */
   sq_reader_partition_t *parts;
   uint32_t n_parts;
   uint64_t records_in;

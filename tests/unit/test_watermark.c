@@ -131,6 +131,53 @@ static void extreme_event_times_do_not_overflow(void **state) {
   close_reader(&s);
 }
 
+/* Rows read at one moment reuse the reader's last fold where they cannot
+ * move the watermark; a partition revoked at that moment must not be
+ * counted on to hold it back. */
+static void a_partition_revoked_between_rows_of_one_moment(void **state) {
+  (void)state;
+  setup_t s;
+  open_reader(&s, ", watermark_delay = '2 seconds'", 2, NOW);
+  sq_reader_observe(&s.r, 0, 30 * SECOND, NOW);
+  assert_int_equal(sq_reader_observe(&s.r, 1, 20 * SECOND, NOW), 18 * SECOND);
+  assert_true(sq_reader_assign(&s.r, 1, false, NOW));
+  assert_int_equal(sq_reader_observe(&s.r, 0, 50 * SECOND, NOW), 48 * SECOND);
+  close_reader(&s);
+}
+
+/* Every row's watermark is the rule folded over all partitions as they
+ * stand (engine/watermark.c, applied here directly): many rows per
+ * moment over 4 partitions, some idle, partitions revoked and assigned
+ * again, in a fixed pseudo-random order. */
+static void every_row_sees_the_fold_of_all_partitions(void **state) {
+  (void)state;
+  setup_t s;
+  open_reader(&s, ", watermark_delay = '1 second', idle_timeout = '3 seconds'", 4, NOW);
+  sq_watermark_rule_t rule = {1 * SECOND, 3 * SECOND};
+  static const int64_t steps[] = {0, 0, 0, 0, 1, 500, 1500, 4000};
+  uint64_t seed = 42;
+  int64_t now = NOW, base = 100 * SECOND, expected = INT64_MIN;
+  for (int i = 0; i < 20000; i++) {
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    uint32_t x = (uint32_t)(seed >> 33), p = x % 4;
+    now += steps[(x >> 2) % 8];
+    if ((x >> 5) % 50 == 0) {
+      assert_true(sq_reader_assign(&s.r, p, (x >> 11) % 2 == 0, now));
+      continue;
+    }
+    if (p == 3 && (x >> 12) % 4) continue; /* partition 3 mostly silent: idle */
+    base += (x >> 14) % 40;
+    int64_t got = sq_reader_observe(&s.r, p, base - (int64_t)((x >> 20) % 3000), now);
+    sq_watermark_fold_t f = sq_watermark_fold_start(now);
+    for (uint32_t q = 0; q < s.r.n_parts; q++)
+      sq_watermark_fold_partition(&f, &rule, s.r.parts[q].max_event_time, s.r.parts[q].last_row_ms, s.r.parts[q].assigned);
+    expected = sq_watermark_fold_end(&f, &rule, now, expected);
+    assert_int_equal(got, expected);
+  }
+  assert_true(expected > 100 * SECOND); /* it moved */
+  close_reader(&s);
+}
+
 /* The rule alone (engine/watermark.c), without a reader: two partitions,
  * one idle, then both. */
 static void the_rule_without_a_reader(void **state) {
@@ -160,6 +207,8 @@ int main(void) {
       cmocka_unit_test(a_restart_counts_the_silence_from_the_restart),
       cmocka_unit_test(extreme_event_times_do_not_overflow),
       cmocka_unit_test(the_rule_without_a_reader),
+      cmocka_unit_test(a_partition_revoked_between_rows_of_one_moment),
+      cmocka_unit_test(every_row_sees_the_fold_of_all_partitions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
