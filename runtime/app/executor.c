@@ -12,7 +12,9 @@
  * with. Checkpoints are started between rounds, where every batch read
  * has been fully processed, when checkpoint_policy.c says one is due; a
  * writer thread writes them, and each round completes the one written
- * meanwhile. */
+ * meanwhile. A source declared partitioned_by runs as per-partition tasks
+ * (tasks.h): its batches go to the tasks of their partitions, each with
+ * its own watermark. */
 #include "runtime/app/executor.h"
 
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include "runtime/app/checkpoint_policy.h"
 #include "runtime/app/drop_report.h"
 #include "runtime/app/run_report.h"
+#include "runtime/app/tasks.h"
 #include "runtime/kit/log.h"
 #include "runtime/connectors/registry.h"
 #include "runtime/kit/reader.h"
@@ -38,6 +41,7 @@ typedef struct running_source {
   int64_t watermark;
   bool bootstrapped;
   bool delivering; /* its last visit got rows */
+  sq_tasks_t *tasks; /* partitioned_by: the tasks its rows go to */
 } running_source_t;
 
 #define ALIGN_MS 1000
@@ -97,6 +101,11 @@ static bool any_waits(const running_source_t *rs, uint32_t n) {
 }
 
 static bool push(sq_plan_t *plan, running_source_t *rs) {
+  if (rs->tasks) {
+    bool ok = sq_tasks_push(rs->tasks, &rs->batch);
+    sq_arena_reset(&plan->exec.arena);
+    return ok;
+  }
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     if (!sq_op_push(rs->src->consumers[i], &rs->batch)) return false;
   }
@@ -104,7 +113,8 @@ static bool push(sq_plan_t *plan, running_source_t *rs) {
   return true;
 }
 
-static bool advance(running_source_t *rs, int64_t wm) {
+static bool advance(running_source_t *rs, int64_t wm, int64_t now) {
+  if (rs->tasks) return sq_tasks_advance(rs->tasks, now); /* each to its own partition's */
   if (wm <= rs->watermark) return true;
   rs->watermark = wm;
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
@@ -120,14 +130,14 @@ static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
   switch (rs->reader->cls->read(rs->reader, &rs->batch, &plan->exec)) {
   case SQ_READ_ROWS:
     *progress = rs->delivering = true;
-    return push(plan, rs) && advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
+    return push(plan, rs) && advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms), plan->exec.now_ms);
   case SQ_READ_IDLE:
     sq_arena_reset(&plan->exec.arena);
-    return advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
+    return advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms), plan->exec.now_ms);
   case SQ_READ_END:
     rs->reader->ended = true;
     *progress = true;
-    return advance(rs, SQ_WATERMARK_END);
+    return advance(rs, SQ_WATERMARK_END, plan->exec.now_ms);
   default:
     return false;
   }
@@ -153,6 +163,11 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       break;
     r->watermark = r->reader->watermark; /* what its consumers last saw */
     readers[opened] = r->reader;
+    if (cp && sq_relation_option(r->src->rel, "partitioned_by") &&
+        !(r->tasks = sq_tasks_new(plan, opened, r->reader, cp, rt, rt->changelog, err, sizeof err))) {
+      opened++;
+      break;
+    }
   }
   if (!rs || !readers || opened < plan->n_sources) {
     fprintf(stderr, "streamq %s: %s\n", rt->command ? rt->command : "run", err);
@@ -164,6 +179,8 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   if (status == 0) {
     report = sq_run_report_new(plan, readers, rt->metrics, !rt->quiet && isatty(STDERR_FILENO));
     if (!report || !sq_drop_report_init(&drops, plan)) status = 2;
+    for (uint32_t i = 0; status == 0 && i < plan->n_sources; i++)
+      if (rs[i].tasks && !sq_run_report_tasks(report, i, rs[i].tasks)) status = 2;
     sq_checkpoint_policy_init(&ck, cp, readers, rt);
   }
   double started = sq_clock_seconds();
@@ -189,7 +206,15 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       status = 2;
     }
     double now_s = sq_clock_seconds();
+    bool leaving = false;
+    for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
+      bool wants = false;
+      if (rs[i].tasks && !sq_tasks_sync(rs[i].tasks, sq_clock_ms(), &wants)) status = 2;
+      leaving |= wants;
+    }
     if (status == 0 && cp && !sq_checkpoint_policy_poll(&ck, plan, &rt->health)) status = 2;
+    /* revoked tasks leave once a checkpoint holds their last changes */
+    if (status == 0 && leaving && !sq_checkpoint_policy_take(&ck, plan, &rt->health, false, false)) status = 2;
     if (status == 0 && !all_ended && cp &&
         sq_checkpoint_policy_due(&ck, plan, now_s) && !sq_checkpoint_policy_take(&ck, plan, &rt->health, false, false))
       status = 2;
@@ -221,6 +246,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       stats->records_in += rs[i].reader->records_in;
       stats->bad_records += rs[i].reader->bad.count;
     }
+    sq_tasks_free(rs[i].tasks);
     sq_reader_destroy(rs[i].reader);
     sq_batch_free(&rs[i].batch);
   }

@@ -92,6 +92,32 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   } else {
     rd_kafka_assign(rk, assign ? parts : NULL);
   }
+  /* a task's partition waits until its state is restored (sq_reader_resume) */
+  if (assign && k->base.per_partition) rd_kafka_pause_partitions(rk, parts);
+}
+
+static void kafka_pause(sq_reader_t *r, uint32_t p) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p);
+  rd_kafka_pause_partitions(k->consumer, list);
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* Seeks (asynchronously: messages fetched before are dropped by
+ * librdkafka) and resumes. */
+static void kafka_resume(sq_reader_t *r, uint32_t p, int64_t offset) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset =
+      offset >= 0 ? offset : k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_error_t *e = rd_kafka_seek_partitions(k->consumer, list, 0);
+  if (e) {
+    if (!k->quiet) sq_log("consumer error", "source '%s': cannot seek partition %u: %s", r->rel->name, p, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+  }
+  rd_kafka_resume_partitions(k->consumer, list);
+  rd_kafka_topic_partition_list_destroy(list);
 }
 
 /* Returns the previous batch's messages, which it has processed. */
@@ -293,7 +319,8 @@ static void kafka_destroy(sq_reader_t *r) {
   free(k);
 }
 
-static const sq_reader_class_t kafka_class = {kafka_read, kafka_destroy, NULL, NULL, kafka_checkpointed, true};
+static const sq_reader_class_t kafka_class = {.read = kafka_read, .destroy = kafka_destroy, .pause = kafka_pause, .resume = kafka_resume,
+                                                .checkpointed = kafka_checkpointed, .has_lag = true};
 
 /* The producer for a dead-letter topic, or NULL when there is none. */
 static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, const sq_runtime_t *rt, char *err, size_t err_size) {
@@ -308,6 +335,20 @@ static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, co
     return false;
   }
   return true;
+}
+
+void sq_kafka_group_of(const sq_relation_t *rel, const sq_runtime_t *rt, char *out, size_t size) {
+  char err[64];
+  char *group_id = sq_option_string(rel, "group_id", err, sizeof err);
+  if (group_id) snprintf(out, size, "%s", group_id);
+  else snprintf(out, size, "streamq-%s", rt->pipeline);
+  free(group_id);
+}
+
+void sq_kafka_changelog_topic(const sq_relation_t *rel, const sq_runtime_t *rt, char *out, size_t size) {
+  char group[256];
+  sq_kafka_group_of(rel, rt, group, sizeof group);
+  snprintf(out, size, "%s.changelog", group);
 }
 
 sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, const sq_runtime_t *rt, char *err,
@@ -335,10 +376,7 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
     return NULL;
   }
   char group[256];
-  char *group_id = sq_option_string(rel, "group_id", err, err_size);
-  snprintf(group, sizeof group, "%s", group_id ? group_id : "");
-  if (!group_id) snprintf(group, sizeof group, "streamq-%s", rt->pipeline);
-  free(group_id);
+  sq_kafka_group_of(rel, rt, group, sizeof group);
   k->pk_col = rel->kind == SQ_REL_TABLE ? rel->primary_key : -1;
   k->assign_all = k->pk_col >= 0 || rt->read_mode != SQ_READ_PIPELINE;
   k->bounded = rt->read_mode == SQ_READ_BOUNDED;
