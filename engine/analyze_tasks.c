@@ -51,8 +51,8 @@ static const char *missing_key(const sq_relation_t *src, const sq_ast_t *list, b
 }
 
 static void refuse(sq_diag_t *diag, sq_span_t at, const sq_relation_t *src, const char *what) {
-  sq_diag_error(diag, at, "%s: source '%s' is partitioned_by, so this pipeline runs as one task per partition, and %s", what,
-                src->name, "rows of different partitions never meet (remove partitioned_by to run it on one process)");
+  sq_diag_error(diag, at, "%s: the pipeline runs as one task per partition of source '%s' (partitioned_by), where rows of "
+                "different partitions never meet; remove partitioned_by to run it on one process", what, src->name);
 }
 
 void sq_analyze_tasks(const sq_program_t *prog, sq_diag_t *diag) {
@@ -79,7 +79,9 @@ void sq_analyze_tasks(const sq_program_t *prog, sq_diag_t *diag) {
       else if (rel == src && q->aggregate && (missing = missing_key(src, s->group_by, false, name, sizeof name)))
         sq_diag_error(diag, s->group_by ? s->group_span : q->select->span,
                       "GROUP BY must include '%s': source '%s' is partitioned_by it, and each partition's task "
-                      "aggregates only its own rows", missing, src->name);
+                      "aggregates only its own rows (grouping by other columns moves rows between partitions, "
+                      "a repartition streamq cannot do yet: group by '%s' too, or remove partitioned_by to run on one process)",
+                      missing, src->name, missing);
       else if (rel == src && s->distinct && (missing = missing_key(src, s->items, true, name, sizeof name)))
         sq_diag_error(diag, s->items->span, "SELECT DISTINCT must select '%s': source '%s' is partitioned_by it", missing,
                       src->name);

@@ -412,9 +412,11 @@ void sq_plan_explain(const sq_plan_t *p, FILE *out) {
     const sq_relation_t *rel = p->sources[i].rel;
     const char *what = option_text(rel, "topic") ? option_text(rel, "topic") : option_text(rel, "path") ? option_text(rel, "path") : option_text(rel, "kind");
     const char *ts = option_text(rel, "timestamp"), *delay = option_text(rel, "watermark_delay");
-    fprintf(out, "%s %s: %s '%s'; event time: %s%s; watermark: max event time - %s\n", sq_rel_kind_name(rel->kind),
+    const char *keyed = option_text(rel, "partitioned_by");
+    fprintf(out, "%s %s: %s '%s'; event time: %s%s; watermark: max event time - %s%s%s%s\n", sq_rel_kind_name(rel->kind),
             rel->name, rel->connector ? rel->connector->name : "?", what ? what : "", ts ? "column " : "read time",
-            ts ? ts : "", delay ? delay : "0 ms");
+            ts ? ts : "", delay ? delay : "0 ms", keyed ? " per partition; one task per partition (partitioned_by " : "",
+            keyed ? keyed : "", keyed ? ")" : "");
   }
   int *feeder = calloc(p->n_ops + 1, sizeof *feeder); /* by id: ids run from 1 to n_ops */
   for (uint32_t i = 0; feeder && i < p->n_ops; i++)
