@@ -176,6 +176,13 @@ static void save(void *ctx, uint64_t state_id, uint64_t seq, sq_buf_t *out) {
     sq_buf_clear(&blob);
     marker_blob(k, k->phase == TASK_LEAVING ? &k->frozen : &t->reader->parts[p], &blob);
     sq_buf_clear(&k->pending);
+    local_record_t lr;
+    if (k->record.len && read_local(&k->record, &lr) && lr.len == blob.len && memcmp(lr.blob, blob.data, blob.len) == 0) {
+      /* nothing read, no watermark moved: no state changed either, and its
+       * last marker still says it all (an idle task writes no markers) */
+      sq_put_bytes(out, k->record.data, k->record.len);
+      continue;
+    }
     sq_put_u64(&k->pending, p);
     sq_put_u64(&k->pending, state_id);
     sq_put_u64(&k->pending, seq);
@@ -249,11 +256,13 @@ static void published(void *ctx) {
   sq_tasks_t *t = ctx;
   for (uint32_t p = 0; p < t->n; p++) {
     task_t *k = &t->tasks[p];
-    if (k->phase < TASK_RUNNING || !k->pending.len) continue;
-    sq_buf_clear(&k->record);
-    sq_buf_append(&k->record, k->pending.data, k->pending.len);
-    sq_buf_clear(&k->pending);
-    if (t->changelog && t->marker_offsets[p] >= 0) k->changelog_from = t->marker_offsets[p] + 1;
+    if (k->phase < TASK_RUNNING) continue;
+    if (k->pending.len) {
+      sq_buf_clear(&k->record);
+      sq_buf_append(&k->record, k->pending.data, k->pending.len);
+      sq_buf_clear(&k->pending);
+      if (t->changelog && t->marker_offsets[p] >= 0) k->changelog_from = t->marker_offsets[p] + 1;
+    }
     if (k->phase == TASK_LEAVING && k->leave_seq && k->leave_seq <= t->pub_seq) retire(t, p);
   }
 }
