@@ -22,7 +22,8 @@
 
 #define WAIT_MS 60000          /* the longest a flush, or a record waiting for room in the queue, waits */
 #define ADMIN_TIMEOUT_MS 10000 /* metadata, topic creation, offsets */
-#define STEP_WAIT_MS 100       /* the longest a restore step waits for records */
+#define STEP_WAIT_MS 10        /* the longest a restore step waits for records: the engine
+                                * thread runs the other tasks between steps */
 /* An abandoned tail's records are the newest of their keys until a
  * restore repairs it; a record younger than this is never compacted, so
  * the vouched records they shadow stay readable until then. */

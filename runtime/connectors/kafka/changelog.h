@@ -81,7 +81,7 @@ typedef struct sq_changelog_restore sq_changelog_restore_t;
  * sq_changelog_restore_free. */
 sq_changelog_restore_t *sq_changelog_restore_start(sq_changelog_t *cl, uint32_t partition, int64_t from, const uint64_t *writer_id,
                                                    const uint64_t *seq, char *err, size_t err_size);
-/* Reads up to `max` more records, waiting at most 100 ms for some, so the
+/* Reads up to `max` more records, waiting at most 10 ms for some, so the
  * caller keeps polling its group consumer between steps. A checkpoint's
  * records are held until its marker, then written to `db` as one unsynced
  * batch (a range deletion deletes every key under its prefix). At the end
