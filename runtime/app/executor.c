@@ -61,6 +61,12 @@ static bool sinks_delivering(const sq_plan_t *plan) {
   return false;
 }
 
+static bool keeps_state(const sq_plan_t *plan) {
+  for (uint32_t i = 0; i < plan->n_ops; i++)
+    if (plan->ops[i]->cls->keeps_state) return true;
+  return false;
+}
+
 static bool is_table(const running_source_t *rs) { return rs->src->rel->kind == SQ_REL_TABLE; }
 
 /* Whether a table is still being read to where it stood at start; logs
@@ -163,6 +169,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       break;
     r->watermark = r->reader->watermark; /* what its consumers last saw */
     readers[opened] = r->reader;
+    r->reader->alone = keeps_state(plan) && !sq_relation_option(r->src->rel, "partitioned_by");
     if (cp && sq_relation_option(r->src->rel, "partitioned_by") &&
         !(r->tasks = sq_tasks_new(plan, opened, r->reader, cp, rt, rt->changelog, err, sizeof err))) {
       opened++;

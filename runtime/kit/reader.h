@@ -74,6 +74,8 @@ struct sq_reader {
   double skew_ratio;          /* the busiest partition's rate over the mean, at the last sample */
   double skew_warned_at;      /* monotonic seconds of the last skew warning */
   bool ended;                 /* its finite input is over (set by the run loop) */
+  bool alone;                 /* the run keeps state in this process: the source's group must
+                               * have no other member (Kafka) */
   bool per_partition;         /* each partition is a task (docs/ARCHITECTURE.md §8): a row
                                * carries its partition's watermark, not the source's */
 };

@@ -8,6 +8,13 @@
  * this run reached), else at `start`. The group's offsets are committed
  * after each checkpoint only so that lag tools see progress.
  *
+ * A pipeline that keeps state in one process (no partitioned_by: the
+ * reader is `alone`) must be its group's only member: holding only part
+ * of the topic for longer than twice the session timeout (a member killed
+ * before this process started has long expired by then) means another
+ * process shares the group, and the run stops saying so rather than both
+ * computing on parts of the stream.
+ *
  * Rebalances are served by the callback below: assigned partitions join
  * the watermark computation (as active, until idle_timeout says
  * otherwise), revoked ones leave it. Event time is the `timestamp` column,
@@ -57,6 +64,9 @@ typedef struct sq_reader_kafka {
   int64_t *low, *high;     /* assign_all: each partition's offsets at start */
   uint32_t n_bounds;
   bool all_assigned;
+  int32_t topic_partitions; /* alone: the topic's partition count (0: not known yet) */
+  int64_t shared_since;     /* alone: since when it holds only part of the topic (0: all of it, or no rebalance yet) */
+  bool rebalanced;
 } sq_reader_kafka_t;
 
 static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
@@ -85,6 +95,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     sq_reader_assign(&k->base, p, assign, now);
   }
   log_partitions(k, assign ? "partitions assigned" : "partitions revoked", parts);
+  k->rebalanced = true;
   bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (cooperative) {
     rd_kafka_error_t *e = assign ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
@@ -138,6 +149,38 @@ static void kafka_checkpointed(sq_reader_t *r) {
       rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = r->parts[p].saved_offset;
   if (list->cnt) rd_kafka_commit(k->consumer, list, 1);
   rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* The session timeout the consumer runs with, in ms. */
+static int64_t session_timeout_ms(sq_reader_kafka_t *k) {
+  char value[32];
+  size_t size = sizeof value;
+  if (rd_kafka_conf_get(rd_kafka_conf(k->consumer), "session.timeout.ms", value, &size) != RD_KAFKA_CONF_OK) return 45000;
+  return strtoll(value, NULL, 10);
+}
+
+/* For a reader that must be alone in its group (see the top): false,
+ * after sq_exec_fail, once another member has held partitions too long. */
+static bool check_alone(sq_reader_kafka_t *k, int64_t now, sq_exec_t *exec) {
+  if (!k->base.alone || !k->rebalanced) return true;
+  if (!k->topic_partitions) {
+    const rd_kafka_metadata_t *md = NULL;
+    if (!rd_kafka_metadata(k->consumer, 0, k->topic_handle, &md, 2000) && md->topic_cnt == 1 && !md->topics[0].err)
+      k->topic_partitions = md->topics[0].partition_cnt;
+    if (md) rd_kafka_metadata_destroy(md);
+  }
+  uint32_t held = 0;
+  for (uint32_t p = 0; p < k->base.n_parts; p++) held += k->base.parts[p].assigned;
+  if (!k->topic_partitions || held >= (uint32_t)k->topic_partitions) return k->shared_since = 0, true;
+  if (!k->shared_since) k->shared_since = now;
+  if (now - k->shared_since <= 2 * session_timeout_ms(k)) return true;
+  char group[256];
+  size_t size = sizeof group;
+  if (rd_kafka_conf_get(rd_kafka_conf(k->consumer), "group.id", group, &size) != RD_KAFKA_CONF_OK) group[0] = '\0';
+  return sq_exec_fail(exec, "source '%s': another process shares consumer group '%s' (this one holds %u of the %d partitions "
+                      "of %s for %lld s): a pipeline with stateful queries runs in one process per group unless its source "
+                      "is partitioned_by its keys (README: Running on more than one machine)", k->base.rel->name, group, held,
+                      k->topic_partitions, k->topic, (long long)(now - k->shared_since) / 1000);
 }
 
 /* Consumer lag from librdkafka's cached high watermarks (no request). */
@@ -256,7 +299,10 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   }
   k->n_held = got > 0 ? (size_t)got : 0; /* nothing now: lag and a table's progress are still looked at */
   int64_t now = sq_clock_ms();
-  if (now - k->lag_noted_ms >= 1000) note_lag(k, now);
+  if (now - k->lag_noted_ms >= 1000) {
+    note_lag(k, now);
+    if (!check_alone(k, now, exec)) return SQ_READ_ERROR;
+  }
   for (size_t m = 0; m < k->n_held; m++) {
     const rd_kafka_message_t *msg = k->held[m];
     if (msg->err) {
