@@ -143,17 +143,22 @@ static bool room(sq_tasks_t *t, uint32_t p) {
   if (v) t->tasks = v;
   if (m) t->marker_offsets = m;
   if (!v || !m) return false;
-  for (uint32_t i = t->n; i <= p; i++) {
-    char id[16];
-    snprintf(id, sizeof id, "%u", i);
-    const char *labels[] = {"task", id, NULL};
-    v[i] = (task_t){.changelog_from = -1, .watermark = INT64_MIN};
-    v[i].remaining = sq_metrics_gauge(t->rt->metrics, "streamq_restore_records_remaining",
-                                      "Changelog records a task still has to restore before it runs", labels);
-    v[i].lag = sq_metrics_gauge(t->rt->metrics, "streamq_task_lag", "Records a running task's partition lags behind its end", labels);
-  }
+  for (uint32_t i = t->n; i <= p; i++) v[i] = (task_t){.changelog_from = -1, .watermark = INT64_MIN};
   t->n = p + 1;
   return true;
+}
+
+/* A task's series, made when this process first holds it (the tasks of
+ * other processes are theirs to report). */
+static void task_series(sq_tasks_t *t, uint32_t p) {
+  task_t *k = &t->tasks[p];
+  if (k->lag) return;
+  char id[16];
+  snprintf(id, sizeof id, "%u", p);
+  const char *labels[] = {"source", t->reader->rel->name, "task", id, NULL};
+  k->remaining = sq_metrics_gauge(t->rt->metrics, "streamq_restore_records_remaining",
+                                  "Changelog records a task still has to restore before it runs", labels);
+  k->lag = sq_metrics_gauge(t->rt->metrics, "streamq_task_lag", "Records a running task's partition lags behind its end", labels);
 }
 
 /* ---- checkpoints ---------------------------------------------------------------- */
@@ -390,6 +395,7 @@ bool sq_tasks_sync(sq_tasks_t *t, int64_t now, bool *checkpoint) {
     task_t *k = &t->tasks[p];
     bool assigned = p < r->n_parts && r->parts[p].assigned;
     if (assigned && k->phase == TASK_NONE) {
+      task_series(t, p);
       if (!t->rt->quiet) sq_log("task assigned", "task %s/%u: restoring", r->rel->name, p);
       if (!start_restore(t, p, true, now)) return false;
     } else if (!assigned && k->phase == TASK_RESTORING) {
