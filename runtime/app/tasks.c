@@ -55,6 +55,7 @@ struct sq_tasks {
   uint32_t src_index;
   sq_reader_t *reader;
   int partition_col;
+  uint64_t checkpoint_seq; /* the last durable checkpoint's */
   sq_runtime_t *rt;
   sq_changelog_t *changelog; /* NULL: changelogs off */
   char topic[300];
@@ -259,6 +260,7 @@ static void retire(sq_tasks_t *t, uint32_t p) {
 
 static void published(void *ctx) {
   sq_tasks_t *t = ctx;
+  t->checkpoint_seq = t->pub_seq;
   for (uint32_t p = 0; p < t->n; p++) {
     task_t *k = &t->tasks[p];
     if (k->phase < TASK_RUNNING) continue;
@@ -285,13 +287,32 @@ static bool clear_key(void *ctx, const char *key, size_t len) {
   return true;
 }
 
-/* Deletes task p's keys from the state directory (a full restore). */
+/* Where the state directory notes that task p's keys were cleared after
+ * checkpoint `seq`: that checkpoint's local record of p, if any, no
+ * longer describes them. After every state key, before the store's own. */
+static void cleared_key(uint32_t p, char key[12]) {
+  memcpy(key, "\xff\xff\xff\xfe", 4);
+  for (int b = 0; b < 4; b++) key[4 + b] = (char)(p >> (24 - 8 * b));
+  memcpy(key + 8, "task", 4);
+}
+
+/* Deletes task p's keys from the state directory (a full restore),
+ * durably noting it first. */
 static bool clear_local(sq_tasks_t *t, uint32_t p, char *err, size_t err_size) {
   sq_storage_t *db = sq_state_storage(t->tmpl->state);
   clearing_t c = {db, db ? sq_storage_batch_new(db) : NULL};
   if (!db) return true;
   if (!c.batch) return snprintf(err, err_size, "out of memory"), false;
-  bool ok = true;
+  char key[12];
+  cleared_key(p, key);
+  sq_buf_t seq = {0};
+  sq_put_u64(&seq, t->checkpoint_seq);
+  sq_storage_batch_put(db, c.batch, key, sizeof key, seq.data, seq.len);
+  bool ok = !seq.failed && sq_storage_write(db, c.batch, true, err, err_size);
+  sq_buf_free(&seq);
+  sq_storage_batch_free(db, c.batch);
+  if (!ok) return false;
+  if (!(c.batch = sq_storage_batch_new(db))) return snprintf(err, err_size, "out of memory"), false;
   for (uint32_t i = 0; ok && i < t->tmpl->n_ops; i++)
     for (uint32_t sp = task_lo(p); ok && sp < task_lo(p + 1); sp++) {
       char prefix[8];
@@ -410,6 +431,7 @@ bool sq_tasks_sync(sq_tasks_t *t, int64_t now, bool *checkpoint) {
     } else if (assigned && k->phase == TASK_LEAVING) {
       k->phase = TASK_RUNNING; /* back before it left: it never stopped */
       r->parts[p] = k->frozen;
+      r->parts[p].assigned = true;
       sq_reader_resume(r, p, k->frozen.next_offset);
     }
     if (k->phase == TASK_RESTORING && !step_restore(t, p, now)) return false;
@@ -508,6 +530,22 @@ static int32_t topic_partitions(const sq_runtime_t *rt, const char *topic, char 
   return n;
 }
 
+/* Whether task p's keys were cleared after the checkpoint restored from
+ * was written (a full restore that a crash interrupted). */
+static bool cleared_since(sq_tasks_t *t, uint32_t p) {
+  sq_storage_t *db = sq_state_storage(t->tmpl->state);
+  char key[12], err[200];
+  sq_buf_t value = {0};
+  cleared_key(p, key);
+  bool cleared = false;
+  if (db && sq_storage_get(db, key, sizeof key, &value, err, sizeof err) > 0) {
+    sq_cursor_t in = sq_cursor(value.data, value.len);
+    cleared = sq_get_u64(&in) >= t->checkpoint_seq;
+  }
+  sq_buf_free(&value);
+  return cleared;
+}
+
 /* The local records of the checkpoint restored from, by partition. */
 static bool load_records(sq_tasks_t *t, sq_checkpointer_t *cp) {
   sq_cursor_t in;
@@ -519,7 +557,7 @@ static bool load_records(sq_tasks_t *t, sq_checkpointer_t *cp) {
     sq_buf_t b = {.data = (char *)rec, .len = len};
     local_record_t lr;
     if (in.failed || !read_local(&b, &lr) || !room(t, lr.partition)) return false;
-    sq_buf_append(&t->tasks[lr.partition].record, rec, len);
+    if (!cleared_since(t, lr.partition)) sq_buf_append(&t->tasks[lr.partition].record, rec, len);
   }
   return !in.failed;
 }
@@ -531,6 +569,7 @@ sq_tasks_t *sq_tasks_new(sq_plan_t *plan, uint32_t src_index, sq_reader_t *reade
   *t = (sq_tasks_t){.tmpl = plan, .src_index = src_index, .reader = reader, .rt = rt,
                     .partition_col = sq_relation_find_column(reader->rel, "_partition")};
   reader->per_partition = true;
+  t->checkpoint_seq = sq_checkpointer_sequence(cp);
   if (!load_records(t, cp)) {
     snprintf(err, err_size, "corrupt state: the tasks' checkpoint record cannot be read; use --reset-state to start over");
     sq_tasks_free(t);
