@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/analyze_tasks.h"
 #include "engine/duration.h"
 #include "engine/plan.h"
 #include "runtime/app/checkpoint.h"
@@ -156,7 +157,8 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   char *copy = strdup(a->path), *stem = copy ? basename(copy) : "pipeline";
   char *dot = strrchr(stem, '.');
   if (dot && dot != stem) *dot = '\0';
-  sq_runtime_t rt = {.pipeline = stem, .quiet = a->quiet, .metrics = sq_metrics_new(), .health = {.broker_up = -1, .started = sq_clock_seconds()}};
+  sq_runtime_t rt = {.pipeline = stem, .quiet = a->quiet, .metrics = sq_metrics_new(), .health = {.broker_up = -1, .started = sq_clock_seconds()},
+                     .task_leader = sq_program_task_source(prog)};
   sq_health_init(&rt.health);
   sq_kafka_broker_t *broker = NULL;
   sq_metrics_http_t *http = NULL;

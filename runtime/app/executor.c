@@ -41,7 +41,8 @@ typedef struct running_source {
   int64_t watermark;
   bool bootstrapped;
   bool delivering; /* its last visit got rows */
-  sq_tasks_t *tasks; /* partitioned_by: the tasks its rows go to */
+  sq_tasks_t *tasks; /* partitioned_by: the tasks its rows go to (the leader's owns them) */
+  uint32_t input;    /* its input number in the tasks */
 } running_source_t;
 
 #define ALIGN_MS 1000
@@ -108,7 +109,7 @@ static bool any_waits(const running_source_t *rs, uint32_t n) {
 
 static bool push(sq_plan_t *plan, running_source_t *rs) {
   if (rs->tasks) {
-    bool ok = sq_tasks_push(rs->tasks, &rs->batch);
+    bool ok = sq_tasks_push(rs->tasks, rs->input, &rs->batch);
     sq_arena_reset(&plan->exec.arena);
     return ok;
   }
@@ -125,6 +126,22 @@ static bool advance(running_source_t *rs, int64_t wm, int64_t now) {
   rs->watermark = wm;
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     if (!sq_op_advance(rs->src->consumers[i], wm)) return false;
+  }
+  return true;
+}
+
+/* Tasks for the partitioned_by sources: the leader's, then each other
+ * one following it. */
+static bool start_tasks(sq_plan_t *plan, running_source_t *rs, sq_runtime_t *rt, sq_checkpointer_t *cp, char *err, size_t err_size) {
+  sq_tasks_t *tasks = NULL;
+  for (uint32_t i = 0; i < plan->n_sources; i++)
+    if (rs[i].src->rel == rt->task_leader && !(tasks = rs[i].tasks = sq_tasks_new(plan, i, rs[i].reader, cp, rt, err, err_size)))
+      return false;
+  for (uint32_t i = 0, input = 1; tasks && i < plan->n_sources; i++) {
+    if (rs[i].tasks || !sq_relation_option(rs[i].src->rel, "partitioned_by")) continue;
+    if (!sq_tasks_follow(tasks, i, rs[i].reader, err, err_size)) return false;
+    rs[i].tasks = tasks;
+    rs[i].input = input++;
   }
   return true;
 }
@@ -170,13 +187,9 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     r->watermark = r->reader->watermark; /* what its consumers last saw */
     readers[opened] = r->reader;
     r->reader->alone = keeps_state(plan) && !sq_relation_option(r->src->rel, "partitioned_by");
-    if (cp && sq_relation_option(r->src->rel, "partitioned_by") &&
-        !(r->tasks = sq_tasks_new(plan, opened, r->reader, cp, rt, rt->changelog, err, sizeof err))) {
-      opened++;
-      break;
-    }
   }
-  if (!rs || !readers || opened < plan->n_sources) {
+  bool tasks_ok = opened < plan->n_sources || !cp || start_tasks(plan, rs, rt, cp, err, sizeof err);
+  if (!rs || !readers || opened < plan->n_sources || !tasks_ok) {
     fprintf(stderr, "streamq %s: %s\n", rt->command ? rt->command : "run", err);
     status = 2;
   }
@@ -187,7 +200,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     report = sq_run_report_new(plan, readers, rt->metrics, !rt->quiet && isatty(STDERR_FILENO));
     if (!report || !sq_drop_report_init(&drops, plan)) status = 2;
     for (uint32_t i = 0; status == 0 && i < plan->n_sources; i++)
-      if (rs[i].tasks && !sq_run_report_tasks(report, i, rs[i].tasks)) status = 2;
+      if (rs[i].tasks && rs[i].input == 0 && !sq_run_report_tasks(report, i, rs[i].tasks)) status = 2;
     sq_checkpoint_policy_init(&ck, cp, readers, rt);
   }
   double started = sq_clock_seconds();
@@ -216,7 +229,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     bool leaving = false;
     for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
       bool wants = false;
-      if (rs[i].tasks && !sq_tasks_sync(rs[i].tasks, sq_clock_ms(), &wants)) status = 2;
+      if (rs[i].tasks && rs[i].input == 0 && !sq_tasks_sync(rs[i].tasks, sq_clock_ms(), &wants)) status = 2;
       leaving |= wants;
     }
     if (status == 0 && cp && !sq_checkpoint_policy_poll(&ck, plan, &rt->health)) status = 2;
@@ -253,7 +266,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       stats->records_in += rs[i].reader->records_in;
       stats->bad_records += rs[i].reader->bad.count;
     }
-    sq_tasks_free(rs[i].tasks);
+    if (rs[i].input == 0) sq_tasks_free(rs[i].tasks);
     sq_reader_destroy(rs[i].reader);
     sq_batch_free(&rs[i].batch);
   }

@@ -1,8 +1,8 @@
 /* Per-partition tasks (tasks.h). A task's record, in each checkpoint and
  * in each changelog marker:
- *   marker blob: next offset, largest event time and watermark of the
- *                partition, then (id, watermark, operator record) of
- *                each of the task's operators;
+ *   marker blob: for each input, the next offset, largest event time
+ *                and watermark of its partition; then (id, watermark,
+ *                operator record) of each of the task's operators;
  *   local record: partition, writer id, sequence, changelog position,
  *                marker blob.
  * The local record says: this state directory holds the task's state as
@@ -10,6 +10,11 @@
  * after the changelog position. A restore reads the changelog from there,
  * skips what is already local and applies what other processes wrote
  * after it.
+ *
+ * Inputs: the first partitioned source (the leader) is in the consumer
+ * group and decides which tasks this process holds; the others (a join
+ * of co-partitioned sources) follow it, assigned the same partitions
+ * outside the group.
  *
  * Phases: NONE (not held; its last record may be kept for a return),
  * RESTORING (partition paused), RUNNING, LEAVING (revoked: waits for the
@@ -32,6 +37,7 @@
 #include "runtime/kit/options.h"
 
 #define RESTORE_STEP 5000 /* changelog records applied per run-loop round: the group keeps being polled */
+#define MAX_INPUTS 8      /* partitioned sources of one pipeline */
 
 typedef enum task_phase { TASK_NONE, TASK_RESTORING, TASK_RUNNING, TASK_LEAVING } task_phase_t;
 
@@ -44,17 +50,24 @@ typedef struct task {
   sq_buf_t record;                 /* its local record in the last durable checkpoint; empty: none */
   sq_buf_t pending;                /* the one in the checkpoint being written */
   int64_t changelog_from;          /* its next marker is at or after this offset */
-  int64_t watermark;               /* what its operators last saw */
+  int64_t watermark[MAX_INPUTS];   /* what its operators last saw of each input */
   uint64_t leave_seq;              /* LEAVING: the checkpoint it waits for (0: not taken yet) */
-  sq_reader_partition_t frozen;    /* LEAVING: its partition as it left */
+  sq_reader_partition_t frozen[MAX_INPUTS]; /* LEAVING: its partitions as it left */
   sq_metric_t *remaining, *lag;
 } task_t;
 
+typedef struct task_input {
+  sq_reader_t *reader;
+  uint32_t src_index; /* its source in the plans */
+  int partition_col;
+} task_input_t;
+
 struct sq_tasks {
   sq_plan_t *tmpl;
-  uint32_t src_index;
-  sq_reader_t *reader;
-  int partition_col;
+  task_input_t inputs[MAX_INPUTS]; /* [0]: the leader */
+  uint32_t n_inputs;
+  sq_reader_t *reader;             /* the leader's */
+  int32_t partitions;              /* the leader topic's partition count (0: unknown) */
   uint64_t checkpoint_seq; /* the last durable checkpoint's */
   sq_runtime_t *rt;
   sq_changelog_t *changelog; /* NULL: changelogs off */
@@ -78,10 +91,14 @@ static uint32_t be32(const char *p) {
 
 /* ---- records ---------------------------------------------------------------- */
 
-static void marker_blob(const task_t *k, const sq_reader_partition_t *part, sq_buf_t *out) {
-  sq_put_i64(out, part->next_offset);
-  sq_put_i64(out, part->max_event_time);
-  sq_put_i64(out, part->watermark);
+static void marker_blob(const sq_tasks_t *t, const task_t *k, uint32_t p, sq_buf_t *out) {
+  sq_put_u64(out, t->n_inputs);
+  for (uint32_t i = 0; i < t->n_inputs; i++) {
+    const sq_reader_partition_t *part = k->phase == TASK_LEAVING ? &k->frozen[i] : &t->inputs[i].reader->parts[p];
+    sq_put_i64(out, part->next_offset);
+    sq_put_i64(out, part->max_event_time);
+    sq_put_i64(out, part->watermark);
+  }
   sq_put_u64(out, k->plan->n_ops);
   sq_buf_t rec = {0};
   for (uint32_t i = 0; i < k->plan->n_ops; i++) {
@@ -96,13 +113,16 @@ static void marker_blob(const task_t *k, const sq_reader_partition_t *part, sq_b
   sq_buf_free(&rec);
 }
 
-/* Restores a task's partition and operators from a marker blob. */
+/* Restores a task's partitions and operators from a marker blob. */
 static bool load_blob(sq_tasks_t *t, uint32_t p, task_t *k, const void *blob, size_t len) {
-  sq_reader_partition_t *part = &t->reader->parts[p];
   sq_cursor_t in = sq_cursor(blob, len);
-  part->next_offset = sq_get_i64(&in);
-  part->max_event_time = sq_get_i64(&in);
-  part->watermark = sq_get_i64(&in);
+  if (sq_get_u64(&in) != t->n_inputs) return false;
+  for (uint32_t i = 0; i < t->n_inputs; i++) {
+    sq_reader_partition_t *part = &t->inputs[i].reader->parts[p];
+    part->next_offset = sq_get_i64(&in);
+    part->max_event_time = sq_get_i64(&in);
+    k->watermark[i] = part->watermark = sq_get_i64(&in);
+  }
   uint64_t n = sq_get_u64(&in);
   for (uint64_t i = 0; i < n && !in.failed; i++) {
     uint64_t id = sq_get_u64(&in);
@@ -115,7 +135,6 @@ static bool load_blob(sq_tasks_t *t, uint32_t p, task_t *k, const void *blob, si
     sq_cursor_t c = sq_cursor(rec, rlen);
     if (op->cls->load && !(op->cls->load(op, &c) && sq_cursor_done(&c))) return false;
   }
-  k->watermark = part->watermark;
   return !in.failed && sq_cursor_done(&in);
 }
 
@@ -144,7 +163,10 @@ static bool room(sq_tasks_t *t, uint32_t p) {
   if (v) t->tasks = v;
   if (m) t->marker_offsets = m;
   if (!v || !m) return false;
-  for (uint32_t i = t->n; i <= p; i++) v[i] = (task_t){.changelog_from = -1, .watermark = INT64_MIN};
+  for (uint32_t i = t->n; i <= p; i++) {
+    v[i] = (task_t){.changelog_from = -1};
+    for (uint32_t j = 0; j < MAX_INPUTS; j++) v[i].watermark[j] = INT64_MIN;
+  }
   t->n = p + 1;
   return true;
 }
@@ -180,7 +202,7 @@ static void save(void *ctx, uint64_t state_id, uint64_t seq, sq_buf_t *out) {
     }
     if (k->phase == TASK_LEAVING && !k->leave_seq) k->leave_seq = seq;
     sq_buf_clear(&blob);
-    marker_blob(k, k->phase == TASK_LEAVING ? &k->frozen : &t->reader->parts[p], &blob);
+    marker_blob(t, k, p, &blob);
     sq_buf_clear(&k->pending);
     local_record_t lr;
     if (k->record.len && read_local(&k->record, &lr) && lr.len == blob.len && memcmp(lr.blob, blob.data, blob.len) == 0) {
@@ -339,7 +361,10 @@ static bool start_restore(sq_tasks_t *t, uint32_t p, bool use_local, int64_t now
   k->from_local = local;
   k->restore_started = (double)now / 1000.0;
   k->phase = TASK_RESTORING;
-  sq_reader_pause(t->reader, p);
+  for (uint32_t i = 0; i < t->n_inputs; i++) {
+    if (i) sq_reader_follow(t->inputs[i].reader, p, true);
+    sq_reader_pause(t->inputs[i].reader, p);
+  }
   if (!t->changelog) return true;
   k->restore = sq_changelog_restore_start(t->changelog, p, local ? lr.from : -1, local ? &lr.writer : NULL,
                                           local ? &lr.seq : NULL, err, sizeof err);
@@ -369,23 +394,27 @@ static bool activate(sq_tasks_t *t, uint32_t p, int64_t now) {
   }
   if (!blob && have_local) blob = lr.blob, len = lr.len;
   if (!(k->plan = sq_plan_build_task(t->tmpl, p, err, sizeof err))) return sq_exec_fail(&t->tmpl->exec, "task: %s", err);
-  sq_reader_partition_t *part = &t->reader->parts[p];
-  *part = (sq_reader_partition_t){.assigned = true, .next_offset = -1, .saved_offset = -1, .lag = -1, .max_event_time = INT64_MIN,
-                                   .watermark = INT64_MIN, .last_row_ms = now};
-  k->watermark = INT64_MIN;
+  for (uint32_t i = 0; i < t->n_inputs; i++) {
+    t->inputs[i].reader->parts[p] = (sq_reader_partition_t){.assigned = true, .next_offset = -1, .saved_offset = -1, .lag = -1,
+                                                             .max_event_time = INT64_MIN, .watermark = INT64_MIN, .last_row_ms = now};
+    k->watermark[i] = INT64_MIN;
+  }
   bool loaded = !blob || load_blob(t, p, k, blob, len);
   sq_changelog_restore_free(k->restore); /* it owns the blob */
   k->restore = NULL;
   if (!loaded)
     return sq_exec_fail(&t->tmpl->exec, "corrupt state: task %s/%u cannot be restored; use --reset-state", t->reader->rel->name, p);
-  part->saved_offset = part->next_offset;
+  for (uint32_t i = 0; i < t->n_inputs; i++) {
+    sq_reader_partition_t *part = &t->inputs[i].reader->parts[p];
+    part->saved_offset = part->next_offset;
+    sq_reader_resume(t->inputs[i].reader, p, part->next_offset);
+  }
   k->phase = TASK_RUNNING;
   sq_metric_set(k->remaining, 0);
-  sq_reader_resume(t->reader, p, part->next_offset);
   if (!t->rt->quiet)
     sq_log("task restored", "task %s/%u: %s, %" PRIu64 " changelog records applied in %.3f s; reading from offset %" PRId64,
            t->reader->rel->name, p, !blob ? "fresh" : k->from_local ? "from local state" : "from the changelog", applied,
-           (double)now / 1000.0 - k->restore_started, part->next_offset);
+           (double)now / 1000.0 - k->restore_started, t->reader->parts[p].next_offset);
   return true;
 }
 
@@ -423,16 +452,24 @@ bool sq_tasks_sync(sq_tasks_t *t, int64_t now, bool *checkpoint) {
       sq_changelog_restore_free(k->restore); /* what it applied is replayed on a return */
       k->restore = NULL;
       k->phase = TASK_NONE;
+      for (uint32_t i = 1; i < t->n_inputs; i++) sq_reader_follow(t->inputs[i].reader, p, false);
       if (!t->rt->quiet) sq_log("task revoked", "task %s/%u: while restoring", r->rel->name, p);
     } else if (!assigned && k->phase == TASK_RUNNING) {
       k->phase = TASK_LEAVING;
-      k->frozen = r->parts[p];
       k->leave_seq = 0;
+      for (uint32_t i = 0; i < t->n_inputs; i++) {
+        k->frozen[i] = t->inputs[i].reader->parts[p];
+        if (i) sq_reader_follow(t->inputs[i].reader, p, false);
+      }
     } else if (assigned && k->phase == TASK_LEAVING) {
       k->phase = TASK_RUNNING; /* back before it left: it never stopped */
-      r->parts[p] = k->frozen;
-      r->parts[p].assigned = true;
-      sq_reader_resume(r, p, k->frozen.next_offset);
+      for (uint32_t i = 0; i < t->n_inputs; i++) {
+        sq_reader_t *in = t->inputs[i].reader;
+        if (i) sq_reader_follow(in, p, true);
+        in->parts[p] = k->frozen[i];
+        in->parts[p].assigned = true;
+        sq_reader_resume(in, p, k->frozen[i].next_offset);
+      }
     }
     if (k->phase == TASK_RESTORING && !step_restore(t, p, now)) return false;
     *checkpoint |= k->phase == TASK_LEAVING && !k->leave_seq;
@@ -459,10 +496,10 @@ static bool task_failed(sq_tasks_t *t, const task_t *k) {
   return sq_exec_fail(&t->tmpl->exec, "%s", k->plan->exec.error);
 }
 
-static bool advance_task(sq_tasks_t *t, task_t *k, int64_t wm) {
-  if (wm <= k->watermark) return true;
-  k->watermark = wm;
-  const sq_plan_source_t *src = &k->plan->sources[t->src_index];
+static bool advance_task(sq_tasks_t *t, task_t *k, uint32_t input, int64_t wm) {
+  if (wm <= k->watermark[input]) return true;
+  k->watermark[input] = wm;
+  const sq_plan_source_t *src = &k->plan->sources[t->inputs[input].src_index];
   for (uint32_t c = 0; c < src->n_consumers; c++)
     if (!sq_op_advance(src->consumers[c], wm)) return task_failed(t, k);
   sq_arena_reset(&k->plan->exec.arena);
@@ -470,22 +507,23 @@ static bool advance_task(sq_tasks_t *t, task_t *k, int64_t wm) {
   return true;
 }
 
-bool sq_tasks_push(sq_tasks_t *t, const sq_batch_t *b) {
+bool sq_tasks_push(sq_tasks_t *t, uint32_t input, const sq_batch_t *b) {
   int64_t now = t->tmpl->exec.now_ms;
+  int col = t->inputs[input].partition_col;
   for (uint32_t start = 0, end; start < b->n; start = end) {
-    uint32_t p = (uint32_t)sq_batch_row(b, start)[t->partition_col].u.i;
-    for (end = start + 1; end < b->n && (uint32_t)sq_batch_row(b, end)[t->partition_col].u.i == p;) end++;
+    uint32_t p = (uint32_t)sq_batch_row(b, start)[col].u.i;
+    for (end = start + 1; end < b->n && (uint32_t)sq_batch_row(b, end)[col].u.i == p;) end++;
     task_t *k = p < t->n ? &t->tasks[p] : NULL;
     if (!k || k->phase != TASK_RUNNING) continue;
     /* the run of rows as a batch of its own: they are not copied */
     sq_batch_t run = {.n = end - start, .width = b->width, .cap = end - start, .rows = sq_batch_row(b, start),
                       .times = b->times + start, .wms = b->wms + start};
     k->plan->exec.now_ms = now;
-    const sq_plan_source_t *src = &k->plan->sources[t->src_index];
+    const sq_plan_source_t *src = &k->plan->sources[t->inputs[input].src_index];
     for (uint32_t c = 0; c < src->n_consumers; c++)
       if (!sq_op_push(src->consumers[c], &run)) return task_failed(t, k);
     sq_arena_reset(&k->plan->exec.arena);
-    if (!advance_task(t, k, run.wms[run.n - 1])) return false;
+    if (!advance_task(t, k, input, run.wms[run.n - 1])) return false;
     fold_counts(t->tmpl, k->plan);
   }
   return true;
@@ -496,7 +534,8 @@ bool sq_tasks_advance(sq_tasks_t *t, int64_t now) {
     task_t *k = &t->tasks[p];
     if (k->phase != TASK_RUNNING) continue;
     k->plan->exec.now_ms = now;
-    if (!advance_task(t, k, sq_reader_partition_watermark(t->reader, p, now))) return false;
+    for (uint32_t i = 0; i < t->n_inputs; i++)
+      if (!advance_task(t, k, i, sq_reader_partition_watermark(t->inputs[i].reader, p, now))) return false;
   }
   return true;
 }
@@ -562,34 +601,60 @@ static bool load_records(sq_tasks_t *t, sq_checkpointer_t *cp) {
   return !in.failed;
 }
 
-sq_tasks_t *sq_tasks_new(sq_plan_t *plan, uint32_t src_index, sq_reader_t *reader,
-                         sq_checkpointer_t *cp, sq_runtime_t *rt, bool changelog, char *err, size_t err_size) {
+/* A source's topic and its partition count (-1 with `err`). */
+static int32_t source_partitions(const sq_runtime_t *rt, const sq_relation_t *rel, char *topic, size_t size, char *err,
+                                 size_t err_size) {
+  char *name = sq_option_string(rel, "topic", err, err_size);
+  snprintf(topic, size, "%s", name ? name : "");
+  free(name);
+  return topic_partitions(rt, topic, err, err_size);
+}
+
+sq_tasks_t *sq_tasks_new(sq_plan_t *plan, uint32_t src_index, sq_reader_t *reader, sq_checkpointer_t *cp, sq_runtime_t *rt,
+                         char *err, size_t err_size) {
   sq_tasks_t *t = calloc(1, sizeof *t);
   if (!t) return snprintf(err, err_size, "out of memory"), NULL;
-  *t = (sq_tasks_t){.tmpl = plan, .src_index = src_index, .reader = reader, .rt = rt,
-                    .partition_col = sq_relation_find_column(reader->rel, "_partition")};
+  *t = (sq_tasks_t){.tmpl = plan, .reader = reader, .rt = rt, .n_inputs = 1};
+  t->inputs[0] = (task_input_t){reader, src_index, sq_relation_find_column(reader->rel, "_partition")};
   reader->per_partition = true;
   t->checkpoint_seq = sq_checkpointer_sequence(cp);
+  char topic[256];
+  if ((t->partitions = source_partitions(rt, reader->rel, topic, sizeof topic, err, err_size)) <= 0 ||
+      !room(t, (uint32_t)t->partitions - 1)) {
+    if (t->partitions > 0) snprintf(err, err_size, "out of memory");
+    sq_tasks_free(t);
+    return NULL;
+  }
   if (!load_records(t, cp)) {
     snprintf(err, err_size, "corrupt state: the tasks' checkpoint record cannot be read; use --reset-state to start over");
     sq_tasks_free(t);
     return NULL;
   }
-  if (changelog) {
-    char topic[256];
-    char *name = sq_option_string(reader->rel, "topic", err, err_size);
-    snprintf(topic, sizeof topic, "%s", name ? name : "");
-    free(name);
-    sq_kafka_changelog_topic(reader->rel, rt, t->topic, sizeof t->topic);
-    int32_t n = topic_partitions(rt, topic, err, err_size);
-    if (n <= 0 || !room(t, (uint32_t)n - 1) || !(t->changelog = sq_changelog_open(&rt->kafka, t->topic, (uint32_t)n, err, err_size))) {
-      if (n > 0 && !err[0]) snprintf(err, err_size, "out of memory");
-      sq_tasks_free(t);
-      return NULL;
-    }
+  sq_kafka_changelog_topic(reader->rel, rt, t->topic, sizeof t->topic);
+  if (rt->changelog && !(t->changelog = sq_changelog_open(&rt->kafka, t->topic, (uint32_t)t->partitions, err, err_size))) {
+    sq_tasks_free(t);
+    return NULL;
   }
   sq_checkpointer_set_tasks(cp, &(sq_checkpoint_tasks_t){save, publish, published, t});
   return t;
+}
+
+bool sq_tasks_follow(sq_tasks_t *t, uint32_t src_index, sq_reader_t *reader, char *err, size_t err_size) {
+  char topic[256], leader[256];
+  int32_t n = source_partitions(t->rt, reader->rel, topic, sizeof topic, err, err_size);
+  if (n <= 0) return false;
+  if (n != t->partitions) {
+    char *name = sq_option_string(t->reader->rel, "topic", err, err_size);
+    snprintf(leader, sizeof leader, "%s", name ? name : "");
+    free(name);
+    snprintf(err, err_size, "sources '%s' and '%s' are joined per partition, so their topics must have as many partitions: "
+             "%s has %d, %s has %d", t->reader->rel->name, reader->rel->name, leader, t->partitions, topic, n);
+    return false;
+  }
+  if (t->n_inputs == MAX_INPUTS) return snprintf(err, err_size, "at most %d partitioned sources", MAX_INPUTS), false;
+  t->inputs[t->n_inputs++] = (task_input_t){reader, src_index, sq_relation_find_column(reader->rel, "_partition")};
+  reader->per_partition = true;
+  return true;
 }
 
 void sq_tasks_free(sq_tasks_t *t) {

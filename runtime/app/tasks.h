@@ -20,12 +20,17 @@
 typedef struct sq_tasks sq_tasks_t;
 
 /* Tasks for source `src_index` of `plan` (the template: its operators
- * stay idle, each task runs a copy) read by `reader`, checkpointed by
- * `cp`. With `changelog`, state changes go to the topic
- * `<group>.changelog` (created with the source topic's partition count).
- * NULL with `err`. */
-sq_tasks_t *sq_tasks_new(sq_plan_t *plan, uint32_t src_index, sq_reader_t *reader,
-                         sq_checkpointer_t *cp, sq_runtime_t *rt, bool changelog, char *err, size_t err_size);
+ * stay idle, each task runs a copy) read by `reader` (the leader: in the
+ * consumer group, so its assignment decides the tasks), checkpointed by
+ * `cp`. With rt->changelog, state changes go to the topic
+ * `<group>.changelog` (as many partitions as the source topic). NULL
+ * with `err`. */
+sq_tasks_t *sq_tasks_new(sq_plan_t *plan, uint32_t src_index, sq_reader_t *reader, sq_checkpointer_t *cp, sq_runtime_t *rt,
+                         char *err, size_t err_size);
+/* Adds a co-partitioned source (joined per partition): its reader is
+ * assigned the leader's partitions, outside the group. False with `err`
+ * (another partition count). */
+bool sq_tasks_follow(sq_tasks_t *t, uint32_t src_index, sq_reader_t *reader, char *err, size_t err_size);
 void sq_tasks_free(sq_tasks_t *t);
 /* Follows the reader's assignment: starts a newly assigned partition's
  * task (restoring it), steps restores, and marks revoked tasks to leave;
@@ -33,10 +38,11 @@ void sq_tasks_free(sq_tasks_t *t);
  * (they leave once it is durable). False after a fatal error (in
  * plan->exec). */
 bool sq_tasks_sync(sq_tasks_t *t, int64_t now, bool *checkpoint);
-/* Pushes a batch read from the source to the tasks of its rows'
- * partitions; rows of a partition whose task is not running are dropped
- * (read again once it runs). False after a fatal error. */
-bool sq_tasks_push(sq_tasks_t *t, const sq_batch_t *batch);
+/* Pushes a batch read from input `input` (0: the leader, then in the
+ * order followed) to the tasks of its rows' partitions; rows of a
+ * partition whose task is not running are dropped (read again once it
+ * runs). False after a fatal error. */
+bool sq_tasks_push(sq_tasks_t *t, uint32_t input, const sq_batch_t *batch);
 /* Moves each running task's watermark to its partition's at `now`. */
 bool sq_tasks_advance(sq_tasks_t *t, int64_t now);
 /* /health's part: `,"tasks":[{"task":P,"state":"running",...}]`,

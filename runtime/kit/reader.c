@@ -134,6 +134,10 @@ void sq_reader_resume(sq_reader_t *r, uint32_t p, int64_t offset) {
   if (r->cls->resume) r->cls->resume(r, p, offset);
 }
 
+void sq_reader_follow(sq_reader_t *r, uint32_t p, bool assigned) {
+  if (r->cls->follow) r->cls->follow(r, p, assigned);
+}
+
 int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {
   if (r->last_row_ms == INT64_MIN) r->last_row_ms = now; /* the silence of this run starts at its first look */
   sq_watermark_rule_t rule = {r->watermark_delay, r->idle_timeout};

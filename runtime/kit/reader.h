@@ -33,6 +33,9 @@ typedef struct sq_reader_class {
    * `offset` (-1: the source's start). NULL: no partitions to move. */
   void (*pause)(sq_reader_t *r, uint32_t p);
   void (*resume)(sq_reader_t *r, uint32_t p, int64_t offset);
+  /* A source that follows another's assignment (a co-partitioned join):
+   * takes partition p (paused) or gives it up. NULL: not possible. */
+  void (*follow)(sq_reader_t *r, uint32_t p, bool assigned);
   /* The checkpoint with the positions last saved (saved_offset) is
    * durable (Kafka commits them to the consumer group, for lag
    * monitoring); the reader has read on since. May be NULL. */
@@ -127,5 +130,6 @@ int64_t sq_reader_partition_watermark(sq_reader_t *r, uint32_t p, int64_t now);
  * partitions of their own ignore it. */
 void sq_reader_pause(sq_reader_t *r, uint32_t p);
 void sq_reader_resume(sq_reader_t *r, uint32_t p, int64_t offset);
+void sq_reader_follow(sq_reader_t *r, uint32_t p, bool assigned);
 
 #endif

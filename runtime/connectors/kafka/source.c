@@ -20,6 +20,12 @@
  * otherwise), revoked ones leave it. Event time is the `timestamp` column,
  * else the record's Kafka timestamp, else the read time.
  *
+ * In a pipeline running as tasks, a partitioned source other than the
+ * leader (rt->task_leader) is a follower: never in the group, it is
+ * assigned by the tasks the partitions the leader holds, so that
+ * partition p of both sides of a co-partitioned join is read by one
+ * process.
+ *
  * A TABLE reads every partition of its topic (it is assigned them all,
  * outside the group: each reader of a table needs all of it), from the
  * earliest offset (it is a changelog) or its checkpoint, and is caught up
@@ -67,6 +73,7 @@ typedef struct sq_reader_kafka {
   int32_t topic_partitions; /* alone: the topic's partition count (0: not known yet) */
   int64_t shared_since;     /* alone: since when it holds only part of the topic (0: all of it, or no rebalance yet) */
   bool rebalanced;
+  bool follower;            /* assigned by the tasks (see the top) */
 } sq_reader_kafka_t;
 
 static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
@@ -115,6 +122,22 @@ static void kafka_pause(sq_reader_t *r, uint32_t p) {
   rd_kafka_topic_partition_list_destroy(list);
 }
 
+static void kafka_follow(sq_reader_t *r, uint32_t p, bool assigned) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  if (!k->follower) return;
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = start_offset(k, p);
+  rd_kafka_error_t *e = assigned ? rd_kafka_incremental_assign(k->consumer, list) : rd_kafka_incremental_unassign(k->consumer, list);
+  if (e) {
+    if (!k->quiet) sq_log("consumer error", "source '%s': cannot %s partition %u: %s", r->rel->name, assigned ? "take" : "give up", p,
+                          rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+  }
+  if (assigned) rd_kafka_pause_partitions(k->consumer, list);
+  sq_reader_assign(r, p, assigned, sq_clock_ms());
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
 /* Seeks (asynchronously: messages fetched before are dropped by
  * librdkafka) and resumes. */
 static void kafka_resume(sq_reader_t *r, uint32_t p, int64_t offset) {
@@ -142,7 +165,7 @@ static void release_held(sq_reader_kafka_t *k) {
  * table or an ad-hoc query is outside the group: nothing to commit. */
 static void kafka_checkpointed(sq_reader_t *r) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
-  if (k->assign_all) return;
+  if (k->assign_all || k->follower) return; /* not a member: the group would refuse */
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)r->n_parts);
   for (uint32_t p = 0; p < r->n_parts; p++)
     if (r->parts[p].assigned && r->parts[p].saved_offset >= 0)
@@ -365,7 +388,7 @@ static void kafka_destroy(sq_reader_t *r) {
   free(k);
 }
 
-static const sq_reader_class_t kafka_class = {.read = kafka_read, .destroy = kafka_destroy, .pause = kafka_pause, .resume = kafka_resume,
+static const sq_reader_class_t kafka_class = {.read = kafka_read, .destroy = kafka_destroy, .pause = kafka_pause, .resume = kafka_resume, .follow = kafka_follow,
                                                 .checkpointed = kafka_checkpointed, .has_lag = true};
 
 /* The producer for a dead-letter topic, or NULL when there is none. */
@@ -426,6 +449,8 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   k->pk_col = rel->kind == SQ_REL_TABLE ? rel->primary_key : -1;
   k->assign_all = k->pk_col >= 0 || rt->read_mode != SQ_READ_PIPELINE;
   k->bounded = rt->read_mode == SQ_READ_BOUNDED;
+  k->follower = rt->read_mode == SQ_READ_PIPELINE && rt->task_leader && rel != rt->task_leader && k->pk_col < 0 &&
+                sq_relation_option(rel, "partitioned_by");
   k->from_latest = k->pk_col < 0 && (rt->read_mode == SQ_READ_LIVE ? !rt->live_from_earliest
                                                                   : !k->bounded && sq_option_is(rel, "start", "latest"));
   /* Every partition's queue is forwarded into the one consumer queue, whose
@@ -457,7 +482,7 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   if (k->consumer) k->topic_handle = rd_kafka_topic_new(k->consumer, k->topic, NULL);
   rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
-  rd_kafka_resp_err_t e = !k->topic_handle ? RD_KAFKA_RESP_ERR__FAIL : k->assign_all ? RD_KAFKA_RESP_ERR_NO_ERROR
+  rd_kafka_resp_err_t e = !k->topic_handle ? RD_KAFKA_RESP_ERR__FAIL : k->assign_all || k->follower ? RD_KAFKA_RESP_ERR_NO_ERROR
                                                                                     : rd_kafka_subscribe(k->consumer, topics);
   rd_kafka_topic_partition_list_destroy(topics);
   if (!k->topic_handle || e) {
