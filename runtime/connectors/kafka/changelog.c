@@ -98,13 +98,6 @@ static rd_kafka_conf_t *client_conf(const sq_kafka_settings_t *k, const char *co
 
 /* ---- producing ------------------------------------------------------------ */
 
-/* librdkafka warns at each producer's start that the gapless guarantee
- * is experimental: the changelog relies on it knowingly (changelog.h). */
-static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-  (void)rk, (void)level;
-  if (strcmp(fac, "CONFWARN") != 0 || !strstr(buf, "enable.gapless.guarantee")) sq_log("kafka", "%s: %s", fac, buf);
-}
-
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   (void)rk;
   producer_t *p = opaque;
@@ -130,7 +123,6 @@ static bool producer_open(producer_t *p, const sq_changelog_t *cl, char *err, si
   rd_kafka_conf_t *conf = client_conf(cl->kafka, forced, err, err_size);
   if (!conf) return false;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  rd_kafka_conf_set_log_cb(conf, on_log);
   rd_kafka_conf_set_opaque(conf, p);
   char rd_err[256];
   if (!(p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rd_err, sizeof rd_err))) {
