@@ -18,7 +18,6 @@
 #include "engine/codec.h"
 #include "engine/key_codec.h"
 #include "runtime/connectors/kafka/topics.h"
-#include "runtime/kit/log.h"
 
 #define WAIT_MS 60000          /* the longest a flush, or a record waiting for room in the queue, waits */
 #define ADMIN_TIMEOUT_MS 10000 /* metadata, topic creation, offsets */
