@@ -19,6 +19,7 @@ typedef enum sq_option_kind {
   SQ_OPTION_BOOL,     /* true / false */
   SQ_OPTION_URL,      /* http:// or https:// */
   SQ_OPTION_COLUMN,   /* a column of the relation, TIMESTAMP or BIGINT */
+  SQ_OPTION_COLUMNS,  /* a comma-separated list of the relation's columns */
 } sq_option_kind_t;
 
 typedef struct sq_option_spec {

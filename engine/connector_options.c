@@ -79,6 +79,18 @@ static void join_values(const char *const *values, char *buf, size_t size) {
     len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", values[i]);
 }
 
+/* The column called `name`, or -1 after reporting it with the closest name. */
+static int find_column(const sq_relation_t *rel, const char *name, const sq_ast_t *v, sq_diag_t *diag) {
+  int col = sq_relation_find_column(rel, name);
+  if (col >= 0) return col;
+  sq_suggest_t s;
+  sq_suggest_init(&s, name);
+  for (size_t i = 0; i < rel->n_columns; i++)
+    if (!rel->columns[i].metadata) sq_suggest_offer(&s, rel->columns[i].name);
+  sq_suggest_report(&s, diag, v->span, "'%s' is not a column of '%s'", name, rel->name);
+  return -1;
+}
+
 static void check_value(const sq_relation_t *rel, const sq_option_spec_t *spec, const sq_ast_t *opt, sq_diag_t *diag) {
   const sq_ast_t *v = opt->a;
   const char *text = value_text(v);
@@ -120,14 +132,22 @@ static void check_value(const sq_relation_t *rel, const sq_option_spec_t *spec, 
     if (v->sub != SQ_LIT_BOOL && !(text && (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)))
       sq_diag_error(diag, v->span, "option '%s' must be true or false", spec->name);
     break;
+  case SQ_OPTION_COLUMNS:
+    for (const char *p = text; p && *p;) {
+      size_t len = strcspn(p, ",");
+      char name[128];
+      snprintf(name, sizeof name, "%.*s", (int)len, p);
+      char *at = name + strspn(name, " ");
+      at[strcspn(at, " ")] = '\0';
+      if (find_column(rel, at, v, diag) < 0) break;
+      p += len + (p[len] == ',');
+    }
+    if (!text || !*text) sq_diag_error(diag, v->span, "option '%s' must name one or more columns", spec->name);
+    break;
   case SQ_OPTION_COLUMN: {
-    int col = text ? sq_relation_find_column(rel, text) : -1;
+    int col = text ? find_column(rel, text, v, diag) : -1;
     if (col < 0) {
-      sq_suggest_t s;
-      sq_suggest_init(&s, text ? text : "");
-      for (size_t i = 0; i < rel->n_columns; i++)
-        if (!rel->columns[i].metadata) sq_suggest_offer(&s, rel->columns[i].name);
-      sq_suggest_report(&s, diag, v->span, "'%s' is not a column of '%s'", text ? text : "", rel->name);
+      if (!text) sq_diag_error(diag, v->span, "option '%s' must be a column name", spec->name);
     } else if (rel->columns[col].type != SQ_TYPE_TIMESTAMP && rel->columns[col].type != SQ_TYPE_BIGINT) {
       sq_diag_error(diag, v->span, "the event-time column '%s' must be TIMESTAMP or BIGINT, not %s", text,
                     sq_type_name(rel->columns[col].type));

@@ -18,6 +18,8 @@ typedef struct sq_exec {
   int64_t now_ms;
   uint64_t late_records;  /* dropped: later than every window they belong to */
   uint64_t div_by_zero;   /* integer division by zero, result NULL */
+  uint32_t state_base;    /* the state partitions of this plan's operators start
+                           * here: a task's range (engine/state.h) */
   bool failed;
   char error[512];
   /* Injected by the runtime, NULL in engine tests: a monotonic clock in

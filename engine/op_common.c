@@ -67,7 +67,7 @@ void sq_op_state_usage(const sq_op_t *op, const sq_state_t *state, size_t *keys,
   *keys = *bytes = 0;
   for (uint32_t p = 0; p < (op->state_partitions ? op->state_partitions : 1); p++) {
     size_t k, b;
-    sq_state_usage(state, &(sq_state_ns_t){(uint32_t)op->id, p, NULL}, &k, &b);
+    sq_state_usage(state, &(sq_state_ns_t){(uint32_t)op->id, op->exec->state_base + p, NULL}, &k, &b);
     *keys += k, *bytes += b;
   }
 }

@@ -67,6 +67,6 @@ sq_op_t *sq_op_distinct_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, uin
   d->base.exec = exec;
   d->state = state;
   d->type = (sq_state_type_t){.size = 1};
-  d->ns = (sq_state_ns_t){id, 0, &d->type};
+  d->ns = (sq_state_ns_t){id, exec->state_base, &d->type};
   return &d->base;
 }

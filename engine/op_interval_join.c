@@ -485,8 +485,8 @@ sq_op_t *sq_op_interval_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id
   bool right_outer = spec->type == SQ_JOIN_RIGHT || spec->type == SQ_JOIN_FULL;
   j->sides[0] = (join_side_t){spec->after, left_outer, spec->left_width, 0, j->spec.left_used};
   j->sides[1] = (join_side_t){spec->before, right_outer, spec->right_width, spec->left_width, j->spec.right_used};
-  j->rows_ns = (sq_state_ns_t){id, 0, &key_rows_type};
-  j->expiry_ns = (sq_state_ns_t){id, 1, &sq_join_bytes_type};
+  j->rows_ns = (sq_state_ns_t){id, exec->state_base, &key_rows_type};
+  j->expiry_ns = (sq_state_ns_t){id, exec->state_base + 1, &sq_join_bytes_type};
   j->file_by_side = left_outer || right_outer;
   int64_t span = spec->before + spec->after;
   j->granule = span / 8 > 0 ? span / 8 : 1;

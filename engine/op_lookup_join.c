@@ -150,7 +150,7 @@ sq_op_t *sq_op_lookup_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, 
   j->spec = *spec;
   j->base.op.input_name = j->spec.text;
   j->state = state;
-  j->ns = (sq_state_ns_t){id, 0, &sq_join_bytes_type};
+  j->ns = (sq_state_ns_t){id, exec->state_base, &sq_join_bytes_type};
   j->joined = spec->left_layout;
   j->joined.offsets[j->joined.n++] = spec->left_width;
   return &j->base.op;

@@ -374,7 +374,7 @@ sq_op_t *sq_op_session_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, 
   s->stride = 2 * sizeof(int64_t) + s->q.payload_size;
   s->type = (sq_state_type_t){.size = sizeof(session_list_t), .release = release_sessions, .encode = encode_sessions,
                               .decode = decode_sessions, .ctx = s};
-  s->ns = (sq_state_ns_t){id, 0, &s->type};
+  s->ns = (sq_state_ns_t){id, exec->state_base, &s->type};
   s->key = calloc(s->q.n_keys + 1, sizeof *s->key);
   s->args = calloc(s->q.n_aggs + 1, sizeof *s->args);
   s->scratch = malloc(s->stride);

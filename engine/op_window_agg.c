@@ -33,7 +33,7 @@
 #include "engine/window_agg.h"
 
 #define CLOSE_CHUNK 65536 /* keys collected at a time when a window closes */
-#define MAX_SLOTS 64      /* state namespaces of one operator */
+#define MAX_SLOTS SQ_STATE_TASK_PARTITIONS /* state namespaces of one operator */
 
 typedef struct sq_op_window_agg {
   sq_op_t base;
@@ -250,7 +250,7 @@ sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, c
   uint32_t slots = 1;
   while (slots < MAX_SLOTS && slots < 2 * open) slots *= 2;
   w->base.state_partitions = slots;
-  for (uint32_t p = 0; p < slots; p++) w->ns[p] = (sq_state_ns_t){id, p, &w->type};
+  for (uint32_t p = 0; p < slots; p++) w->ns[p] = (sq_state_ns_t){id, exec->state_base + p, &w->type};
   w->legacy_until = INT64_MIN;
   w->key = calloc(w->q.n_keys + 1, sizeof *w->key);
   w->args = calloc(w->q.n_aggs + 1, sizeof *w->args);

@@ -302,6 +302,7 @@ sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_state_t *state, sq_sink_fa
     return NULL;
   }
   p->state = state;
+  p->prog = prog;
   size_t n_rels = sq_catalog_count(prog->catalog);
   p->producers = calloc(n_rels + 1, sizeof *p->producers);
   p->slots = calloc(n_rels + 1, sizeof *p->slots);
@@ -322,11 +323,63 @@ sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_state_t *state, sq_sink_fa
   return p;
 }
 
+/* A task's sinks are its template's: the k-th sink it asks for is the
+ * template's k-th (queries are planned in the same order). */
+typedef struct borrowed_sinks {
+  const sq_plan_t *template;
+  uint32_t next;
+} borrowed_sinks_t;
+
+static sq_sink_t *borrow_sink(void *ctx, const sq_relation_t *rel, const sq_relation_t *schema, char *err, size_t err_size) {
+  (void)schema;
+  borrowed_sinks_t *b = ctx;
+  while (b->next < b->template->n_sinks && b->template->sink_rels[b->next] != rel) b->next++;
+  if (b->next < b->template->n_sinks) return b->template->sinks[b->next++];
+  snprintf(err, err_size, "a task's plan differs from its template");
+  return NULL;
+}
+
+sq_plan_t *sq_plan_build_task(sq_plan_t *template, uint32_t task, char *err, size_t err_size) {
+  const sq_program_t *prog = template->prog;
+  sq_plan_t *p = calloc(1, sizeof *p);
+  size_t n_rels = sq_catalog_count(prog->catalog);
+  sq_plan_t **v = sq_array_room(template->tasks, template->n_tasks, sizeof *v);
+  if (v) template->tasks = v;
+  if (!p || !v || !(p->producers = calloc(n_rels + 1, sizeof *p->producers)) || !(p->slots = calloc(n_rels + 1, sizeof *p->slots))) {
+    sq_plan_destroy(p);
+    snprintf(err, err_size, "out of memory");
+    return NULL;
+  }
+  p->prog = prog;
+  p->state = template->state;
+  p->borrowed = true;
+  p->exec.state_base = task * SQ_STATE_TASK_PARTITIONS;
+  p->exec.clock_seconds = template->exec.clock_seconds;
+  p->exec.crash_point = template->exec.crash_point;
+  borrowed_sinks_t sinks = {template, 0};
+  for (size_t i = 0; i < prog->n_queries; i++) {
+    if (!plan_query(p, prog, &prog->queries[i], borrow_sink, &sinks, err, err_size)) {
+      sq_plan_destroy(p);
+      return NULL;
+    }
+  }
+  template->tasks[template->n_tasks++] = p;
+  return p;
+}
+
+void sq_plan_destroy_task(sq_plan_t *template, sq_plan_t *task) {
+  for (uint32_t i = 0; i < template->n_tasks; i++)
+    if (template->tasks[i] == task) template->tasks[i] = template->tasks[--template->n_tasks];
+  sq_plan_destroy(task);
+}
+
 void sq_plan_destroy(sq_plan_t *p) {
   if (!p) return;
-  sq_state_destroy(p->state); /* first: releasing values uses their operators */
+  if (!p->borrowed) sq_state_destroy(p->state); /* first: releasing values uses their operators */
+  for (uint32_t i = 0; i < p->n_tasks; i++) sq_plan_destroy(p->tasks[i]);
+  free(p->tasks);
   for (uint32_t i = 0; i < p->n_ops; i++) p->ops[i]->cls->destroy(p->ops[i]);
-  for (uint32_t i = 0; i < p->n_sinks; i++) p->sinks[i]->cls->destroy(p->sinks[i]);
+  for (uint32_t i = 0; i < p->n_sinks && !p->borrowed; i++) p->sinks[i]->cls->destroy(p->sinks[i]);
   for (uint32_t i = 0; i < p->n_sources; i++) {
     free(p->sources[i].consumers);
     free(p->sources[i].read);
@@ -359,9 +412,11 @@ void sq_plan_explain(const sq_plan_t *p, FILE *out) {
     const sq_relation_t *rel = p->sources[i].rel;
     const char *what = option_text(rel, "topic") ? option_text(rel, "topic") : option_text(rel, "path") ? option_text(rel, "path") : option_text(rel, "kind");
     const char *ts = option_text(rel, "timestamp"), *delay = option_text(rel, "watermark_delay");
-    fprintf(out, "%s %s: %s '%s'; event time: %s%s; watermark: max event time - %s\n", sq_rel_kind_name(rel->kind),
+    const char *keyed = option_text(rel, "partitioned_by");
+    fprintf(out, "%s %s: %s '%s'; event time: %s%s; watermark: max event time - %s%s%s%s\n", sq_rel_kind_name(rel->kind),
             rel->name, rel->connector ? rel->connector->name : "?", what ? what : "", ts ? "column " : "read time",
-            ts ? ts : "", delay ? delay : "0 ms");
+            ts ? ts : "", delay ? delay : "0 ms", keyed ? " per partition; one task per partition (partitioned_by " : "",
+            keyed ? keyed : "", keyed ? ")" : "");
   }
   int *feeder = calloc(p->n_ops + 1, sizeof *feeder); /* by id: ids run from 1 to n_ops */
   for (uint32_t i = 0; feeder && i < p->n_ops; i++)

@@ -25,6 +25,7 @@ typedef struct sq_plan_source {
 } sq_plan_source_t;
 
 typedef struct sq_plan {
+  const sq_program_t *prog; /* borrowed: what it was built from */
   sq_exec_t exec;
   sq_state_t *state;   /* every operator's state */
   sq_plan_source_t *sources;
@@ -36,6 +37,9 @@ typedef struct sq_plan {
   uint32_t n_sinks;
   sq_op_t **producers;     /* by catalog id: the last operator of a derived stream's query */
   uint32_t *slots;         /* by catalog id: 1 + a source's or table's index in sources, or a sink's in sinks; 0: none yet */
+  bool borrowed;           /* a task's: the state and the sinks are its template's */
+  struct sq_plan **tasks;  /* a template's: its tasks' plans, freed after the state (their operators' values go first) */
+  uint32_t n_tasks;
 } sq_plan_t;
 
 /* Builds the plan of an analyzed program (borrowed; it must outlive the
@@ -44,6 +48,13 @@ typedef struct sq_plan {
  * cannot be created. */
 sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_state_t *state, sq_sink_factory_t make_sink, void *ctx, char *err,
                          size_t err_size);
+/* The operators of one task (docs/ARCHITECTURE.md §8) of `template`'s
+ * pipeline: the same queries, over the template's state store (in task
+ * `task`'s state partitions) and sinks, which it borrows. The template
+ * owns it. NULL with `err`. */
+sq_plan_t *sq_plan_build_task(sq_plan_t *template, uint32_t task, char *err, size_t err_size);
+/* Frees a task's plan before its template (its state left memory). */
+void sq_plan_destroy_task(sq_plan_t *template, sq_plan_t *task);
 void sq_plan_destroy(sq_plan_t *plan);
 /* One line per source and operator: inputs, keys, window, watermark rule, state. */
 void sq_plan_explain(const sq_plan_t *plan, FILE *out);

@@ -17,6 +17,8 @@ static const sq_setting_spec_t table[] = {
      "'http.buffer.bytes' must be a positive number of bytes (rows waiting for HTTP endpoints, per sink)", NULL},
     {"partition.skew.warn_ratio", SQ_SETTING_NUMBER, 4, 1, 1e18,
      "'partition.skew.warn_ratio' must be a number above 1 (the multiple of the mean rate)", NULL},
+    {"scale.changelog", SQ_SETTING_CHOICE, 0, -1, 1,
+     "'scale.changelog' is 'on' or 'off' (whether tasks' state goes to a changelog topic)", "on|off"},
     /* ad-hoc statements (streamq query, streamq repl) */
     {"output.format", SQ_SETTING_CHOICE, 0, -1, 2, "'output.format' is 'table', 'json' or 'csv'", "table|json|csv"},
     {"start", SQ_SETTING_CHOICE, 1, -1, 1, "'start' is 'earliest' or 'latest' (where a live query starts reading)",

@@ -34,6 +34,11 @@ typedef struct sq_state_type {
   const void *ctx;
 } sq_state_type_t;
 
+/* A task (docs/ARCHITECTURE.md §8) owns state partitions
+ * [task * SQ_STATE_TASK_PARTITIONS, (task + 1) * SQ_STATE_TASK_PARTITIONS)
+ * of every operator: an operator may use that many namespaces. */
+#define SQ_STATE_TASK_PARTITIONS 64
+
 /* One operator's state for one input partition. */
 typedef struct sq_state_ns {
   uint32_t op, partition;
@@ -113,9 +118,29 @@ sq_state_snapshot_t *sq_state_snapshot(sq_state_t *s, const void *meta, size_t m
 bool sq_state_snapshot_write(sq_state_snapshot_t *snap);
 void sq_state_snapshot_interrupt(sq_state_snapshot_t *snap);
 bool sq_state_snapshot_finish(sq_state_t *s, sq_state_snapshot_t *snap, sq_state_commit_stats_t *stats, char *err, size_t err_size);
+/* What a snapshot makes durable, visited (on the thread that writes it,
+ * before sq_state_snapshot_write): every changed key with its encoded
+ * value (NULL: deleted), then every key range removed whole. A changelog
+ * (docs/ARCHITECTURE.md §8) is produced from it. */
+typedef struct sq_state_visitor {
+  void (*put)(void *ctx, const char *key, size_t len, const void *value, size_t value_len);
+  void (*remove_range)(void *ctx, const char *prefix, size_t len);
+} sq_state_visitor_t;
+void sq_state_snapshot_visit(sq_state_snapshot_t *snap, const sq_state_visitor_t *v, void *ctx);
+/* Instead of sq_state_snapshot_write: the checkpoint cannot be written
+ * (`why`); sq_state_snapshot_finish then fails with it. */
+void sq_state_snapshot_refuse(sq_state_snapshot_t *snap, const char *why);
 /* The three steps at once, on the calling thread. A store without a
  * database writes nothing. */
 bool sq_state_commit(sq_state_t *s, const void *meta, size_t meta_len, sq_state_commit_stats_t *stats, char *err, size_t err_size);
+/* Drops from memory every entry of state partitions [lo, hi) (a task
+ * that moved to another process: its operators are about to go), which
+ * must all be unchanged since the last written checkpoint (false if
+ * not); they are read from the storage again if needed. */
+bool sq_state_forget(sq_state_t *s, uint32_t lo, uint32_t hi);
+/* The storage under the store (NULL: in memory only); a task restored
+ * from its changelog is written there directly, after sq_state_forget. */
+sq_storage_t *sq_state_storage(sq_state_t *s);
 /* The checkpoint record of the last commit into `out`: 1 found, 0 none
  * (a fresh database), -1 on a read error (with `err`). */
 int sq_state_storage_meta(sq_storage_t *db, sq_buf_t *out, char *err, size_t err_size);

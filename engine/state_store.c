@@ -1004,3 +1004,44 @@ void sq_state_destroy(sq_state_t *s) {
   sq_storage_close(s->db);
   free(s);
 }
+
+/* ---- tasks ----------------------------------------------------------------- */
+
+bool sq_state_forget(sq_state_t *s, uint32_t lo, uint32_t hi) {
+  for (size_t i = 0; i < s->n_usage; i++) {
+    ns_usage_t *u = &s->usage[i];
+    if (u->partition < lo || u->partition >= hi) continue;
+    for (entry_t *e = u->entries; e; e = e->next)
+      if (!is_clean(s, e)) return false;
+    while (u->entries) {
+      entry_t *e = u->entries;
+      bool found;
+      size_t slot = find(s, entry_key(e), e->key_len, e->hash, &found);
+      if (!found || !drop(s, slot)) return false; /* clean: freed */
+    }
+  }
+  s->complete = false; /* what it held is read from disk again */
+  return true;
+}
+
+sq_storage_t *sq_state_storage(sq_state_t *s) { return s->db; }
+
+void sq_state_snapshot_visit(sq_state_snapshot_t *snap, const sq_state_visitor_t *v, void *ctx) {
+  for (size_t i = 0; i < snap->n; i++) {
+    const entry_t *e = snap->entries[i];
+    if (e->flags & DELETED) {
+      v->put(ctx, entry_key(e), e->key_len, NULL, 0);
+      continue;
+    }
+    sq_buf_clear(&snap->scratch);
+    encode_value(e, &snap->scratch);
+    v->put(ctx, entry_key(e), e->key_len, snap->scratch.data, snap->scratch.len);
+  }
+  for (size_t i = 0; i < snap->n_ranges; i++)
+    if (snap->ranges[i].record) v->remove_range(ctx, snap->ranges[i].prefix, snap->ranges[i].len);
+}
+
+void sq_state_snapshot_refuse(sq_state_snapshot_t *snap, const char *why) {
+  snprintf(snap->err, sizeof snap->err, "%s", why);
+  snap->written = false;
+}

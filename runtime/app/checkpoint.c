@@ -3,7 +3,8 @@
  *   stateful operators: n, then "#id Class: query text" each,
  *   sources: n, then (name, reader record) each,
  *   sinks: n, then (name, sink record) each,
- *   operators: n, then (id, watermark, operator record) each.
+ *   operators: n, then (id, watermark, operator record) each,
+ *   and for a pipeline running as tasks, the tasks' record (tasks.c).
  * A restart may reuse state only for the same stateful queries at the
  * same operator ids; a stateless query may change, and a new stateful
  * query starts empty.
@@ -52,7 +53,16 @@ struct sq_checkpointer {
   sq_state_snapshot_t *flight;
   double flight_started, flight_stall;
   size_t finished_at; /* where the record's "finished" flag is */
+  sq_checkpoint_tasks_t tasks; /* all NULL: not running as tasks */
+  sq_cursor_t tasks_record;    /* in `last`; empty when it has none */
 };
+
+/* Writes a snapshot, after publishing it for the tasks (writer thread). */
+static void write_job(sq_checkpointer_t *cp, sq_state_snapshot_t *snap) {
+  char err[300];
+  if (cp->tasks.publish && !cp->tasks.publish(cp->tasks.ctx, snap, err, sizeof err)) sq_state_snapshot_refuse(snap, err);
+  else sq_state_snapshot_write(snap);
+}
 
 /* The writer thread: writes each snapshot handed over (crash point
  * "checkpoint-writing": killed while it writes). */
@@ -65,7 +75,7 @@ static void *write_snapshots(void *arg) {
     sq_state_snapshot_t *snap = cp->job;
     pthread_mutex_unlock(&cp->lock);
     sq_crash_point("checkpoint-writing");
-    sq_state_snapshot_write(snap);
+    write_job(cp, snap);
     pthread_mutex_lock(&cp->lock);
     cp->job_done = true;
     pthread_cond_broadcast(&cp->cond);
@@ -281,9 +291,26 @@ bool sq_checkpointer_restore_plan(sq_checkpointer_t *cp, sq_plan_t *plan, const 
   if (!skip_named(&in)) return corrupt(cp, err, err_size);
   sq_cursor_t sinks = in;
   if (!skip_named(&in)) return corrupt(cp, err, err_size);
-  return restore_sinks(plan, &sinks, (sq_checkpoint_id_t){cp->state_id, cp->seq}, err, err_size) &&
-         restore_ops(cp, plan, &in, err, err_size);
+  if (!restore_sinks(plan, &sinks, (sq_checkpoint_id_t){cp->state_id, cp->seq}, err, err_size) ||
+      !restore_ops(cp, plan, &in, err, err_size))
+    return false;
+  if (!sq_cursor_done(&in)) {
+    size_t tlen;
+    const char *tasks = sq_get_bytes(&in, &tlen);
+    if (in.failed) return corrupt(cp, err, err_size);
+    cp->tasks_record = sq_cursor(tasks, tlen);
+  }
+  return true;
 }
+
+void sq_checkpointer_set_tasks(sq_checkpointer_t *cp, const sq_checkpoint_tasks_t *tasks) { cp->tasks = *tasks; }
+
+bool sq_checkpointer_tasks_record(const sq_checkpointer_t *cp, sq_cursor_t *out) {
+  *out = cp->tasks_record;
+  return cp->tasks_record.p != NULL;
+}
+
+uint64_t sq_checkpointer_state_id(const sq_checkpointer_t *cp) { return cp->state_id; }
 
 bool sq_checkpointer_restore_reader(sq_checkpointer_t *cp, sq_reader_t *r, char *err, size_t err_size) {
   sq_cursor_t rec;
@@ -319,6 +346,7 @@ bool sq_checkpointer_complete(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_
   /* durable: what happens after it may assume it */
   sq_crash_point("checkpoint-written");
   cp->seq++;
+  if (cp->tasks.published) cp->tasks.published(cp->tasks.ctx);
   for (uint32_t i = 0; i < n_readers; i++)
     if (readers[i]->cls->checkpointed) readers[i]->cls->checkpointed(readers[i]);
   /* transactional sinks commit what it recorded (a failure here leaves
@@ -390,6 +418,11 @@ static bool build_record(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *co
     sq_put_i64(b, op->watermark);
     sq_put_bytes(b, rec.data, rec.len);
   }
+  if (cp->tasks.save) {
+    sq_buf_clear(&rec);
+    cp->tasks.save(cp->tasks.ctx, cp->state_id, cp->seq + 1, &rec);
+    sq_put_bytes(b, rec.data, rec.len);
+  }
   bool ok = !b->failed && !rec.failed;
   sq_buf_free(&rec);
   return ok;
@@ -411,7 +444,7 @@ bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *c
   sq_state_snapshot_t *snap = sq_state_snapshot(cp->state, cp->record.data, cp->record.len, !last, err, err_size);
   if (!snap) return false;
   if (!cp->writer_started) cp->writer_started = pthread_create(&cp->writer, NULL, write_snapshots, cp) == 0;
-  if (!cp->writer_started) sq_state_snapshot_write(snap); /* no thread: written here */
+  if (!cp->writer_started) write_job(cp, snap); /* no thread: written here */
   pthread_mutex_lock(&cp->lock);
   cp->job = snap;
   cp->job_done = !cp->writer_started;

@@ -36,6 +36,24 @@ bool sq_checkpointer_restore_plan(sq_checkpointer_t *cp, sq_plan_t *plan, const 
 /* Moves a freshly opened reader to its checkpointed position (nothing on
  * a fresh start or for a source the checkpoint does not know). */
 bool sq_checkpointer_restore_reader(sq_checkpointer_t *cp, sq_reader_t *r, char *err, size_t err_size);
+/* What a pipeline running as tasks (docs/ARCHITECTURE.md §8, tasks.h)
+ * adds to each checkpoint. */
+typedef struct sq_checkpoint_tasks {
+  /* Engine thread, while checkpoint `seq` of state directory `state_id`
+   * is built: appends the tasks' record. */
+  void (*save)(void *ctx, uint64_t state_id, uint64_t seq, sq_buf_t *out);
+  /* Writer thread, before the snapshot is written: publishes its changes
+   * (the changelog); false with `err` fails the checkpoint. */
+  bool (*publish)(void *ctx, sq_state_snapshot_t *snap, char *err, size_t err_size);
+  /* Engine thread: the checkpoint is durable. */
+  void (*published)(void *ctx);
+  void *ctx;
+} sq_checkpoint_tasks_t;
+void sq_checkpointer_set_tasks(sq_checkpointer_t *cp, const sq_checkpoint_tasks_t *tasks);
+/* The tasks' record of the checkpoint restored from: false if none. */
+bool sq_checkpointer_tasks_record(const sq_checkpointer_t *cp, sq_cursor_t *out);
+/* The state directory's random id (it names checkpoints in changelogs). */
+uint64_t sq_checkpointer_state_id(const sq_checkpointer_t *cp);
 /* The sequence number of the last checkpoint (0: none yet). */
 uint64_t sq_checkpointer_sequence(const sq_checkpointer_t *cp);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/analyze_tasks.h"
 #include "engine/duration.h"
 #include "engine/plan.h"
 #include "runtime/app/checkpoint.h"
@@ -88,8 +89,10 @@ static int parse(int argc, char **argv, run_args_t *a) {
 }
 
 /* Creates every Kafka topic the pipeline names on the embedded broker,
- * and the progress topic of each transactional sink. */
-static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, int partitions, char *err, size_t err_size) {
+ * the progress topic of each transactional sink, and the changelog of a
+ * source running as tasks (the broker cannot create topics on request). */
+static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, const sq_runtime_t *rt, int partitions, char *err,
+                          size_t err_size) {
   static const char *const keys[] = {"topic", "dlq_topic"};
   for (size_t i = 0; i < sq_catalog_count(prog->catalog); i++) {
     const sq_relation_t *rel = sq_catalog_at(prog->catalog, i);
@@ -103,6 +106,11 @@ static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, int pa
       }
       free(topic);
       if (!ok || err[0]) return false;
+    }
+    if (rel->kind == SQ_REL_SOURCE && sq_relation_option(rel, "partitioned_by")) {
+      char changelog[300];
+      sq_kafka_changelog_topic(rel, rt, changelog, sizeof changelog);
+      if (!sq_kafka_broker_create_topic(b, changelog, partitions, err, err_size)) return false;
     }
   }
   return true;
@@ -149,7 +157,8 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   char *copy = strdup(a->path), *stem = copy ? basename(copy) : "pipeline";
   char *dot = strrchr(stem, '.');
   if (dot && dot != stem) *dot = '\0';
-  sq_runtime_t rt = {.pipeline = stem, .quiet = a->quiet, .metrics = sq_metrics_new(), .health = {.broker_up = -1, .started = sq_clock_seconds()}};
+  sq_runtime_t rt = {.pipeline = stem, .quiet = a->quiet, .metrics = sq_metrics_new(), .health = {.broker_up = -1, .started = sq_clock_seconds()},
+                     .task_leader = sq_program_task_source(prog)};
   sq_health_init(&rt.health);
   sq_kafka_broker_t *broker = NULL;
   sq_metrics_http_t *http = NULL;
@@ -164,7 +173,7 @@ static int run_pipeline(const run_args_t *a, const sq_pipeline_t *pipeline) {
   /* a taken port stops the run before anything is read or created */
   if (a->serve_metrics && !(http = sq_metrics_http_start(&a->metrics_addr, rt.metrics, &rt.health, err, sizeof err))) goto out;
   if (a->embedded) {
-    if (!(broker = sq_kafka_broker_start(1, 0, err, sizeof err)) || !create_topics(broker, prog, a->partitions, err, sizeof err))
+    if (!(broker = sq_kafka_broker_start(1, 0, err, sizeof err)) || !create_topics(broker, prog, &rt, a->partitions, err, sizeof err))
       goto out;
   }
   if (!sq_kafka_settings_load(&rt.kafka, prog, broker ? sq_kafka_broker_bootstrap(broker) : a->brokers, err, sizeof err)) goto out;

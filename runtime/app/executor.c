@@ -12,7 +12,9 @@
  * with. Checkpoints are started between rounds, where every batch read
  * has been fully processed, when checkpoint_policy.c says one is due; a
  * writer thread writes them, and each round completes the one written
- * meanwhile. */
+ * meanwhile. A source declared partitioned_by runs as per-partition tasks
+ * (tasks.h): its batches go to the tasks of their partitions, each with
+ * its own watermark. */
 #include "runtime/app/executor.h"
 
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include "runtime/app/checkpoint_policy.h"
 #include "runtime/app/drop_report.h"
 #include "runtime/app/run_report.h"
+#include "runtime/app/tasks.h"
 #include "runtime/kit/log.h"
 #include "runtime/connectors/registry.h"
 #include "runtime/kit/reader.h"
@@ -38,6 +41,8 @@ typedef struct running_source {
   int64_t watermark;
   bool bootstrapped;
   bool delivering; /* its last visit got rows */
+  sq_tasks_t *tasks; /* partitioned_by: the tasks its rows go to (the leader's owns them) */
+  uint32_t input;    /* its input number in the tasks */
 } running_source_t;
 
 #define ALIGN_MS 1000
@@ -54,6 +59,12 @@ static bool sinks_blocked(const sq_plan_t *plan) {
 static bool sinks_delivering(const sq_plan_t *plan) {
   for (uint32_t i = 0; i < plan->n_sinks; i++)
     if (plan->sinks[i]->queued) return true;
+  return false;
+}
+
+static bool keeps_state(const sq_plan_t *plan) {
+  for (uint32_t i = 0; i < plan->n_ops; i++)
+    if (plan->ops[i]->cls->keeps_state) return true;
   return false;
 }
 
@@ -97,6 +108,11 @@ static bool any_waits(const running_source_t *rs, uint32_t n) {
 }
 
 static bool push(sq_plan_t *plan, running_source_t *rs) {
+  if (rs->tasks) {
+    bool ok = sq_tasks_push(rs->tasks, rs->input, &rs->batch);
+    sq_arena_reset(&plan->exec.arena);
+    return ok;
+  }
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     if (!sq_op_push(rs->src->consumers[i], &rs->batch)) return false;
   }
@@ -104,11 +120,28 @@ static bool push(sq_plan_t *plan, running_source_t *rs) {
   return true;
 }
 
-static bool advance(running_source_t *rs, int64_t wm) {
+static bool advance(running_source_t *rs, int64_t wm, int64_t now) {
+  if (rs->tasks) return sq_tasks_advance(rs->tasks, now); /* each to its own partition's */
   if (wm <= rs->watermark) return true;
   rs->watermark = wm;
   for (uint32_t i = 0; i < rs->src->n_consumers; i++) {
     if (!sq_op_advance(rs->src->consumers[i], wm)) return false;
+  }
+  return true;
+}
+
+/* Tasks for the partitioned_by sources: the leader's, then each other
+ * one following it. */
+static bool start_tasks(sq_plan_t *plan, running_source_t *rs, sq_runtime_t *rt, sq_checkpointer_t *cp, char *err, size_t err_size) {
+  sq_tasks_t *tasks = NULL;
+  for (uint32_t i = 0; i < plan->n_sources; i++)
+    if (rs[i].src->rel == rt->task_leader && !(tasks = rs[i].tasks = sq_tasks_new(plan, i, rs[i].reader, cp, rt, err, err_size)))
+      return false;
+  for (uint32_t i = 0, input = 1; tasks && i < plan->n_sources; i++) {
+    if (rs[i].tasks || !sq_relation_option(rs[i].src->rel, "partitioned_by")) continue;
+    if (!sq_tasks_follow(tasks, i, rs[i].reader, err, err_size)) return false;
+    rs[i].tasks = tasks;
+    rs[i].input = input++;
   }
   return true;
 }
@@ -120,14 +153,14 @@ static bool visit(sq_plan_t *plan, running_source_t *rs, bool *progress) {
   switch (rs->reader->cls->read(rs->reader, &rs->batch, &plan->exec)) {
   case SQ_READ_ROWS:
     *progress = rs->delivering = true;
-    return push(plan, rs) && advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
+    return push(plan, rs) && advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms), plan->exec.now_ms);
   case SQ_READ_IDLE:
     sq_arena_reset(&plan->exec.arena);
-    return advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms));
+    return advance(rs, sq_reader_watermark(rs->reader, plan->exec.now_ms), plan->exec.now_ms);
   case SQ_READ_END:
     rs->reader->ended = true;
     *progress = true;
-    return advance(rs, SQ_WATERMARK_END);
+    return advance(rs, SQ_WATERMARK_END, plan->exec.now_ms);
   default:
     return false;
   }
@@ -153,8 +186,10 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       break;
     r->watermark = r->reader->watermark; /* what its consumers last saw */
     readers[opened] = r->reader;
+    r->reader->alone = keeps_state(plan) && !sq_relation_option(r->src->rel, "partitioned_by");
   }
-  if (!rs || !readers || opened < plan->n_sources) {
+  bool tasks_ok = opened < plan->n_sources || !cp || start_tasks(plan, rs, rt, cp, err, sizeof err);
+  if (!rs || !readers || opened < plan->n_sources || !tasks_ok) {
     fprintf(stderr, "streamq %s: %s\n", rt->command ? rt->command : "run", err);
     status = 2;
   }
@@ -164,6 +199,8 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   if (status == 0) {
     report = sq_run_report_new(plan, readers, rt->metrics, !rt->quiet && isatty(STDERR_FILENO));
     if (!report || !sq_drop_report_init(&drops, plan)) status = 2;
+    for (uint32_t i = 0; status == 0 && i < plan->n_sources; i++)
+      if (rs[i].tasks && rs[i].input == 0 && !sq_run_report_tasks(report, i, rs[i].tasks)) status = 2;
     sq_checkpoint_policy_init(&ck, cp, readers, rt);
   }
   double started = sq_clock_seconds();
@@ -189,7 +226,15 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       status = 2;
     }
     double now_s = sq_clock_seconds();
+    bool leaving = false;
+    for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
+      bool wants = false;
+      if (rs[i].tasks && rs[i].input == 0 && !sq_tasks_sync(rs[i].tasks, sq_clock_ms(), &wants)) status = 2;
+      leaving |= wants;
+    }
     if (status == 0 && cp && !sq_checkpoint_policy_poll(&ck, plan, &rt->health)) status = 2;
+    /* revoked tasks leave once a checkpoint holds their last changes */
+    if (status == 0 && leaving && !sq_checkpoint_policy_take(&ck, plan, &rt->health, false, false)) status = 2;
     if (status == 0 && !all_ended && cp &&
         sq_checkpoint_policy_due(&ck, plan, now_s) && !sq_checkpoint_policy_take(&ck, plan, &rt->health, false, false))
       status = 2;
@@ -221,6 +266,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       stats->records_in += rs[i].reader->records_in;
       stats->bad_records += rs[i].reader->bad.count;
     }
+    if (rs[i].input == 0) sq_tasks_free(rs[i].tasks);
     sq_reader_destroy(rs[i].reader);
     sq_batch_free(&rs[i].batch);
   }

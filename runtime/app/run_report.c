@@ -27,12 +27,14 @@ struct sq_run_report {
   sq_metric_t **op_late, **op_watermark, **op_records, **op_busy, **state_keys, **state_bytes;
   sq_metric_t *broker_up;
   source_series_t *sources;
+  const sq_tasks_t **tasks; /* by source: its tasks, or NULL */
   bool status_line;
   uint64_t status_in, status_out; /* totals at the last status line */
 };
 
 void sq_run_report_free(sq_run_report_t *r) {
   if (!r) return;
+  free(r->tasks);
   free(r->sink_out);
   free(r->sink_errors);
   free(r->sink_retries);
@@ -190,9 +192,11 @@ static void health_sources(const sq_run_report_t *r, sq_health_t *h) {
     sq_encode_json_string(&json, rd->rel->name, strlen(rd->rel->name));
     sq_buf_puts(&json, ",\"connector\":");
     sq_encode_json_string(&json, rd->rel->connector->name, strlen(rd->rel->connector->name));
-    snprintf(item, sizeof item, ",\"partitions\":%u,\"records_in\":%llu,\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s}", assigned,
+    snprintf(item, sizeof item, ",\"partitions\":%u,\"records_in\":%llu,\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s", assigned,
              (unsigned long long)rd->records_in, source_lag, watermark, rd->ended ? "true" : "false");
     sq_buf_puts(&json, item);
+    if (r->tasks && r->tasks[i]) sq_tasks_describe(r->tasks[i], &json);
+    sq_buf_putc(&json, '}');
   }
   sq_buf_putc(&json, ']');
   sq_health_set_sources(h, json.failed ? "[]" : json.data, json.failed ? 2 : json.len, lag);
@@ -234,6 +238,12 @@ static void status_print(sq_run_report_t *r, double seconds, double checkpoint_a
 void sq_run_report_second(sq_run_report_t *r, sq_health_t *health, double seconds, double checkpoint_age) {
   if (r->status_line) status_print(r, seconds, checkpoint_age);
   health_sources(r, health);
+}
+
+bool sq_run_report_tasks(sq_run_report_t *r, uint32_t source, const sq_tasks_t *tasks) {
+  if (!r->tasks && !(r->tasks = calloc(r->plan->n_sources, sizeof *r->tasks))) return false;
+  r->tasks[source] = tasks;
+  return true;
 }
 
 void sq_run_report_end(sq_run_report_t *r) {

@@ -10,6 +10,7 @@
 #include "engine/plan.h"
 #include "runtime/app/metrics_http.h"
 #include "runtime/kit/metrics.h"
+#include "runtime/app/tasks.h"
 #include "runtime/kit/reader.h"
 
 typedef struct sq_run_report sq_run_report_t;
@@ -24,6 +25,8 @@ bool sq_run_report_publish(sq_run_report_t *r, sq_health_t *health);
 /* /health's sources and blocked sinks; the status line over the
  * `seconds` since the last call. */
 void sq_run_report_second(sq_run_report_t *r, sq_health_t *health, double seconds, double checkpoint_age);
+/* /health lists the tasks of source `source` (tasks.h); false when memory runs out. */
+bool sq_run_report_tasks(sq_run_report_t *r, uint32_t source, const sq_tasks_t *tasks);
 /* Clears the status line before other output. */
 void sq_run_report_end(sq_run_report_t *r);
 

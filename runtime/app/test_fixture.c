@@ -82,7 +82,7 @@ static void fixture_destroy(sq_reader_t *r) {
   free(f);
 }
 
-static const sq_reader_class_t fixture_class = {fixture_read, fixture_destroy, NULL, NULL, NULL, false};
+static const sq_reader_class_t fixture_class = {.read = fixture_read, .destroy = fixture_destroy};
 
 sq_reader_t *sq_fixture_reader_open(const sq_runtime_t *rt, const sq_relation_t *rel, const bool *read, char *err, size_t err_size) {
   sq_fixtures_t *fx = rt->open_reader_ctx;

@@ -36,7 +36,8 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
     if (!assigned) return true;
     sq_reader_partition_t *v = realloc(r->parts, (p + 1) * sizeof *v);
     if (!v) return false;
-    for (uint32_t i = r->n_parts; i <= p; i++) v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1, .saved_offset = -1, .lag = -1};
+    for (uint32_t i = r->n_parts; i <= p; i++)
+      v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1, .saved_offset = -1, .lag = -1, .watermark = INT64_MIN};
     r->parts = v;
     r->n_parts = p + 1;
   }
@@ -124,7 +125,28 @@ int64_t sq_reader_observe(sq_reader_t *r, uint32_t p, int64_t ts, int64_t now) {
   part->last_row_ms = r->last_row_ms = now;
   part->records_in++;
   r->records_in++;
+  if (r->per_partition) return sq_reader_partition_watermark(r, p, now);
   return holds ? r->watermark : sq_reader_watermark(r, now);
+}
+
+int64_t sq_reader_partition_watermark(sq_reader_t *r, uint32_t p, int64_t now) {
+  sq_reader_partition_t *part = &r->parts[p];
+  sq_watermark_rule_t rule = rule_of(r);
+  sq_watermark_fold_t fold = sq_watermark_fold_start(now);
+  sq_watermark_fold_partition(&fold, &rule, part->max_event_time, part->last_row_ms, true);
+  return part->watermark = sq_watermark_fold_end(&fold, &rule, part->last_row_ms, part->watermark);
+}
+
+void sq_reader_pause(sq_reader_t *r, uint32_t p) {
+  if (r->cls->pause) r->cls->pause(r, p);
+}
+
+void sq_reader_resume(sq_reader_t *r, uint32_t p, int64_t offset) {
+  if (r->cls->resume) r->cls->resume(r, p, offset);
+}
+
+void sq_reader_follow(sq_reader_t *r, uint32_t p, bool assigned) {
+  if (r->cls->follow) r->cls->follow(r, p, assigned);
 }
 
 int64_t sq_reader_watermark(sq_reader_t *r, int64_t now) {

@@ -30,6 +30,13 @@ typedef struct sq_reader_class {
    * restart (false with `err`). NULL when the table says it all (Kafka). */
   void (*save)(const sq_reader_t *r, sq_buf_t *out);
   bool (*load)(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size);
+  /* Tasks: stops delivering partition p / delivers it again from
+   * `offset` (-1: the source's start). NULL: no partitions to move. */
+  void (*pause)(sq_reader_t *r, uint32_t p);
+  void (*resume)(sq_reader_t *r, uint32_t p, int64_t offset);
+  /* A source that follows another's assignment (a co-partitioned join):
+   * takes partition p (paused) or gives it up. NULL: not possible. */
+  void (*follow)(sq_reader_t *r, uint32_t p, bool assigned);
   /* The checkpoint with the positions last saved (saved_offset) is
    * durable (Kafka commits them to the consumer group, for lag
    * monitoring); the reader has read on since. May be NULL. */
@@ -48,6 +55,7 @@ typedef struct sq_reader_partition {
   int64_t max_event_time;    /* INT64_MIN before the first row */
   int64_t last_row_ms;       /* wall clock of the last row (or of the assignment) */
   uint64_t records_in;
+  int64_t watermark;         /* per_partition: this partition's own, monotonic; INT64_MIN at first */
 } sq_reader_partition_t;
 
 struct sq_reader {
@@ -72,6 +80,10 @@ struct sq_reader {
   double skew_ratio;          /* the busiest partition's rate over the mean, at the last sample */
   double skew_warned_at;      /* monotonic seconds of the last skew warning */
   bool ended;                 /* its finite input is over (set by the run loop) */
+  bool alone;                 /* the run keeps state in this process: the source's group must
+                               * have no other member (Kafka) */
+  bool per_partition;         /* each partition is a task (docs/ARCHITECTURE.md §8): a row
+                               * carries its partition's watermark, not the source's */
 };
 
 struct sq_runtime;
@@ -114,5 +126,13 @@ void sq_reader_save(sq_reader_t *r, sq_buf_t *out);
 bool sq_reader_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size);
 /* The source's watermark now (see above); INT64_MIN until it has one. */
 int64_t sq_reader_watermark(sq_reader_t *r, int64_t now);
+/* Partition p's own watermark now: the rule over that partition alone. */
+int64_t sq_reader_partition_watermark(sq_reader_t *r, uint32_t p, int64_t now);
+/* Pauses a partition's delivery (a task being restored) / resumes it
+ * from `offset` (-1: where the source starts); readers without
+ * partitions of their own ignore it. */
+void sq_reader_pause(sq_reader_t *r, uint32_t p);
+void sq_reader_resume(sq_reader_t *r, uint32_t p, int64_t offset);
+void sq_reader_follow(sq_reader_t *r, uint32_t p, bool assigned);
 
 #endif

@@ -26,6 +26,9 @@ typedef struct sq_runtime {
   int64_t checkpoint_interval_ms; /* --checkpoint-interval, SET 'checkpoint.interval' (default 10 s) */
   double checkpoint_warn_share;   /* SET 'checkpoint.warn_share': warn when a checkpoint takes this share of the interval */
   size_t http_buffer_bytes;       /* SET 'http.buffer.bytes': rows an http sink holds before sources pause */
+  bool changelog;                 /* SET 'scale.changelog' (default 'on'): tasks' state goes to a changelog topic */
+  const struct sq_relation *task_leader; /* the partitioned_by source in the consumer group; the other
+                                          * partitioned sources follow its assignment (NULL: none) */
   sq_health_t health;
   /* Opens a source's reader in place of its connector (NULL: the
    * connector's own): `streamq test` feeds fixtures this way. */

@@ -75,7 +75,7 @@ static bool datagen_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_
   return true;
 }
 
-static const sq_reader_class_t datagen_class = {datagen_read, datagen_destroy, datagen_save, datagen_load, NULL, false};
+static const sq_reader_class_t datagen_class = {.read = datagen_read, .destroy = datagen_destroy, .save = datagen_save, .load = datagen_load};
 
 sq_reader_t *sq_datagen_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size) {
   (void)read, (void)rt;

@@ -175,7 +175,7 @@ static bool file_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_siz
   return true;
 }
 
-static const sq_reader_class_t file_class = {file_read, file_destroy, file_save, file_load, NULL, false};
+static const sq_reader_class_t file_class = {.read = file_read, .destroy = file_destroy, .save = file_save, .load = file_load};
 
 sq_reader_t *sq_file_reader_open(const sq_relation_t *rel, const bool *read, const struct sq_runtime *rt, char *err, size_t err_size) {
   (void)rt;

@@ -70,9 +70,15 @@ void sq_kafka_broker_reached(bool up, const char *why) {
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) { (void)rk, (void)err, (void)reason, (void)opaque; }
 
 /* librdkafka's log lines, in ours ("streamq: kafka: ..."). */
+/* librdkafka's log, without two configuration warnings that say nothing
+ * to a user: every SET 'kafka.<property>' goes to every client, so a
+ * consumer property is "ignored by this producer instance" and the other
+ * way round; and the changelog's producer relies knowingly on the
+ * gapless guarantee that librdkafka calls experimental (changelog.h). */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
   (void)rk, (void)level;
-  sq_log("kafka", "%s: %s", fac, buf);
+  bool noise = strcmp(fac, "CONFWARN") == 0 && (strstr(buf, "will be ignored by this") || strstr(buf, "enable.gapless.guarantee"));
+  if (!noise) sq_log("kafka", "%s: %s", fac, buf);
 }
 
 rd_kafka_conf_t *sq_kafka_conf(const sq_kafka_settings_t *k, const char *const *extra, char *err, size_t err_size) {

@@ -6,6 +6,7 @@ static const sq_option_spec_t source_options[] = {
     {"format", SQ_OPTION_ENUM, SQ_OPTION_VALUES("json", "csv"), false, "json"},
     {"start", SQ_OPTION_ENUM, SQ_OPTION_VALUES("earliest", "latest"), false, "earliest"},
     {"group_id", SQ_OPTION_STRING, NULL, false, NULL},
+    {"partitioned_by", SQ_OPTION_COLUMNS, NULL, false, NULL},
     SQ_OPTIONS_END};
 static const sq_option_spec_t sink_options[] = {
     {"topic", SQ_OPTION_STRING, NULL, true, NULL},

@@ -8,10 +8,23 @@
  * this run reached), else at `start`. The group's offsets are committed
  * after each checkpoint only so that lag tools see progress.
  *
+ * A pipeline that keeps state in one process (no partitioned_by: the
+ * reader is `alone`) must be its group's only member: holding only part
+ * of the topic for longer than twice the session timeout (a member killed
+ * before this process started has long expired by then) means another
+ * process shares the group, and the run stops saying so rather than both
+ * computing on parts of the stream.
+ *
  * Rebalances are served by the callback below: assigned partitions join
  * the watermark computation (as active, until idle_timeout says
  * otherwise), revoked ones leave it. Event time is the `timestamp` column,
  * else the record's Kafka timestamp, else the read time.
+ *
+ * In a pipeline running as tasks, a partitioned source other than the
+ * leader (rt->task_leader) is a follower: never in the group, it is
+ * assigned by the tasks the partitions the leader holds, so that
+ * partition p of both sides of a co-partitioned join is read by one
+ * process.
  *
  * A TABLE reads every partition of its topic (it is assigned them all,
  * outside the group: each reader of a table needs all of it), from the
@@ -57,6 +70,10 @@ typedef struct sq_reader_kafka {
   int64_t *low, *high;     /* assign_all: each partition's offsets at start */
   uint32_t n_bounds;
   bool all_assigned;
+  int32_t topic_partitions; /* alone: the topic's partition count (0: not known yet) */
+  int64_t shared_since;     /* alone: since when it holds only part of the topic (0: all of it, or no rebalance yet) */
+  bool rebalanced;
+  bool follower;            /* assigned by the tasks (see the top) */
 } sq_reader_kafka_t;
 
 static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
@@ -85,6 +102,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     sq_reader_assign(&k->base, p, assign, now);
   }
   log_partitions(k, assign ? "partitions assigned" : "partitions revoked", parts);
+  k->rebalanced = true;
   bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (cooperative) {
     rd_kafka_error_t *e = assign ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
@@ -92,6 +110,48 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   } else {
     rd_kafka_assign(rk, assign ? parts : NULL);
   }
+  /* a task's partition waits until its state is restored (sq_reader_resume) */
+  if (assign && k->base.per_partition) rd_kafka_pause_partitions(rk, parts);
+}
+
+static void kafka_pause(sq_reader_t *r, uint32_t p) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p);
+  rd_kafka_pause_partitions(k->consumer, list);
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+static void kafka_follow(sq_reader_t *r, uint32_t p, bool assigned) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  if (!k->follower) return;
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = start_offset(k, p);
+  rd_kafka_error_t *e = assigned ? rd_kafka_incremental_assign(k->consumer, list) : rd_kafka_incremental_unassign(k->consumer, list);
+  if (e) {
+    if (!k->quiet) sq_log("consumer error", "source '%s': cannot %s partition %u: %s", r->rel->name, assigned ? "take" : "give up", p,
+                          rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+  }
+  if (assigned) rd_kafka_pause_partitions(k->consumer, list);
+  sq_reader_assign(r, p, assigned, sq_clock_ms());
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* Seeks (asynchronously: messages fetched before are dropped by
+ * librdkafka) and resumes. */
+static void kafka_resume(sq_reader_t *r, uint32_t p, int64_t offset) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset =
+      offset >= 0 ? offset : k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_error_t *e = rd_kafka_seek_partitions(k->consumer, list, 0);
+  if (e) {
+    if (!k->quiet) sq_log("consumer error", "source '%s': cannot seek partition %u: %s", r->rel->name, p, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+  }
+  rd_kafka_resume_partitions(k->consumer, list);
+  rd_kafka_topic_partition_list_destroy(list);
 }
 
 /* Returns the previous batch's messages, which it has processed. */
@@ -105,13 +165,45 @@ static void release_held(sq_reader_kafka_t *k) {
  * table or an ad-hoc query is outside the group: nothing to commit. */
 static void kafka_checkpointed(sq_reader_t *r) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
-  if (k->assign_all) return;
+  if (k->assign_all || k->follower) return; /* not a member: the group would refuse */
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)r->n_parts);
   for (uint32_t p = 0; p < r->n_parts; p++)
     if (r->parts[p].assigned && r->parts[p].saved_offset >= 0)
       rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = r->parts[p].saved_offset;
   if (list->cnt) rd_kafka_commit(k->consumer, list, 1);
   rd_kafka_topic_partition_list_destroy(list);
+}
+
+/* The session timeout the consumer runs with, in ms. */
+static int64_t session_timeout_ms(sq_reader_kafka_t *k) {
+  char value[32];
+  size_t size = sizeof value;
+  if (rd_kafka_conf_get(rd_kafka_conf(k->consumer), "session.timeout.ms", value, &size) != RD_KAFKA_CONF_OK) return 45000;
+  return strtoll(value, NULL, 10);
+}
+
+/* For a reader that must be alone in its group (see the top): false,
+ * after sq_exec_fail, once another member has held partitions too long. */
+static bool check_alone(sq_reader_kafka_t *k, int64_t now, sq_exec_t *exec) {
+  if (!k->base.alone || !k->rebalanced) return true;
+  if (!k->topic_partitions) {
+    const rd_kafka_metadata_t *md = NULL;
+    if (!rd_kafka_metadata(k->consumer, 0, k->topic_handle, &md, 2000) && md->topic_cnt == 1 && !md->topics[0].err)
+      k->topic_partitions = md->topics[0].partition_cnt;
+    if (md) rd_kafka_metadata_destroy(md);
+  }
+  uint32_t held = 0;
+  for (uint32_t p = 0; p < k->base.n_parts; p++) held += k->base.parts[p].assigned;
+  if (!k->topic_partitions || held >= (uint32_t)k->topic_partitions) return k->shared_since = 0, true;
+  if (!k->shared_since) k->shared_since = now;
+  if (now - k->shared_since <= 2 * session_timeout_ms(k)) return true;
+  char group[256];
+  size_t size = sizeof group;
+  if (rd_kafka_conf_get(rd_kafka_conf(k->consumer), "group.id", group, &size) != RD_KAFKA_CONF_OK) group[0] = '\0';
+  return sq_exec_fail(exec, "source '%s': another process shares consumer group '%s' (this one holds %u of the %d partitions "
+                      "of %s for %lld s): a pipeline with stateful queries runs in one process per group unless its source "
+                      "is partitioned_by its keys (README: Running on more than one machine)", k->base.rel->name, group, held,
+                      k->topic_partitions, k->topic, (long long)(now - k->shared_since) / 1000);
 }
 
 /* Consumer lag from librdkafka's cached high watermarks (no request). */
@@ -230,7 +322,10 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   }
   k->n_held = got > 0 ? (size_t)got : 0; /* nothing now: lag and a table's progress are still looked at */
   int64_t now = sq_clock_ms();
-  if (now - k->lag_noted_ms >= 1000) note_lag(k, now);
+  if (now - k->lag_noted_ms >= 1000) {
+    note_lag(k, now);
+    if (!check_alone(k, now, exec)) return SQ_READ_ERROR;
+  }
   for (size_t m = 0; m < k->n_held; m++) {
     const rd_kafka_message_t *msg = k->held[m];
     if (msg->err) {
@@ -293,7 +388,8 @@ static void kafka_destroy(sq_reader_t *r) {
   free(k);
 }
 
-static const sq_reader_class_t kafka_class = {kafka_read, kafka_destroy, NULL, NULL, kafka_checkpointed, true};
+static const sq_reader_class_t kafka_class = {.read = kafka_read, .destroy = kafka_destroy, .pause = kafka_pause, .resume = kafka_resume, .follow = kafka_follow,
+                                                .checkpointed = kafka_checkpointed, .has_lag = true};
 
 /* The producer for a dead-letter topic, or NULL when there is none. */
 static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, const sq_runtime_t *rt, char *err, size_t err_size) {
@@ -308,6 +404,20 @@ static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, co
     return false;
   }
   return true;
+}
+
+void sq_kafka_group_of(const sq_relation_t *rel, const sq_runtime_t *rt, char *out, size_t size) {
+  char err[64];
+  char *group_id = sq_option_string(rel, "group_id", err, sizeof err);
+  if (group_id) snprintf(out, size, "%s", group_id);
+  else snprintf(out, size, "streamq-%s", rt->pipeline);
+  free(group_id);
+}
+
+void sq_kafka_changelog_topic(const sq_relation_t *rel, const sq_runtime_t *rt, char *out, size_t size) {
+  char group[256];
+  sq_kafka_group_of(rel, rt, group, sizeof group);
+  snprintf(out, size, "%s.changelog", group);
 }
 
 sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, const sq_runtime_t *rt, char *err,
@@ -335,13 +445,12 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
     return NULL;
   }
   char group[256];
-  char *group_id = sq_option_string(rel, "group_id", err, err_size);
-  snprintf(group, sizeof group, "%s", group_id ? group_id : "");
-  if (!group_id) snprintf(group, sizeof group, "streamq-%s", rt->pipeline);
-  free(group_id);
+  sq_kafka_group_of(rel, rt, group, sizeof group);
   k->pk_col = rel->kind == SQ_REL_TABLE ? rel->primary_key : -1;
   k->assign_all = k->pk_col >= 0 || rt->read_mode != SQ_READ_PIPELINE;
   k->bounded = rt->read_mode == SQ_READ_BOUNDED;
+  k->follower = rt->read_mode == SQ_READ_PIPELINE && rt->task_leader && rel != rt->task_leader && k->pk_col < 0 &&
+                sq_relation_option(rel, "partitioned_by");
   k->from_latest = k->pk_col < 0 && (rt->read_mode == SQ_READ_LIVE ? !rt->live_from_earliest
                                                                   : !k->bounded && sq_option_is(rel, "start", "latest"));
   /* Every partition's queue is forwarded into the one consumer queue, whose
@@ -373,7 +482,7 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   if (k->consumer) k->topic_handle = rd_kafka_topic_new(k->consumer, k->topic, NULL);
   rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
-  rd_kafka_resp_err_t e = !k->topic_handle ? RD_KAFKA_RESP_ERR__FAIL : k->assign_all ? RD_KAFKA_RESP_ERR_NO_ERROR
+  rd_kafka_resp_err_t e = !k->topic_handle ? RD_KAFKA_RESP_ERR__FAIL : k->assign_all || k->follower ? RD_KAFKA_RESP_ERR_NO_ERROR
                                                                                     : rd_kafka_subscribe(k->consumer, topics);
   rd_kafka_topic_partition_list_destroy(topics);
   if (!k->topic_handle || e) {

@@ -1,0 +1,156 @@
+/* Which pipelines can run as per-partition tasks (docs/ARCHITECTURE.md §8):
+ * one whose stream source declares `partitioned_by` runs as one task per
+ * input partition, on as many processes as share its consumer group. That
+ * is only right when every stateful operator keeps each key's state in the
+ * partition its rows arrive from: a GROUP BY (or DISTINCT) whose keys
+ * include every partitioned_by column, and a join of two such sources
+ * that equates their partitioned_by columns (co-partitioned: partition p
+ * of both topics holds the same keys). What needs rows of several
+ * partitions to meet is refused here, at `check`, with the reason: other
+ * joins, LIMIT, a stream source without partitioned_by, a stateful query
+ * over a derived stream. */
+#include "engine/analyze_tasks.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/catalog.h"
+
+const sq_relation_t *sq_program_task_source(const sq_program_t *prog) {
+  for (size_t i = 0; i < sq_catalog_count(prog->catalog); i++) {
+    const sq_relation_t *rel = sq_catalog_at(prog->catalog, i);
+    if (rel->kind == SQ_REL_SOURCE && sq_relation_option(rel, "partitioned_by")) return rel;
+  }
+  return NULL;
+}
+
+/* Whether `list` holds a plain reference to column `col` of input 0. */
+static bool lists_column(const sq_ast_t *list, int col, bool items) {
+  for (uint32_t i = 0; list && i < list->n; i++) {
+    const sq_ast_t *e = items ? list->list[i]->a : list->list[i];
+    if (items && list->list[i]->kind == SQ_AST_STAR) return true;
+    if (e && e->kind == SQ_AST_COLUMN && e->ref == 0 && e->ref2 == col) return true;
+  }
+  return false;
+}
+
+/* The first partitioned_by column of `src` that `list` does not name, or NULL. */
+static const char *missing_key(const sq_relation_t *src, const sq_ast_t *list, bool items, char *name, size_t size) {
+  const char *cols = sq_relation_option(src, "partitioned_by")->text;
+  for (const char *p = cols; p && *p;) {
+    size_t len = strcspn(p, ",");
+    snprintf(name, size, "%.*s", (int)len, p);
+    char *trim = name;
+    while (*trim == ' ') trim++;
+    size_t n = strlen(trim);
+    while (n && trim[n - 1] == ' ') trim[--n] = '\0';
+    memmove(name, trim, n + 1);
+    int col = sq_relation_find_column(src, name);
+    if (col >= 0 && !lists_column(list, col, items)) return name;
+    p += len + (p[len] == ',');
+  }
+  return NULL;
+}
+
+static void refuse(sq_diag_t *diag, sq_span_t at, const sq_relation_t *src, const char *what) {
+  sq_diag_error(diag, at, "%s: the pipeline runs as one task per partition of source '%s' (partitioned_by), where rows of "
+                "different partitions never meet; remove partitioned_by to run it on one process", what, src->name);
+}
+
+static bool partitioned(const sq_relation_t *rel) {
+  return rel && rel->kind == SQ_REL_SOURCE && sq_relation_option(rel, "partitioned_by");
+}
+
+/* The column of the n-th partitioned_by name of `rel`; -1 unknown, -2
+ * when it has fewer. */
+static int key_column(const sq_relation_t *rel, int n) {
+  const char *p = sq_relation_option(rel, "partitioned_by")->text;
+  for (int i = 0; p && *p; i++) {
+    size_t len = strcspn(p, ",");
+    if (i == n) {
+      char name[128];
+      snprintf(name, sizeof name, "%.*s", (int)len, p);
+      char *at = name + strspn(name, " ");
+      at[strcspn(at, " ")] = '\0';
+      return sq_relation_find_column(rel, at);
+    }
+    p += len + (p[len] == ',');
+  }
+  return -2;
+}
+
+/* Whether `e` (an ON condition) has, among its ANDed terms, left column
+ * `lc` = right column `rc` (inputs 0 and 1). */
+static bool equates(const sq_ast_t *e, int lc, int rc) {
+  if (!e || e->kind != SQ_AST_BINARY) return false;
+  if (e->sub == SQ_EXPR_AND) return equates(e->a, lc, rc) || equates(e->b, lc, rc);
+  if (e->sub != SQ_EXPR_EQ || e->a->kind != SQ_AST_COLUMN || e->b->kind != SQ_AST_COLUMN) return false;
+  const sq_ast_t *l = e->a->ref == 0 ? e->a : e->b, *r = e->a->ref == 0 ? e->b : e->a;
+  return l->ref == 0 && r->ref == 1 && l->ref2 == lc && r->ref2 == rc;
+}
+
+/* Whether a join of `l` and `r` ON `on` meets rows of one partition only:
+ * it equates their partitioned_by columns pairwise. */
+static bool co_partitioned(const sq_ast_t *on, const sq_relation_t *l, const sq_relation_t *r) {
+  for (int i = 0;; i++) {
+    int lc = key_column(l, i), rc = key_column(r, i);
+    if (lc == -2 || rc == -2) return lc == rc;
+    if (lc < 0 || rc < 0 || !equates(on, lc, rc)) return false;
+  }
+}
+
+/* The GROUP BY / DISTINCT keys of a query over `src` (input 0). */
+static void check_keys(const sq_query_t *q, const sq_relation_t *src, sq_diag_t *diag) {
+  const sq_ast_select_t *s = q->select->select;
+  char name[128];
+  const char *missing;
+  if (q->aggregate && (missing = missing_key(src, s->group_by, false, name, sizeof name)))
+    sq_diag_error(diag, s->group_by ? s->group_span : q->select->span,
+                  "GROUP BY must include '%s': source '%s' is partitioned_by it, and each partition's task "
+                  "aggregates only its own rows (grouping by other columns moves rows between partitions, "
+                  "a repartition streamq cannot do yet: group by '%s' too, or remove partitioned_by to run on one process)",
+                  missing, src->name, missing);
+  else if (s->distinct && (missing = missing_key(src, s->items, true, name, sizeof name)))
+    sq_diag_error(diag, s->items->span, "SELECT DISTINCT must select '%s': source '%s' is partitioned_by it", missing,
+                  src->name);
+}
+
+void sq_analyze_tasks(const sq_program_t *prog, sq_diag_t *diag) {
+  const sq_relation_t *src = sq_program_task_source(prog);
+  if (!src) return;
+  for (size_t i = 0; i < sq_catalog_count(prog->catalog); i++) {
+    const sq_relation_t *rel = sq_catalog_at(prog->catalog, i);
+    if (rel->kind == SQ_REL_SOURCE && !partitioned(rel))
+      refuse(diag, rel->decl->name.span, src, "a stream source without partitioned_by cannot run as tasks");
+  }
+  for (size_t i = 0; i < prog->n_queries; i++) {
+    const sq_query_t *q = &prog->queries[i];
+    const sq_ast_select_t *s = q->select->select;
+    const sq_ast_t *from = s->from;
+    if (s->limit) {
+      refuse(diag, s->limit->span, src, "LIMIT counts rows of every partition");
+      continue;
+    }
+    if (from->kind == SQ_AST_JOIN) {
+      const sq_relation_t *l = from->a->kind == SQ_AST_TABLE_REF ? sq_catalog_find(prog->catalog, from->a->name.text) : NULL;
+      const sq_relation_t *r = sq_catalog_find(prog->catalog, from->b->name.text);
+      if (!partitioned(l) || !partitioned(r)) {
+        refuse(diag, from->span, src, "a join runs as tasks only between two sources partitioned_by its key");
+        continue;
+      }
+      if (!co_partitioned(from->e, l, r)) {
+        sq_diag_error(diag, from->e ? from->e->span : from->span,
+                      "the join must equate the partitioned_by columns of '%s' and '%s' in order (ON %s.%s = %s.%s ...): "
+                      "each partition's task joins only the rows of its partition", l->name, r->name, l->name,
+                      sq_relation_option(l, "partitioned_by")->text, r->name, sq_relation_option(r, "partitioned_by")->text);
+        continue;
+      }
+      check_keys(q, l, diag);
+      continue;
+    }
+    const sq_relation_t *rel = sq_catalog_find(prog->catalog, from->name.text);
+    if (partitioned(rel)) check_keys(q, rel, diag);
+    else if (rel && rel->kind == SQ_REL_STREAM && (q->aggregate || s->distinct))
+      refuse(diag, from->span, src, "a stateful query over a derived stream cannot run as tasks yet");
+  }
+}
