@@ -101,8 +101,9 @@ SQL
 "$streamq" run faults.sql --metrics-addr "127.0.0.1:$mport" 2> faults.err & spid=$!
 pids+=("$spid")
 delivered() { python3 "$here/check.py" rows faults.log 2>/dev/null | wc -l; }
-# the outage comes once the scripted answers are through and every row but the rejected ones is in
-for _ in $(seq 900); do [ "$(delivered)" -ge 580 ] && break; sleep 0.1; done
+# the outage comes once the scripted answers are through, the hung request
+# is logged (its retry may be in first) and every row but the rejected ones is in
+for _ in $(seq 900); do grep -q '"status": -1' faults.log && [ "$(delivered)" -ge 580 ] && break; sleep 0.1; done
 python3 "$here/check.py" statuses faults.log > faults.statuses
 printf '%s\n' '-1 1' '400 1' '429 1' '500 3' '503 1' > faults.scripted
 grep -v '^200 ' faults.statuses | diff -q faults.scripted - > /dev/null \
