@@ -5,7 +5,9 @@
       number came twice with different bytes, a request's Idempotency-Key
       does not match its sequence, or (with SECRET) a signature is wrong
   check.py gaps LOG            for each request answered 429/503 with
-      Retry-After, the seconds until the same sequence came again"""
+      Retry-After, the seconds until the same sequence came again
+  check.py statuses LOG        "STATUS COUNT" per status answered (-1: the
+      client gave up first), in status order"""
 import base64, gzip, hashlib, hmac, json, sys
 
 def requests(path):
@@ -59,4 +61,11 @@ def gaps(path):
             if again:
                 print(f'{again["t"] - r["t"]:.3f}')
 
-{"rows": rows, "gaps": gaps}[sys.argv[1]](*sys.argv[2:])
+def statuses(path):
+    counts = {}
+    for r in requests(path):
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    for status in sorted(counts):
+        print(status, counts[status])
+
+{"rows": rows, "gaps": gaps, "statuses": statuses}[sys.argv[1]](*sys.argv[2:])

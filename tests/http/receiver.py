@@ -4,12 +4,15 @@ as one JSON line (its headers of interest, the raw body in base64, the
 status it answered, the time it arrived) and answers per a script:
   receiver.py PORT_FILE LOG [RULE...]     (port 0: any free port, written to PORT_FILE)
   receiver.py PORT_FILE LOG --port N [RULE...]
-RULE: "N*STATUS" answers the next N requests with STATUS; "N*429@S" with
-429 and Retry-After: S seconds; "N*503@date:S" with an HTTP-date S seconds
-ahead; "N*slow:S" answers 200 after S seconds; "reject:F" answers 400 to
-every request whose Streamq-Sequence starts at F; "delay:S" waits S
-seconds before every answer. Then 200."""
-import base64, email.utils, json, sys, threading, time
+"reject:F" answers 400 to every request whose Streamq-Sequence starts at
+F; "delay:S" waits S seconds before every answer. The other rules script
+the answers to the other requests by their number, in the order given:
+"N*STATUS" answers the next N with STATUS; "N*429@S" with 429 and
+Retry-After: S seconds; "N*503@date:S" with an HTTP-date S seconds ahead;
+"N*hang" never answers, waiting (up to 120 s) until the client gives up
+and closes the connection, so a client timeout is seen whatever its
+length. Then 200. A request the client gave up on is logged with status -1."""
+import base64, email.utils, json, select, socket, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 args = sys.argv[1:]
@@ -36,28 +39,25 @@ class Hook(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         seq = self.headers.get("Streamq-Sequence", "")
-        with lock:
-            what = script.pop(0) if script else "200"
         if seq and int(seq.split("-")[0]) in rejects:
             what = "400"
+        else:
+            with lock:
+                what = script.pop(0) if script else "200"
         if delay:
             time.sleep(delay)
         extra = {}
-        if what.startswith("slow:"):
-            time.sleep(float(what[5:]))
-            what = "200"
-        elif "@date:" in what:
+        if what == "hang":
+            self.close_connection = True
+            self.record(seq, body, -1 if self.client_gone(120) else 0)
+            return
+        if "@date:" in what:
             what, s = what.split("@date:")
             extra["Retry-After"] = email.utils.formatdate(time.time() + float(s), usegmt=True)
         elif "@" in what:
             what, s = what.split("@")
             extra["Retry-After"] = s
         status = int(what)
-        entry = {"t": time.time(), "status": status, "seq": seq, "body": base64.b64encode(body).decode()}
-        for h in ("Idempotency-Key", "Content-Encoding", "Content-Type", "Authorization", "X-Team",
-                  "webhook-id", "webhook-timestamp", "webhook-signature"):
-            if h in self.headers:
-                entry[h] = self.headers[h]
         answer = b'{"ok":true}' if status < 300 else b'{"error":"rows refused"}'
         try:
             self.send_response(status)
@@ -67,7 +67,28 @@ class Hook(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(answer)
         except OSError:
-            entry["status"] = -1  # the client gave up (its timeout) before the answer
+            status = -1  # the client gave up (its timeout) before the answer
+        self.record(seq, body, status)
+
+    def client_gone(self, limit):
+        """Waits up to `limit` seconds for the client to close the connection."""
+        end = time.time() + limit
+        while time.time() < end:
+            if select.select([self.connection], [], [], 0.1)[0]:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        return True
+                except OSError:
+                    return True
+                time.sleep(0.1)  # bytes of a next request: not ours to read
+        return False
+
+    def record(self, seq, body, status):
+        entry = {"t": time.time(), "status": status, "seq": seq, "body": base64.b64encode(body).decode()}
+        for h in ("Idempotency-Key", "Content-Encoding", "Content-Type", "Authorization", "X-Team",
+                  "webhook-id", "webhook-timestamp", "webhook-signature"):
+            if h in self.headers:
+                entry[h] = self.headers[h]
         with lock:
             log.write(json.dumps(entry) + "\n")
             log.flush()
