@@ -56,6 +56,22 @@ static inline bool sq_storage_write(sq_storage_t *s, sq_storage_batch_t *b, bool
 static inline void sq_storage_batch_free(sq_storage_t *s, sq_storage_batch_t *b) {
   if (b) s->cls->batch_free(b);
 }
+/* Adds to `b` the deletion of every key of `s` under `prefix` (a scan);
+ * false with `err` on a read error. */
+typedef struct sq_storage_deleter {
+  sq_storage_t *s;
+  sq_storage_batch_t *b;
+} sq_storage_deleter_t;
+static inline bool sq_storage_delete_visit(void *ctx, const char *key, size_t len) {
+  sq_storage_deleter_t *d = (sq_storage_deleter_t *)ctx;
+  sq_storage_batch_delete(d->s, d->b, key, len);
+  return true;
+}
+static inline bool sq_storage_batch_delete_prefix(sq_storage_t *s, sq_storage_batch_t *b, const void *prefix, size_t len, char *err,
+                                                  size_t err_size) {
+  sq_storage_deleter_t d = {s, b};
+  return sq_storage_keys(s, prefix, len, NULL, 0, sq_storage_delete_visit, &d, err, err_size);
+}
 /* Closes `s`; NULL is a no-op. */
 static inline void sq_storage_close(sq_storage_t *s) {
   if (s) s->cls->close(s);

@@ -298,17 +298,6 @@ static void published(void *ctx) {
 
 /* ---- restoring ----------------------------------------------------------------- */
 
-typedef struct clearing {
-  sq_storage_t *db;
-  sq_storage_batch_t *batch;
-} clearing_t;
-
-static bool clear_key(void *ctx, const char *key, size_t len) {
-  clearing_t *c = ctx;
-  sq_storage_batch_delete(c->db, c->batch, key, len);
-  return true;
-}
-
 /* Where the state directory notes that task p's keys were cleared after
  * checkpoint `seq`: that checkpoint's local record of p, if any, no
  * longer describes them. After every state key, before the store's own. */
@@ -322,28 +311,28 @@ static void cleared_key(uint32_t p, char key[12]) {
  * durably noting it first. */
 static bool clear_local(sq_tasks_t *t, uint32_t p, char *err, size_t err_size) {
   sq_storage_t *db = sq_state_storage(t->tmpl->state);
-  clearing_t c = {db, db ? sq_storage_batch_new(db) : NULL};
+  sq_storage_batch_t *batch = db ? sq_storage_batch_new(db) : NULL;
   if (!db) return true;
-  if (!c.batch) return snprintf(err, err_size, "out of memory"), false;
+  if (!batch) return snprintf(err, err_size, "out of memory"), false;
   char key[12];
   cleared_key(p, key);
   sq_buf_t seq = {0};
   sq_put_u64(&seq, t->checkpoint_seq);
-  sq_storage_batch_put(db, c.batch, key, sizeof key, seq.data, seq.len);
-  bool ok = !seq.failed && sq_storage_write(db, c.batch, true, err, err_size);
+  sq_storage_batch_put(db, batch, key, sizeof key, seq.data, seq.len);
+  bool ok = !seq.failed && sq_storage_write(db, batch, true, err, err_size);
   sq_buf_free(&seq);
-  sq_storage_batch_free(db, c.batch);
+  sq_storage_batch_free(db, batch);
   if (!ok) return false;
-  if (!(c.batch = sq_storage_batch_new(db))) return snprintf(err, err_size, "out of memory"), false;
+  if (!(batch = sq_storage_batch_new(db))) return snprintf(err, err_size, "out of memory"), false;
   for (uint32_t i = 0; ok && i < t->tmpl->n_ops; i++)
     for (uint32_t sp = task_lo(p); ok && sp < task_lo(p + 1); sp++) {
       char prefix[8];
       uint32_t op = (uint32_t)t->tmpl->ops[i]->id;
       for (int b = 0; b < 4; b++) prefix[b] = (char)(op >> (24 - 8 * b)), prefix[4 + b] = (char)(sp >> (24 - 8 * b));
-      ok = sq_storage_keys(db, prefix, sizeof prefix, NULL, 0, clear_key, &c, err, err_size);
+      ok = sq_storage_batch_delete_prefix(db, batch, prefix, sizeof prefix, err, err_size);
     }
-  ok = ok && sq_storage_write(db, c.batch, false, err, err_size);
-  sq_storage_batch_free(db, c.batch);
+  ok = ok && sq_storage_write(db, batch, false, err, err_size);
+  sq_storage_batch_free(db, batch);
   return ok;
 }
 

@@ -420,24 +420,14 @@ static bool has_prefix(const char *key, size_t klen, const char *prefix, size_t 
   return klen >= plen && memcmp(key, prefix, plen) == 0;
 }
 
-typedef struct deleter {
-  sq_storage_t *db;
-  sq_storage_batch_t *batch;
-} deleter_t;
-
-static bool delete_key(void *ctx, const char *key, size_t len) {
-  deleter_t *d = ctx;
-  sq_storage_batch_delete(d->db, d->batch, key, len);
-  return true;
-}
-
 /* Deletes every key under `prefix` in the batch: the database's, and those
  * of the puts held before it (from `held` to `at`), not in the database yet. */
-static bool delete_range(deleter_t *d, const char *held, const char *at, const char *prefix, size_t plen, char *err, size_t err_size) {
+static bool delete_range(sq_storage_t *db, sq_storage_batch_t *b, const char *held, const char *at, const char *prefix, size_t plen,
+                         char *err, size_t err_size) {
   held_record_t h;
   for (sq_cursor_t c = sq_cursor(held, (size_t)(at - held)); next_held(&c, &h);)
-    if (h.kind == HELD_PUT && has_prefix(h.key, h.klen, prefix, plen)) delete_key(d, h.key, h.klen);
-  return sq_storage_keys(d->db, prefix, plen, NULL, 0, delete_key, d, err, err_size);
+    if (h.kind == HELD_PUT && has_prefix(h.key, h.klen, prefix, plen)) sq_storage_batch_delete(db, b, h.key, h.klen);
+  return sq_storage_batch_delete_prefix(db, b, prefix, plen, err, err_size);
 }
 
 static void drop_held(sq_changelog_restore_t *r) {
@@ -449,19 +439,19 @@ static void drop_held(sq_changelog_restore_t *r) {
 /* Writes the held checkpoint to the database: one unsynced batch. */
 static bool apply_held(sq_changelog_restore_t *r, sq_storage_t *db, char *err, size_t err_size) {
   if (!r->held_count) return true;
-  deleter_t d = {db, sq_storage_batch_new(db)};
-  if (!d.batch) return snprintf(err, err_size, "out of memory"), false;
+  sq_storage_batch_t *batch = sq_storage_batch_new(db);
+  if (!batch) return snprintf(err, err_size, "out of memory"), false;
   bool ok = true;
   held_record_t h;
   for (sq_cursor_t c = sq_cursor(r->held.data, r->held.len); ok;) {
     const char *at = c.p;
     if (!next_held(&c, &h)) break;
-    if (h.kind == HELD_PUT) sq_storage_batch_put(db, d.batch, h.key, h.klen, h.value, h.vlen);
-    else if (h.kind == HELD_DELETE) sq_storage_batch_delete(db, d.batch, h.key, h.klen);
-    else ok = delete_range(&d, r->held.data, at, h.key, h.klen, err, err_size);
+    if (h.kind == HELD_PUT) sq_storage_batch_put(db, batch, h.key, h.klen, h.value, h.vlen);
+    else if (h.kind == HELD_DELETE) sq_storage_batch_delete(db, batch, h.key, h.klen);
+    else ok = delete_range(db, batch, r->held.data, at, h.key, h.klen, err, err_size);
   }
-  ok = ok && sq_storage_write(db, d.batch, false, err, err_size);
-  sq_storage_batch_free(db, d.batch);
+  ok = ok && sq_storage_write(db, batch, false, err, err_size);
+  sq_storage_batch_free(db, batch);
   if (ok) r->applied += r->held_count;
   drop_held(r);
   return ok;
