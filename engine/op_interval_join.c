@@ -357,7 +357,7 @@ static bool expire_key(sq_op_interval_join_t *j, int filed, int64_t wm, int64_t 
     }
     at += size;
   }
-  if (kept == 0) sq_state_remove(j->state, &j->rows_ns, j->key.data, j->key.len);
+  if (kept == 0) sq_state_remove_value(j->state, rows, j->key.len);
   else rows_truncate(rows, kept);
   if (j->unmatched.failed) return out_of_memory(j);
   sq_value_t *row = j->out.rows + (size_t)j->out.cap * j->out.width; /* scratch row past the batch */
@@ -378,11 +378,12 @@ static bool expire_key(sq_op_interval_join_t *j, int filed, int64_t wm, int64_t 
 /* Expires every row filed under bucket `bucket`. */
 static bool expire_bucket(sq_op_interval_join_t *j, int64_t bucket, int64_t wm, int64_t emit_wm) {
   const char *key = bucket_key(j, bucket);
-  const sq_join_bytes_t *l = key ? sq_state_peek(j->state, &j->expiry_ns, key, 8) : NULL;
+  bool created;
+  sq_join_bytes_t *l = key ? sq_state_get(j->state, &j->expiry_ns, key, 8, false, &created) : NULL;
   if (!l) return !sq_state_error(j->state) || out_of_memory(j);
   sq_buf_clear(&j->expiring);
   sq_buf_append(&j->expiring, l->data, l->len);
-  sq_state_remove(j->state, &j->expiry_ns, key, 8);
+  sq_state_remove_value(j->state, l, 8);
   if (j->expiring.failed) return out_of_memory(j);
   for (size_t at = 0; at < j->expiring.len;) {
     int filed = j->expiring.data[at];
