@@ -43,8 +43,8 @@
 #define ENTRY_HEADER (sizeof(int64_t) + 1 + sizeof(uint32_t))
 enum { MATCHED = 1, RIGHT = 2 };
 /* Row bytes an entry holds without an allocation: a Nexmark person and
- * its three auctions, say, take about 100. */
-#define INLINE_ROWS 112
+ * its three auctions, say, take about 160. */
+#define INLINE_ROWS 176
 /* A filing that covers both sides of its key (inner joins). */
 #define BOTH_SIDES 2
 /* The layout of this operator's state, last in its checkpoint record: a
