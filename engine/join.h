@@ -26,6 +26,7 @@ typedef struct sq_join_spec {
   bool *as_double;               /* key i compares a BIGINT with a DOUBLE: both as DOUBLE */
   sq_expr_t *on;                 /* all of ON, over the joined row */
   bool *left_used, *right_used;  /* the columns the query reads: only those are kept in state */
+  uint32_t *kept[2], n_kept[2];  /* the same as lists of column indexes, per side (sq_join_spec_index) */
   int64_t before, after;         /* WITHIN: right.time - left.time in [-before, after] */
   uint32_t table_columns;        /* lookup join: the table's declared columns (then metadata) */
   int table_key;                 /* lookup join: its primary key column */
@@ -83,12 +84,23 @@ extern const sq_state_type_t sq_join_bytes_type;
 /* Appends to a value; false when memory runs out. */
 bool sq_join_bytes_append(sq_join_bytes_t *b, const void *p, size_t len);
 
-/* A row to bytes and back: the `used` ones of `width` values (the others
- * read back as NULL); strings read back are copied into `arena` (the
- * bytes may move before the row is used). False when the bytes are
- * corrupt or the arena is out of memory. */
-void sq_join_put_row(sq_buf_t *out, const sq_value_t *row, uint32_t width, const bool *used);
-bool sq_join_get_row(sq_cursor_t *in, sq_value_t *row, uint32_t width, const bool *used, sq_arena_t *arena);
+/* Fills spec->kept from left_used and right_used; false when memory runs out. */
+bool sq_join_spec_index(sq_join_spec_t *spec);
+/* A row to bytes and back: the `kept` ones of its values (the others read
+ * back as NULL), each its type byte, then 8 bytes for a number or
+ * timestamp, 1 for a boolean, a 4-byte length and the bytes for a string
+ * (fixed widths: a row is written once and read at every match, and
+ * varints cost a loop per byte). sq_join_row_size tells the bytes that
+ * sq_join_write_row writes at `out`; sq_join_put_row appends them.
+ * Strings read back are copied into `arena` (the bytes may move before
+ * the row is used). sq_join_get_row reads exactly `len` bytes into a row
+ * of `width` values; false when they are corrupt or the arena is out of
+ * memory. */
+size_t sq_join_row_size(const sq_value_t *row, const uint32_t *kept, uint32_t n_kept);
+void sq_join_write_row(char *out, const sq_value_t *row, const uint32_t *kept, uint32_t n_kept);
+void sq_join_put_row(sq_buf_t *out, const sq_value_t *row, const uint32_t *kept, uint32_t n_kept);
+bool sq_join_get_row(const char *p, size_t len, sq_value_t *row, uint32_t width, const uint32_t *kept, uint32_t n_kept,
+                     sq_arena_t *arena);
 
 sq_op_t *sq_op_interval_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, sq_join_spec_t *spec);
 sq_op_t *sq_op_lookup_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, sq_join_spec_t *spec);

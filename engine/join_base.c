@@ -70,7 +70,10 @@ void sq_join_spec_free(sq_join_spec_t *spec) {
   free(spec->as_double);
   free(spec->left_used);
   free(spec->right_used);
+  free(spec->kept[0]);
+  free(spec->kept[1]);
   spec->left_used = spec->right_used = NULL;
+  spec->kept[0] = spec->kept[1] = NULL;
   sq_expr_destroy(spec->on);
   spec->left_keys = spec->right_keys = NULL;
   spec->as_double = NULL;
@@ -90,26 +93,108 @@ bool sq_join_key(const sq_join_spec_t *spec, int side, sq_eval_ctx_t *ctx, sq_bu
   return true;
 }
 
-void sq_join_put_row(sq_buf_t *out, const sq_value_t *row, uint32_t width, const bool *used) {
-  for (uint32_t i = 0; i < width; i++)
-    if (used[i]) sq_put_value(out, row[i]);
+/* Little-endian whatever the machine (state moves between machines with
+ * its directory); compilers make each loop one load or store. */
+static void put_le64(char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (char)(v >> (8 * i));
+}
+static uint64_t get_le64(const char *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v |= (uint64_t)(unsigned char)p[i] << (8 * i);
+  return v;
 }
 
-bool sq_join_get_row(sq_cursor_t *in, sq_value_t *row, uint32_t width, const bool *used, sq_arena_t *arena) {
-  for (uint32_t i = 0; i < width; i++) {
-    if (!used[i]) {
-      row[i] = sq_null();
-      continue;
+bool sq_join_spec_index(sq_join_spec_t *spec) {
+  for (int side = 0; side < 2; side++) {
+    const bool *used = side ? spec->right_used : spec->left_used;
+    uint32_t width = side ? spec->right_width : spec->left_width;
+    if (!(spec->kept[side] = malloc((width ? width : 1) * sizeof *spec->kept[side]))) return false;
+    spec->n_kept[side] = 0;
+    for (uint32_t i = 0; i < width; i++)
+      if (used[i]) spec->kept[side][spec->n_kept[side]++] = i;
+  }
+  return true;
+}
+
+size_t sq_join_row_size(const sq_value_t *row, const uint32_t *kept, uint32_t n_kept) {
+  size_t n = n_kept;
+  for (uint32_t k = 0; k < n_kept; k++) {
+    const sq_value_t *v = &row[kept[k]];
+    n += v->type == SQ_TYPE_STRING ? 4 + (size_t)v->u.s.len : v->type == SQ_TYPE_BOOLEAN ? 1 : v->type == SQ_TYPE_NULL ? 0 : 8;
+  }
+  return n;
+}
+
+void sq_join_write_row(char *out, const sq_value_t *row, const uint32_t *kept, uint32_t n_kept) {
+  for (uint32_t k = 0; k < n_kept; k++) {
+    sq_value_t v = row[kept[k]];
+    *out++ = (char)v.type;
+    switch (v.type) {
+    case SQ_TYPE_BOOLEAN: *out++ = (char)v.u.b; break;
+    case SQ_TYPE_BIGINT:
+    case SQ_TYPE_TIMESTAMP: put_le64(out, (uint64_t)v.u.i), out += 8; break;
+    case SQ_TYPE_DOUBLE: {
+      uint64_t bits;
+      memcpy(&bits, &v.u.d, sizeof bits);
+      put_le64(out, bits);
+      out += 8;
+      break;
     }
-    row[i] = sq_get_value(in);
-    if (row[i].type == SQ_TYPE_STRING && row[i].u.s.len) {
-      char *copy = sq_arena_alloc(arena, row[i].u.s.len);
-      if (!copy) return false;
-      memcpy(copy, row[i].u.s.p, row[i].u.s.len);
-      row[i].u.s.p = copy;
+    case SQ_TYPE_STRING:
+      for (int b = 0; b < 4; b++) out[b] = (char)(v.u.s.len >> (8 * b));
+      if (v.u.s.len) memcpy(out + 4, v.u.s.p, v.u.s.len);
+      out += 4 + v.u.s.len;
+      break;
+    default: break; /* NULL: the type alone */
     }
   }
-  return !in->failed;
+}
+
+void sq_join_put_row(sq_buf_t *out, const sq_value_t *row, const uint32_t *kept, uint32_t n_kept) {
+  size_t n = sq_join_row_size(row, kept, n_kept);
+  if (n == 0 || !sq_buf_reserve(out, n)) return;
+  sq_join_write_row(out->data + out->len, row, kept, n_kept);
+  out->len += n;
+}
+
+bool sq_join_get_row(const char *p, size_t len, sq_value_t *row, uint32_t width, const uint32_t *kept, uint32_t n_kept,
+                     sq_arena_t *arena) {
+  const char *end = p + len;
+  sq_set_null(row, width);
+  for (uint32_t k = 0; k < n_kept; k++) {
+    if (p == end) return false;
+    sq_type_t type = (sq_type_t)(unsigned char)*p++;
+    size_t need = type == SQ_TYPE_STRING ? 4 : type == SQ_TYPE_BOOLEAN ? 1 : type == SQ_TYPE_NULL ? 0 : 8;
+    if ((size_t)(end - p) < need) return false;
+    sq_value_t *v = &row[kept[k]];
+    switch (type) {
+    case SQ_TYPE_NULL: break;
+    case SQ_TYPE_BOOLEAN: *v = sq_bool(*p != 0); break;
+    case SQ_TYPE_BIGINT: *v = sq_int((int64_t)get_le64(p)); break;
+    case SQ_TYPE_TIMESTAMP: *v = sq_ts((int64_t)get_le64(p)); break;
+    case SQ_TYPE_DOUBLE: {
+      uint64_t bits = get_le64(p);
+      double d;
+      memcpy(&d, &bits, sizeof d);
+      *v = sq_double(d);
+      break;
+    }
+    case SQ_TYPE_STRING: {
+      uint32_t n = 0;
+      for (int b = 0; b < 4; b++) n |= (uint32_t)(unsigned char)p[b] << (8 * b);
+      if ((size_t)(end - p) - 4 < n) return false;
+      char *copy = n ? sq_arena_alloc(arena, n) : NULL;
+      if (n && !copy) return false;
+      if (n) memcpy(copy, p + 4, n);
+      *v = sq_str(copy ? copy : "", n);
+      need += n;
+      break;
+    }
+    default: return false;
+    }
+    p += need;
+  }
+  return p == end;
 }
 
 static void release_bytes(void *value, const void *ctx) {

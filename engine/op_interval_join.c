@@ -43,13 +43,13 @@
 #define ENTRY_HEADER (sizeof(int64_t) + 1 + sizeof(uint32_t))
 enum { MATCHED = 1, RIGHT = 2 };
 /* Row bytes an entry holds without an allocation: a Nexmark person and
- * its three auctions, say, take about 100. */
-#define INLINE_ROWS 112
+ * its three auctions, say, take about 160. */
+#define INLINE_ROWS 176
 /* A filing that covers both sides of its key (inner joins). */
 #define BOTH_SIDES 2
 /* The layout of this operator's state, last in its checkpoint record: a
  * record of an earlier layout (which ends before it) is refused. */
-#define STATE_LAYOUT 2
+#define STATE_LAYOUT 3
 
 /* The rows of one join key. */
 typedef struct key_rows {
@@ -120,7 +120,8 @@ typedef struct join_side {
   int64_t bound; /* expiry = time + bound */
   bool outer;    /* rows that never match are emitted with NULLs */
   uint32_t width, at;
-  const bool *used; /* the columns kept */
+  const uint32_t *kept; /* the columns kept in state */
+  uint32_t n_kept;
 } join_side_t;
 
 typedef struct sq_op_interval_join {
@@ -134,7 +135,7 @@ typedef struct sq_op_interval_join {
   sq_time_set_t pending; /* expiry buckets with rows */
   int64_t watermark; /* the input watermark rows have been expired to */
   sq_row_layout_t joined;
-  sq_buf_t key, bucket, row_bytes, expiring, unmatched;
+  sq_buf_t key, bucket, expiring, unmatched;
   sq_buf_t filings; /* this push's expiry filings (bucket, side, key), written to their buckets at its end */
   sq_batch_t out;
 } sq_op_interval_join_t;
@@ -202,8 +203,8 @@ static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int
     }
     sq_value_t *o = sq_batch_row(&j->out, j->out.n);
     memcpy(o + me->at, row, me->width * sizeof *row);
-    sq_cursor_t c = sq_cursor(data + at + ENTRY_HEADER, len);
-    if (!sq_join_get_row(&c, o + them->at, them->width, them->used, &j->base.op.exec->arena))
+    if (!sq_join_get_row(data + at + ENTRY_HEADER, len, o + them->at, them->width, them->kept, them->n_kept,
+                         &j->base.op.exec->arena))
       return sq_exec_fail(j->base.op.exec, "corrupt join state");
     const sq_value_t *inputs[SQ_MAX_INPUTS];
     sq_row_bind(&j->joined, o, inputs);
@@ -274,19 +275,14 @@ static bool file_expiries(sq_op_interval_join_t *j) {
 /* Keeps a row of `side` in `rows` (the current key's) until it expires. */
 static bool store(sq_op_interval_join_t *j, int side, const sq_value_t *row, int64_t time, bool matched, key_rows_t *rows) {
   const join_side_t *s = &j->sides[side];
-  /* the entry whole (header, then the row) in one buffer: one copy */
-  char header[ENTRY_HEADER] = {0};
-  sq_buf_clear(&j->row_bytes);
-  sq_buf_append(&j->row_bytes, header, sizeof header);
-  sq_join_put_row(&j->row_bytes, row, s->width, s->used);
-  if (j->row_bytes.failed || j->row_bytes.len > UINT32_MAX) return out_of_memory(j);
-  uint32_t len = (uint32_t)(j->row_bytes.len - ENTRY_HEADER);
-  memcpy(j->row_bytes.data, &time, sizeof time);
-  j->row_bytes.data[sizeof time] = (char)((matched ? MATCHED : 0) | (side ? RIGHT : 0));
-  memcpy(j->row_bytes.data + sizeof time + 1, &len, sizeof len);
-  char *room = rows_room(rows, j->row_bytes.len);
+  size_t size = sq_join_row_size(row, s->kept, s->n_kept);
+  char *room = size <= UINT32_MAX ? rows_room(rows, ENTRY_HEADER + size) : NULL;
   if (!room) return out_of_memory(j);
-  memcpy(room, j->row_bytes.data, j->row_bytes.len);
+  uint32_t len = (uint32_t)size;
+  memcpy(room, &time, sizeof time);
+  room[sizeof time] = (char)((matched ? MATCHED : 0) | (side ? RIGHT : 0));
+  memcpy(room + sizeof time + 1, &len, sizeof len);
+  sq_join_write_row(room + ENTRY_HEADER, row, s->kept, s->n_kept);
   int filed = j->file_by_side ? side : BOTH_SIDES;
   int64_t *scheduled = &rows->scheduled[filed == BOTH_SIDES ? 0 : filed];
   int64_t bucket = sq_floor_div(saturating_add(time, s->bound), j->granule);
@@ -357,7 +353,7 @@ static bool expire_key(sq_op_interval_join_t *j, int filed, int64_t wm, int64_t 
     }
     at += size;
   }
-  if (kept == 0) sq_state_remove(j->state, &j->rows_ns, j->key.data, j->key.len);
+  if (kept == 0) sq_state_remove_value(j->state, rows, j->key.len);
   else rows_truncate(rows, kept);
   if (j->unmatched.failed) return out_of_memory(j);
   sq_value_t *row = j->out.rows + (size_t)j->out.cap * j->out.width; /* scratch row past the batch */
@@ -368,8 +364,8 @@ static bool expire_key(sq_op_interval_join_t *j, int filed, int64_t wm, int64_t 
     memcpy(&len, j->unmatched.data + at + sizeof t + 1, sizeof len);
     int side = j->unmatched.data[at + sizeof t] & RIGHT ? 1 : 0;
     const join_side_t *s = &j->sides[side];
-    sq_cursor_t c = sq_cursor(j->unmatched.data + at + ENTRY_HEADER, len);
-    if (!sq_join_get_row(&c, row, s->width, s->used, &j->base.op.exec->arena)) return sq_exec_fail(j->base.op.exec, "corrupt join state");
+    if (!sq_join_get_row(j->unmatched.data + at + ENTRY_HEADER, len, row, s->width, s->kept, s->n_kept, &j->base.op.exec->arena))
+      return sq_exec_fail(j->base.op.exec, "corrupt join state");
     if (!emit_unmatched(j, side, row, t, emit_wm)) return false;
     at += ENTRY_HEADER + len;
   }
@@ -378,11 +374,12 @@ static bool expire_key(sq_op_interval_join_t *j, int filed, int64_t wm, int64_t 
 /* Expires every row filed under bucket `bucket`. */
 static bool expire_bucket(sq_op_interval_join_t *j, int64_t bucket, int64_t wm, int64_t emit_wm) {
   const char *key = bucket_key(j, bucket);
-  const sq_join_bytes_t *l = key ? sq_state_peek(j->state, &j->expiry_ns, key, 8) : NULL;
+  bool created;
+  sq_join_bytes_t *l = key ? sq_state_get(j->state, &j->expiry_ns, key, 8, false, &created) : NULL;
   if (!l) return !sq_state_error(j->state) || out_of_memory(j);
   sq_buf_clear(&j->expiring);
   sq_buf_append(&j->expiring, l->data, l->len);
-  sq_state_remove(j->state, &j->expiry_ns, key, 8);
+  sq_state_remove_value(j->state, l, 8);
   if (j->expiring.failed) return out_of_memory(j);
   for (size_t at = 0; at < j->expiring.len;) {
     int filed = j->expiring.data[at];
@@ -439,7 +436,6 @@ static void interval_destroy(sq_op_t *op) {
   sq_time_set_free(&j->pending);
   sq_buf_free(&j->key);
   sq_buf_free(&j->bucket);
-  sq_buf_free(&j->row_bytes);
   sq_buf_free(&j->expiring);
   sq_buf_free(&j->unmatched);
   sq_buf_free(&j->filings);
@@ -471,7 +467,9 @@ static const sq_op_class_t interval_class = {"IntervalJoin", interval_push, inte
 sq_op_t *sq_op_interval_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, sq_join_spec_t *spec) {
   sq_op_interval_join_t *j = calloc(1, sizeof *j);
   /* one spare row past the batch: a scratch row for decoding */
-  if (!j || !sq_batch_init(&j->out, spec->left_width + spec->right_width, SQ_BATCH_ROWS + 1)) {
+  bool batch = j && sq_batch_init(&j->out, spec->left_width + spec->right_width, SQ_BATCH_ROWS + 1);
+  if (!batch || !sq_join_spec_index(spec)) {
+    if (batch) sq_batch_free(&j->out);
     free(j);
     sq_join_spec_free(spec);
     return NULL;
@@ -483,8 +481,8 @@ sq_op_t *sq_op_interval_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id
   j->state = state;
   bool left_outer = spec->type == SQ_JOIN_LEFT || spec->type == SQ_JOIN_FULL;
   bool right_outer = spec->type == SQ_JOIN_RIGHT || spec->type == SQ_JOIN_FULL;
-  j->sides[0] = (join_side_t){spec->after, left_outer, spec->left_width, 0, j->spec.left_used};
-  j->sides[1] = (join_side_t){spec->before, right_outer, spec->right_width, spec->left_width, j->spec.right_used};
+  j->sides[0] = (join_side_t){spec->after, left_outer, spec->left_width, 0, j->spec.kept[0], j->spec.n_kept[0]};
+  j->sides[1] = (join_side_t){spec->before, right_outer, spec->right_width, spec->left_width, j->spec.kept[1], j->spec.n_kept[1]};
   j->rows_ns = (sq_state_ns_t){id, exec->state_base, &key_rows_type};
   j->expiry_ns = (sq_state_ns_t){id, exec->state_base + 1, &sq_join_bytes_type};
   j->file_by_side = left_outer || right_outer;

@@ -16,6 +16,11 @@
 
 #include "engine/join.h"
 
+/* The layout of this operator's state (the table rows' encoding), last in
+ * its checkpoint record: a record of an earlier layout (which ends before
+ * it) is refused. */
+#define STATE_LAYOUT 1
+
 typedef struct sq_op_lookup_join {
   sq_join_base_t base;
   sq_join_spec_t spec;
@@ -58,7 +63,7 @@ static bool apply_table_rows(sq_op_lookup_join_t *j, const sq_batch_t *in) {
       continue;
     }
     sq_buf_clear(&j->row_bytes);
-    sq_join_put_row(&j->row_bytes, row, j->spec.right_width, j->spec.right_used);
+    sq_join_put_row(&j->row_bytes, row, j->spec.kept[1], j->spec.n_kept[1]);
     bool created;
     sq_join_bytes_t *value = sq_state_get(j->state, &j->ns, j->key.data, j->key.len, true, &created);
     if (!value || j->row_bytes.failed) return fail(j);
@@ -82,8 +87,8 @@ static bool join_row(sq_op_lookup_join_t *j, const sq_value_t *row, int64_t time
     if (j->key.failed) return fail(j);
     const sq_join_bytes_t *found = sq_state_peek(j->state, &j->ns, j->key.data, j->key.len);
     if (found) {
-      sq_cursor_t c = sq_cursor(found->data, found->len);
-      if (!sq_join_get_row(&c, o + left, j->spec.right_width, j->spec.right_used, &j->base.op.exec->arena))
+      if (!sq_join_get_row(found->data, found->len, o + left, j->spec.right_width, j->spec.kept[1], j->spec.n_kept[1],
+                           &j->base.op.exec->arena))
         return sq_exec_fail(j->base.op.exec, "corrupt table state in join");
       sq_row_bind(&j->joined, o, inputs);
       matched = sq_expr_true(j->spec.on, &ctx);
@@ -129,11 +134,14 @@ static void lookup_destroy(sq_op_t *op) {
   free(j);
 }
 
-static void lookup_save(const sq_op_t *op, sq_buf_t *out) { sq_put_i64(out, ((const sq_join_base_t *)op)->side_wm[0]); }
+static void lookup_save(const sq_op_t *op, sq_buf_t *out) {
+  sq_put_i64(out, ((const sq_join_base_t *)op)->side_wm[0]);
+  sq_put_u64(out, STATE_LAYOUT);
+}
 
 static bool lookup_load(sq_op_t *op, sq_cursor_t *in) {
   ((sq_join_base_t *)op)->side_wm[0] = sq_get_i64(in);
-  return !in->failed;
+  return sq_get_u64(in) == STATE_LAYOUT && !in->failed;
 }
 
 static const sq_op_class_t lookup_class = {"LookupJoin", lookup_push, lookup_advance, lookup_describe, lookup_destroy,
@@ -141,7 +149,9 @@ static const sq_op_class_t lookup_class = {"LookupJoin", lookup_push, lookup_adv
 
 sq_op_t *sq_op_lookup_join_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, sq_join_spec_t *spec) {
   sq_op_lookup_join_t *j = calloc(1, sizeof *j);
-  if (!j || !sq_batch_init(&j->out, spec->left_width + spec->right_width, SQ_BATCH_ROWS)) {
+  bool batch = j && sq_batch_init(&j->out, spec->left_width + spec->right_width, SQ_BATCH_ROWS);
+  if (!batch || !sq_join_spec_index(spec)) {
+    if (batch) sq_batch_free(&j->out);
     free(j);
     sq_join_spec_free(spec);
     return NULL;

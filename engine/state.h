@@ -65,6 +65,10 @@ void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size
 const void *sq_state_peek(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len);
 /* Removes `key` (releasing its value); false if it was absent. */
 bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len);
+/* Removes the key whose value (`value`, under a key of `key_len` bytes)
+ * sq_state_get has just returned, with no call into the store since:
+ * sq_state_remove without a second lookup. False as sq_state_remove. */
+bool sq_state_remove_value(sq_state_t *s, void *value, size_t key_len);
 /* Removes every key under `prefix` at once, without reading them (a
  * closed window): memory stays bounded however many there are on disk.
  * The caller never creates keys under the prefix again. False when

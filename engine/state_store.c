@@ -90,6 +90,7 @@ struct sq_state {
   size_t n_usage;
   uint32_t *usage_index; /* open addressing by namespace: 1 + index in usage, 0 empty; at most half full */
   size_t usage_index_cap;
+  size_t usage_last; /* the record usage_for found last: a run of calls mostly asks for one namespace */
   sq_buf_t scratch;
   entry_t **dirty; /* the entries of generation gen */
   size_t n_dirty, dirty_cap;
@@ -142,8 +143,10 @@ static uint32_t *usage_slot(uint32_t *index, size_t cap, const ns_usage_t *usage
 /* The usage record of a namespace (made on first use); NULL when memory
  * runs out. */
 static ns_usage_t *usage_for(sq_state_t *s, uint32_t op, uint32_t part) {
+  ns_usage_t *last = s->n_usage ? &s->usage[s->usage_last] : NULL;
+  if (last && last->op == op && last->partition == part) return last;
   uint32_t *slot = s->usage_index_cap ? usage_slot(s->usage_index, s->usage_index_cap, s->usage, op, part) : NULL;
-  if (slot && *slot) return &s->usage[*slot - 1];
+  if (slot && *slot) return &s->usage[s->usage_last = *slot - 1];
   if (2 * (s->n_usage + 1) > s->usage_index_cap) {
     size_t cap = s->usage_index_cap ? 2 * s->usage_index_cap : 16;
     uint32_t *index = calloc(cap, sizeof *index);
@@ -318,8 +321,11 @@ static void make_room(sq_state_t *s) {
   s->sweep_exhausted = s->bytes > target; /* until a written snapshot cleans entries */
 }
 
+/* Where an entry's value starts for a full key of `klen` bytes. */
+static size_t value_offset(size_t klen) { return (sizeof(entry_t) + klen + 15) & ~(size_t)15; }
+
 static entry_t *new_entry(const sq_state_type_t *type, const char *k, size_t klen, uint64_t hash) {
-  size_t value_off = (sizeof(entry_t) + klen + 15) & ~(size_t)15;
+  size_t value_off = value_offset(klen);
   entry_t *e = calloc(1, value_off + type->size);
   if (!e) return NULL;
   *e = (entry_t){.hash = hash, .type = type, .key_len = (uint32_t)klen, .value_off = (uint16_t)value_off};
@@ -464,13 +470,10 @@ void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size
   return entry_value(e);
 }
 
-bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len) {
-  char k[NS_LEN + MAX_KEY];
-  if (len > MAX_KEY) return false;
-  size_t klen = full_key(ns, key, len, k), slot;
-  entry_t *e = lookup(s, ns, k, klen, XXH3_64bits(k, klen), &slot);
-  if (!e || (e->flags & DELETED)) return false;
+/* Removes the live entry `e` at `slot`; false as sq_state_remove. */
+static bool remove_at(sq_state_t *s, size_t slot, entry_t *e) {
   if (in_flight(s, e) && !(e = detach(s, slot))) return false;
+  ns_usage_t *u = usage_of(s, entry_key(e)); /* found: insert made it */
   uint64_t since;
   if (!on_disk(s, e, &since)) {
     if (!drop(s, slot)) return false;
@@ -481,9 +484,24 @@ bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, si
     memset(entry_value(e), 0, e->type->size);
     e->flags |= DELETED;
   }
-  ns_usage_t *u = usage_of(s, k);
-  if (u) u->keys--;
+  u->keys--;
   return true;
+}
+
+bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size_t len) {
+  char k[NS_LEN + MAX_KEY];
+  if (len > MAX_KEY) return false;
+  size_t klen = full_key(ns, key, len, k), slot;
+  entry_t *e = lookup(s, ns, k, klen, XXH3_64bits(k, klen), &slot);
+  if (!e || (e->flags & DELETED)) return false;
+  return remove_at(s, slot, e);
+}
+
+bool sq_state_remove_value(sq_state_t *s, void *value, size_t key_len) {
+  entry_t *e = (entry_t *)((char *)value - value_offset(NS_LEN + key_len));
+  size_t slot = e->hash & (s->cap - 1);
+  while (s->slots[slot] != e) slot = (slot + 1) & (s->cap - 1); /* it is in the table: a get just returned it */
+  return remove_at(s, slot, e);
 }
 
 bool sq_state_remove_range(sq_state_t *s, const sq_state_ns_t *ns, const void *prefix, size_t len) {

@@ -272,7 +272,13 @@ static bool restore_ops(sq_checkpointer_t *cp, sq_plan_t *plan, sq_cursor_t *in,
     if (in->failed || !op) continue; /* an operator of a stateless query that is gone */
     op->watermark = watermark;
     sq_cursor_t c = sq_cursor(rec, len);
-    if (op->cls->load && !(op->cls->load(op, &c) && sq_cursor_done(&c))) return corrupt(cp, err, err_size);
+    if (op->cls->load && !(op->cls->load(op, &c) && sq_cursor_done(&c))) {
+      /* an operator refuses a record of a state layout it no longer reads */
+      snprintf(err, err_size, "corrupt state or state of another version: the checkpoint record of operator #%d %s in %s "
+               "cannot be read (a streamq of another version may have written it); use --reset-state to start over",
+               op->id, op->cls->name, cp->dir);
+      return false;
+    }
   }
   return !in->failed || corrupt(cp, err, err_size);
 }

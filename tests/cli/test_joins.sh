@@ -2,7 +2,8 @@
 # Joins end to end on files, beyond the sqlite3 oracle: EXPLAIN shows the
 # join operators and their state; bad table records follow on_error; a
 # table row without a key changes nothing; late rows are counted; BIGINT
-# and DOUBLE keys meet; NULL keys never match; a join needs its inputs.
+# and DOUBLE keys meet; NULL keys never match; a join needs its inputs; a
+# checkpoint of an earlier join state layout is refused, clearly.
 set -u
 streamq=$1
 dir=$(mktemp -d)
@@ -99,6 +100,47 @@ grep -q 'IntervalJoin: 4 records dropped as late' split.log || fail "late join r
   cat split_b.jsonl; } > split.jsonl
 expect_eq "$("$streamq" run --quiet split.sql 2> split.log)" '{"l":"L0","r":"R0"}' "late join rows in a later batch"
 grep -q 'IntervalJoin: 4 records dropped as late' split.log || fail "late join rows in a later batch are counted: $(tail -1 split.log)"
+
+# A checkpoint written by a streamq whose interval join kept its state in
+# an earlier layout (layout 2: rows as varints, before 2026-12) is refused
+# with a message naming the operator and --reset-state, not misread; with
+# --reset-state the run starts over. The state directory and the sink's
+# output are those of that streamq, killed right after its last checkpoint.
+mkdir old
+cat > old/l.jsonl <<'DATA'
+{"id": 1, "ts": 10000}
+{"id": 2, "ts": 11000}
+DATA
+cat > old/r.jsonl <<'DATA'
+{"id": 1, "ts": 10500}
+{"id": 3, "ts": 11500}
+DATA
+cat > old/p.sql <<'SQL'
+CREATE SOURCE l (id BIGINT, ts TIMESTAMP) WITH (connector = 'file', path = 'l.jsonl', timestamp = 'ts');
+CREATE SOURCE r (id BIGINT, ts TIMESTAMP) WITH (connector = 'file', path = 'r.jsonl', timestamp = 'ts');
+CREATE SINK pairs WITH (connector = 'file', path = 'pairs.jsonl');
+INSERT INTO pairs SELECT l.id AS lid, r.id AS rid FROM l FULL JOIN r WITHIN 1 SECOND ON l.id = r.id;
+SQL
+printf '%s\n' '{"lid":1,"rid":1}' '{"lid":2,"rid":null}' '{"lid":null,"rid":3}' > old/pairs.jsonl
+mkdir old/p.state
+echo MANIFEST-000002 > old/p.state/CURRENT
+base64 -d > old/p.state/MANIFEST-000002 <<'B64'
+Vvm4+BwAAQEabGV2ZWxkYi5CeXRld2lzZUNvbXBhcmF0b3KknIu+CAABAgMJAAMEBAA=
+B64
+base64 -d > old/p.state/000003.log <<'B64'
+WsSg7x0BAQEAAAAAAAAAAgAAAAEJ/////3VzYWdlBgEAAAEBAAEO/////2NoZWNrcG9pbnTtARRz
+dHJlYW1xLWNoZWNrcG9pbnQtMQEArYOs0renlIBlAWIjMSBJbnRlcnZhbEpvaW46IFNFTEVDVCBs
+LmlkIEFTIGxpZCwgci5pZCBBUyByaWQgRlJPTSBsIEZVTEwgSk9JTiByIFdJVEhJTiAxIFNFQ09O
+RCBPTiBsLmlkID0gci5pZAIBbArwqwEBAfCrAVwCAXIK2LMBAQHYswFcAgEFcGFpcnMBeAMB/v//
+////////ASD+//////////8B/v//////////Af7//////////wEAAgL+//////////8BAAP+////
+//////8BAA==
+B64
+(cd old && "$streamq" run --quiet --state-dir p.state p.sql 2> refused.log)
+status=$?
+[ $status -eq 2 ] && grep -q "operator #1 IntervalJoin in p.state cannot be read.*another version.*--reset-state" old/refused.log \
+  || fail "a checkpoint of an earlier join state layout is refused: status $status: $(cat old/refused.log)"
+(cd old && "$streamq" run --quiet --state-dir p.state --reset-state p.sql 2> reset.log) || fail "--reset-state: $(cat old/reset.log)"
+expect_eq "$(sort old/pairs.jsonl | tr -d '\n')" '{"lid":1,"rid":1}{"lid":2,"rid":null}{"lid":null,"rid":3}' "the join after --reset-state"
 
 [ $failures -eq 0 ] && echo "joins: all passed"
 [ $failures -eq 0 ]

@@ -377,6 +377,50 @@ static void snapshot_is_immutable_while_out(void **state) {
   sq_state_destroy(s);
 }
 
+/* Removing the value a get returned, without a second lookup: in memory,
+ * on disk (deleted there by the next checkpoint), and while a snapshot
+ * that holds the key is out (the snapshot keeps it). */
+static void a_value_just_got_is_removed_without_a_lookup(void **state) {
+  (void)state;
+  sq_state_type_t type = {.size = sizeof(int64_t), .release = count_release};
+  sq_state_ns_t ns = {4, 1, &type};
+  bool created;
+  char err[512];
+  sq_state_t *s = open_store(1 << 20);
+  for (int64_t i = 0; i < 50; i++) *(int64_t *)sq_state_get(s, &ns, &i, sizeof i, true, &created) = i;
+  released = 0;
+  int64_t k = 3;
+  assert_true(sq_state_remove_value(s, sq_state_get(s, &ns, &k, sizeof k, false, &created), sizeof k));
+  assert_int_equal(released, 1);
+  assert_null(sq_state_get(s, &ns, &k, sizeof k, false, &created));
+  k = 4;
+  assert_int_equal(*(int64_t *)sq_state_get(s, &ns, &k, sizeof k, false, &created), 4);
+  commit(s, "one");
+  k = 5; /* on disk now */
+  assert_true(sq_state_remove_value(s, sq_state_get(s, &ns, &k, sizeof k, false, &created), sizeof k));
+  assert_null(sq_state_peek(s, &ns, &k, sizeof k));
+  sq_state_snapshot_t *snap = sq_state_snapshot(s, "two", 3, true, err, sizeof err);
+  assert_non_null(snap);
+  k = 7; /* in the snapshot out */
+  assert_true(sq_state_remove_value(s, sq_state_get(s, &ns, &k, sizeof k, false, &created), sizeof k));
+  assert_null(sq_state_peek(s, &ns, &k, sizeof k));
+  assert_true(sq_state_snapshot_write(snap));
+  sq_state_commit_stats_t stats;
+  assert_true(sq_state_snapshot_finish(s, snap, &stats, err, sizeof err));
+  size_t keys, bytes;
+  sq_state_usage(s, &ns, &keys, &bytes);
+  assert_int_equal(keys, 47);
+  sq_state_destroy(s); /* the removal of 7 was never committed */
+  s = open_store(1 << 20);
+  k = 5;
+  assert_null(sq_state_peek(s, &ns, &k, sizeof k));
+  k = 7;
+  assert_int_equal(*(const int64_t *)sq_state_peek(s, &ns, &k, sizeof k), 7);
+  sq_state_usage(s, &ns, &keys, &bytes);
+  assert_int_equal(keys, 48);
+  sq_state_destroy(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(byte_order_is_value_order),
@@ -387,6 +431,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(disk_store_evicts_past_its_cache, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_removes_ranges, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(snapshot_is_immutable_while_out, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(a_value_just_got_is_removed_without_a_lookup, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_reports_a_corrupt_value, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(a_foreign_directory_is_refused, make_dir, remove_dir),
   };
