@@ -472,7 +472,10 @@ bool sq_state_remove(sq_state_t *s, const sq_state_ns_t *ns, const void *key, si
   if (!e || (e->flags & DELETED)) return false;
   if (in_flight(s, e) && !(e = detach(s, slot))) return false;
   uint64_t since;
-  if (!on_disk(s, e, &since)) {
+  /* absent from disk only once a snapshot out is written (it deletes the
+   * key): until then the disk still holds the key, and a lookup that
+   * missed the table would read it back, so it keeps a marker too */
+  if (!on_disk(s, e, &since) && since <= s->written_gen) {
     if (!drop(s, slot)) return false;
   } else {
     /* on disk: a deleted marker until the next checkpoint deletes it there */
