@@ -475,7 +475,10 @@ static bool remove_at(sq_state_t *s, size_t slot, entry_t *e) {
   if (in_flight(s, e) && !(e = detach(s, slot))) return false;
   ns_usage_t *u = usage_of(s, entry_key(e)); /* found: insert made it */
   uint64_t since;
-  if (!on_disk(s, e, &since)) {
+  /* absent from disk only once a snapshot out is written (it deletes the
+   * key): until then the disk still holds the key, and a lookup that
+   * missed the table would read it back, so it keeps a marker too */
+  if (!on_disk(s, e, &since) && since <= s->written_gen) {
     if (!drop(s, slot)) return false;
   } else {
     /* on disk: a deleted marker until the next checkpoint deletes it there */

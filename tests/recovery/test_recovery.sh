@@ -84,12 +84,20 @@ mkdir jref && mv pairs.jsonl counts.jsonl jref/
   && [ "$(grep -c '"lk":null' jref/pairs.jsonl)" -gt 1000 ] || fail "the join reference run wrote too little"
 crash_loop "join pipeline" 8 --state-dir jcrash.state --checkpoint-interval 50ms j.sql
 same_rows "join pipeline, kill -9 at random" jref pairs.jsonl counts.jsonl
+# Restarts that checkpoint too (every 20 ms) and die at the 4th: a
+# restored store reads the keys it misses from disk while checkpoints
+# are being written (a join key's rows expired, created and expired again
+# meanwhile once came back from disk and were emitted twice).
 rm -f pairs.jsonl counts.jsonl
-STREAMQ_CRASH_POINT=checkpoint-written:4 "$streamq" run --quiet --state-dir jpoint.state --checkpoint-interval 20ms j.sql 2> point.log
-status=$?
-[ $status -eq 137 ] || fail "join crash point: expected death by SIGKILL, got $status: $(tail -2 point.log)"
-"$streamq" run --quiet --state-dir jpoint.state j.sql 2> point.log || fail "restart of the join pipeline: $(tail -2 point.log)"
-same_rows "join pipeline, crash point checkpoint-written" jref pairs.jsonl counts.jsonl
+status=137 runs=0
+while [ $status -eq 137 ] && [ $runs -lt 6 ]; do
+  STREAMQ_CRASH_POINT=checkpoint-written:4 "$streamq" run --quiet --state-dir jpoint.state --checkpoint-interval 20ms j.sql 2> point.log
+  status=$? runs=$((runs + 1))
+done
+[ $runs -gt 1 ] && { [ $status -eq 0 ] || [ $status -eq 137 ]; } \
+  || fail "join crash point: expected death by SIGKILL, got $status in run $runs: $(tail -2 point.log)"
+[ $status -eq 0 ] || "$streamq" run --quiet --state-dir jpoint.state j.sql 2> point.log || fail "restart of the join pipeline: $(tail -2 point.log)"
+same_rows "join pipeline, $runs runs killed at crash point checkpoint-written" jref pairs.jsonl counts.jsonl
 
 # 3. A pipeline whose stateful queries changed is refused; --reset-state
 #    starts over deliberately.
