@@ -401,7 +401,7 @@ static bool activate(sq_tasks_t *t, uint32_t p, int64_t now) {
   k->phase = TASK_RUNNING;
   sq_metric_set(k->remaining, 0);
   if (!t->rt->quiet)
-    sq_log("task restored", "task %s/%u: %s, %" PRIu64 " changelog records applied in %.3f s; reading from offset %" PRId64,
+    sq_log("task restored", "task %s/%u: %s, %" PRIu64 " records applied in %.3f s; reading from offset %" PRId64,
            t->reader->rel->name, p, !blob ? "fresh" : k->from_local ? "from local state" : "from the changelog", applied,
            (double)now / 1000.0 - k->restore_started, t->reader->parts[p].next_offset);
   return true;

@@ -1,4 +1,4 @@
-# Shared by the recovery and invariance tests (sourced, with paths made
+# Shared by the recovery, invariance and scale-out tests (sourced, with paths made
 # absolute first): a scratch directory to work in (removed at exit, with
 # every process listed in `pids` killed), result checks and the kill -9
 # campaign. The caller sets `streamq`, and `ref_ms` (how long an

@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# Scale-out end to end: several `streamq run` processes with one pipeline
+# file and group share an 8-partition topic of keyed records (a source
+# with partitioned_by), while processes start, join, stop and are killed
+# -9. The union of their output files must equal sqlite3's answer on the
+# same data, each (key, window) once with one value. Restore times are
+# printed, never asserted. The broker is a process of its own; every
+# process is stopped by pid.
+# Usage: test_scale_out.sh STREAMQ BROKER_HELPER GEN_EVENTS
+set -u
+streamq=$(realpath "$1") helper=$(realpath "$2") gen=$(realpath "$3") here=$(dirname "$(realpath "$0")")
+. "$here/../recovery/kill_lib.sh"
+trap 'exit 1' INT TERM # so that the EXIT trap stops every process
+note() { echo "     $*"; }
+until_true() { # until_true SECONDS COMMAND...: true once COMMAND is, polling every 0.2 s
+  local i
+  for i in $(seq $(($1 * 5))); do "${@:2}" && return 0; sleep 0.2; done
+  return 1
+}
+
+partitions=8 records=40000 chunks=4
+
+# The data: 2,000 keys (some hot), event times 10 ms apart and out of
+# order by less than 5 s, so no record is late with watermark_delay 6 s;
+# produced in chunks keyed by k (librdkafka's partitioner sends a key
+# always to one partition). Then sqlite3's answer.
+"$gen" $records 2000 7 > data.jsonl
+sed -E 's/^\{"k":"([^"]*)".*/\1:&/' data.jsonl > data.keyed
+split -n l/$chunks -d -a 1 data.keyed chunk.
+sqlite3 oracle.db "CREATE TABLE raw(j)" ".mode list" ".separator ~ \\n" ".import data.jsonl raw" \
+  "CREATE TABLE expected AS SELECT json_extract(j, '\$.k') AS k, json_extract(j, '\$.ts') / 10000 * 10000 AS ws,
+     count(*) AS n, sum(json_extract(j, '\$.v')) AS total FROM raw GROUP BY 1, 2" "DROP TABLE raw"
+expected=$(sqlite3 oracle.db "SELECT count(*) FROM expected")
+
+# start_broker GROUP: a fresh broker with the input topic and the group's
+# changelog topic (pre-created: the mock cluster may refuse to create it).
+start_broker() {
+  rm -f ctl && mkfifo ctl
+  "$helper" events:$partitions "$1.changelog:$partitions" < ctl > bootstrap 2> broker.log &
+  broker_pid=$!
+  pids+=("$broker_pid")
+  exec 3> ctl
+  until_true 30 test -s bootstrap
+  bootstrap=$(head -1 bootstrap)
+}
+stop_broker() { echo quit >&3; exec 3>&-; wait "$broker_pid" 2>/dev/null; }
+produce() { # produce FILE [KCAT_OPTION...]: KEY:VALUE lines
+  kcat -b "$bootstrap" -P -t events -K: "${@:2}" -l "$1" 2>/dev/null || fail "kcat could not produce $*"
+}
+
+# The pipeline of group GROUP; each process names its own output file
+# with OUT. The short session timeout lets a killed process's partitions
+# move within seconds; the short poll interval bounds how long the mock
+# coordinator waits for members during a rebalance.
+partitioned_by=", partitioned_by = 'k'"
+pipeline() {
+  cat > "$1.sql" <<SQL
+SET 'kafka.session.timeout.ms' = '6000';
+SET 'kafka.heartbeat.interval.ms' = '500';
+SET 'kafka.max.poll.interval.ms' = '7000';
+SET 'checkpoint.interval' = '1s';
+CREATE SOURCE ev (k STRING, v BIGINT, ts TIMESTAMP)
+  WITH (connector = 'kafka', topic = 'events', group_id = '$1', timestamp = 'ts', watermark_delay = '6 seconds'$partitioned_by);
+CREATE SINK out WITH (connector = 'file', path = '\${OUT}');
+INSERT INTO out SELECT k, WINDOW_START AS ws, COUNT(*) AS n, SUM(v) AS total
+FROM ev WHERE k <> 'end' WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
+SQL
+}
+
+# start NAME GROUP [LOG]: process NAME (state NAME.state, output NAME.jsonl,
+# log LOG or NAME.log, metrics on port[NAME]) -> pid[NAME]
+declare -A pid port
+next_port=$((20000 + RANDOM % 20000))
+start() {
+  local name=$1 group=$2 log=${3:-$1.log}
+  port[$name]=$next_port
+  next_port=$((next_port + 1))
+  OUT="$dir/$name.jsonl" "$streamq" run --brokers "$bootstrap" --state-dir "$dir/$name.state" \
+    --metrics-addr "127.0.0.1:${port[$name]}" "$dir/$group.sql" 2> "$dir/$log" &
+  pid[$name]=$!
+  pids+=("${pid[$name]}")
+}
+stop() { # stop NAME: SIGTERM, then its exit status (kill -9 after 30 s)
+  kill -TERM "${pid[$1]}" 2>/dev/null
+  until_true 30 eval "! kill -0 ${pid[$1]} 2>/dev/null" || { note "$1 still running 30 s after SIGTERM"; kill -9 "${pid[$1]}"; }
+  wait "${pid[$1]}" 2>/dev/null
+}
+metrics() { curl -sf --max-time 2 "127.0.0.1:${port[$1]}/metrics"; }
+# records NAME...: records read so far by the live processes NAME...
+records() {
+  local name sum=0 n
+  for name in "$@"; do
+    n=$(metrics "$name" | awk '/^streamq_records_in_total[{ ]/ { s += $NF } END { printf "%d", s }')
+    sum=$((sum + ${n:-0}))
+  done
+  echo $sum
+}
+produced=0
+produce_chunk() { produce "chunk.$1"; produced=$((produced + $(wc -l < "chunk.$1"))); }
+# processed SECONDS NAME...: wait until the processes have read what was
+# produced, then for a checkpoint to have covered it
+processed() {
+  local names=("${@:2}")
+  until_true "$1" eval '[ "$(records "${names[@]}")" -ge $produced ]' || note "only $(records "${names[@]}") of $produced records read"
+  sleep 2.5
+}
+# A pipeline without tasks logs "partitions assigned" instead.
+assigned_lines() { grep -cE 'task assigned|partitions assigned' "$1" 2>/dev/null; }
+assigned() { local log; for log in "$@"; do [ "$(assigned_lines "$log")" -gt 0 ] || return 1; done; }
+# windows FILE...: (key, window) pairs written so far
+windows() { cat "$@" 2>/dev/null | sed 's/,"n":.*//' | sort -u | wc -l; }
+# finish SECONDS NAME...: a record far beyond the data in every partition
+# (every window closes), then wait for every window
+echo 'end:{"k":"end","v":0,"ts":1767230000000}' > end.keyed
+finish() {
+  local files=() name p
+  for name in "${@:2}"; do files+=("$name.jsonl"); done
+  for p in $(seq 0 $((partitions - 1))); do produce end.keyed -p $p; done
+  until_true "$1" eval '[ "$(windows "${files[@]}")" -ge $expected ]' || note "$(windows "${files[@]}") of $expected windows written"
+  sleep 1.5 # let a stray repeat or conflicting row show
+}
+
+# check_output NAME REPEATS NAME...: the union of the processes' output
+# files against sqlite3: every expected row present, no other row, no
+# (key, window) with two values; identical repeats only if REPEATS = yes.
+check_output() {
+  local what=$1 repeats=$2 name
+  : > union.jsonl
+  for name in "${@:3}"; do cat "$name.jsonl" >> union.jsonl 2>/dev/null; done
+  local r
+  r=$(sqlite3 oracle.db "CREATE TEMP TABLE raw(j)" ".mode list" ".separator ~ \\n" ".import union.jsonl raw" ".separator ' '" \
+    "CREATE TEMP TABLE got AS SELECT json_extract(j, '\$.k') AS k, json_extract(j, '\$.ws') AS ws,
+       json_extract(j, '\$.n') AS n, json_extract(j, '\$.total') AS total FROM raw" \
+    "CREATE TEMP TABLE rows AS SELECT DISTINCT * FROM got" \
+    "CREATE TEMP TABLE missing AS SELECT * FROM expected EXCEPT SELECT * FROM rows" \
+    "SELECT (SELECT count(*) FROM got), (SELECT count(*) FROM rows), (SELECT count(*) FROM missing),
+       (SELECT count(*) FROM (SELECT * FROM rows EXCEPT SELECT * FROM expected)),
+       (SELECT count(*) FROM (SELECT 1 FROM rows GROUP BY k, ws HAVING count(*) > 1))" \
+    "SELECT 'e.g. ' || k || ' ' || ws || ': ' || group_concat(n || '/' || total) FROM rows GROUP BY k, ws HAVING count(*) > 1 LIMIT 1" \
+    "SELECT 'e.g. missing ' || k || ' ' || ws || ' ' || n || '/' || total FROM missing LIMIT 1" 2>&1)
+  local total distinct missing wrong conflicts
+  read -r total distinct missing wrong conflicts <<<"$(head -1 <<<"$r")"
+  local repeated=$((${total:-0} - ${distinct:-0})) detail
+  detail="$total rows, $distinct distinct, $missing of $expected missing, $wrong not in sqlite3's answer, $conflicts (key, window) with two values, $repeated repeated"
+  if [ "$missing" = 0 ] && [ "$wrong" = 0 ] && [ "$conflicts" = 0 ] && { [ "$repeats" = yes ] || [ "$repeated" = 0 ]; }; then
+    ok "$what: the union equals sqlite3 ($expected rows$([ "$repeated" -gt 0 ] && echo ", $repeated identical repeats"))"
+  else
+    fail "$what: $detail $(tail -n +2 <<<"$r" | tr '\n' ' ')"
+  fi
+}
+worked() { # worked WHAT NAME...: every process wrote output
+  local name idle=()
+  for name in "${@:2}"; do [ -s "$name.jsonl" ] || idle+=("$name"); done
+  [ ${#idle[@]} -eq 0 ] && ok "$1: every process wrote rows ($(for name in "${@:2}"; do echo -n "$name $(wc -l < "$name.jsonl") "; done))" \
+    || fail "$1: no output from ${idle[*]}"
+}
+
+# A task's restore is logged on one line, as "task restored ...", with
+# its records ("N records" or records=N), its duration ("S s" or
+# seconds=S) and "local" or "changelog" in it.
+restores() { # restores LABEL LOG: print each restore's size, duration and origin
+  local line n t
+  grep 'task restored' "$2" | while IFS= read -r line; do
+    n=$(sed -nE 's/.*(records[=: "]+([0-9]+)|[^0-9.]([0-9]+) records).*/\2\3/p' <<<"$line")
+    t=$(sed -nE 's/.*(seconds[=: "]+([0-9.]+)|[^0-9.]([0-9]+(\.[0-9]+)?) ?s(econds?)?\b).*/\2\3/p' <<<"$line")
+    note "$1 restore: ${n:-?} records in ${t:-?} s from $(grep -q changelog <<<"$line" && echo the changelog || echo local state)" \
+      "[${line#*task restored}]"
+  done
+}
+# The tasks process NAME runs, from its /health.
+task_labels() {
+  curl -sf --max-time 2 "127.0.0.1:${port[$1]}/health" | grep -oE '"task":[0-9]+,"state":"running"' | sed -E 's/"task":([0-9]+).*/\1/' | sort -u
+}
+
+# 0. The pipeline is valid with partitioned_by. If streamq refuses it, the
+#    scenarios still run without it, to show what they find.
+pipeline check
+if "$streamq" check check.sql > check.out 2>&1; then ok "a Kafka source takes partitioned_by"
+else fail "partitioned_by refused: $(head -1 check.out); going on without it"; partitioned_by=""; fi
+note "($records records of 2000 keys in $chunks chunks, $partitions partitions, $expected (key, window) rows expected)"
+
+# 1. One process.
+start_broker one && pipeline one
+start a1 one
+until_true 30 assigned a1.log || fail "one: no assignment: $(tail -2 a1.log)"
+for c in $(seq 0 $((chunks - 1))); do produce_chunk $c; done
+finish 40 a1
+stop a1
+check_output "one process" no a1
+grep -q 'task assigned' a1.log && ok "one process: $(grep -c 'task assigned' a1.log) 'task assigned' lines" || fail "one process: no 'task assigned' line"
+stop_broker
+
+# 2. Two, then three processes from the start: the partitions' tasks
+#    spread over them, each held by one process; one answer.
+from_start() { # from_start GROUP NAME...
+  local group=$1 name logs=() all=() held=0; shift
+  produced=0
+  start_broker "$group" && pipeline "$group"
+  for name in "$@"; do start "$name" "$group"; logs+=("$name.log"); done
+  until_true 40 assigned "${logs[@]}" || fail "$group: not every process was assigned partitions"
+  for c in $(seq 0 $((chunks - 1))); do produce_chunk $c; sleep 0.3; done
+  finish 40 "$@"
+  for name in "$@"; do
+    local t
+    t=$(task_labels "$name")
+    [ -n "$t" ] && held=$((held + $(wc -l <<<"$t"))) && all+=($t)
+    curl -sf --max-time 2 "127.0.0.1:${port[$name]}/health" | grep -q '"tasks"' || fail "$group: /health of $name lists no tasks"
+  done
+  local distinct
+  distinct=$(printf '%s\n' "${all[@]}" | sort -u | grep -c .)
+  [ "$held" -eq $partitions ] && [ "$distinct" -eq $partitions ] && ok "$group: the $partitions tasks are held once each ($(for name in "$@"; do echo -n "$name $(task_labels "$name" | wc -l) "; done))" \
+    || fail "$group: $held running tasks over the processes, $distinct distinct (want $partitions, each in one process)"
+  for name in "$@"; do stop "$name"; done
+  check_output "$group" no "$@"
+  worked "$group" "$@"
+  stop_broker
+}
+from_start two b1 b2
+from_start three c1 c2 c3
+
+# two_running GROUP A B: a fresh broker, A and B in the group, half of
+# the input read and checkpointed
+two_running() {
+  produced=0
+  start_broker "$1" && pipeline "$1"
+  start "$2" "$1" && start "$3" "$1"
+  until_true 40 assigned "$2.log" "$3.log" || fail "$1: not both assigned"
+  produce_chunk 0 && produce_chunk 1
+  processed 30 "$2" "$3"
+}
+
+# 3. Two processes; one is killed -9 mid-stream. The survivor takes over
+#    its tasks from the changelog after the session timeout and finishes.
+#    Identical repeats are allowed: the dead one's rows after its last
+#    checkpoint are written again by the survivor.
+two_running killed d1 d2
+[ -s d1.jsonl ] || note "the process to be killed has written no rows yet"
+kill -9 "${pid[d1]}" && wait "${pid[d1]}" 2>/dev/null
+killed_at=$(wc -l < d2.log)
+produce_chunk 2 && produce_chunk 3
+finish 60 d2
+tail -n +$((killed_at + 1)) d2.log > d2.after
+grep 'task restored' d2.after | grep -q changelog && ok "kill -9: the survivor restored the dead process's tasks from the changelog ($(grep 'task restored' d2.after | grep -c changelog) tasks)" \
+  || fail "kill -9: no restore from the changelog in the survivor's log: $(grep -E 'task|partitions' d2.after | head -3)"
+restores survivor d2.after
+remaining=$(metrics d2 | grep '^streamq_restore_records_remaining{')
+[ -n "$remaining" ] && ! grep -qv ' 0$' <<<"$remaining" && ok "kill -9: restore_records_remaining is 0 for its $(wc -l <<<"$remaining") tasks" \
+  || fail "kill -9: restore_records_remaining: [$(head -3 <<<"$remaining")]"
+stop d2
+check_output "kill -9" yes d1 d2
+stop_broker
+
+# 4. A process holding every task reads the first chunk; a second joins
+#    and takes half (from the changelog); the first is stopped (SIGTERM:
+#    a final checkpoint, it leaves at once) and restarted on its state
+#    directory while nothing new arrives: whatever tasks it gets back, its
+#    own state is current, so it restores them locally, with no replay.
+produced=0
+start_broker restart && pipeline restart
+start e1 restart
+until_true 30 assigned e1.log || fail "restart: no assignment"
+produce_chunk 0
+processed 30 e1
+start e2 restart
+until_true 40 assigned e2.log || fail "restart: the second process got no tasks"
+until_true 20 grep -q 'task revoked' e1.log && ok "restart: the first process logged its tasks revoked when the second joined" \
+  || fail "restart: no 'task revoked' in the first process's log"
+processed 20 e1 e2
+stop e1 || fail "restart: SIGTERM: exit status $? ($(tail -1 e1.log))"
+before=$(assigned_lines e2.log)
+until_true 30 eval '[ "$(assigned_lines e2.log)" -gt $before ]' || note "the tasks of the stopped process did not move"
+start e1 restart e1.again.log
+until_true 30 grep -q 'task restored' e1.again.log || fail "restart: the restarted process restored no task: $(tail -2 e1.again.log)"
+sleep 1
+restores restarted e1.again.log
+local_n=$(grep 'task restored' e1.again.log | grep -vc changelog)
+replayed=$(grep 'task restored' e1.again.log | grep -c changelog)
+[ "$local_n" -gt 0 ] && [ "$replayed" -eq 0 ] && ok "restart: the restarted process restored $local_n tasks from its own state, none from the changelog" \
+  || fail "restart: $local_n tasks restored locally, $replayed from the changelog (its state was current)"
+restores "took over" e2.log
+for c in $(seq 1 $((chunks - 1))); do produce_chunk $c; sleep 0.3; done
+finish 40 e1 e2
+stop e1 && stop e2
+check_output "SIGTERM and restart" no e1 e2
+stop_broker
+
+# 5. A third process joins mid-stream: its tasks come from the others,
+#    nothing is lost and no (key, window) gets two values.
+two_running join f1 f2
+start f3 join
+until_true 40 assigned f3.log || fail "join: the third process got no tasks"
+produce_chunk 2 && produce_chunk 3
+finish 40 f1 f2 f3
+restores joined f3.log
+for name in f1 f2 f3; do stop $name; done
+check_output "a process joins" yes f1 f2 f3
+worked "a process joins" f1 f2 f3
+stop_broker
+
+[ $failures -eq 0 ] && echo "scale out: all passed"
+[ $failures -eq 0 ]
