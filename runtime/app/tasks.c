@@ -300,9 +300,10 @@ static void published(void *ctx) {
 
 /* Where the state directory notes that task p's keys were cleared after
  * checkpoint `seq`: that checkpoint's local record of p, if any, no
- * longer describes them. After every state key, before the store's own. */
+ * longer describes them. After every state key, apart from the store's
+ * own (0xfffffffe, 0xffffffff). */
 static void cleared_key(uint32_t p, char key[12]) {
-  memcpy(key, "\xff\xff\xff\xfe", 4);
+  memcpy(key, "\xff\xff\xff\xfd", 4);
   for (int b = 0; b < 4; b++) key[4 + b] = (char)(p >> (24 - 8 * b));
   memcpy(key + 8, "task", 4);
 }
