@@ -130,6 +130,18 @@ static bool advance(running_source_t *rs, int64_t wm, int64_t now) {
   return true;
 }
 
+/* What the tasks need to checkpoint at once (a revocation). */
+typedef struct revocation {
+  sq_checkpoint_policy_t *ck;
+  sq_plan_t *plan;
+  sq_runtime_t *rt;
+} revocation_t;
+
+static bool checkpoint_now(void *ctx) {
+  revocation_t *r = ctx;
+  return sq_checkpoint_policy_take(r->ck, r->plan, &r->rt->health, true, false);
+}
+
 /* Tasks for the partitioned_by sources: the leader's, then each other
  * one following it. */
 static bool start_tasks(sq_plan_t *plan, running_source_t *rs, sq_runtime_t *rt, sq_checkpointer_t *cp, char *err, size_t err_size) {
@@ -170,6 +182,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   running_source_t *rs = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *rs);
   sq_reader_t **readers = calloc(plan->n_sources ? plan->n_sources : 1, sizeof *readers);
   sq_checkpoint_policy_t ck = {0};
+  revocation_t revocation = {&ck, plan, rt};
   int status = 0;
   char err[512] = "out of memory";
   uint32_t opened = 0;
@@ -202,6 +215,8 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     for (uint32_t i = 0; status == 0 && i < plan->n_sources; i++)
       if (rs[i].tasks && rs[i].input == 0 && !sq_run_report_tasks(report, i, rs[i].tasks)) status = 2;
     sq_checkpoint_policy_init(&ck, cp, readers, rt);
+    for (uint32_t i = 0; i < plan->n_sources; i++)
+      if (rs[i].tasks && rs[i].input == 0) sq_tasks_on_revoke(rs[i].tasks, checkpoint_now, &revocation);
   }
   double started = sq_clock_seconds();
   while (status == 0 && !*stop) {

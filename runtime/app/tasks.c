@@ -80,6 +80,9 @@ struct sq_tasks {
   int64_t *marker_offsets; /* n of them, filled by publish */
   bool publish_failed;
   char publish_err[300];
+  bool (*checkpoint)(void *ctx); /* synchronous, for revocations (sq_tasks_on_revoke) */
+  void *checkpoint_ctx;
+  bool failed;                   /* such a checkpoint failed: the run stops */
 };
 
 static uint32_t task_lo(uint32_t p) { return p * SQ_STATE_TASK_PARTITIONS; }
@@ -425,10 +428,23 @@ static bool step_restore(sq_tasks_t *t, uint32_t p, int64_t now) {
   return sq_exec_fail(&t->tmpl->exec, "changelog %s: %s", t->topic, err);
 }
 
+/* A running task becomes leaving: it gets no more rows, and its
+ * partitions are frozen as they stand. */
+static void start_leaving(sq_tasks_t *t, uint32_t p) {
+  task_t *k = &t->tasks[p];
+  k->phase = TASK_LEAVING;
+  k->leave_seq = 0;
+  for (uint32_t i = 0; i < t->n_inputs; i++) {
+    k->frozen[i] = t->inputs[i].reader->parts[p];
+    if (i) sq_reader_follow(t->inputs[i].reader, p, false);
+  }
+}
+
 /* ---- running ----------------------------------------------------------------- */
 
 bool sq_tasks_sync(sq_tasks_t *t, int64_t now, bool *checkpoint) {
   *checkpoint = false;
+  if (t->failed) return false; /* a revocation's checkpoint failed, and said why */
   sq_reader_t *r = t->reader;
   if (r->n_parts > t->n && !room(t, r->n_parts - 1)) return sq_exec_fail(&t->tmpl->exec, "out of memory");
   for (uint32_t p = 0; p < t->n; p++) {
@@ -445,12 +461,7 @@ bool sq_tasks_sync(sq_tasks_t *t, int64_t now, bool *checkpoint) {
       for (uint32_t i = 1; i < t->n_inputs; i++) sq_reader_follow(t->inputs[i].reader, p, false);
       if (!t->rt->quiet) sq_log("task revoked", "task %s/%u: while restoring", r->rel->name, p);
     } else if (!assigned && k->phase == TASK_RUNNING) {
-      k->phase = TASK_LEAVING;
-      k->leave_seq = 0;
-      for (uint32_t i = 0; i < t->n_inputs; i++) {
-        k->frozen[i] = t->inputs[i].reader->parts[p];
-        if (i) sq_reader_follow(t->inputs[i].reader, p, false);
-      }
+      start_leaving(t, p); /* revoked without the callback (sq_tasks_on_revoke not set) */
     } else if (assigned && k->phase == TASK_LEAVING) {
       k->phase = TASK_RUNNING; /* back before it left: it never stopped */
       for (uint32_t i = 0; i < t->n_inputs; i++) {
@@ -528,6 +539,24 @@ bool sq_tasks_advance(sq_tasks_t *t, int64_t now) {
       if (!advance_task(t, k, i, sq_reader_partition_watermark(t->inputs[i].reader, p, now))) return false;
   }
   return true;
+}
+
+/* The leader's partitions are about to be revoked (in the rebalance
+ * callback): their running tasks leave through a checkpoint taken now and
+ * waited for, so the new owner's restore finds their last changes. */
+static void revoking(void *ctx, const uint32_t *parts, uint32_t n) {
+  sq_tasks_t *t = ctx;
+  bool leaving = false;
+  for (uint32_t i = 0; i < n; i++)
+    if (parts[i] < t->n && t->tasks[parts[i]].phase == TASK_RUNNING) start_leaving(t, parts[i]), leaving = true;
+  if (leaving && t->checkpoint && !t->checkpoint(t->checkpoint_ctx)) t->failed = true;
+}
+
+void sq_tasks_on_revoke(sq_tasks_t *t, bool (*checkpoint)(void *ctx), void *ctx) {
+  t->checkpoint = checkpoint;
+  t->checkpoint_ctx = ctx;
+  t->reader->revoking = revoking;
+  t->reader->revoking_ctx = t;
 }
 
 void sq_tasks_describe(const sq_tasks_t *t, sq_buf_t *json) {
@@ -649,6 +678,7 @@ bool sq_tasks_follow(sq_tasks_t *t, uint32_t src_index, sq_reader_t *reader, cha
 
 void sq_tasks_free(sq_tasks_t *t) {
   if (!t) return;
+  t->reader->revoking = NULL; /* closing the consumer revokes everything: nothing left to checkpoint */
   for (uint32_t p = 0; p < t->n; p++) {
     task_t *k = &t->tasks[p];
     sq_changelog_restore_free(k->restore); /* the plans are the template's to free */

@@ -27,6 +27,11 @@ typedef struct sq_tasks sq_tasks_t;
  * with `err`. */
 sq_tasks_t *sq_tasks_new(sq_plan_t *plan, uint32_t src_index, sq_reader_t *reader, sq_checkpointer_t *cp, sq_runtime_t *rt,
                          char *err, size_t err_size);
+/* How the tasks take a checkpoint and wait until it is durable, when the
+ * group revokes partitions: their tasks' last changes must be in the
+ * changelog before another process can be assigned them. False: the run
+ * must stop (the checkpoint failed; `ctx` has said why). */
+void sq_tasks_on_revoke(sq_tasks_t *t, bool (*checkpoint)(void *ctx), void *ctx);
 /* Adds a co-partitioned source (joined per partition): its reader is
  * assigned the leader's partitions, outside the group. False with `err`
  * (another partition count). */

@@ -82,6 +82,11 @@ struct sq_reader {
   bool ended;                 /* its finite input is over (set by the run loop) */
   bool alone;                 /* the run keeps state in this process: the source's group must
                                * have no other member (Kafka) */
+  /* Tasks: called before partitions are revoked (Kafka: in the rebalance
+   * callback, before they are given up), so that their state is
+   * checkpointed before another process can be assigned them. */
+  void (*revoking)(void *ctx, const uint32_t *parts, uint32_t n);
+  void *revoking_ctx;
   bool per_partition;         /* each partition is a task (docs/ARCHITECTURE.md §8): a row
                                * carries its partition's watermark, not the source's */
 };

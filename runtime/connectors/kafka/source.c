@@ -15,7 +15,8 @@
  * process shares the group, and the run stops saying so rather than both
  * computing on parts of the stream.
  *
- * Rebalances are served by the callback below: assigned partitions join
+ * Rebalances are served by the callback below (revoked tasks are
+ * checkpointed in it, before the partitions are given up): assigned partitions join
  * the watermark computation (as active, until idle_timeout says
  * otherwise), revoked ones leave it. Event time is the `timestamp` column,
  * else the record's Kafka timestamp, else the read time.
@@ -96,6 +97,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   sq_reader_kafka_t *k = opaque;
   bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
   int64_t now = sq_clock_ms();
+  if (!assign && k->base.revoking && parts->cnt > 0) {
+    uint32_t *revoked = malloc((size_t)parts->cnt * sizeof *revoked);
+    for (int i = 0; revoked && i < parts->cnt; i++) revoked[i] = (uint32_t)parts->elems[i].partition;
+    if (revoked) k->base.revoking(k->base.revoking_ctx, revoked, (uint32_t)parts->cnt);
+    free(revoked);
+  }
   for (int i = 0; i < parts->cnt; i++) {
     uint32_t p = (uint32_t)parts->elems[i].partition;
     if (assign) parts->elems[i].offset = start_offset(k, p);
