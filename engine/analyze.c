@@ -618,6 +618,9 @@ static void warn_unused(sq_analyzer_t *a, const sq_ast_t *script) {
   }
   for (size_t i = 0; i < a->prog->n_queries; i++)
     if (a->prog->queries[i].kind != SQ_QUERY_STREAM) return;
+  bool settings_only = true; /* the settings of `--set`, read as a script of their own */
+  for (uint32_t i = 0; script && i < script->n; i++) settings_only &= script->list[i]->kind == SQ_AST_SET;
+  if (settings_only) return;
   sq_span_t at = script && script->n ? script->list[script->n - 1]->span : (sq_span_t){0, 0};
   sq_diag_warning(a->diag, (sq_span_t){at.end, at.end},
                   "this pipeline writes nothing: it has no INSERT INTO a sink (nor a SELECT to print)");

@@ -388,8 +388,11 @@ static bool activate(sq_tasks_t *t, uint32_t p, int64_t now) {
   if (!blob && have_local) blob = lr.blob, len = lr.len;
   if (!(k->plan = sq_plan_build_task(t->tmpl, p, err, sizeof err))) return sq_exec_fail(&t->tmpl->exec, "task: %s", err);
   for (uint32_t i = 0; i < t->n_inputs; i++) {
-    t->inputs[i].reader->parts[p] = (sq_reader_partition_t){.assigned = true, .next_offset = -1, .saved_offset = -1, .lag = -1,
-                                                             .max_event_time = INT64_MIN, .watermark = INT64_MIN, .last_row_ms = now};
+    sq_reader_partition_t *part = &t->inputs[i].reader->parts[p]; /* its counters go on */
+    part->assigned = true;
+    part->next_offset = part->saved_offset = -1;
+    part->max_event_time = part->watermark = INT64_MIN;
+    part->last_row_ms = now;
     k->watermark[i] = INT64_MIN;
   }
   bool loaded = !blob || load_blob(t, p, k, blob, len);
@@ -467,8 +470,11 @@ bool sq_tasks_sync(sq_tasks_t *t, int64_t now, bool *checkpoint) {
       for (uint32_t i = 0; i < t->n_inputs; i++) {
         sq_reader_t *in = t->inputs[i].reader;
         if (i) sq_reader_follow(in, p, true);
+        uint64_t records_in = in->parts[p].records_in, sampled = in->parts[p].sampled; /* counters go on */
         in->parts[p] = k->frozen[i];
         in->parts[p].assigned = true;
+        in->parts[p].records_in = records_in;
+        in->parts[p].sampled = sampled;
         sq_reader_resume(in, p, k->frozen[i].next_offset);
       }
     }

@@ -37,7 +37,8 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
     sq_reader_partition_t *v = realloc(r->parts, (p + 1) * sizeof *v);
     if (!v) return false;
     for (uint32_t i = r->n_parts; i <= p; i++)
-      v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1, .saved_offset = -1, .lag = -1, .watermark = INT64_MIN};
+      v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1, .saved_offset = -1, .committed_offset = -1,
+                                     .lag = -1, .watermark = INT64_MIN};
     r->parts = v;
     r->n_parts = p + 1;
   }

@@ -50,6 +50,7 @@ typedef struct sq_reader_partition {
   int64_t lag;               /* records behind the partition's end (readers whose class has_lag), -1 unknown */
   int64_t next_offset;       /* Kafka: the offset after the last record read (or restored), or -1 */
   int64_t saved_offset;      /* next_offset as the checkpoint being written records it */
+  int64_t committed_offset;  /* Kafka: the offset last committed to the group, or -1 */
   uint64_t sampled;          /* records_in at the last skew sample */
   bool assigned;
   int64_t max_event_time;    /* INT64_MIN before the first row */

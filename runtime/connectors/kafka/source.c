@@ -167,16 +167,22 @@ static void release_held(sq_reader_kafka_t *k) {
   k->n_held = 0;
 }
 
-/* Commits the checkpointed positions of the assigned partitions to the
- * group, asynchronously (for lag tools; a failure only delays them). A
- * table or an ad-hoc query is outside the group: nothing to commit. */
+/* Commits the checkpointed positions of the assigned partitions that
+ * moved to the group, asynchronously (for lag tools; a failure only
+ * delays them). Only those that moved: a commit sent while the group
+ * rebalances fails with a stale generation, which makes librdkafka give
+ * up every partition and rejoin (on the development broker, a rebalance
+ * more per idle checkpoint). A table or an ad-hoc query is outside the
+ * group: nothing to commit. */
 static void kafka_checkpointed(sq_reader_t *r) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
   if (k->assign_all || k->follower) return; /* not a member: the group would refuse */
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)r->n_parts);
-  for (uint32_t p = 0; p < r->n_parts; p++)
-    if (r->parts[p].assigned && r->parts[p].saved_offset >= 0)
-      rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = r->parts[p].saved_offset;
+  for (uint32_t p = 0; p < r->n_parts; p++) {
+    sq_reader_partition_t *part = &r->parts[p];
+    if (!part->assigned || part->saved_offset < 0 || part->saved_offset == part->committed_offset) continue;
+    rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = part->committed_offset = part->saved_offset;
+  }
   if (list->cnt) rd_kafka_commit(k->consumer, list, 1);
   rd_kafka_topic_partition_list_destroy(list);
 }
