@@ -41,8 +41,11 @@ cc -O2 -o "$work/gen_payments" bench/gen_payments.c
 streamq=$PWD/$work/streamq
 rm -rf "$dir"; mkdir -p "$dir"
 
-started=()
-trap 'for p in "${started[@]}"; do kill "$p" 2> /dev/null || true; done' EXIT
+# On the way out the streamq processes still running are killed outright
+# (their state is thrown away), then the broker: a streamq given SIGTERM
+# as its broker goes away can wait a long time in its Kafka client.
+started=() broker=""
+trap 'for p in "${started[@]}"; do kill -9 "$p" 2> /dev/null || true; done; [ -z "$broker" ] || kill "$broker"' EXIT
 fail() {
   echo "bench/scale.sh: $1 (logs: $dir/*.log)" >&2
   exit 1
@@ -72,7 +75,7 @@ topic_args=(--topic payments --topic live --topic keys)
 for g in "${groups[@]}"; do topic_args+=(--topic "$g.changelog"); done
 port=$(free_port 29292)
 "$streamq" broker --port "$port" --partitions $partitions "${topic_args[@]}" > "$dir/broker.out" 2>&1 &
-started+=($!)
+broker=$!
 for _ in $(seq 50); do [ -s "$dir/broker.out" ] && break; sleep 0.1; done
 bootstrap=127.0.0.1:$port
 
