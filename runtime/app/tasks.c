@@ -78,8 +78,6 @@ struct sq_tasks {
   sq_buf_t pub;
   uint64_t pub_seq;
   int64_t *marker_offsets; /* n of them, filled by publish */
-  bool publish_failed;
-  char publish_err[300];
   bool (*checkpoint)(void *ctx); /* synchronous, for revocations (sq_tasks_on_revoke) */
   void *checkpoint_ctx;
   bool failed;                   /* such a checkpoint failed: the run stops */
