@@ -221,6 +221,7 @@ from_start() { # from_start GROUP NAME...
 }
 from_start two b1 b2
 from_start three c1 c2 c3
+fi
 
 # two_running GROUP A B: a fresh broker, A and B in the group, half of
 # the input read and checkpointed
@@ -232,7 +233,6 @@ two_running() {
   produce_chunk 0 && produce_chunk 1
   processed 30 "$2" "$3"
 }
-fi
 
 # 3. Two processes; one is killed -9 mid-stream. The survivor takes over
 #    its tasks from the changelog after the session timeout and finishes.
