@@ -161,7 +161,7 @@ restored() {
     END { for (p in last) print last[p] }' "$1" | sort
 }
 # applied LINES: "records seconds" of each "task restored" line
-applied() { sed -n 's/.* \([0-9]*\) changelog records applied in \([0-9.]*\) s.*/\1 \2/p' <<<"$1"; }
+applied() { sed -n 's/.* \([0-9]*\) records applied in \([0-9.]*\) s.*/\1 \2/p' <<<"$1"; }
 
 "$work/gen_payments" $records $users > "$dir/payments.jsonl"
 produce payments "$dir/payments.jsonl" end

@@ -350,7 +350,7 @@ static bool start_restore(sq_tasks_t *t, uint32_t p, bool use_local, int64_t now
   if (!local && !clear_local(t, p, err, sizeof err)) return sq_exec_fail(&t->tmpl->exec, "state: %s", err);
   if (!local) sq_buf_clear(&k->record);
   k->from_local = local;
-  k->restore_started = (double)now / 1000.0;
+  k->restore_started = sq_clock_seconds();
   k->phase = TASK_RESTORING;
   for (uint32_t i = 0; i < t->n_inputs; i++) {
     if (i) sq_reader_follow(t->inputs[i].reader, p, true);
@@ -408,7 +408,7 @@ static bool activate(sq_tasks_t *t, uint32_t p, int64_t now) {
   if (!t->rt->quiet)
     sq_log("task restored", "task %s/%u: %s, %" PRIu64 " records applied in %.3f s; reading from offset %" PRId64,
            t->reader->rel->name, p, !blob ? "fresh" : k->from_local ? "from local state" : "from the changelog", applied,
-           (double)now / 1000.0 - k->restore_started, t->reader->parts[p].next_offset);
+           sq_clock_seconds() - k->restore_started, t->reader->parts[p].next_offset);
   return true;
 }
 
