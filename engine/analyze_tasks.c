@@ -34,33 +34,6 @@ static bool lists_column(const sq_ast_t *list, int col, bool items) {
   return false;
 }
 
-/* The first partitioned_by column of `src` that `list` does not name, or NULL. */
-static const char *missing_key(const sq_relation_t *src, const sq_ast_t *list, bool items, char *name, size_t size) {
-  const char *cols = sq_relation_option(src, "partitioned_by")->text;
-  for (const char *p = cols; p && *p;) {
-    size_t len = strcspn(p, ",");
-    snprintf(name, size, "%.*s", (int)len, p);
-    char *trim = name;
-    while (*trim == ' ') trim++;
-    size_t n = strlen(trim);
-    while (n && trim[n - 1] == ' ') trim[--n] = '\0';
-    memmove(name, trim, n + 1);
-    int col = sq_relation_find_column(src, name);
-    if (col >= 0 && !lists_column(list, col, items)) return name;
-    p += len + (p[len] == ',');
-  }
-  return NULL;
-}
-
-static void refuse(sq_diag_t *diag, sq_span_t at, const sq_relation_t *src, const char *what) {
-  sq_diag_error(diag, at, "%s: the pipeline runs as one task per partition of source '%s' (partitioned_by), where rows of "
-                "different partitions never meet; remove partitioned_by to run it on one process", what, src->name);
-}
-
-static bool partitioned(const sq_relation_t *rel) {
-  return rel && rel->kind == SQ_REL_SOURCE && sq_relation_option(rel, "partitioned_by");
-}
-
 /* The column of the n-th partitioned_by name of `rel`; -1 unknown, -2
  * when it has fewer. */
 static int key_column(const sq_relation_t *rel, int n) {
@@ -77,6 +50,22 @@ static int key_column(const sq_relation_t *rel, int n) {
     p += len + (p[len] == ',');
   }
   return -2;
+}
+
+/* The first partitioned_by column of `src` that `list` does not name, or NULL. */
+static const char *missing_key(const sq_relation_t *src, const sq_ast_t *list, bool items) {
+  for (int i = 0, col; (col = key_column(src, i)) != -2; i++)
+    if (col >= 0 && !lists_column(list, col, items)) return src->columns[col].name;
+  return NULL;
+}
+
+static void refuse(sq_diag_t *diag, sq_span_t at, const sq_relation_t *src, const char *what) {
+  sq_diag_error(diag, at, "%s: the pipeline runs as one task per partition of source '%s' (partitioned_by), where rows of "
+                "different partitions never meet; remove partitioned_by to run it on one process", what, src->name);
+}
+
+static bool partitioned(const sq_relation_t *rel) {
+  return rel && rel->kind == SQ_REL_SOURCE && sq_relation_option(rel, "partitioned_by");
 }
 
 /* Whether `e` (an ON condition) has, among its ANDed terms, left column
@@ -102,15 +91,14 @@ static bool co_partitioned(const sq_ast_t *on, const sq_relation_t *l, const sq_
 /* The GROUP BY / DISTINCT keys of a query over `src` (input 0). */
 static void check_keys(const sq_query_t *q, const sq_relation_t *src, sq_diag_t *diag) {
   const sq_ast_select_t *s = q->select->select;
-  char name[128];
   const char *missing;
-  if (q->aggregate && (missing = missing_key(src, s->group_by, false, name, sizeof name)))
+  if (q->aggregate && (missing = missing_key(src, s->group_by, false)))
     sq_diag_error(diag, s->group_by ? s->group_span : q->select->span,
                   "GROUP BY must include '%s': source '%s' is partitioned_by it, and each partition's task "
                   "aggregates only its own rows (grouping by other columns moves rows between partitions, "
                   "a repartition streamq cannot do yet: group by '%s' too, or remove partitioned_by to run on one process)",
                   missing, src->name, missing);
-  else if (s->distinct && (missing = missing_key(src, s->items, true, name, sizeof name)))
+  else if (s->distinct && (missing = missing_key(src, s->items, true)))
     sq_diag_error(diag, s->items->span, "SELECT DISTINCT must select '%s': source '%s' is partitioned_by it", missing,
                   src->name);
 }
