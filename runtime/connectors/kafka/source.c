@@ -347,6 +347,10 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
       continue;
     }
     uint32_t p = (uint32_t)msg->partition;
+    /* a task's partition revoked during this read (the rebalance callback
+     * ran inside it): its rows are the next owner's, and taking them would
+     * bring the task back here */
+    if (r->per_partition && (p >= r->n_parts || !r->parts[p].assigned)) continue;
     if (p >= r->n_parts || !r->parts[p].assigned) sq_reader_assign(r, p, true, now);
     r->parts[p].next_offset = msg->offset + 1;
     sq_value_t *row = sq_batch_row(out, out->n);
