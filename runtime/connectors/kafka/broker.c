@@ -167,3 +167,8 @@ void sq_kafka_broker_fail_requests(sq_kafka_broker_t *b, int16_t api_key, int er
   for (int i = 0; i < count; i++) errors[i] = (rd_kafka_resp_err_t)error;
   rd_kafka_mock_push_request_errors_array(b->cluster, api_key, (size_t)count, errors);
 }
+
+void sq_kafka_broker_delay_requests(sq_kafka_broker_t *b, int id, int16_t api_key, int ms, int count) {
+  for (int i = 0; i < count; i++)
+    rd_kafka_mock_broker_push_request_error_rtts(b->cluster, id, api_key, 1, RD_KAFKA_RESP_ERR_NO_ERROR, ms);
+}

@@ -25,5 +25,8 @@ bool sq_kafka_broker_create_topic(sq_kafka_broker_t *b, const char *topic, int p
 bool sq_kafka_broker_set_down(sq_kafka_broker_t *b, int id, bool down);
 /* The next `count` requests of Kafka API `api_key` fail with `error`. */
 void sq_kafka_broker_fail_requests(sq_kafka_broker_t *b, int16_t api_key, int error, int count);
+/* The next `count` requests of Kafka API `api_key` to broker `id` are
+ * answered `ms` late. */
+void sq_kafka_broker_delay_requests(sq_kafka_broker_t *b, int id, int16_t api_key, int ms, int count);
 
 #endif

@@ -49,6 +49,7 @@
 #include "runtime/kit/log.h"
 #include "runtime/kit/options.h"
 #include "runtime/connectors/kafka/kafka.h"
+#include "runtime/connectors/kafka/resumes.h"
 #include "runtime/kit/reader.h"
 #include "runtime/kit/runtime.h"
 
@@ -75,6 +76,7 @@ typedef struct sq_reader_kafka {
   int64_t shared_since;     /* alone: since when it holds only part of the topic (0: all of it, or no rebalance yet) */
   bool rebalanced;
   bool follower;            /* assigned by the tasks (see the top) */
+  sq_kafka_resumes_t resumes; /* paused partitions waiting for a confirmed seek */
 } sq_reader_kafka_t;
 
 static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
@@ -87,10 +89,14 @@ static void log_partitions(const sq_reader_kafka_t *k, const char *event, const 
   sq_log(event, "source '%s': topic %s partitions %s", k->base.rel->name, k->topic, list);
 }
 
-/* Where partition p starts: the checkpointed position, else `start`. */
+/* Where partition p starts: the checkpointed position, else `start`. A
+ * task's partition is sought to its task's position once restored, so
+ * it starts at an absolute offset (resumes.h). */
 static int64_t start_offset(const sq_reader_kafka_t *k, uint32_t p) {
   int64_t next = p < k->base.n_parts ? k->base.parts[p].next_offset : -1;
-  return next >= 0 ? next : k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+  if (next >= 0) return next;
+  int64_t start = k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+  return k->base.per_partition ? sq_kafka_absolute_offset(k->consumer, k->topic, p, start) : start;
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
@@ -106,6 +112,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   for (int i = 0; i < parts->cnt; i++) {
     uint32_t p = (uint32_t)parts->elems[i].partition;
     if (assign) parts->elems[i].offset = start_offset(k, p);
+    else sq_kafka_resume_cancel(&k->resumes, p);
     sq_reader_assign(&k->base, p, assign, now);
   }
   log_partitions(k, assign ? "partitions assigned" : "partitions revoked", parts);
@@ -127,6 +134,7 @@ static void kafka_pause(sq_reader_t *r, uint32_t p) {
   rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p);
   rd_kafka_pause_partitions(k->consumer, list);
   rd_kafka_topic_partition_list_destroy(list);
+  sq_kafka_resume_cancel(&k->resumes, p);
 }
 
 static void kafka_follow(sq_reader_t *r, uint32_t p, bool assigned) {
@@ -141,24 +149,22 @@ static void kafka_follow(sq_reader_t *r, uint32_t p, bool assigned) {
     rd_kafka_error_destroy(e);
   }
   if (assigned) rd_kafka_pause_partitions(k->consumer, list);
+  else sq_kafka_resume_cancel(&k->resumes, p);
   sq_reader_assign(r, p, assigned, sq_clock_ms());
   rd_kafka_topic_partition_list_destroy(list);
 }
 
-/* Seeks (asynchronously: messages fetched before are dropped by
- * librdkafka) and resumes. */
+/* Resumes once a seek to `offset` is confirmed (resumes.h). */
 static void kafka_resume(sq_reader_t *r, uint32_t p, int64_t offset) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
-  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset =
-      offset >= 0 ? offset : k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_error_t *e = rd_kafka_seek_partitions(k->consumer, list, 0);
-  if (e) {
-    if (!k->quiet) sq_log("consumer error", "source '%s': cannot seek partition %u: %s", r->rel->name, p, rd_kafka_error_string(e));
-    rd_kafka_error_destroy(e);
+  int64_t now = sq_clock_ms();
+  int64_t at = offset >= 0 ? offset
+                           : sq_kafka_absolute_offset(k->consumer, k->topic, p, k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING);
+  if (!sq_kafka_resume_at(&k->resumes, p, at, now)) {
+    if (!k->quiet) sq_log("consumer error", "source '%s': out of memory resuming partition %u", r->rel->name, p);
+    return;
   }
-  rd_kafka_resume_partitions(k->consumer, list);
-  rd_kafka_topic_partition_list_destroy(list);
+  sq_kafka_resumes_serve(&k->resumes, now);
 }
 
 /* Returns the previous batch's messages, which it has processed. */
@@ -324,6 +330,7 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   if (k->assign_all && !k->all_assigned && !assign_all(k, exec)) return SQ_READ_ERROR;
   release_held(k);
   if (k->dlq_producer) rd_kafka_poll(k->dlq_producer, 0);
+  sq_kafka_resumes_serve(&k->resumes, sq_clock_ms());
   out->n = 0;
   /* What is queued, at once; if nothing is, wait up to 10 ms for one
    * record (a batch call waits its whole timeout for a full batch, which
@@ -388,6 +395,7 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
 static void kafka_destroy(sq_reader_t *r) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
   release_held(k);
+  sq_kafka_resumes_free(&k->resumes);
   if (k->queue) rd_kafka_queue_destroy(k->queue);
   if (k->topic_handle) rd_kafka_topic_destroy(k->topic_handle);
   if (k->consumer) {
@@ -511,6 +519,7 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
    * served by the same batch reads as the messages. */
   rd_kafka_poll_set_consumer(k->consumer);
   k->queue = rd_kafka_queue_get_consumer(k->consumer);
+  k->resumes = (sq_kafka_resumes_t){.consumer = k->consumer, .topic = k->topic, .source = k->quiet ? NULL : rel->name};
   if (k->assign_all && !query_bounds(k, err, err_size)) {
     sq_reader_destroy(&k->base);
     return NULL;
