@@ -44,6 +44,13 @@ typedef struct sq_sink_class {
   void (*save)(sq_sink_t *s, sq_buf_t *out);
   bool (*resume)(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, char *err, size_t err_size);
   bool (*checkpointed)(sq_sink_t *s, sq_checkpoint_id_t id, char *err, size_t err_size);
+  /* For sinks that can make their output durable off the engine thread
+   * (NULL: a checkpoint calls flush on it). barrier (engine thread, as a
+   * checkpoint starts): what was written so far must be durable before
+   * the checkpoint's record is. durable (the checkpoint writer's thread,
+   * while the engine goes on writing rows): waits until it is. */
+  bool (*barrier)(sq_sink_t *s, char *err, size_t err_size);
+  bool (*durable)(sq_sink_t *s, char *err, size_t err_size);
 } sq_sink_class_t;
 
 struct sq_sink {

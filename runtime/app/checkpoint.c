@@ -52,6 +52,8 @@ struct sq_checkpointer {
   /* the checkpoint out (engine thread) */
   sq_state_snapshot_t *flight;
   double flight_started, flight_stall;
+  sq_sink_t **sinks; /* the plan's, for the writer thread: those with `durable` are waited for */
+  uint32_t n_sinks;
   size_t finished_at; /* where the record's "finished" flag is */
   sq_checkpoint_tasks_t tasks; /* all NULL: not running as tasks */
   sq_cursor_t tasks_record;    /* in `last`; empty when it has none */
@@ -59,7 +61,14 @@ struct sq_checkpointer {
 
 /* Writes a snapshot, after publishing it for the tasks (writer thread). */
 static void write_job(sq_checkpointer_t *cp, sq_state_snapshot_t *snap) {
-  char err[300];
+  char err[300], why[256];
+  for (uint32_t i = 0; i < cp->n_sinks; i++) {
+    sq_sink_t *sink = cp->sinks[i];
+    if (!sink->cls->durable || sink->cls->durable(sink, why, sizeof why)) continue;
+    snprintf(err, sizeof err, "sink '%s': %s", sink->name, why);
+    sq_state_snapshot_refuse(snap, err);
+    return;
+  }
   if (cp->tasks.publish && !cp->tasks.publish(cp->tasks.ctx, snap, err, sizeof err)) sq_state_snapshot_refuse(snap, err);
   else sq_state_snapshot_write(snap);
 }
@@ -439,11 +448,16 @@ bool sq_checkpointer_take(sq_checkpointer_t *cp, sq_plan_t *plan, sq_reader_t *c
   double started = sq_clock_seconds();
   if (!sq_checkpointer_complete(cp, plan, readers, n_readers, true, done, err, err_size)) return false;
   /* sinks first: the record about to be written holds their positions,
-   * so what they wrote must be durable before it */
+   * so what they wrote must be durable before it (here, or for sinks with
+   * a barrier on the writer thread before the record is written) */
   char why[400];
-  for (uint32_t i = 0; i < plan->n_sinks; i++)
-    if (!plan->sinks[i]->cls->flush(plan->sinks[i], why, sizeof why))
-      return snprintf(err, err_size, "sink '%s': %s", plan->sinks[i]->name, why), false;
+  for (uint32_t i = 0; i < plan->n_sinks; i++) {
+    sq_sink_t *sink = plan->sinks[i];
+    if (!(sink->cls->barrier ? sink->cls->barrier : sink->cls->flush)(sink, why, sizeof why))
+      return snprintf(err, err_size, "sink '%s': %s", sink->name, why), false;
+  }
+  cp->sinks = plan->sinks; /* the writer thread waits for the barriers' output */
+  cp->n_sinks = plan->n_sinks;
   if (!build_record(cp, plan, readers, n_readers)) return snprintf(err, err_size, "out of memory"), false;
   /* the last one need not delete closed windows' keys: a finished run's
    * directory starts over, a stopped one's restart goes on with it */

@@ -1,6 +1,8 @@
 /* The file sink: one record per line, JSON objects or CSV with a header.
  * Rows are buffered and written once per engine round (or every 256 KiB),
- * and flush() also fsyncs, so a flushed file is on disk. The file is
+ * and flush() also fsyncs, so a flushed file is on disk; a checkpoint
+ * writes the buffer (barrier) and fsyncs on its writer thread (durable)
+ * while the engine goes on writing after it. The file is
  * opened without truncation: when the pipeline starts, resume() cuts it
  * to the length the last checkpoint recorded (to nothing on a fresh
  * start), so output written after that checkpoint is written again, once. */
@@ -26,6 +28,7 @@ typedef struct sq_sink_file {
   bool csv, header_written;
   bool synced; /* nothing written since the last fsync: every query writing
                 * here flushes at the end, and one fsync serves them all */
+  bool sync_due; /* the checkpoint being written must fsync (its writer thread's) */
   sq_buf_t buf;
   sq_json_keys_t keys;
   int64_t written; /* bytes in the file */
@@ -72,6 +75,20 @@ static bool file_flush(sq_sink_t *s, char *err, size_t err_size) {
   return true;
 }
 
+static bool file_barrier(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_file_t *f = (sq_sink_file_t *)s;
+  if (!write_all(f, err, err_size)) return false;
+  f->sync_due = !f->synced;
+  f->synced = true; /* by durable(), before the checkpoint counts on it */
+  return true;
+}
+
+static bool file_durable(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_file_t *f = (sq_sink_file_t *)s;
+  if (f->sync_due && fsync(f->fd) != 0) return snprintf(err, err_size, "cannot sync %s: %s", f->path, strerror(errno)), false;
+  return true;
+}
+
 static bool file_poll(sq_sink_t *s, char *err, size_t err_size) {
   sq_sink_file_t *f = (sq_sink_file_t *)s;
   return f->buf.len == 0 || write_all(f, err, err_size);
@@ -108,7 +125,8 @@ static bool file_resume(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, ch
   return true;
 }
 
-static const sq_sink_class_t file_class = {file_write, file_flush, file_destroy, file_poll, file_save, file_resume, NULL};
+static const sq_sink_class_t file_class = {file_write, file_flush,  file_destroy, file_poll,    file_save,
+                                           file_resume, NULL, file_barrier, file_durable};
 
 /* mkdir -p of the directories above `path`. */
 static bool make_parents(char *path) {

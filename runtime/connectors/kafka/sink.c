@@ -3,7 +3,12 @@
  * the GROUP BY key (one column: its value as text; several: a JSON array).
  * Transient errors are retried by librdkafka without a time limit; a
  * delivery that fails for good follows the sink's on_error. flush() waits
- * until every record is acknowledged, so nothing is lost on shutdown.
+ * until every record is acknowledged, so nothing is lost on shutdown. A
+ * checkpoint waits for the acknowledgements on its writer thread instead
+ * (barrier, durable): records carry the parity of the checkpoint period
+ * they were written in, and what is outstanding is counted per parity,
+ * so the wait covers what came before the checkpoint and nothing after.
+ * Delivery reports are served on both threads then.
  *
  * delivery = 'exactly_once' (docs/ARCHITECTURE.md §4): records are kept, not
  * sent, until a checkpoint. The checkpoint stores them (with the state
@@ -16,6 +21,9 @@
  * transaction. A transaction that fails stays pending and goes out with
  * the next checkpoint's. Readers see each record once with
  * isolation.level = read_committed, at checkpoint pace. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,9 +48,12 @@ typedef struct sq_sink_kafka {
   int n_key_cols;
   sq_buf_t value, key;
   sq_json_keys_t keys;
-  uint64_t outstanding;  /* produced, not yet reported */
-  uint64_t failed;       /* reported as failed for good */
+  atomic_uint_fast64_t outstanding[2]; /* produced, not yet reported: by period parity */
+  unsigned period;       /* the parity of what is produced now */
+  unsigned barrier;      /* the parity a checkpoint's wait covers */
+  bool wait_failed;      /* that wait gave up: the next barrier waits for everything itself */
   sq_on_error_t on_error;
+  pthread_mutex_t lock;  /* error: delivery reports run on the engine and the checkpoint writer */
   char error[256];       /* the first failure, for on_error = fail */
   /* exactly_once */
   bool transactional;
@@ -58,19 +69,25 @@ typedef struct sq_sink_kafka {
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
   (void)rk;
   sq_sink_kafka_t *k = opaque;
-  k->outstanding--;
+  atomic_fetch_sub(&k->outstanding[(uintptr_t)msg->_private & 1], 1);
   if (!msg->err) return;
-  k->failed++;
-  k->base.errors++;
+  __atomic_fetch_add(&k->base.errors, 1, __ATOMIC_RELAXED);
+  pthread_mutex_lock(&k->lock);
   if (!k->error[0]) snprintf(k->error, sizeof k->error, "delivery to %s failed: %s", k->topic, rd_kafka_err2str(msg->err));
+  pthread_mutex_unlock(&k->lock);
   sq_log("sink error", "sink '%s': %s", k->base.name, rd_kafka_err2str(msg->err));
 }
 
+static uint64_t outstanding(sq_sink_kafka_t *k) { return atomic_load(&k->outstanding[0]) + atomic_load(&k->outstanding[1]); }
+
 /* A failure reported for good, under on_error = fail, stops the pipeline. */
 static bool check_failures(sq_sink_kafka_t *k, char *err, size_t err_size) {
-  if (!k->error[0] || k->on_error != SQ_ON_ERROR_FAIL) return true;
-  snprintf(err, err_size, "%s", k->error);
-  return false;
+  if (k->on_error != SQ_ON_ERROR_FAIL) return true;
+  pthread_mutex_lock(&k->lock);
+  bool failed = k->error[0] != '\0';
+  if (failed) snprintf(err, err_size, "%s", k->error);
+  pthread_mutex_unlock(&k->lock);
+  return !failed;
 }
 
 static void encode_key(sq_sink_kafka_t *k, const sq_value_t *row) {
@@ -90,15 +107,18 @@ static void encode_key(sq_sink_kafka_t *k, const sq_value_t *row) {
 /* Hands one record to librdkafka, waiting while its queue is full. */
 static bool produce(sq_sink_kafka_t *k, const char *topic, const void *key, size_t key_len, const void *value, size_t len,
                     char *err, size_t err_size) {
+  atomic_fetch_add(&k->outstanding[k->period], 1); /* before its report can come */
   for (;;) {
     rd_kafka_resp_err_t e = rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                               RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_KEY((key), (key ? key_len : 0)),
-                                              RD_KAFKA_V_END);
+                                              RD_KAFKA_V_OPAQUE((void *)(uintptr_t)k->period), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) return snprintf(err, err_size, "cannot produce to %s: %s", topic, rd_kafka_err2str(e)), false;
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      atomic_fetch_sub(&k->outstanding[k->period], 1);
+      return snprintf(err, err_size, "cannot produce to %s: %s", topic, rd_kafka_err2str(e)), false;
+    }
     rd_kafka_poll(k->rk, 100); /* the local queue is full: wait for deliveries, never drop */
   }
-  k->outstanding++;
   rd_kafka_poll(k->rk, 0);
   return true;
 }
@@ -122,13 +142,39 @@ static bool kafka_write(sq_sink_t *s, const sq_relation_t *schema, const sq_valu
   return produce(k, k->topic, k->n_key_cols ? k->key.data : NULL, k->key.len, k->value.data, k->value.len, err, err_size);
 }
 
-static bool kafka_flush(sq_sink_t *s, char *err, size_t err_size) {
-  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
-  for (int waited = 0; k->outstanding > 0 && waited < FLUSH_WAIT_MS; waited += 100) rd_kafka_flush(k->rk, 100);
+/* Waits (serving delivery reports) until nothing is outstanding, of
+ * either parity or of parity `only`. */
+static bool acknowledged(sq_sink_kafka_t *k, int only, char *err, size_t err_size) {
+  uint64_t left = only < 0 ? outstanding(k) : atomic_load(&k->outstanding[only]);
+  for (int waited = 0; left > 0 && waited < FLUSH_WAIT_MS; waited += 10) {
+    if (only < 0) rd_kafka_flush(k->rk, 10);
+    else rd_kafka_poll(k->rk, 10);
+    left = only < 0 ? outstanding(k) : atomic_load(&k->outstanding[only]);
+  }
   if (!check_failures(k, err, err_size)) return false;
-  if (k->outstanding == 0) return true;
-  snprintf(err, err_size, "%llu records to %s not acknowledged after %d s", (unsigned long long)k->outstanding, k->topic, FLUSH_WAIT_MS / 1000);
+  if (left == 0) return true;
+  snprintf(err, err_size, "%llu records to %s not acknowledged after %d s", (unsigned long long)left, k->topic, FLUSH_WAIT_MS / 1000);
   return false;
+}
+
+static bool kafka_flush(sq_sink_t *s, char *err, size_t err_size) { return acknowledged((sq_sink_kafka_t *)s, -1, err, err_size); }
+
+/* A new period starts: the checkpoint's wait covers the one before. If
+ * the last wait gave up, some of its records may still be out, under
+ * the parity about to be reused: they are waited for here. */
+static bool kafka_barrier(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  if (k->wait_failed && !acknowledged(k, -1, err, err_size)) return false;
+  k->wait_failed = false;
+  k->barrier = k->period;
+  k->period ^= 1;
+  return check_failures(k, err, err_size);
+}
+
+static bool kafka_durable(sq_sink_t *s, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  k->wait_failed = !acknowledged(k, (int)k->barrier, err, err_size);
+  return !k->wait_failed;
 }
 
 static bool kafka_poll(sq_sink_t *s, char *err, size_t err_size) {
@@ -239,6 +285,7 @@ static bool kafka_checkpointed(sq_sink_t *s, sq_checkpoint_id_t id, char *err, s
 static void kafka_destroy(sq_sink_t *s) {
   sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
   if (k->rk) rd_kafka_destroy(k->rk);
+  pthread_mutex_destroy(&k->lock);
   sq_buf_free(&k->outbox);
   sq_buf_free(&k->value);
   sq_json_keys_free(&k->keys);
@@ -248,9 +295,11 @@ static void kafka_destroy(sq_sink_t *s) {
   free(k);
 }
 
-static const sq_sink_class_t kafka_class = {kafka_write, kafka_flush, kafka_destroy, kafka_poll, NULL, NULL, NULL};
+static const sq_sink_class_t kafka_class = {.write = kafka_write, .flush = kafka_flush, .destroy = kafka_destroy, .poll = kafka_poll,
+                                            .barrier = kafka_barrier, .durable = kafka_durable};
+/* records wait in the outbox, sent once the checkpoint is durable: nothing to wait for before it */
 static const sq_sink_class_t kafka_txn_class = {kafka_write, kafka_flush, kafka_destroy, kafka_poll,
-                                                kafka_save, kafka_resume, kafka_checkpointed};
+                                                kafka_save, kafka_resume, kafka_checkpointed, NULL, NULL};
 
 /* The columns that make the record key: `key`, else the GROUP BY columns. */
 static bool choose_key(sq_sink_kafka_t *k, const sq_relation_t *rel, const sq_relation_t *schema) {
@@ -273,6 +322,7 @@ sq_sink_t *sq_kafka_sink_open(const sq_relation_t *rel, const sq_relation_t *sch
   if (!k) return snprintf(err, err_size, "out of memory"), NULL;
   k->base.cls = &kafka_class;
   k->base.name = rel->name;
+  pthread_mutex_init(&k->lock, NULL);
   k->csv = sq_option_is(rel, "format", "csv");
   k->on_error = sq_option_is(rel, "on_error", "skip") ? SQ_ON_ERROR_SKIP : SQ_ON_ERROR_FAIL;
   if (sq_option_is(rel, "on_error", "dlq")) {
