@@ -109,7 +109,8 @@ static void note_hot(sq_reader_t *r, uint32_t p, double ratio) {
     sq_hotkeys_text(&keys->keys[top[i]], &text);
     size_t len = text.failed ? 0 : text.len < sizeof h->keys[i].text ? text.len : sizeof h->keys[i].text - 1;
     while (len > 0 && len < text.len && ((unsigned char)text.data[len] & 0xc0) == 0x80) len--; /* whole characters */
-    if (len) memcpy(h->keys[i].text, text.data, len);
+    /* a key is data: a control character would break the log line */
+    for (size_t c = 0; c < len; c++) h->keys[i].text[c] = (unsigned char)text.data[c] < 0x20 ? '?' : text.data[c];
     h->keys[i].text[len] = '\0';
     h->keys[i].share = (double)keys->counts[top[i]] / (double)keys->total;
   }
