@@ -36,7 +36,7 @@ static void encode_key(sq_hotkey_t *k, const sq_value_t *key, uint32_t n) {
       size_t take = body - 1;
       while (take > 0 && take < v.u.s.len && ((unsigned char)v.u.s.p[take] & 0xc0) == 0x80) take--;
       k->key[len++] = (char)take;
-      memcpy(k->key + len, v.u.s.p, take);
+      if (take) memcpy(k->key + len, v.u.s.p, take); /* an empty string may have no bytes at all */
       len += take;
     } else if (v.type != SQ_TYPE_NULL) {
       memcpy(k->key + len, &v.u.i, 8);

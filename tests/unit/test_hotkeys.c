@@ -25,7 +25,7 @@ static const char *key_text(const sq_hotkey_t *k, char *out, size_t size) {
   sq_hotkeys_text(k, &b);
   assert_false(b.failed);
   assert_true(b.len < size);
-  memcpy(out, b.data, b.len);
+  if (b.len) memcpy(out, b.data, b.len);
   out[b.len] = '\0';
   sq_buf_free(&b);
   return out;
