@@ -34,9 +34,7 @@ static bool lists_column(const sq_ast_t *list, int col, bool items) {
   return false;
 }
 
-/* The column of the n-th partitioned_by name of `rel`; -1 unknown, -2
- * when it has fewer. */
-static int key_column(const sq_relation_t *rel, int n) {
+int sq_partitioned_by_column(const sq_relation_t *rel, int n) {
   const char *p = sq_relation_option(rel, "partitioned_by")->text;
   for (int i = 0; p && *p; i++) {
     size_t len = strcspn(p, ",");
@@ -54,7 +52,7 @@ static int key_column(const sq_relation_t *rel, int n) {
 
 /* The first partitioned_by column of `src` that `list` does not name, or NULL. */
 static const char *missing_key(const sq_relation_t *src, const sq_ast_t *list, bool items) {
-  for (int i = 0, col; (col = key_column(src, i)) != -2; i++)
+  for (int i = 0, col; (col = sq_partitioned_by_column(src, i)) != -2; i++)
     if (col >= 0 && !lists_column(list, col, items)) return src->columns[col].name;
   return NULL;
 }
@@ -82,7 +80,7 @@ static bool equates(const sq_ast_t *e, int lc, int rc) {
  * it equates their partitioned_by columns pairwise. */
 static bool co_partitioned(const sq_ast_t *on, const sq_relation_t *l, const sq_relation_t *r) {
   for (int i = 0;; i++) {
-    int lc = key_column(l, i), rc = key_column(r, i);
+    int lc = sq_partitioned_by_column(l, i), rc = sq_partitioned_by_column(r, i);
     if (lc == -2 || rc == -2) return lc == rc;
     if (lc < 0 || rc < 0 || !equates(on, lc, rc)) return false;
   }

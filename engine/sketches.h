@@ -1,6 +1,7 @@
 /* The bounded or compact summaries behind COUNT(DISTINCT),
  * APPROX_COUNT_DISTINCT (HyperLogLog), APPROX_PERCENTILE (a KLL sketch)
- * and TOPK (Space-Saving). One file each: engine/sketch_<name>.c. */
+ * and TOPK (Space-Saving), and the hot keys of a partition (Space-Saving
+ * in fixed memory). One file each: engine/sketch_<name>.c. */
 #ifndef SQ_SKETCHES_H
 #define SQ_SKETCHES_H
 
@@ -8,6 +9,7 @@
 #include <stdint.h>
 
 #include "engine/arena.h"
+#include "engine/buf.h"
 #include "engine/codec.h"
 #include "engine/value.h"
 
@@ -57,5 +59,40 @@ sq_value_t sq_topk_json(const sq_topk_t *t, sq_arena_t *arena);
 void sq_topk_free(sq_topk_t *t);
 void sq_topk_encode(const sq_topk_t *t, sq_buf_t *out);
 sq_topk_t *sq_topk_decode(sq_cursor_t *in);
+
+/* The heaviest keys of a stream in fixed memory, never allocating:
+ * Space-Saving with SQ_HOTKEYS_COUNTERS counters. A key (up to
+ * SQ_HOTKEYS_VALUES values) is counted by a 64-bit hash of all of it and
+ * kept, for display, in SQ_HOTKEYS_KEY_BYTES (longer keys are cut). A
+ * key's count is over its true weight by at most its `error`, itself at
+ * most total / SQ_HOTKEYS_COUNTERS; a key above that share always has a
+ * counter. Zero-initialized is empty. */
+#define SQ_HOTKEYS_COUNTERS 32
+#define SQ_HOTKEYS_VALUES 4
+#define SQ_HOTKEYS_KEY_BYTES 46
+typedef struct sq_hotkey {
+  uint64_t error;
+  uint8_t n_values;
+  bool cut, several; /* cut: what is kept is a prefix; several: a key of more than one value */
+  char key[SQ_HOTKEYS_KEY_BYTES];
+} sq_hotkey_t;
+typedef struct sq_hotkeys {
+  /* apart from the keys: a lookup scans the hashes, a new key the counts */
+  uint64_t hashes[SQ_HOTKEYS_COUNTERS], counts[SQ_HOTKEYS_COUNTERS];
+  sq_hotkey_t keys[SQ_HOTKEYS_COUNTERS];
+  uint32_t n;
+  uint64_t total; /* the weight added since the last reset */
+} sq_hotkeys_t;
+/* Counts `weight` records of the key of n values (past SQ_HOTKEYS_VALUES
+ * are ignored). */
+void sq_hotkeys_add(sq_hotkeys_t *s, const sq_value_t *key, uint32_t n, uint64_t weight);
+void sq_hotkeys_reset(sq_hotkeys_t *s);
+/* Fills out[0..k) with the counters of the k heaviest keys (indexes of
+ * counts and keys), heaviest first, equal counts in the order their
+ * counters were taken; returns how many there are. */
+uint32_t sq_hotkeys_top(const sq_hotkeys_t *s, uint32_t *out, uint32_t k);
+/* Appends the key as text: a value as plain text (NULL as NULL), several
+ * as "(a, b)", "..." where it was cut. */
+void sq_hotkeys_text(const sq_hotkey_t *k, sq_buf_t *out);
 
 #endif

@@ -173,6 +173,27 @@ static double reader_lag(const sq_reader_t *rd) {
   return lag;
 }
 
+/* A source's partitions over the skew threshold at the last sample, with
+ * their heaviest keys: [{"partition":3,"rate_over_mean":4.2,"hot_keys":
+ * [{"key":"card-77","share":0.48},...]},...]. */
+static void health_hot(const sq_reader_t *rd, sq_buf_t *json) {
+  sq_buf_puts(json, ",\"hot_partitions\":[");
+  for (uint32_t i = 0; i < rd->n_hot; i++) {
+    const sq_reader_hot_t *h = &rd->hot[i];
+    char item[96];
+    snprintf(item, sizeof item, "%s{\"partition\":%u,\"rate_over_mean\":%.2f,\"hot_keys\":[", i ? "," : "", h->partition, h->ratio);
+    sq_buf_puts(json, item);
+    for (uint32_t k = 0; k < h->n_keys; k++) {
+      sq_buf_puts(json, k ? ",{\"key\":" : "{\"key\":");
+      sq_encode_json_string(json, h->keys[k].text, strlen(h->keys[k].text));
+      snprintf(item, sizeof item, ",\"share\":%.3f}", h->keys[k].share);
+      sq_buf_puts(json, item);
+    }
+    sq_buf_puts(json, "]}");
+  }
+  sq_buf_putc(json, ']');
+}
+
 /* /health's per-source part, total lag and blocked sinks. Names are the
  * user's identifiers: any byte may need escaping. */
 static void health_sources(const sq_run_report_t *r, sq_health_t *h) {
@@ -195,6 +216,7 @@ static void health_sources(const sq_run_report_t *r, sq_health_t *h) {
     snprintf(item, sizeof item, ",\"partitions\":%u,\"records_in\":%llu,\"lag\":%.0f,\"watermark_ms\":%s,\"ended\":%s", assigned,
              (unsigned long long)rd->records_in, source_lag, watermark, rd->ended ? "true" : "false");
     sq_buf_puts(&json, item);
+    health_hot(rd, &json);
     if (r->tasks && r->tasks[i]) sq_tasks_describe(r->tasks[i], &json);
     sq_buf_putc(&json, '}');
   }

@@ -1,11 +1,14 @@
 /* What every reader shares: the event-time column, ROWTIME, the
- * watermark rule, and bad-record handling. */
+ * watermark rule, bad-record handling, and partition skew with each
+ * partition's hot keys. */
 #include "runtime/kit/reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/analyze_tasks.h"
+#include "engine/value_text.h"
 #include "engine/watermark.h"
 #include "runtime/kit/log.h"
 #include "runtime/kit/options.h"
@@ -22,6 +25,15 @@ void sq_reader_init_fields(sq_reader_t *r, const sq_reader_class_t *cls, const s
   r->last_row_ms = INT64_MIN;
   r->folded = false;
   r->skew_warned_at = -60;
+  r->n_key_cols = 0;
+  if (sq_relation_option(rel, "partitioned_by")) {
+    for (int i = 0, col; r->n_key_cols < SQ_HOTKEYS_VALUES && (col = sq_partitioned_by_column(rel, i)) != -2; i++)
+      if (col >= 0) r->key_cols[r->n_key_cols++] = col;
+  } else if ((r->key_cols[0] = sq_relation_find_column(rel, "_key")) >= 0) {
+    r->n_key_cols = 1;
+  }
+  r->key_gap = 1;
+  r->key_rng = 0x9e3779b9u;
 }
 
 bool sq_reader_init(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel, rd_kafka_t *producer,
@@ -43,6 +55,7 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
     r->n_parts = p + 1;
   }
   sq_reader_partition_t *part = &r->parts[p];
+  if (assigned && r->n_key_cols && !part->keys && !(part->keys = calloc(1, sizeof *part->keys))) return false;
   if (assigned && !part->assigned) part->last_row_ms = now;
   part->assigned = assigned;
   r->folded = false;
@@ -78,25 +91,87 @@ bool sq_reader_load(sq_reader_t *r, sq_cursor_t *in, char *err, size_t err_size)
   return !r->cls->load || r->cls->load(r, in, err, err_size);
 }
 
+/* Notes partition p as hot (its rate `ratio` times the mean) with the
+ * heaviest keys of its period, keeping the hottest partitions. */
+static void note_hot(sq_reader_t *r, uint32_t p, double ratio) {
+  uint32_t at = r->n_hot < SQ_READER_HOT_PARTITIONS ? r->n_hot++ : SQ_READER_HOT_PARTITIONS;
+  for (; at > 0 && r->hot[at - 1].ratio < ratio; at--)
+    if (at < SQ_READER_HOT_PARTITIONS) r->hot[at] = r->hot[at - 1];
+  if (at == SQ_READER_HOT_PARTITIONS) return;
+  sq_reader_hot_t *h = &r->hot[at];
+  *h = (sq_reader_hot_t){.partition = p, .ratio = ratio};
+  const sq_hotkeys_t *keys = r->parts[p].keys;
+  uint32_t top[SQ_READER_HOT_KEYS];
+  h->n_keys = keys && keys->total ? sq_hotkeys_top(keys, top, SQ_READER_HOT_KEYS) : 0;
+  sq_buf_t text = {0};
+  for (uint32_t i = 0; i < h->n_keys; i++) {
+    sq_buf_clear(&text);
+    sq_hotkeys_text(&keys->keys[top[i]], &text);
+    size_t len = text.failed ? 0 : text.len < sizeof h->keys[i].text ? text.len : sizeof h->keys[i].text - 1;
+    while (len > 0 && len < text.len && ((unsigned char)text.data[len] & 0xc0) == 0x80) len--; /* whole characters */
+    /* a key is data: a control character would break the log line */
+    for (size_t c = 0; c < len; c++) h->keys[i].text[c] = (unsigned char)text.data[c] < 0x20 ? '?' : text.data[c];
+    h->keys[i].text[len] = '\0';
+    h->keys[i].share = (double)keys->counts[top[i]] / (double)keys->total;
+  }
+  sq_buf_free(&text);
+}
+
 void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s) {
   uint64_t total = 0, top = 0;
-  uint32_t n = 0, busiest = 0;
+  uint32_t n = 0;
   for (uint32_t p = 0; p < r->n_parts; p++) {
-    sq_reader_partition_t *part = &r->parts[p];
+    const sq_reader_partition_t *part = &r->parts[p];
     if (!part->assigned) continue;
     uint64_t delta = part->records_in - part->sampled;
-    part->sampled = part->records_in;
     total += delta;
     n++;
-    if (delta > top) top = delta, busiest = p;
+    if (delta > top) top = delta;
   }
   double ratio = total ? (double)top * n / (double)total : 1.0;
   r->skew_ratio = ratio;
-  if (n > 1 && ratio > warn_ratio && now_s - r->skew_warned_at >= 60) {
-    r->skew_warned_at = now_s;
-    sq_log_warn("partition skew", "source '%s': partition %u carries %.1fx the mean rate of its %u partitions", r->rel->name,
-                busiest, ratio, n);
+  r->n_hot = 0;
+  for (uint32_t p = 0; p < r->n_parts; p++) {
+    sq_reader_partition_t *part = &r->parts[p];
+    double share = total ? (double)(part->records_in - part->sampled) * n / (double)total : 0;
+    if (part->assigned && n > 1 && share > warn_ratio) note_hot(r, p, share);
+    part->sampled = part->records_in;
+    if (part->keys) sq_hotkeys_reset(part->keys);
   }
+  if (r->n_hot && now_s - r->skew_warned_at >= 60) {
+    r->skew_warned_at = now_s;
+    const sq_reader_hot_t *h = &r->hot[0];
+    char keys[SQ_READER_HOT_KEYS * 140] = "";
+    for (uint32_t i = 0, len = 0; i < h->n_keys && len < sizeof keys; i++)
+      len += (uint32_t)snprintf(keys + len, sizeof keys - len, "%s%s (%.0f%%)", i ? ", " : "; hot keys: ", h->keys[i].text,
+                                h->keys[i].share * 100);
+    sq_log_warn("partition skew", "source '%s': partition %u carries %.1fx the mean rate of its %u partitions%s", r->rel->name,
+                h->partition, ratio, n, keys);
+  }
+}
+
+/* The key of a row into its partition's sketch: each of a partition's
+ * first KEYS_EXACT rows of a period, then about one in KEY_SAMPLE (a
+ * random gap, so that no periodic pattern of keys aliases with it) with
+ * that weight. The countdown is all most rows cost (sq_reader_stamp);
+ * this, out of line so that it does not weigh on them, costs a sampled
+ * row a hash and a scan of the counters. */
+enum { KEYS_EXACT = 256, KEY_SAMPLE = 64 };
+
+__attribute__((noinline)) static void count_key(sq_reader_t *r, const sq_value_t *row, sq_hotkeys_t *keys) {
+  uint64_t weight = 1;
+  if (keys->total >= KEYS_EXACT) {
+    uint32_t x = r->key_rng; /* xorshift32 */
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    r->key_rng = x;
+    r->key_gap = 1 + x % (2 * KEY_SAMPLE - 1);
+    weight = KEY_SAMPLE;
+  }
+  sq_value_t key[SQ_HOTKEYS_VALUES];
+  for (uint32_t i = 0; i < r->n_key_cols; i++) key[i] = row[r->key_cols[i]];
+  sq_hotkeys_add(keys, key, r->n_key_cols, weight);
 }
 
 bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts) {
@@ -110,6 +185,8 @@ bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, in
   if (r->rowtime_column >= 0) row[r->rowtime_column] = sq_ts(ts);
   out->times[i] = ts;
   out->wms[i] = sq_reader_observe(r, p, ts, now);
+  sq_hotkeys_t *keys = r->parts[p].keys;
+  if (keys && (keys->total < KEYS_EXACT || --r->key_gap == 0)) count_key(r, row, keys);
   return true;
 }
 
@@ -170,6 +247,7 @@ sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {
     if (!(columns = malloc(rel->n_columns * sizeof *columns))) return NULL;
     memcpy(columns, read, rel->n_columns * sizeof *columns);
     if (r->ts_column >= 0) columns[r->ts_column] = true;
+    for (uint32_t i = 0; i < r->n_key_cols; i++) columns[r->key_cols[i]] = true;
   }
   sq_format_t format = sq_option_is(rel, "format", "csv") ? SQ_FORMAT_CSV : SQ_FORMAT_JSON;
   sq_ts_format_t ts_format = sq_option_is(rel, "timestamp_format", "epoch_s")   ? SQ_TS_EPOCH_S
@@ -185,8 +263,10 @@ void sq_reader_destroy(sq_reader_t *r) {
   /* The connector goes first: closing a consumer still calls back into
    * the partition table (revocation). */
   sq_reader_partition_t *parts = r->parts;
+  uint32_t n_parts = r->n_parts;
   sq_bad_records_t bad = r->bad;
   r->cls->destroy(r);
+  for (uint32_t p = 0; p < n_parts; p++) free(parts[p].keys);
   free(parts);
   sq_bad_records_close(&bad);
 }

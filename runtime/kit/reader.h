@@ -13,6 +13,7 @@
 #include "engine/exec.h"
 #include "runtime/kit/bad_records.h"
 #include "engine/format.h"
+#include "engine/sketches.h"
 #include "engine/watermark.h"
 
 typedef enum sq_read_status { SQ_READ_ROWS, SQ_READ_IDLE, SQ_READ_END, SQ_READ_ERROR } sq_read_status_t;
@@ -57,7 +58,23 @@ typedef struct sq_reader_partition {
   int64_t last_row_ms;       /* wall clock of the last row (or of the assignment) */
   uint64_t records_in;
   int64_t watermark;         /* per_partition: this partition's own, monotonic; INT64_MIN at first */
+  sq_hotkeys_t *keys;        /* the keys of its rows since the last skew sample (owned; NULL
+                              * until assigned, or when the reader has no key columns) */
 } sq_reader_partition_t;
+
+/* A partition above partition.skew.warn_ratio times the mean rate at the
+ * last skew sample, with its heaviest keys of that period. */
+#define SQ_READER_HOT_PARTITIONS 4
+#define SQ_READER_HOT_KEYS 5
+typedef struct sq_reader_hot {
+  uint32_t partition;
+  double ratio; /* its rate over the mean */
+  uint32_t n_keys;
+  struct {
+    char text[128];
+    double share; /* of the partition's rows in the period, approximate */
+  } keys[SQ_READER_HOT_KEYS];
+} sq_reader_hot_t;
 
 struct sq_reader {
   const sq_reader_class_t *cls;
@@ -80,6 +97,13 @@ struct sq_reader {
   sq_bad_records_t bad;
   double skew_ratio;          /* the busiest partition's rate over the mean, at the last sample */
   double skew_warned_at;      /* monotonic seconds of the last skew warning */
+  /* Hot keys: the key of a row is its partitioned_by columns, else the
+   * Kafka record key (_key); no columns, no keys counted. */
+  int key_cols[SQ_HOTKEYS_VALUES];
+  uint32_t n_key_cols;
+  uint32_t key_gap, key_rng;  /* rows to the next sampled one; the generator of gaps */
+  sq_reader_hot_t hot[SQ_READER_HOT_PARTITIONS]; /* the hottest first */
+  uint32_t n_hot;
   bool ended;                 /* its finite input is over (set by the run loop) */
   bool alone;                 /* the run keeps state in this process: the source's group must
                                * have no other member (Kafka) */
@@ -116,7 +140,9 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now);
 /* Called about once a second: the rate of each assigned partition since
  * the last call, kept as the skew ratio (the busiest partition's
  * rate over the mean) and warned about above `warn_ratio` (at most once a
- * minute). */
+ * minute), naming the busiest partition's heaviest keys. The partitions
+ * above `warn_ratio` are kept in `hot` until the next call; every
+ * partition's key counts start over (they reflect one period). */
 void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s);
 /* Stamps row `i` of `out`, read from partition `p`: its event time (the
  * timestamp column, else `fallback_ts`; also written to ROWTIME) and the

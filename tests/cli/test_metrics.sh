@@ -40,7 +40,7 @@ grep -qE '^streamq_state_bytes\{operator="1_WindowAggregate"\} [1-9][0-9]*$' <<<
 grep -qE '^process_resident_memory_bytes [1-9][0-9]+$' <<<"$metrics" || fail "no process memory"
 # per-source state is published about once a second
 for _ in $(seq 40); do health=$(curl -sf "127.0.0.1:$port/health"); grep -q '"records_in":3,"lag"' <<<"$health" && break; sleep 0.1; done
-grep -qE '^\{"status":"ok","broker_connected":null,"uptime_seconds":[0-9.]+,"records_in":3,"records_out":3,"seconds_since_checkpoint":null,"lag":0,"sources":\[\{"source":"s","connector":"file","partitions":1,"records_in":3,"lag":0,"watermark_ms":3000,"ended":false\}\],"blocked_sinks":\[\]\}$' <<<"$health" \
+grep -qE '^\{"status":"ok","broker_connected":null,"uptime_seconds":[0-9.]+,"records_in":3,"records_out":3,"seconds_since_checkpoint":null,"lag":0,"sources":\[\{"source":"s","connector":"file","partitions":1,"records_in":3,"lag":0,"watermark_ms":3000,"ended":false,"hot_partitions":\[\]\}\],"blocked_sinks":\[\]\}$' <<<"$health" \
   || fail "health: $health"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$port/nope")" = 404 ] || fail "unknown path is not 404"
 # a taken port is a runtime failure (exit 2), found before the pipeline starts

@@ -247,7 +247,9 @@ wait_lines "$dir/out/kafka_quickstart.jsonl" 1000 60 && ok "the Kafka quick star
 kill -INT "$quick"
 
 # 9. Metrics of a Kafka source: consumer lag per partition, and a hot
-#    partition shows in the skew ratio and a warning.
+#    partition shows in the skew ratio and a warning naming its hot keys
+#    (record keys: card-77 is half of partition 0), and in /health while
+#    the skew lasts.
 start_broker hot:4
 mport=$((20000 + RANDOM % 20000))
 cat > "$dir/hot.sql" <<SQL
@@ -261,18 +263,59 @@ SQL
 hot=$!
 pids+=("$hot")
 for _ in $(seq 200); do grep -q "partitions assigned" "$dir/hot.log" && break; sleep 0.1; done
-seq 1 3000 | sed 's/.*/{"n":&}/' > "$dir/hot0"
-for p in 1 2 3; do seq 1 10 | sed 's/.*/{"n":&}/' > "$dir/hot$p"; done
-for i in 1 2 3 4 5 6; do for p in 0 1 2 3; do produce hot $p "$dir/hot$p"; done; sleep 0.3; done
-wait_lines "$dir/hot.jsonl" 18180 30
+awk 'BEGIN { for (i = 1; i <= 3000; i++) printf "%s:{\"n\":%d}\n", i % 2 ? "card-" i % 100 : "card-77", i }' > "$dir/hot0"
+for p in 1 2 3; do seq 1 10 | sed "s/.*/card-$p&:{\"n\":&}/" > "$dir/hot$p"; done
+rounds=0 health=
+while [ $rounds -lt 20 ]; do
+  for p in 0 1 2 3; do kcat -b "$bootstrap" -P -K: -t hot -p $p -l "$dir/hot$p" 2>/dev/null; done
+  rounds=$((rounds + 1))
+  sleep 0.3
+  health=$(curl -sf "127.0.0.1:$mport/health")
+  grep -q '"hot_partitions":\[{"partition":0,[^]]*"hot_keys":\[{"key":"card-77","share":0\.[3-6]' <<<"$health" && break
+done
+grep -q '"hot_partitions":\[{"partition":0,[^]]*"hot_keys":\[{"key":"card-77"' <<<"$health" && ok "/health names the hot partition and its hottest key while the skew lasts" \
+  || fail "no hot partition in /health after $rounds rounds: $health"
+wait_lines "$dir/hot.jsonl" $((rounds * 3030)) 30
 sleep 2.5
 metrics=$(curl -sf "127.0.0.1:$mport/metrics")
 grep -qx 'streamq_consumer_lag{source="s",partition="0"} 0' <<<"$metrics" && ok "consumer lag is published and reaches 0" || fail "lag: $(grep lag <<<"$metrics")"
-grep -qx 'streamq_records_in_total{source="s",partition="0"} 18000' <<<"$metrics" && ok "records in counted per partition" || fail "records in: $(grep records_in <<<"$metrics")"
-grep -q "partition skew: source 's': partition 0 carries" "$dir/hot.log" && ok "a hot partition is warned about" || fail "no skew warning: $(tail -3 "$dir/hot.log")"
+grep -qx "streamq_records_in_total{source=\"s\",partition=\"0\"} $((rounds * 3000))" <<<"$metrics" && ok "records in counted per partition" || fail "records in: $(grep records_in <<<"$metrics")"
+grep -q "partition skew: source 's': partition 0 carries .*; hot keys: card-77 ([3-6][0-9]%), card-" "$dir/hot.log" && ok "a hot partition is warned about, naming its hot keys" || fail "no skew warning with hot keys: $(grep skew "$dir/hot.log" || tail -3 "$dir/hot.log")"
+grep -q '"hot_partitions":\[\]' <<<"$(curl -sf "127.0.0.1:$mport/health")" && ok "the /health note goes once the skew ends" || fail "hot partitions after the skew: $(curl -sf "127.0.0.1:$mport/health")"
 checkpoints=$(sed -n 's/^streamq_checkpoint_duration_seconds_count \([0-9]*\)$/\1/p' <<<"$metrics")
 [ "${checkpoints:-0}" -ge 2 ] && ok "the checkpoint histogram moves ($checkpoints checkpoints)" || fail "checkpoints: [$checkpoints]"
 stop_run "$hot"
+stop_broker
+
+# 9b. Per-partition tasks (partitioned_by): a hot task's hot keys are the
+#     values of the partitioned_by column, not the record key (there is
+#     none here). Only partition 1 gets records: tasks start at different
+#     times, and a second of one other task's first rows alone would be
+#     skew too.
+start_broker cards:4
+mport=$((20000 + RANDOM % 20000))
+cat > "$dir/cards.sql" <<SQL
+SET 'partition.skew.warn_ratio' = '2';
+CREATE SOURCE c (card STRING, ts TIMESTAMP) WITH (connector = 'kafka', topic = 'cards', timestamp = 'ts', partitioned_by = 'card');
+CREATE SINK out WITH (connector = 'file', path = '$dir/cards.jsonl');
+INSERT INTO out SELECT card, COUNT(*) AS n FROM c WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY card;
+SQL
+run_bg "$dir/cards.sql" "$dir/cards.log" --metrics-addr "127.0.0.1:$mport"
+for _ in $(seq 200); do grep -q "partitions assigned" "$dir/cards.log" && break; sleep 0.1; done
+awk 'BEGIN { for (i = 1; i <= 2000; i++) printf "{\"card\":\"%s\",\"ts\":%d}\n", i % 2 ? "c-" i % 40 : "card-77", 1767225600000 + i }' > "$dir/cards1"
+health=
+for _ in $(seq 20); do
+  produce cards 1 "$dir/cards1"
+  sleep 0.3
+  health=$(curl -sf "127.0.0.1:$mport/health")
+  grep -q '"hot_partitions":\[{"partition":1,[^]]*"hot_keys":\[{"key":"card-77"' <<<"$health" && break
+done
+grep -q '"hot_partitions":\[{"partition":1,[^]]*"hot_keys":\[{"key":"card-77"' <<<"$health" && grep -q '"tasks":' <<<"$health" \
+  && ok "tasks: /health names the hot task's partition and its hottest partitioned_by value" || fail "tasks: no hot partition in /health: $health"
+for _ in $(seq 30); do grep -q "partition skew" "$dir/cards.log" && break; sleep 0.1; done
+grep -q "partition skew: source 'c': partition 1 carries .*; hot keys: card-77 ([3-6][0-9]%), c-" "$dir/cards.log" \
+  && ok "tasks: the skew warning names the hot key" || fail "tasks: skew warning: $(grep skew "$dir/cards.log" || tail -3 "$dir/cards.log")"
+stop_run "$run_pid"
 stop_broker
 
 # 10. A table over a compacted-style topic: keyed rows, updates and
