@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const sq_command_t *const commands[] = {&sq_cmd_run,   &sq_cmd_test,   &sq_cmd_check,  &sq_cmd_explain,
-                                               &sq_cmd_query, &sq_cmd_repl,   &sq_cmd_broker, &sq_cmd_version};
+                                               &sq_cmd_query, &sq_cmd_repl,   &sq_cmd_broker, &sq_cmd_status,
+                                               &sq_cmd_version};
 static const size_t n_commands = sizeof commands / sizeof *commands;
 
 static void global_usage(FILE *out) {

@@ -35,6 +35,7 @@ extern const sq_command_t sq_cmd_check;
 extern const sq_command_t sq_cmd_explain;
 extern const sq_command_t sq_cmd_test;
 extern const sq_command_t sq_cmd_broker;
+extern const sq_command_t sq_cmd_status;
 extern const sq_command_t sq_cmd_query;
 extern const sq_command_t sq_cmd_repl;
 extern const sq_command_t sq_cmd_version;

@@ -216,10 +216,12 @@ int64_t sq_reader_partition_watermark(sq_reader_t *r, uint32_t p, int64_t now) {
 }
 
 void sq_reader_pause(sq_reader_t *r, uint32_t p) {
+  if (p < r->n_parts) r->parts[p].paused = true;
   if (r->cls->pause) r->cls->pause(r, p);
 }
 
 void sq_reader_resume(sq_reader_t *r, uint32_t p, int64_t offset) {
+  if (p < r->n_parts) r->parts[p].paused = false;
   if (r->cls->resume) r->cls->resume(r, p, offset);
 }
 

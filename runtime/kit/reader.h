@@ -52,6 +52,9 @@ typedef struct sq_reader_partition {
   int64_t next_offset;       /* Kafka: the offset after the last record read (or restored), or -1 */
   int64_t saved_offset;      /* next_offset as the checkpoint being written records it */
   int64_t committed_offset;  /* Kafka: the offset last committed to the group, or -1 */
+  int64_t committed_ms;      /* Kafka: when it was committed (0: not since the assignment) */
+  bool committed_paused;     /* Kafka: the commit said its task was being restored */
+  bool paused;               /* delivery paused while its task is restored (sq_reader_pause) */
   uint64_t sampled;          /* records_in at the last skew sample */
   bool assigned;
   int64_t max_event_time;    /* INT64_MIN before the first row */

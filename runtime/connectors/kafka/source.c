@@ -6,7 +6,8 @@
  * Positions come from checkpoints, never from the group: an assigned
  * partition starts at the offset the last checkpoint recorded (or that
  * this run reached), else at `start`. The group's offsets are committed
- * after each checkpoint only so that lag tools see progress.
+ * after each checkpoint only so that lag tools see progress, each with
+ * this process's commit note (commit_note.h) for `streamq status`.
  *
  * A pipeline that keeps state in one process (no partitioned_by: the
  * reader is `alone`) must be its group's only member: holding only part
@@ -48,6 +49,7 @@
 #include "engine/format.h"
 #include "runtime/kit/log.h"
 #include "runtime/kit/options.h"
+#include "runtime/connectors/kafka/commit_note.h"
 #include "runtime/connectors/kafka/kafka.h"
 #include "runtime/connectors/kafka/resumes.h"
 #include "runtime/kit/reader.h"
@@ -77,7 +79,14 @@ typedef struct sq_reader_kafka {
   bool rebalanced;
   bool follower;            /* assigned by the tasks (see the top) */
   sq_kafka_resumes_t resumes; /* paused partitions waiting for a confirmed seek */
+  sq_commit_note_t note;      /* this process's, committed with the offsets */
 } sq_reader_kafka_t;
+
+/* The longest a partition goes without a commit, so that a note older
+ * than a few of these says its process stopped: an idle partition is
+ * committed again this often (rarely: a commit during a rebalance costs
+ * one more, see kafka_checkpointed). */
+#define NOTE_REFRESH_MS 20000
 
 static void log_partitions(const sq_reader_kafka_t *k, const char *event, const rd_kafka_topic_partition_list_t *parts) {
   if (k->quiet) return;
@@ -114,6 +123,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     if (assign) parts->elems[i].offset = start_offset(k, p);
     else sq_kafka_resume_cancel(&k->resumes, p);
     sq_reader_assign(&k->base, p, assign, now);
+    /* a newly held partition is committed at the next checkpoint whatever
+     * its offset, so that its note names this process */
+    if (assign && p < k->base.n_parts) k->base.parts[p].committed_ms = 0;
   }
   log_partitions(k, assign ? "partitions assigned" : "partitions revoked", parts);
   k->rebalanced = true;
@@ -173,23 +185,66 @@ static void release_held(sq_reader_kafka_t *k) {
   k->n_held = 0;
 }
 
-/* Commits the checkpointed positions of the assigned partitions that
- * moved to the group, asynchronously (for lag tools; a failure only
- * delays them). Only those that moved: a commit sent while the group
- * rebalances fails with a stale generation, which makes librdkafka give
- * up every partition and rejoin (on the development broker, a rebalance
- * more per idle checkpoint). A table or an ad-hoc query is outside the
- * group: nothing to commit. */
+/* Gives a partition of a commit list its note: a copy of `text`, which
+ * librdkafka frees with the list. */
+static void note_on(rd_kafka_topic_partition_t *tp, const char *text, size_t len) {
+  if ((tp->metadata = malloc(len))) memcpy(tp->metadata, text, len), tp->metadata_size = len;
+}
+
+/* Whether partition p's commit is due: its checkpointed position moved,
+ * its task's state changed, or its note is getting old. */
+static bool commit_due(const sq_reader_partition_t *part, int64_t offset, int64_t now, int64_t every_ms) {
+  return offset != part->committed_offset || part->paused != part->committed_paused || !part->committed_ms ||
+         now - part->committed_ms >= every_ms;
+}
+
+/* Commits to the group, asynchronously (for lag tools and `streamq
+ * status`; a failure only delays them), the checkpointed positions of the
+ * assigned partitions whose commit is due, each with this process's note.
+ * Only those: a commit sent while the group rebalances fails with a stale
+ * generation, which makes librdkafka give up every partition and rejoin
+ * (on the development broker, a rebalance more per idle checkpoint). A
+ * partition whose task is being restored has no position of its own yet:
+ * it is committed at the group's offset (asked for, once per restore and
+ * refresh), with a note that says so. A table or an ad-hoc query is
+ * outside the group: nothing to commit. */
 static void kafka_checkpointed(sq_reader_t *r) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
   if (k->assign_all || k->follower) return; /* not a member: the group would refuse */
+  int64_t now = sq_clock_ms(), every_ms = k->note.every * 1000;
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)r->n_parts);
+  rd_kafka_topic_partition_list_t *restoring = rd_kafka_topic_partition_list_new(0);
   for (uint32_t p = 0; p < r->n_parts; p++) {
     sq_reader_partition_t *part = &r->parts[p];
-    if (!part->assigned || part->saved_offset < 0 || part->saved_offset == part->committed_offset) continue;
-    rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = part->committed_offset = part->saved_offset;
+    if (!part->assigned) continue;
+    if (part->paused && commit_due(part, part->committed_offset, now, every_ms))
+      rd_kafka_topic_partition_list_add(restoring, k->topic, (int32_t)p);
+    else if (!part->paused && part->saved_offset >= 0 && commit_due(part, part->saved_offset, now, every_ms))
+      rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = part->saved_offset;
+  }
+  bool fetched = restoring->cnt && rd_kafka_committed(k->consumer, restoring, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int i = 0; i < restoring->cnt; i++) {
+    sq_reader_partition_t *part = &r->parts[restoring->elems[i].partition];
+    if (fetched && restoring->elems[i].offset >= 0)
+      rd_kafka_topic_partition_list_add(list, k->topic, restoring->elems[i].partition)->offset = restoring->elems[i].offset;
+    part->committed_paused = true, part->committed_ms = now; /* asked once per refresh, even with nothing to commit */
+  }
+  char text[2][SQ_COMMIT_NOTE_MAX];
+  size_t len[2];
+  for (int paused = 0; paused < 2; paused++) {
+    k->note.at = now / 1000;
+    k->note.restoring = paused;
+    len[paused] = sq_commit_note_format(&k->note, text[paused], sizeof text[paused]);
+  }
+  for (int i = 0; i < list->cnt; i++) {
+    sq_reader_partition_t *part = &r->parts[list->elems[i].partition];
+    note_on(&list->elems[i], text[part->paused], len[part->paused]);
+    part->committed_offset = list->elems[i].offset;
+    part->committed_paused = part->paused;
+    part->committed_ms = now;
   }
   if (list->cnt) rd_kafka_commit(k->consumer, list, 1);
+  rd_kafka_topic_partition_list_destroy(restoring);
   rd_kafka_topic_partition_list_destroy(list);
 }
 
@@ -520,6 +575,8 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   rd_kafka_poll_set_consumer(k->consumer);
   k->queue = rd_kafka_queue_get_consumer(k->consumer);
   k->resumes = (sq_kafka_resumes_t){.consumer = k->consumer, .topic = k->topic, .source = k->quiet ? NULL : rel->name};
+  int64_t every_ms = rt->checkpoint_interval_ms > NOTE_REFRESH_MS ? rt->checkpoint_interval_ms : NOTE_REFRESH_MS;
+  sq_commit_note_self(&k->note, sq_clock_ms() / 1000, (every_ms + 999) / 1000);
   if (k->assign_all && !query_bounds(k, err, err_size)) {
     sq_reader_destroy(&k->base);
     return NULL;

@@ -25,6 +25,10 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 rd_kafka_t *sq_kafka_inspector_new(const sq_kafka_settings_t *settings, char *err, size_t err_size) {
   char group[64];
   snprintf(group, sizeof group, "streamq-adhoc-%ld", (long)getpid());
+  return sq_kafka_group_inspector_new(settings, group, err, err_size);
+}
+
+rd_kafka_t *sq_kafka_group_inspector_new(const sq_kafka_settings_t *settings, const char *group, char *err, size_t err_size) {
   const char *extra[] = {"group.id", group, "enable.auto.commit", "false", "enable.partition.eof", "false",
                          "fetch.wait.max.ms", "10", "log_level", "0", NULL};
   rd_kafka_conf_t *conf = sq_kafka_conf(settings, extra, err, err_size);

@@ -27,6 +27,9 @@ typedef struct sq_kafka_topic_list {
 /* A client for the calls below: a consumer whose group is never joined.
  * NULL with `err`. Free with rd_kafka_destroy. */
 rd_kafka_t *sq_kafka_inspector_new(const sq_kafka_settings_t *settings, char *err, size_t err_size);
+/* The same with group.id `group`, whose committed offsets it can read
+ * (rd_kafka_committed) without joining the group. */
+rd_kafka_t *sq_kafka_group_inspector_new(const sq_kafka_settings_t *settings, const char *group, char *err, size_t err_size);
 /* Every topic (`only` NULL; internal ones left out) or topic `only` (an
  * error when it does not exist), with their offsets when `offsets`. Gives
  * up after `timeout_ms`, or sooner when every broker is down. False with

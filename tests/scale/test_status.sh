@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# `streamq status`: two `streamq run` processes of one group share an
+# 8-partition keyed topic; status (table and JSON) shows both processes
+# by pid, each partition held by one of them, lag 0 once all is read; the
+# survivor once one stops; the lag of records produced after both stop;
+# a clear error for a group without commits, an unknown topic and an
+# unreachable broker; usage errors for bad arguments. The broker is a
+# process of its own; every process is stopped by pid.
+# Usage: test_status.sh STREAMQ BROKER_HELPER
+set -u
+streamq=$(realpath "$1") helper=$(realpath "$2") here=$(dirname "$(realpath "$0")")
+. "$here/../recovery/kill_lib.sh"
+trap 'exit 1' INT TERM # so that the EXIT trap stops every process
+until_true() { # until_true SECONDS COMMAND...: true once COMMAND is, polling every 0.2 s
+  local i
+  for i in $(seq $(($1 * 5))); do "${@:2}" && return 0; sleep 0.2; done
+  return 1
+}
+command -v jq > /dev/null || { echo "FAIL: jq is needed (.ci/install-deps installs it)"; exit 1; }
+
+group=app
+rm -f ctl && mkfifo ctl
+"$helper" events:8 "$group.changelog:8" < ctl > bootstrap 2> broker.log &
+broker_pid=$!
+pids+=("$broker_pid")
+exec 3> ctl
+until_true 30 test -s bootstrap || { echo "FAIL: no broker"; exit 1; }
+bootstrap=$(head -1 bootstrap)
+
+# A short session timeout lets a stopped process's partitions move within
+# seconds; checkpoints (and so commits) every second.
+cat > app.sql <<SQL
+CREATE SOURCE ev (k STRING, v BIGINT, ts TIMESTAMP)
+  WITH (connector = 'kafka', topic = 'events', group_id = '$group', timestamp = 'ts', watermark_delay = '1 second',
+        partitioned_by = 'k');
+CREATE SINK out WITH (connector = 'file', path = '\${OUT}');
+INSERT INTO out SELECT k, COUNT(*) AS n FROM ev WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
+SQL
+declare -A pid
+start() { # start NAME
+  OUT="$dir/$1.jsonl" "$streamq" run --brokers "$bootstrap" --state-dir "$dir/$1.state" --checkpoint-interval 1s \
+    --set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 --set kafka.max.poll.interval.ms=7000 app.sql 2> "$1.log" &
+  pid[$1]=$!
+  pids+=("${pid[$1]}")
+}
+stop() { # stop NAME: SIGTERM, then wait for the exit (kill -9 after 30 s)
+  kill -TERM "${pid[$1]}" 2>/dev/null
+  until_true 30 eval "! kill -0 ${pid[$1]} 2>/dev/null" || { echo "     $1 still running 30 s after SIGTERM"; kill -9 "${pid[$1]}"; }
+  wait "${pid[$1]}" 2>/dev/null
+}
+status() { "$streamq" status --brokers "$bootstrap" --group "$group" "$@"; }
+# q FILTER: jq on the last JSON status
+q() { jq -r "$1" status.json; }
+# poll SECONDS FILTER: until the JSON status makes FILTER true
+holds() { status --format json > status.json 2> status.err && [ "$(q "$filter")" = true ]; }
+poll() { filter=$2 && until_true "$1" holds; }
+
+for i in $(seq 1 400); do echo "k$((i % 100)):{\"k\":\"k$((i % 100))\",\"v\":$i,\"ts\":$((1767225600000 + i))}"; done > data.keyed
+
+# 1. Two processes share the topic: both listed, every partition held by one, lag 0.
+start a
+until_true 30 grep -q 'task assigned' a.log || fail "a: no task assigned: $(tail -2 a.log)"
+start b
+until_true 40 grep -q 'task assigned' b.log || fail "b: no task assigned: $(tail -2 b.log)"
+kcat -b "$bootstrap" -P -t events -K: -l data.keyed 2>/dev/null || fail "kcat could not produce"
+a=${pid[a]} b=${pid[b]}
+shared="(.partitions | length) == 8 and .lag == 0 and ([.members[].pid] | sort) == ([$a, $b] | sort)
+  and all(.partitions[]; (.pid == $a or .pid == $b) and .state == \"running\" and .lag == 0)"
+if poll 40 "$shared"; then
+  ok "json: members $a and $b, the 8 partitions each held by one of them, running, lag 0"
+else
+  fail "json after reading everything: $(jq -c '{lag, members: [.members[] | {pid, n: (.tasks | length)}], partitions: [.partitions[] | [.partition, .pid, .state, .lag]]}' status.json 2>/dev/null || cat status.err)"
+fi
+[ "$(q "[.members[].tasks | length] | add")" = 8 ] && [ "$(q '[.members[].tasks | length] | min')" -ge 1 ] \
+  && [ "$(q 'all(.members[]; .host != "" and .uptime_seconds >= 0 and .stale == false)')" = true ] \
+  && ok "json: the members' tasks add up to 8, each has some ($(q '[.members[] | "\(.pid): \(.tasks | length)"] | join(", ")'))" \
+  || fail "json members: $(jq -c .members status.json)"
+[ "$(q '.group_description.unavailable')" != null ] && ok "json: DescribeGroups unavailable on this broker: $(q .group_description.unavailable)" \
+  || fail "json: group_description $(q -c .group_description)"
+status > status.txt 2>&1
+[ $? -eq 0 ] && grep -q "^group $group: 2 members, 8 partitions of 1 topic, lag 0" status.txt \
+  && grep -qE "^[^|]+\| $a +\|" status.txt && grep -qE "^[^|]+\| $b +\|" status.txt \
+  && [ "$(grep -cE "^events +\| +[0-7] +\|.*\| ($a|$b) +\| running +\|" status.txt)" -eq 8 ] \
+  && grep -q "not described" status.txt \
+  && ok "table: a summary line, both processes, the 8 partitions running" || fail "table: $(cat status.txt)"
+
+# 2. One stops: the other is shown holding all 8.
+stop b
+if poll 40 "all(.partitions[]; .pid == $a and .state == \"running\")"; then ok "after b stops: a holds the 8 partitions"
+else fail "after b stops: $(jq -c '[.partitions[] | [.partition, .pid, .state]]' status.json 2>/dev/null || cat status.err)"; fi
+
+# 3. Both stopped, 5 more records in partition 3: its lag is 5.
+stop a
+for i in 1 2 3 4 5; do echo "x$i:{\"k\":\"x$i\",\"v\":0,\"ts\":1767225700000}"; done > more.keyed
+kcat -b "$bootstrap" -P -t events -K: -p 3 -l more.keyed 2>/dev/null || fail "kcat could not produce to partition 3"
+status --format json > status.json 2> status.err
+[ "$(q ".lag == 5 and all(.partitions[]; .pid == $a and .lag == (if .partition == 3 then 5 else 0 end))")" = true ] \
+  && ok "json: lag 5 on partition 3 after 5 more records" || fail "json lag: $(jq -c '[.lag, [.partitions[] | [.partition, .pid, .committed, .end, .lag]]]' status.json)"
+status > status.txt 2>&1
+grep -q "^group $group: 1 member, 8 partitions of 1 topic, lag 5," status.txt && grep -qE "^events +\| +3 +\|.*\| +5 +\|[^|]*$" status.txt \
+  && ok "table: lag 5, partition 3's row" || fail "table lag: $(cat status.txt)"
+status --topic events --format json > status.json 2> status.err && [ "$(q '.partitions | length')" = 8 ] \
+  && ok "--topic events: its 8 partitions" || fail "--topic events: $(cat status.err)"
+
+# 4. Errors: one line and exit 2 for what cannot be shown, usage and 1 for bad arguments.
+expect() { # expect STATUS PATTERN WHAT ARGS...
+  "$streamq" status "${@:4}" > err.out 2>&1
+  local got=$?
+  [ $got -eq "$1" ] && grep -qE -- "$2" err.out && ok "$3: exit $got, '$(head -1 err.out)'" || fail "$3: exit $got (want $1): $(head -3 err.out)"
+}
+expect 2 "^streamq status: group 'nobody' has no committed offsets$" "a group without commits" --brokers "$bootstrap" --group nobody
+expect 2 "^streamq status: no topic 'nosuch'$" "an unknown topic" --brokers "$bootstrap" --group "$group" --topic nosuch
+expect 2 "^streamq status: cannot reach the Kafka brokers at 127.0.0.1:1" "an unreachable broker" --brokers 127.0.0.1:1 --group "$group"
+expect 1 "missing --group" "no --group" --brokers "$bootstrap"
+expect 1 "--format needs table or json" "--format xml" --brokers "$bootstrap" --group "$group" --format xml
+expect 1 "^usage: streamq status" "an unknown option" --brokers "$bootstrap" --group "$group" --verbose
+STREAMQ_BROKERS= expect 1 "no Kafka brokers" "no brokers" --group "$group"
+
+echo quit >&3
+wait "$broker_pid" 2>/dev/null
+[ $failures -eq 0 ] && echo "status: all passed"
+[ $failures -eq 0 ]
