@@ -77,6 +77,7 @@ typedef struct entry {
   uint64_t disk_gen;  /* while dirty, with ON_DISK: the snapshot that put the key on disk (0: there at start) */
   uint16_t value_off; /* from the entry start, aligned */
   uint8_t flags;      /* ON_DISK: while dirty, whether the key is on disk as of the previous generation */
+  uint32_t usage;     /* its namespace's record in s->usage (in the header's padding) */
   /* key bytes, then the value */
 } entry_t;
 
@@ -194,6 +195,9 @@ static ns_usage_t *usage_for(sq_state_t *s, uint32_t op, uint32_t part) {
 }
 
 static ns_usage_t *usage_of(sq_state_t *s, const char *key) { return usage_for(s, be32(key), be32(key + 4)); }
+
+/* The usage record of an entry in the table. */
+static ns_usage_t *entry_usage(sq_state_t *s, const entry_t *e) { return &s->usage[e->usage]; }
 
 /* The full key: namespace (big-endian, so ranges sort by operator then
  * partition) then the operator's key. */
@@ -330,7 +334,7 @@ static bool drop(sq_state_t *s, size_t slot) {
     s->dirty_bytes -= entry_size(e);
   }
   s->bytes -= entry_size(e);
-  ns_usage_t *u = usage_of(s, entry_key(e)); /* found: insert made it */
+  ns_usage_t *u = entry_usage(s, e);
   u->bytes -= entry_size(e);
   if (e->prev) e->prev->next = e->next;
   else u->entries = e->next;
@@ -402,6 +406,7 @@ static void encode_value(const entry_t *e, sq_buf_t *out) {
 static bool insert(sq_state_t *s, size_t slot, entry_t *e) {
   ns_usage_t *u = usage_of(s, entry_key(e));
   if (!u) return false;
+  e->usage = (uint32_t)(u - s->usage);
   if (!s->slots[slot]) s->used++;
   s->slots[slot] = e;
   s->live++;
@@ -427,10 +432,11 @@ static entry_t *detach(sq_state_t *s, size_t slot) {
   }
   c->flags = e->flags & (DELETED | REFERENCED);
   c->gen = e->gen; /* until mark_dirty: on disk as its snapshot leaves it */
+  c->usage = e->usage;
   c->prev = e->prev;
   c->next = e->next;
   if (c->prev) c->prev->next = c;
-  else usage_of(s, entry_key(e))->entries = c;
+  else entry_usage(s, e)->entries = c;
   if (c->next) c->next->prev = c;
   s->slots[slot] = c;
   s->graveyard[s->n_graveyard++] = e;
@@ -499,9 +505,7 @@ void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size
   if ((!e || (e->flags & DELETED)) && !create) return NULL;
   if (e && in_flight(s, e) && !(e = detach(s, slot))) return NULL;
   if (!e) {
-    make_room(s);
-    bool found;
-    slot = find(s, k, klen, hash, &found);
+    make_room(s); /* evicting leaves tombstones: `slot` (where lookup missed) stays free */
     if (!(e = new_entry(s, ns->type, k, klen, hash)) || !insert(s, slot, e)) {
       free(e);
       return fail(s, "out of memory"), NULL;
@@ -511,8 +515,7 @@ void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size
   if (!mark_dirty(s, e)) return NULL;
   if (e->flags & DELETED) {
     e->flags &= (uint8_t)~DELETED; /* its value was zeroed when it was deleted */
-    ns_usage_t *u = usage_of(s, k);
-    if (u) u->keys++;
+    entry_usage(s, e)->keys++;
     *created = true;
   }
   e->flags |= REFERENCED;
@@ -522,7 +525,7 @@ void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size
 /* Removes the live entry `e` at `slot`; false as sq_state_remove. */
 static bool remove_at(sq_state_t *s, size_t slot, entry_t *e) {
   if (in_flight(s, e) && !(e = detach(s, slot))) return false;
-  ns_usage_t *u = usage_of(s, entry_key(e)); /* found: insert made it */
+  ns_usage_t *u = entry_usage(s, e);
   uint64_t since;
   /* absent from disk only once a snapshot out is written (it deletes the
    * key): until then the disk still holds the key, and a lookup that
