@@ -202,10 +202,13 @@ static ns_usage_t *entry_usage(sq_state_t *s, const entry_t *e) { return &s->usa
 /* The full key: namespace (big-endian, so ranges sort by operator then
  * partition) then the operator's key. */
 static size_t full_key(const sq_state_ns_t *ns, const void *key, size_t len, char *out) {
-  for (int i = 0; i < 4; i++) {
-    out[i] = (char)(ns->op >> (24 - 8 * i));
-    out[4 + i] = (char)(ns->partition >> (24 - 8 * i));
-  }
+  /* two swapped words: compilers turn byte-by-byte stores of these into ~40 instructions */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint32_t be[2] = {__builtin_bswap32(ns->op), __builtin_bswap32(ns->partition)};
+#else
+  uint32_t be[2] = {ns->op, ns->partition};
+#endif
+  memcpy(out, be, sizeof be);
   memcpy(out + NS_LEN, key, len);
   return NS_LEN + len;
 }
