@@ -477,7 +477,7 @@ static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t kl
 
 /* The entry of a full key (loading it from disk if needed), live or
  * deleted; NULL if there is none, or on failure (s->error set). */
-static entry_t *lookup(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t klen, uint64_t hash, size_t *slot) {
+static inline entry_t *lookup(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t klen, uint64_t hash, size_t *slot) {
   if ((s->used + 1) * 4 > s->cap * 3 && !grow(s)) return fail(s, "out of memory"), NULL;
   bool found;
   *slot = find(s, k, klen, hash, &found);
@@ -501,7 +501,7 @@ void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size
   char k[NS_LEN + MAX_KEY];
   *created = false;
   if (len > MAX_KEY) return fail(s, "a state key is longer than 4096 bytes"), NULL;
-  size_t klen = full_key(ns, key, len, k), slot;
+  size_t klen = full_key(ns, key, len, k), slot = 0;
   uint64_t hash = XXH3_64bits(k, klen);
   entry_t *e = lookup(s, ns, k, klen, hash, &slot);
   if (!e && s->error[0]) return NULL;
