@@ -24,7 +24,7 @@ typedef struct sq_join_spec {
   uint32_t n_keys;               /* the equalities of ON: left_keys[i] = right_keys[i] */
   sq_expr_t **left_keys, **right_keys;
   bool *as_double;               /* key i compares a BIGINT with a DOUBLE: both as DOUBLE */
-  sq_expr_t *on;                 /* all of ON, over the joined row */
+  sq_expr_t *on;                 /* ON less the key equalities that equal keys make hold, over the joined row; NULL: nothing */
   bool *left_used, *right_used;  /* the columns the query reads: only those are kept in state */
   uint32_t *kept[2], n_kept[2];  /* the same as lists of column indexes, per side (sq_join_spec_index) */
   int64_t before, after;         /* WITHIN: right.time - left.time in [-before, after] */

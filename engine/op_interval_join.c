@@ -206,13 +206,15 @@ static bool probe(sq_op_interval_join_t *j, int side, const sq_value_t *row, int
     if (!sq_join_get_row(data + at + ENTRY_HEADER, len, o + them->at, them->width, them->kept, them->n_kept,
                          &j->base.op.exec->arena))
       return sq_exec_fail(j->base.op.exec, "corrupt join state");
-    const sq_value_t *inputs[SQ_MAX_INPUTS];
-    sq_row_bind(&j->joined, o, inputs);
-    sq_eval_ctx_t ctx = {.inputs = inputs, .arena = &j->base.op.exec->arena, .now_ms = j->base.op.exec->now_ms,
-                         .div_by_zero = &j->base.op.exec->div_by_zero};
-    if (!sq_expr_true(j->spec.on, &ctx)) {
-      at = next;
-      continue;
+    if (j->spec.on) {
+      const sq_value_t *inputs[SQ_MAX_INPUTS];
+      sq_row_bind(&j->joined, o, inputs);
+      sq_eval_ctx_t ctx = {.inputs = inputs, .arena = &j->base.op.exec->arena, .now_ms = j->base.op.exec->now_ms,
+                           .div_by_zero = &j->base.op.exec->div_by_zero};
+      if (!sq_expr_true(j->spec.on, &ctx)) {
+        at = next;
+        continue;
+      }
     }
     *matched = true;
     data[at + sizeof t] |= MATCHED; /* read only for an outer side's rows */

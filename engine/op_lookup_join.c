@@ -90,8 +90,11 @@ static bool join_row(sq_op_lookup_join_t *j, const sq_value_t *row, int64_t time
       if (!sq_join_get_row(found->data, found->len, o + left, j->spec.right_width, j->spec.kept[1], j->spec.n_kept[1],
                            &j->base.op.exec->arena))
         return sq_exec_fail(j->base.op.exec, "corrupt table state in join");
-      sq_row_bind(&j->joined, o, inputs);
-      matched = sq_expr_true(j->spec.on, &ctx);
+      matched = true;
+      if (j->spec.on) {
+        sq_row_bind(&j->joined, o, inputs);
+        matched = sq_expr_true(j->spec.on, &ctx);
+      }
     } else if (sq_state_error(j->state)) {
       return fail(j);
     }

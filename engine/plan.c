@@ -167,12 +167,24 @@ static bool over(const sq_ast_t *e, uint32_t mask) {
   return m && !(m & ~mask);
 }
 
-/* Adds the equalities among ON's top-level conjuncts to the join's keys:
- * left side over the inputs so far, right side over the new input (for a
- * table, only its primary key column, once). */
-static bool add_join_keys(sq_join_spec_t *spec, const sq_ast_t *on, int table_key) {
-  if (on->kind == SQ_AST_BINARY && on->sub == SQ_EXPR_AND)
-    return add_join_keys(spec, on->a, table_key) && add_join_keys(spec, on->b, table_key);
+/* The top-level conjuncts of ON, left to right, appended to *terms. */
+static bool conjuncts(const sq_ast_t *on, const sq_ast_t ***terms, uint32_t *n) {
+  if (on->kind == SQ_AST_BINARY && on->sub == SQ_EXPR_AND) return conjuncts(on->a, terms, n) && conjuncts(on->b, terms, n);
+  const sq_ast_t **v = realloc(*terms, (*n + 1) * sizeof *v);
+  if (!v) return false;
+  *terms = v;
+  v[(*n)++] = on;
+  return true;
+}
+
+/* Makes a conjunct of ON that is an equality between the left side (the
+ * inputs so far) and the right side (the new input) a key of the join
+ * (for a table, only one with its primary key column, once). *enforced
+ * tells whether equal keys alone make it hold: both sides are columns,
+ * whose values the key encodes one to one (an expression such as NOW()
+ * could differ between the key and a later check). */
+static bool add_join_key(sq_join_spec_t *spec, const sq_ast_t *on, int table_key, bool *enforced) {
+  *enforced = false;
   if (on->kind != SQ_AST_BINARY || on->sub != SQ_EXPR_EQ) return true;
   uint32_t left = (1u << spec->right_input) - 1, right = 1u << spec->right_input;
   for (int flip = 0; flip < 2; flip++) {
@@ -191,9 +203,38 @@ static bool add_join_keys(sq_join_spec_t *spec, const sq_ast_t *on, int table_ke
     rk[n] = sq_expr_compile(r, NULL);
     d[n] = mixed_numbers(l, r);
     spec->n_keys++;
+    *enforced = l->kind == SQ_AST_COLUMN && r->kind == SQ_AST_COLUMN;
     return lk[n] && rk[n];
   }
   return true;
+}
+
+/* The join's keys from ON's equalities, and in spec->on what the operator
+ * still checks for a pair of rows with equal keys: the other conjuncts,
+ * chained by AND as written (NULL when there are none: every pair with
+ * equal keys matches). False when memory runs out. */
+static bool compile_on(sq_join_spec_t *spec, const sq_ast_t *on, int table_key) {
+  const sq_ast_t **terms = NULL;
+  uint32_t n = 0, kept = 0;
+  bool ok = conjuncts(on, &terms, &n);
+  for (uint32_t i = 0; ok && i < n; i++) {
+    bool enforced;
+    ok = add_join_key(spec, terms[i], table_key, &enforced);
+    if (!enforced) terms[kept++] = terms[i];
+  }
+  /* the AND nodes chaining the kept conjuncts live only while compiling */
+  sq_ast_t *chain = ok && kept > 1 ? calloc(kept - 1, sizeof *chain) : NULL;
+  ok = ok && (kept < 2 || chain);
+  const sq_ast_t *residual = kept ? terms[0] : NULL;
+  for (uint32_t i = 1; ok && i < kept; i++) {
+    chain[i - 1] = (sq_ast_t){.kind = SQ_AST_BINARY, .sub = SQ_EXPR_AND, .span = on->span, .type = SQ_TYPE_BOOLEAN,
+                              .a = (sq_ast_t *)residual, .b = (sq_ast_t *)terms[i]};
+    residual = &chain[i - 1];
+  }
+  ok = ok && (!residual || (spec->on = sq_expr_compile(residual, NULL)));
+  free(chain);
+  free(terms);
+  return ok;
 }
 
 /* Plans FROM: its relations and layout into *in, with a join operator for
@@ -225,7 +266,7 @@ static bool plan_from(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *
     input_columns_used(s, (int)i, in->rels[i], in->aliases[i], spec.left_used + in->layout.offsets[i]);
   if (ok) input_columns_used(s, (int)spec.right_input, rel, alias, spec.right_used);
   if (ok && table) spec.right_used[rel->primary_key] = true; /* deletions are told by the key and the columns */
-  ok = ok && add_join_keys(&spec, from->e, table ? rel->primary_key : -1) && (spec.on = sq_expr_compile(from->e, NULL));
+  ok = ok && compile_on(&spec, from->e, table ? rel->primary_key : -1);
   if (!ok) {
     sq_join_spec_free(&spec);
     return false;

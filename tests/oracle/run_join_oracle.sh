@@ -2,7 +2,7 @@
 # Join oracle tests: streamq's joins over two generated out-of-order
 # streams (and a changelog table) must give exactly the rows sqlite3
 # computes in batch: every join type, symmetric and asymmetric WITHIN,
-# an extra ON condition, a table with updates and deletes, and a join
+# extra ON conditions (around the key), a table with updates and deletes, and a join
 # feeding a windowed aggregation. Event times lie on a 10 ms grid, so
 # many pairs are exactly the WITHIN bound apart: those must match.
 # Usage: run_join_oracle.sh STREAMQ GEN_EVENTS
@@ -89,6 +89,13 @@ for type in LEFT FULL; do
        ON r.k = l.k AND l.v < r.v;" \
     "SELECT $pair FROM l $type JOIN r ON l.k = r.k AND r.ts BETWEEN l.ts - 300 AND l.ts + 2000 AND l.v < r.v" $cols
 done
+for type in INNER FULL; do
+  scenario "$type join, conditions before and after the key, a second key over expressions" \
+    "INSERT INTO out SELECT $pair FROM l $type JOIN r WITHIN 1 SECOND
+       ON l.v <= r.v + 40 AND r.k = l.k AND r.v % 3 <> 0 AND l.v % 2 = r.v % 2;" \
+    "SELECT $pair FROM l $type JOIN r ON l.k = r.k AND r.ts BETWEEN l.ts - 1000 AND l.ts + 1000
+       AND l.v <= r.v + 40 AND r.v % 3 <> 0 AND l.v % 2 = r.v % 2" $cols
+done
 scenario "RIGHT join, WITHIN (0 SECONDS BEFORE, 500 MILLISECONDS AFTER)" \
   "INSERT INTO out SELECT $pair FROM l RIGHT JOIN r WITHIN (0 SECONDS BEFORE, 500 MILLISECONDS AFTER) ON l.k = r.k;" \
   "SELECT $pair FROM l RIGHT JOIN r ON l.k = r.k AND r.ts BETWEEN l.ts AND l.ts + 500" $cols
@@ -97,6 +104,11 @@ for type in INNER LEFT; do
     "INSERT INTO out SELECT l.k AS k, l.v AS v, l.ts AS ts, u.name AS name, u.tier AS tier FROM l $type JOIN u ON u.k = l.k;" \
     "SELECT l.k AS k, l.v AS v, l.ts AS ts, u.name AS name, u.tier AS tier FROM l $type JOIN u ON u.k = l.k" k v ts name tier
 done
+scenario "LEFT join with a table and a condition besides the key" \
+  "INSERT INTO out SELECT l.k AS k, l.v AS v, l.ts AS ts, u.name AS name, u.tier AS tier FROM l LEFT JOIN u
+     ON u.k = l.k AND u.tier <> 7;" \
+  "SELECT l.k AS k, l.v AS v, l.ts AS ts, u.name AS name, u.tier AS tier FROM l LEFT JOIN u ON u.k = l.k AND u.tier <> 7" \
+  k v ts name tier
 scenario "a join feeding a tumbling window through a derived stream" \
   "CREATE STREAM j AS SELECT l.k AS k, r.v AS rv, l.ts AS lts, r.ts AS rts FROM l JOIN r WITHIN 1 SECOND ON l.k = r.k;
    INSERT INTO out SELECT j.k AS k, WINDOW_START AS ws, COUNT(*) AS n, SUM(rv) AS s, MAX(lts) AS newest

@@ -455,6 +455,54 @@ static void key_deleted_by_a_snapshot_out_stays_deleted(void **state) {
   sq_state_destroy(s);
 }
 
+/* A removed entry's memory serves a later new key: its value starts
+ * zeroed, and an entry a snapshot out still reads is not reused before
+ * the snapshot is finished (its checkpoint holds the old values). */
+static void removed_entries_are_reused_only_when_nothing_reads_them(void **state) {
+  (void)state;
+  typedef struct wide {
+    int64_t v[12];
+  } wide_t;
+  sq_state_type_t type = {.size = sizeof(wide_t)};
+  sq_state_ns_t ns = {8, 0, &type};
+  bool created;
+  char err[512];
+  sq_state_t *s = open_store(1 << 20);
+  for (int64_t i = 0; i < 200; i++) {
+    wide_t *w = sq_state_get(s, &ns, &i, sizeof i, true, &created);
+    for (int j = 0; j < 12; j++) w->v[j] = i + 1;
+  }
+  for (int64_t i = 0; i < 100; i++) assert_true(sq_state_remove(s, &ns, &i, sizeof i)); /* not on disk: freed */
+  for (int64_t i = 1000; i < 1100; i++) {
+    wide_t *w = sq_state_get(s, &ns, &i, sizeof i, true, &created);
+    assert_true(created);
+    for (int j = 0; j < 12; j++) assert_int_equal(w->v[j], 0);
+  }
+  sq_state_snapshot_t *snap = sq_state_snapshot(s, "one", 3, true, err, sizeof err);
+  assert_non_null(snap);
+  for (int64_t i = 100; i < 200; i++) assert_true(sq_state_remove(s, &ns, &i, sizeof i)); /* in flight: kept */
+  for (int64_t i = 2000; i < 2100; i++) {
+    wide_t *w = sq_state_get(s, &ns, &i, sizeof i, true, &created);
+    for (int j = 0; j < 12; j++) w->v[j] = -1;
+  }
+  assert_true(sq_state_snapshot_write(snap));
+  sq_state_commit_stats_t stats;
+  assert_true(sq_state_snapshot_finish(s, snap, &stats, err, sizeof err));
+  assert_int_equal(stats.written, 200);
+  sq_state_destroy(s); /* the changes after the snapshot were never committed */
+  s = open_store(1 << 20);
+  for (int64_t i = 0; i < 200; i++) {
+    const wide_t *w = sq_state_peek(s, &ns, &i, sizeof i);
+    if (i < 100) {
+      assert_null(w);
+      continue;
+    }
+    assert_non_null(w);
+    for (int j = 0; j < 12; j++) assert_int_equal(w->v[j], i + 1);
+  }
+  sq_state_destroy(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(byte_order_is_value_order),
@@ -467,6 +515,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(snapshot_is_immutable_while_out, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(a_value_just_got_is_removed_without_a_lookup, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(key_deleted_by_a_snapshot_out_stays_deleted, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(removed_entries_are_reused_only_when_nothing_reads_them, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_reports_a_corrupt_value, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(a_foreign_directory_is_refused, make_dir, remove_dir),
   };
