@@ -69,6 +69,21 @@ static rd_kafka_topic_partition_list_t *at(int64_t offset) {
   return list;
 }
 
+/* Assigns partition 0 at `offset`, paused: as a task's partition waits
+ * for its restore. */
+static void assign_paused(rd_kafka_t *c, int64_t offset) {
+  rd_kafka_topic_partition_list_t *list = at(offset);
+  assert_int_equal(rd_kafka_assign(c, list), RD_KAFKA_RESP_ERR_NO_ERROR);
+  assert_int_equal(rd_kafka_pause_partitions(c, list), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+static void close_consumer(rd_kafka_t *c, sq_kafka_resumes_t *r) {
+  sq_kafka_resumes_free(r);
+  rd_kafka_consumer_close(c);
+  rd_kafka_destroy(c);
+}
+
 /* The offsets read in `ms` milliseconds, serving the resumes meanwhile,
  * into `got` (at most `max`); how many. */
 static int read_for(rd_kafka_t *c, sq_kafka_resumes_t *r, int ms, int64_t *got, int max) {
@@ -93,10 +108,7 @@ static void resumes_where_asked_though_the_fetcher_starts_late(void **state) {
   assert_int_equal(rd_kafka_commit(c, list, 1), RD_KAFKA_RESP_ERR_NO_ERROR); /* in flight for 2 s */
   rd_kafka_topic_partition_list_destroy(list);
 
-  list = at(RD_KAFKA_OFFSET_BEGINNING);
-  assert_int_equal(rd_kafka_assign(c, list), RD_KAFKA_RESP_ERR_NO_ERROR);
-  assert_int_equal(rd_kafka_pause_partitions(c, list), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_topic_partition_list_destroy(list);
+  assign_paused(c, RD_KAFKA_OFFSET_BEGINNING);
   /* the hazard: a seek now is not taken */
   list = at(5);
   rd_kafka_error_t *e = rd_kafka_seek_partitions(c, list, 1000);
@@ -113,9 +125,7 @@ static void resumes_where_asked_though_the_fetcher_starts_late(void **state) {
   assert_int_equal(r.pending, 0);
   assert_int_equal(n, RECORDS - 5);
   assert_int_equal(got[0], 5);
-  sq_kafka_resumes_free(&r);
-  rd_kafka_consumer_close(c);
-  rd_kafka_destroy(c);
+  close_consumer(c, &r);
 }
 
 static void sought_partition_never_moves_back(void **state) {
@@ -128,20 +138,15 @@ static void sought_partition_never_moves_back(void **state) {
   assert_int_equal(sq_kafka_absolute_offset(c, TOPIC, 0, RD_KAFKA_OFFSET_END), RECORDS);
   assert_int_equal(sq_kafka_absolute_offset(c, TOPIC, 0, 3), 3);
   sq_kafka_broker_delay_requests(broker, 1, LIST_OFFSETS, 1000, 1);
-  rd_kafka_topic_partition_list_t *list = at(start);
-  assert_int_equal(rd_kafka_assign(c, list), RD_KAFKA_RESP_ERR_NO_ERROR);
-  assert_int_equal(rd_kafka_pause_partitions(c, list), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_topic_partition_list_destroy(list);
+  assign_paused(c, start);
   sq_kafka_resumes_t r = {.consumer = c, .topic = TOPIC};
   assert_true(sq_kafka_resume_at(&r, 0, 5, sq_clock_ms()));
   int64_t got[4 * RECORDS];
   int n = read_for(c, &r, 3000, got, 4 * RECORDS); /* a late answer moved the partition back within 2 s */
   assert_int_equal(n, RECORDS - 5);
   for (int i = 0; i < n; i++) assert_int_equal(got[i], 5 + i);
-  sq_kafka_resumes_free(&r);
   rd_kafka_topic_destroy(handle);
-  rd_kafka_consumer_close(c);
-  rd_kafka_destroy(c);
+  close_consumer(c, &r);
 }
 
 /* A resume cancelled (the partition paused again or given up) never
@@ -150,25 +155,14 @@ static void cancelled_resume_stays_paused(void **state) {
   (void)state;
   rd_kafka_t *c = client(RD_KAFKA_CONSUMER, "cancelled");
   rd_kafka_poll_set_consumer(c);
-  rd_kafka_topic_partition_list_t *list = at(RD_KAFKA_OFFSET_BEGINNING);
-  assert_int_equal(rd_kafka_assign(c, list), RD_KAFKA_RESP_ERR_NO_ERROR);
-  assert_int_equal(rd_kafka_pause_partitions(c, list), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_topic_partition_list_destroy(list);
+  assign_paused(c, RD_KAFKA_OFFSET_BEGINNING);
   sq_kafka_resumes_t r = {.consumer = c, .topic = TOPIC};
   assert_true(sq_kafka_resume_at(&r, 0, 2, sq_clock_ms()));
   sq_kafka_resume_cancel(&r, 0);
   assert_int_equal(r.pending, 0);
-  int got = 0;
-  for (int i = 0; i < 10; i++) {
-    sq_kafka_resumes_serve(&r, sq_clock_ms());
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c, 100);
-    got += m && !m->err;
-    if (m) rd_kafka_message_destroy(m);
-  }
-  assert_int_equal(got, 0);
-  sq_kafka_resumes_free(&r);
-  rd_kafka_consumer_close(c);
-  rd_kafka_destroy(c);
+  int64_t got[RECORDS];
+  assert_int_equal(read_for(c, &r, 1000, got, RECORDS), 0);
+  close_consumer(c, &r);
 }
 
 int main(void) {
