@@ -25,10 +25,12 @@
 #include "runtime/connectors/file/file.h"
 
 #define BLOCK (1u << 20)
-/* One read takes at most this much (or the partial line's length, so a
- * long line doubles its bytes each time): what a batch leaves unread is
- * copied to the next slot. */
-#define READ_SIZE (64u << 10)
+/* One read takes what the rest of the batch needs at the mean line
+ * length so far, plus some lines (what a batch leaves unread is copied to
+ * the next slot), at least READ_MIN and at least the partial line's
+ * length (so a long line doubles its bytes each time). */
+#define READ_MIN (4u << 10)
+#define READ_SPARE 16
 #define MAX_RECORD (64u << 20)
 /* Smaller inputs are decoded on the engine's thread: a thread would cost
  * more than it saves. */
@@ -71,6 +73,7 @@ typedef struct sq_reader_file {
   int64_t resume_at; /* a CSV file restarting from a checkpoint: where to go after the header */
   uint64_t line, resume_line;
   int64_t seek_pos;  /* where reading goes on when no slot holds unread bytes */
+  size_t mean_line;  /* bytes per line of the slot filled last (a guess before) */
   slot_t *last;      /* the slot filled last: the next one starts with its unread bytes */
   sq_decoder_t *decoder;
   /* The engine's: */
@@ -108,7 +111,9 @@ static bool refill(sq_reader_file_t *f, slot_t *s) {
     s->text = bigger;
     s->cap *= 2;
   }
-  size_t want = s->len - s->start > READ_SIZE ? s->len - s->start : READ_SIZE;
+  size_t want = (f->rows_cap - s->n + READ_SPARE) * f->mean_line;
+  if (want < READ_MIN) want = READ_MIN;
+  if (want < s->len - s->start) want = s->len - s->start;
   if (want > s->cap - s->len) want = s->cap - s->len;
   ssize_t n = read(f->fd, s->text + s->len, want);
   if (n < 0) return fail(s, "source '%s': cannot read %s: %s", f->base.rel->name, f->path, strerror(errno));
@@ -200,6 +205,8 @@ static bool fill(void *ctx, void *slot) {
   sq_reader_file_t *f = ctx;
   slot_t *s = slot;
   bool ok = begin(f, s), refilled = false;
+  int64_t first_pos = s->pos;
+  uint64_t first_line = f->line;
   while (ok && s->n < f->rows_cap) {
     const char *line;
     size_t len;
@@ -242,6 +249,8 @@ static bool fill(void *ctx, void *slot) {
     else if (!add_bad(f, s, line, len, err)) ok = fail(s, "out of memory reading %s", f->path);
   }
   s->more &= ok;
+  int64_t taken = s->pos + (int64_t)s->start - first_pos; /* a CSV header's seek makes it meaningless: only a guess */
+  if (f->line > first_line && taken > 0) f->mean_line = (size_t)taken / (f->line - first_line) + 1;
   s->end_offset = s->pos + (int64_t)s->start;
   s->end_line = f->line;
   s->at_eof = f->eof && s->start == s->len;
@@ -374,6 +383,7 @@ sq_reader_t *sq_file_reader_open(const sq_relation_t *rel, const bool *read, con
     return NULL;
   }
   f->regular = S_ISREG(st.st_mode);
+  f->mean_line = 128;
   f->follow = sq_option_bool(rel, "follow");
   while (f->n_declared < rel->n_columns && !rel->columns[f->n_declared].metadata) f->n_declared++;
   f->header_pending = sq_option_is(rel, "format", "csv");
