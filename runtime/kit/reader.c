@@ -176,9 +176,12 @@ __attribute__((noinline)) static void count_key(sq_reader_t *r, const sq_value_t
 
 bool sq_reader_stamp(sq_reader_t *r, sq_batch_t *out, uint32_t i, uint32_t p, int64_t now, int64_t fallback_ts) {
   sq_value_t *row = sq_batch_row(out, i);
-  if (sq_reader_lacks_time(r, row)) return false;
   int64_t ts = fallback_ts;
-  if (r->ts_column >= 0 && !sq_is_null(row[r->ts_column])) ts = row[r->ts_column].u.i; /* TIMESTAMP, or BIGINT epoch milliseconds */
+  if (r->ts_column >= 0) {
+    sq_value_t v = row[r->ts_column];
+    if (!sq_is_null(v)) ts = v.u.i; /* TIMESTAMP, or BIGINT epoch milliseconds */
+    else if (r->rel->kind != SQ_REL_TABLE) return false; /* a table's rows need no event time */
+  }
   if (r->rowtime_column >= 0) row[r->rowtime_column] = sq_ts(ts);
   out->times[i] = ts;
   out->wms[i] = sq_reader_observe(r, p, ts, now);

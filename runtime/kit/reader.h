@@ -147,13 +147,6 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now);
  * above `warn_ratio` are kept in `hot` until the next call; every
  * partition's key counts start over (they reflect one period). */
 void sq_reader_sample_skew(sq_reader_t *r, double warn_ratio, double now_s);
-/* Whether `row` cannot be stamped: a stream's event-time column is NULL.
- * Reads only what the reader was opened with (a read-ahead thread may
- * ask). */
-static inline bool sq_reader_lacks_time(const sq_reader_t *r, const sq_value_t *row) {
-  /* a table's rows need no event time */
-  return r->ts_column >= 0 && sq_is_null(row[r->ts_column]) && r->rel->kind != SQ_REL_TABLE;
-}
 /* Stamps row `i` of `out`, read from partition `p`: its event time (the
  * timestamp column, else `fallback_ts`; also written to ROWTIME) and the
  * watermark it arrives with. False if the timestamp column is NULL. */
