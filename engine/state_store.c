@@ -29,11 +29,8 @@
  *
  * Recycling. An entry is freed only where nothing can read it any more
  * (not in flight, not in the graveyard until its snapshot is finished);
- * there it goes to a free list of its size instead, up to RECYCLE_BYTES
- * in all, and the next new entry of that size takes it: a join or window
- * creates and deletes an entry per key, and malloc and free cost as much
- * as the rest of such a lookup. Under AddressSanitizer a listed entry is
- * poisoned, so a use after its removal is still caught.
+ * there it goes to the recycler (engine/recycler.h) instead, and the next
+ * new entry of its size takes it.
  *
  * Keys and memory bytes per namespace are kept as entries come and go, so
  * usage() costs nothing; key counts are saved with each checkpoint. Each
@@ -51,19 +48,9 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "engine/recycler.h"
 #include "engine/state.h"
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SQ_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(SQ_ASAN)
-#include <sanitizer/asan_interface.h>
-#else
-#define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
-#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
-#endif
 
 enum { DELETED = 2, ON_DISK = 4, REFERENCED = 8 };
 
@@ -89,12 +76,6 @@ typedef struct removed_range {
   uint32_t len;
   bool durable; /* a checkpoint has recorded it */
 } removed_range_t;
-
-/* Entries of up to RECYCLE_CLASSES * 16 bytes are recycled, at most
- * RECYCLE_BYTES of them listed: a few thousand keys deleted between two
- * batches, as a join's expiry does. */
-#define RECYCLE_CLASSES 64
-#define RECYCLE_BYTES (1u << 20)
 
 typedef struct ns_usage {
   uint32_t op, partition;
@@ -125,8 +106,7 @@ struct sq_state {
   size_t n_graveyard, graveyard_cap;
   removed_range_t *ranges; /* key ranges removed whole, until their disk keys are deleted */
   size_t n_ranges;
-  struct entry *recycled[RECYCLE_CLASSES]; /* freed entries by allocation size (a class per 16 bytes), linked by next */
-  size_t recycled_bytes;
+  sq_recycler_t recycled; /* freed entries' memory, by allocation size */
   char error[300];
 };
 
@@ -307,21 +287,13 @@ static bool graveyard_room(sq_state_t *s) {
   return true;
 }
 
-/* The bytes an entry is allocated with (16 a class), its value of type `t` after `value_off`. */
-static size_t alloc_size(size_t value_off, const sq_state_type_t *t) { return (value_off + t->size + 15) & ~(size_t)15; }
+/* The bytes an entry is allocated with, its value of type `t` after `value_off`. */
+static size_t alloc_size(size_t value_off, const sq_state_type_t *t) { return sq_recycle_size(value_off + t->size); }
 
 /* Releases an entry's value and frees it, or lists it for reuse. */
 static void free_entry(sq_state_t *s, entry_t *e) {
   if (e->type->release && !(e->flags & DELETED)) e->type->release(entry_value(e), e->type->ctx);
-  size_t size = alloc_size(e->value_off, e->type), class = size / 16 - 1;
-  if (class >= RECYCLE_CLASSES || s->recycled_bytes + size > RECYCLE_BYTES) {
-    free(e);
-    return;
-  }
-  e->next = s->recycled[class];
-  s->recycled[class] = e;
-  s->recycled_bytes += size;
-  ASAN_POISON_MEMORY_REGION(e, size);
+  sq_recycle_give(&s->recycled, e, alloc_size(e->value_off, e->type));
 }
 
 /* Takes an entry out of the table and its namespace's list, and frees
@@ -374,12 +346,9 @@ static size_t value_offset(size_t klen) { return (sizeof(entry_t) + klen + 15) &
 /* A new entry (a recycled one if its size has one) with its value
  * zeroed; NULL when memory runs out. */
 static entry_t *new_entry(sq_state_t *s, const sq_state_type_t *type, const char *k, size_t klen, uint64_t hash) {
-  size_t value_off = value_offset(klen), size = alloc_size(value_off, type), class = size / 16 - 1;
-  entry_t *e = class < RECYCLE_CLASSES ? s->recycled[class] : NULL;
+  size_t value_off = value_offset(klen), size = alloc_size(value_off, type);
+  entry_t *e = sq_recycle_take(&s->recycled, size);
   if (e) {
-    ASAN_UNPOISON_MEMORY_REGION(e, size);
-    s->recycled[class] = e->next;
-    s->recycled_bytes -= size;
     memset((char *)e + value_off, 0, type->size);
   } else if (!(e = calloc(1, size))) {
     return NULL;
@@ -1068,12 +1037,7 @@ void sq_state_destroy(sq_state_t *s) {
   for (size_t i = 0; i < s->cap; i++)
     if (s->slots[i] && s->slots[i] != TOMBSTONE) free_entry(s, s->slots[i]);
   for (size_t i = 0; i < s->n_graveyard; i++) free_entry(s, s->graveyard[i]);
-  for (size_t c = 0; c < RECYCLE_CLASSES; c++)
-    for (entry_t *e = s->recycled[c], *next; e; e = next) {
-      ASAN_UNPOISON_MEMORY_REGION(e, (c + 1) * 16);
-      next = e->next;
-      free(e);
-    }
+  sq_recycler_free(&s->recycled);
   free(s->graveyard);
   snapshot_free(s->failed);
   free(s->slots);
