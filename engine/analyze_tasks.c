@@ -7,8 +7,10 @@
  * that equates their partitioned_by columns (co-partitioned: partition p
  * of both topics holds the same keys). What needs rows of several
  * partitions to meet is refused here, at `check`, with the reason: other
- * joins, LIMIT, a stream source without partitioned_by, a stateful query
- * over a derived stream. */
+ * joins, LIMIT, a stateful query over a stream source without
+ * partitioned_by or over a derived stream. A stateless query over a source
+ * without partitioned_by runs in the consumer group as it is (stage 1 of
+ * a repartition, runtime/app/repartition.c, is one). */
 #include "engine/analyze_tasks.h"
 
 #include <stdio.h>
@@ -94,8 +96,8 @@ static void check_keys(const sq_query_t *q, const sq_relation_t *src, sq_diag_t 
     sq_diag_error(diag, s->group_by ? s->group_span : q->select->span,
                   "GROUP BY must include '%s': source '%s' is partitioned_by it, and each partition's task "
                   "aggregates only its own rows (grouping by other columns moves rows between partitions, "
-                  "a repartition streamq cannot do yet: group by '%s' too, or remove partitioned_by to run on one process)",
-                  missing, src->name, missing);
+                  "so group by '%s' too; or remove partitioned_by, and SET 'scale.repartition' = 'on' to repartition by the GROUP BY "
+                  "columns)", missing, src->name, missing);
   else if (s->distinct && (missing = missing_key(src, s->items, true)))
     sq_diag_error(diag, s->items->span, "SELECT DISTINCT must select '%s': source '%s' is partitioned_by it", missing,
                   src->name);
@@ -104,11 +106,6 @@ static void check_keys(const sq_query_t *q, const sq_relation_t *src, sq_diag_t 
 void sq_analyze_tasks(const sq_program_t *prog, sq_diag_t *diag) {
   const sq_relation_t *src = sq_program_task_source(prog);
   if (!src) return;
-  for (size_t i = 0; i < sq_catalog_count(prog->catalog); i++) {
-    const sq_relation_t *rel = sq_catalog_at(prog->catalog, i);
-    if (rel->kind == SQ_REL_SOURCE && !partitioned(rel))
-      refuse(diag, rel->decl->name.span, src, "a stream source without partitioned_by cannot run as tasks");
-  }
   for (size_t i = 0; i < prog->n_queries; i++) {
     const sq_query_t *q = &prog->queries[i];
     const sq_ast_select_t *s = q->select->select;
@@ -138,5 +135,10 @@ void sq_analyze_tasks(const sq_program_t *prog, sq_diag_t *diag) {
     if (partitioned(rel)) check_keys(q, rel, diag);
     else if (rel && rel->kind == SQ_REL_STREAM && (q->aggregate || s->distinct))
       refuse(diag, from->span, src, "a stateful query over a derived stream cannot run as tasks yet");
+    else if (rel && rel->kind == SQ_REL_SOURCE && (q->aggregate || s->distinct))
+      refuse(diag, from->span, src,
+             "a GROUP BY or DISTINCT over a source without partitioned_by would meet rows of every partition (with SET "
+             "'scale.repartition' = 'on', a GROUP BY of plain columns that reads no Kafka metadata column goes through a "
+             "repartition topic)");
   }
 }

@@ -19,6 +19,13 @@ static const sq_setting_spec_t table[] = {
      "'partition.skew.warn_ratio' must be a number above 1 (the multiple of the mean rate)", NULL},
     {"scale.changelog", SQ_SETTING_CHOICE, 0, -1, 1,
      "'scale.changelog' is 'on' or 'off' (whether tasks' state goes to a changelog topic)", "on|off"},
+    {"scale.repartition", SQ_SETTING_CHOICE, 1, -1, 1,
+     "'scale.repartition' is 'on' or 'off' (whether GROUP BY queries over sources without partitioned_by go through "
+     "repartition topics, so the pipeline runs on many processes)", "on|off"},
+    {"scale.partitions", SQ_SETTING_NUMBER, 0, -1, 100000,
+     "'scale.partitions' must be a whole number of partitions from 1 to 100000 (0: the source's own)", NULL},
+    {"watermark.interval", SQ_SETTING_DURATION, 200, 0, 1e18,
+     "invalid duration for 'watermark.interval'; write it like '200 ms'", NULL},
     /* ad-hoc statements (streamq query, streamq repl) */
     {"output.format", SQ_SETTING_CHOICE, 0, -1, 2, "'output.format' is 'table', 'json' or 'csv'", "table|json|csv"},
     {"start", SQ_SETTING_CHOICE, 1, -1, 1, "'start' is 'earliest' or 'latest' (where a live query starts reading)",

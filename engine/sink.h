@@ -51,6 +51,11 @@ typedef struct sq_sink_class {
    * while the engine goes on writing rows): waits until it is. */
   bool (*barrier)(sq_sink_t *s, char *err, size_t err_size);
   bool (*durable)(sq_sink_t *s, char *err, size_t err_size);
+  /* A repartition topic's sink (NULL for the others): a watermark mark of
+   * partition `origin` of the `n_origins` partitions of the input it
+   * repartitions, after the rows read from it so far, to every partition
+   * of its topic (docs/ARCHITECTURE.md §8). */
+  bool (*mark)(sq_sink_t *s, uint32_t origin, uint32_t n_origins, int64_t watermark, bool idle, char *err, size_t err_size);
 } sq_sink_class_t;
 
 struct sq_sink {

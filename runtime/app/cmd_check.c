@@ -13,6 +13,7 @@ static int check_main(int argc, char **argv) {
   if (bad) return bad;
   sq_pipeline_t p;
   int status = sq_pipeline_load(path, "check", &p);
+  if (status == SQ_EXIT_OK) status = sq_pipeline_cut_stages(&p, "check");
   if (dump_ast && p.script) sq_ast_dump(p.script, p.file.sql, stdout);
   if (status == SQ_EXIT_OK) {
     const sq_catalog_t *cat = p.prog->catalog;

@@ -12,6 +12,7 @@ static int explain_main(int argc, char **argv) {
   if (bad) return bad;
   sq_pipeline_t p;
   int status = sq_pipeline_load(path, "explain", &p);
+  if (status == SQ_EXIT_OK) status = sq_pipeline_cut_stages(&p, "explain");
   if (status == SQ_EXIT_OK) {
     char err[512];
     sq_state_t *state = sq_state_new(NULL, 0, err, sizeof err);

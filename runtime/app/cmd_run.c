@@ -223,6 +223,7 @@ static int run_main(int argc, char **argv) {
   sq_pipeline_t p;
   int status = sq_pipeline_load(a.path, "run", &p);
   if (status == SQ_EXIT_OK) status = sq_pipeline_override(&p, a.sets, a.n_sets, "run");
+  if (status == SQ_EXIT_OK) status = sq_pipeline_cut_stages(&p, "run");
   if (status == SQ_EXIT_OK) status = run_pipeline(&a, &p);
   sq_pipeline_free(&p);
   free(a.sets);

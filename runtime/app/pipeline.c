@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/buf.h"
 #include "grammar/parse.h"
 #include "runtime/app/cli.h"
+#include "runtime/app/run_settings.h"
 #include "runtime/app/sql_text.h"
 #include "runtime/connectors/registry.h"
 
@@ -104,6 +106,39 @@ void sq_pipeline_drop_overrides(sq_pipeline_t *p) {
   p->overrides = NULL;
 }
 
+int sq_pipeline_cut_stages(sq_pipeline_t *p, const char *command) {
+  const char *on = sq_run_setting_text(p->prog, "scale.repartition"), *count = sq_run_setting_text(p->prog, "scale.partitions");
+  if (!on || strcasecmp(on, "on") != 0) return SQ_EXIT_OK;
+  const char *path = p->file.sql ? sq_sql_name(p->file.sql) : "pipeline";
+  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *dot = strrchr(base, '.');
+  char group[300];
+  snprintf(group, sizeof group, "streamq-%.*s", (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
+  int n = sq_stages_cut(p->script, p->prog, group, count ? (uint32_t)strtoul(count, NULL, 10) : 0, &p->stages);
+  if (n <= 0) {
+    if (n < 0) fprintf(stderr, "streamq %s: out of memory\n", command);
+    return n < 0 ? SQ_EXIT_RUNTIME : SQ_EXIT_OK;
+  }
+  /* analyzed again: the stages' relations join the catalog */
+  const sq_ast_t **overrides = NULL;
+  size_t n_overrides = p->overrides && p->overrides->prog ? p->overrides->prog->n_settings : 0;
+  sq_program_destroy(p->prog);
+  sq_diag_destroy(p->diag);
+  p->prog = NULL;
+  if (!(p->diag = sq_diag_new(p->file.sql)) || !(p->prog = sq_analyze(p->script, sq_connectors(), p->diag)) ||
+      (n_overrides && !(overrides = realloc(p->prog->settings, (p->prog->n_settings + n_overrides) * sizeof *overrides)))) {
+    fprintf(stderr, "streamq %s: out of memory\n", command);
+    return SQ_EXIT_RUNTIME;
+  }
+  if (n_overrides) {
+    memcpy(overrides + p->prog->n_settings, p->overrides->prog->settings, n_overrides * sizeof *overrides);
+    p->prog->settings = overrides;
+    p->prog->n_settings += n_overrides;
+  }
+  if (sq_diag_count(p->diag) == 0) return SQ_EXIT_OK; /* its warnings were printed by the first analysis */
+  sq_diag_print(p->diag, stderr);
+  return SQ_EXIT_INVALID;
+}
+
 void sq_pipeline_free(sq_pipeline_t *p) {
   if (p->overrides) {
     sq_pipeline_free(p->overrides);
@@ -111,6 +146,7 @@ void sq_pipeline_free(sq_pipeline_t *p) {
   }
   sq_program_destroy(p->prog);
   sq_ast_destroy(p->script);
+  sq_stages_free(&p->stages);
   sq_diag_destroy(p->diag);
   sq_pipeline_file_free(&p->file);
 }

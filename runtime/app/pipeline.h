@@ -5,6 +5,7 @@
 
 #include "engine/analyze.h"
 #include "runtime/app/pipeline_file.h"
+#include "runtime/app/repartition.h"
 
 typedef struct sq_pipeline {
   sq_pipeline_file_t file;
@@ -12,6 +13,7 @@ typedef struct sq_pipeline {
   sq_ast_t *script;
   sq_program_t *prog;
   struct sq_pipeline *overrides; /* the --set settings, whose SET nodes prog->settings ends with */
+  sq_stages_t stages;            /* what sq_pipeline_cut_stages added */
 } sq_pipeline_t;
 
 /* Returns 0 for a valid pipeline, else the exit status (1 invalid or
@@ -25,6 +27,10 @@ int sq_pipeline_override(sq_pipeline_t *p, char *const *sets, size_t n, const ch
 /* Takes back what a successful sq_pipeline_override added (one pipeline, run with
  * different settings in turn). */
 void sq_pipeline_drop_overrides(sq_pipeline_t *p);
+/* With SET 'scale.repartition' = 'on', cuts the pipeline into stages at
+ * repartition topics (repartition.h) and analyzes it again. Returns 0,
+ * else the exit status after printing why. */
+int sq_pipeline_cut_stages(sq_pipeline_t *p, const char *command);
 void sq_pipeline_free(sq_pipeline_t *p);
 
 #endif

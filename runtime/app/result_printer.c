@@ -236,7 +236,7 @@ static void printer_destroy(sq_sink_t *sink) {
   free(p);
 }
 
-static const sq_sink_class_t printer_class = {printer_write, printer_flush, printer_destroy, printer_poll, NULL, NULL, NULL, NULL, NULL};
+static const sq_sink_class_t printer_class = {printer_write, printer_flush, printer_destroy, printer_poll, NULL, NULL, NULL, NULL, NULL, NULL};
 
 sq_sink_t *sq_result_printer_new(FILE *out, const sq_print_options_t *options, size_t n_columns) {
   printer_t *p = calloc(1, sizeof *p);

@@ -10,8 +10,7 @@
 #include "engine/settings.h"
 #include "runtime/kit/env_subst.h"
 
-/* The value of the last SET of `key`, or NULL. */
-static const char *setting(const sq_program_t *prog, const char *key) {
+const char *sq_run_setting_text(const sq_program_t *prog, const char *key) {
   const char *value = NULL;
   for (size_t i = 0; i < prog->n_settings; i++)
     if (strcmp(prog->settings[i]->name.text, key) == 0) value = prog->settings[i]->text;
@@ -22,7 +21,7 @@ static const char *setting(const sq_program_t *prog, const char *key) {
  * else its default. */
 static bool setting_number(const sq_program_t *prog, const char *key, double *out, char *err, size_t err_size) {
   const sq_setting_spec_t *spec = sq_setting_find(key);
-  const char *text = setting(prog, key);
+  const char *text = sq_run_setting_text(prog, key);
   char *value = text ? sq_env_substitute(key, text, err, err_size) : NULL;
   if (text && !value) return false;
   *out = spec->fallback;

@@ -10,6 +10,9 @@
 /* Fills the checkpoint interval, warning thresholds and *cache_bytes
  * from the program's last SET of each (else the default); false with
  * `err` for an unset variable or a value that came out invalid. */
+/* The text of the last SET of `key` (as written, before ${NAME}s are
+ * replaced), or NULL. */
+const char *sq_run_setting_text(const sq_program_t *prog, const char *key);
 bool sq_run_settings_load(const sq_program_t *prog, sq_runtime_t *rt, size_t *cache_bytes, char *err, size_t err_size);
 
 #endif

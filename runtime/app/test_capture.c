@@ -34,7 +34,7 @@ static void capture_destroy(sq_sink_t *s) {
   free(c);
 }
 
-static const sq_sink_class_t capture_class = {capture_write, capture_flush, capture_destroy, NULL, NULL, NULL, NULL, NULL, NULL};
+static const sq_sink_class_t capture_class = {capture_write, capture_flush, capture_destroy, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 sq_sink_t *sq_capture_open(void *ctx, const sq_relation_t *sink_rel, const sq_relation_t *schema, char *err, size_t err_size) {
   (void)ctx, (void)schema;

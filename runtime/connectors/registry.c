@@ -54,7 +54,7 @@ static bool none_flush(sq_sink_t *s, char *err, size_t err_size) {
   return true;
 }
 static void none_destroy(sq_sink_t *s) { free(s); }
-static const sq_sink_class_t none_class = {none_write, none_flush, none_destroy, NULL, NULL, NULL, NULL, NULL, NULL};
+static const sq_sink_class_t none_class = {none_write, none_flush, none_destroy, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 sq_sink_t *sq_sink_describe_only(void *ctx, const sq_relation_t *sink_rel, const sq_relation_t *schema, char *err, size_t err_size) {
   (void)ctx, (void)schema;

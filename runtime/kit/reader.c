@@ -57,6 +57,7 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
   sq_reader_partition_t *part = &r->parts[p];
   if (assigned && r->n_key_cols && !part->keys && !(part->keys = calloc(1, sizeof *part->keys))) return false;
   if (assigned && !part->assigned) part->last_row_ms = now;
+  if (assigned != part->assigned) sq_origins_clear(&part->origins);
   part->assigned = assigned;
   r->folded = false;
   return true;
@@ -209,6 +210,10 @@ int64_t sq_reader_observe(sq_reader_t *r, uint32_t p, int64_t ts, int64_t now) {
 
 int64_t sq_reader_partition_watermark(sq_reader_t *r, uint32_t p, int64_t now) {
   sq_reader_partition_t *part = &r->parts[p];
+  if (r->marked) {
+    int64_t wm = sq_origins_watermark(&part->origins);
+    return part->watermark = wm > part->watermark ? wm : part->watermark;
+  }
   sq_watermark_rule_t rule = rule_of(r);
   sq_watermark_fold_t fold = sq_watermark_fold_start(now);
   sq_watermark_fold_partition(&fold, &rule, part->max_event_time, part->last_row_ms, true);
@@ -268,7 +273,10 @@ void sq_reader_destroy(sq_reader_t *r) {
   uint32_t n_parts = r->n_parts;
   sq_bad_records_t bad = r->bad;
   r->cls->destroy(r);
-  for (uint32_t p = 0; p < n_parts; p++) free(parts[p].keys);
+  for (uint32_t p = 0; p < n_parts; p++) {
+    free(parts[p].keys);
+    sq_origins_clear(&parts[p].origins);
+  }
   free(parts);
   sq_bad_records_close(&bad);
 }

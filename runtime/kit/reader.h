@@ -15,6 +15,7 @@
 #include "engine/format.h"
 #include "engine/sketches.h"
 #include "engine/watermark.h"
+#include "runtime/kit/origins.h"
 
 typedef enum sq_read_status { SQ_READ_ROWS, SQ_READ_IDLE, SQ_READ_END, SQ_READ_ERROR } sq_read_status_t;
 
@@ -63,6 +64,7 @@ typedef struct sq_reader_partition {
   int64_t watermark;         /* per_partition: this partition's own, monotonic; INT64_MIN at first */
   sq_hotkeys_t *keys;        /* the keys of its rows since the last skew sample (owned; NULL
                               * until assigned, or when the reader has no key columns) */
+  sq_origins_t origins;      /* a repartition topic's (reader `marked`): cleared when it comes or goes */
 } sq_reader_partition_t;
 
 /* A partition above partition.skew.warn_ratio times the mean rate at the
@@ -117,6 +119,9 @@ struct sq_reader {
   void *revoking_ctx;
   bool per_partition;         /* each partition is a task (docs/ARCHITECTURE.md §8): a row
                                * carries its partition's watermark, not the source's */
+  bool marked;                /* a repartition topic: a partition's watermark comes from the
+                               * marks of its origins (origins.h), not from its event times */
+  uint32_t topic_partitions;  /* Kafka: the partitions its topic has, once known (0 before) */
 };
 
 struct sq_runtime;

@@ -126,7 +126,7 @@ static bool file_resume(sq_sink_t *s, sq_cursor_t *in, sq_checkpoint_id_t id, ch
 }
 
 static const sq_sink_class_t file_class = {file_write, file_flush,  file_destroy, file_poll,    file_save,
-                                           file_resume, NULL, file_barrier, file_durable};
+                                           file_resume, NULL, file_barrier, file_durable, NULL};
 
 /* mkdir -p of the directories above `path`. */
 static bool make_parents(char *path) {

@@ -172,7 +172,7 @@ static void http_destroy(sq_sink_t *s) {
   free(h);
 }
 
-static const sq_sink_class_t http_class = {http_write, http_flush, http_destroy, http_poll, http_save, http_resume, NULL, NULL, NULL};
+static const sq_sink_class_t http_class = {http_write, http_flush, http_destroy, http_poll, http_save, http_resume, NULL, NULL, NULL, NULL};
 
 sq_sink_t *sq_http_sink_open(const sq_relation_t *rel, const sq_relation_t *schema, const struct sq_runtime *rt, char *err,
                              size_t err_size) {

@@ -17,6 +17,7 @@
 
 #include "engine/codec.h"
 #include "engine/key_codec.h"
+#include "runtime/connectors/kafka/topic_ensure.h"
 #include "runtime/connectors/kafka/topics.h"
 
 #define WAIT_MS 60000          /* the longest a flush, or a record waiting for room in the queue, waits */
@@ -199,61 +200,21 @@ static bool produce_marker(producer_t *p, uint32_t partition, uint64_t writer_id
 
 /* ---- the topic ------------------------------------------------------------ */
 
-/* Asks the cluster to create the topic with the Admin API: the error
- * (none when it exists already) with its reason in `why`. */
-static rd_kafka_resp_err_t create_topic(sq_changelog_t *cl, char *why, size_t why_size) {
-  rd_kafka_t *rk = cl->writer.rk;
-  rd_kafka_NewTopic_t *topic = rd_kafka_NewTopic_new(cl->topic, (int)cl->partitions, -1, why, why_size);
-  if (!topic) return RD_KAFKA_RESP_ERR__INVALID_ARG;
-  rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "compact");
-  rd_kafka_NewTopic_set_config(topic, "min.compaction.lag.ms", COMPACTION_LAG_MS);
-  rd_kafka_AdminOptions_t *options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  rd_kafka_AdminOptions_set_request_timeout(options, ADMIN_TIMEOUT_MS, why, why_size);
-  rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
-  rd_kafka_CreateTopics(rk, &topic, 1, options, queue);
-  rd_kafka_event_t *ev = rd_kafka_queue_poll(queue, 2 * ADMIN_TIMEOUT_MS);
-  rd_kafka_resp_err_t e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
-  const char *reason = ev && e ? rd_kafka_event_error_string(ev) : rd_kafka_err2str(e);
-  if (!e) {
-    size_t n = 0;
-    const rd_kafka_topic_result_t **results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-    if (n == 1 && (e = rd_kafka_topic_result_error(results[0]))) {
-      reason = rd_kafka_topic_result_error_string(results[0]);
-      if (!reason) reason = rd_kafka_err2str(e);
-    }
-  }
-  if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) e = RD_KAFKA_RESP_ERR_NO_ERROR; /* another process of the application, or earlier */
-  snprintf(why, why_size, "%s", reason);
-  if (ev) rd_kafka_event_destroy(ev);
-  rd_kafka_queue_destroy(queue);
-  rd_kafka_AdminOptions_destroy(options);
-  rd_kafka_NewTopic_destroy(topic);
-  return e;
-}
-
-/* Checks the topic's partition count, creating the topic if it is
+/* Checks the topic's partition count, creating it (compacted) if it is
  * missing. */
 static bool topic_ready(sq_changelog_t *cl, char *err, size_t err_size) {
-  sq_kafka_topic_list_t list;
-  char look[512], why[512];
-  bool found = sq_kafka_topics(cl->writer.rk, cl->topic, false, ADMIN_TIMEOUT_MS, &list, look, sizeof look);
-  rd_kafka_resp_err_t created = found ? RD_KAFKA_RESP_ERR_NO_ERROR : create_topic(cl, why, sizeof why);
-  for (int tries = 0; !found && !created && tries < 40; tries++) { /* a new topic can take a moment to show */
-    sq_kafka_topic_list_free(&list);
-    rd_kafka_poll(cl->writer.rk, 250);
-    found = sq_kafka_topics(cl->writer.rk, cl->topic, false, ADMIN_TIMEOUT_MS, &list, look, sizeof look);
-  }
-  int32_t n = found ? list.topics[0].n_parts : 0;
-  sq_kafka_topic_list_free(&list);
-  if (found && (uint32_t)n == cl->partitions) return true;
+  static const char *const config[] = {"cleanup.policy", "compact", "min.compaction.lag.ms", COMPACTION_LAG_MS, NULL};
+  int32_t found = 0;
+  char why[512];
+  if (sq_kafka_topic_ensure(cl->writer.rk, cl->topic, (int32_t)cl->partitions, config, &found, why, sizeof why)) return true;
   if (!found)
-    snprintf(err, err_size, "changelog topic %s: %s, and creating it with %u partitions failed: %s", cl->topic, look, cl->partitions, why);
+    snprintf(err, err_size, "changelog topic %s: %s", cl->topic, why);
   else /* the embedded broker cannot create topics on request and makes one when asked for it */
     snprintf(err, err_size,
              "changelog topic %s has %d partitions, but this application has %u tasks (one partition each): create it with %u "
              "partitions and cleanup.policy=compact (streamq's embedded broker makes a topic first asked for with 4: start it "
              "with --topic %s --partitions %u)",
-             cl->topic, (int)n, cl->partitions, cl->partitions, cl->topic, cl->partitions);
+             cl->topic, (int)found, cl->partitions, cl->partitions, cl->topic, cl->partitions);
   return false;
 }
 

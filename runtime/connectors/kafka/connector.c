@@ -7,12 +7,17 @@ static const sq_option_spec_t source_options[] = {
     {"start", SQ_OPTION_ENUM, SQ_OPTION_VALUES("earliest", "latest"), false, "earliest"},
     {"group_id", SQ_OPTION_STRING, NULL, false, NULL},
     {"partitioned_by", SQ_OPTION_COLUMNS, NULL, false, NULL},
+    /* a stage-2 source (runtime/app/repartition.c): watermarks from marks, rows deduplicated by origin */
+    {"repartitioned", SQ_OPTION_ENUM, SQ_OPTION_VALUES("on", "off"), false, "off"},
     SQ_OPTIONS_END};
 static const sq_option_spec_t sink_options[] = {
     {"topic", SQ_OPTION_STRING, NULL, true, NULL},
     {"format", SQ_OPTION_ENUM, SQ_OPTION_VALUES("json", "csv"), false, "json"},
     {"key", SQ_OPTION_STRING, NULL, false, NULL},
     {"delivery", SQ_OPTION_ENUM, SQ_OPTION_VALUES("at_least_once", "exactly_once"), false, "at_least_once"},
+    /* a stage-1 sink (runtime/app/repartition.c): the topic it repartitions, and its partition count (default: that topic's) */
+    {"repartition_of", SQ_OPTION_STRING, NULL, false, NULL},
+    {"partitions", SQ_OPTION_POSITIVE, NULL, false, NULL},
     SQ_OPTIONS_END};
 
 const sq_connector_t sq_connector_kafka = {

@@ -36,6 +36,9 @@
 #include "runtime/kit/options.h"
 #include "runtime/kit/runtime.h"
 #include "runtime/connectors/kafka/kafka.h"
+#include "runtime/connectors/kafka/topic_ensure.h"
+#include "runtime/connectors/kafka/topics.h"
+#include "runtime/kit/origins.h"
 
 #define FLUSH_WAIT_MS 60000
 
@@ -64,6 +67,7 @@ typedef struct sq_sink_kafka {
   uint64_t saved_records; /* what comes after belongs to the next one */
   bool abort_pending;    /* an abort failed: the next delivery retries it first */
   const sq_kafka_settings_t *kafka;
+  int32_t partitions;    /* a repartition topic's (marks go to each) */
 } sq_sink_kafka_t;
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
@@ -121,6 +125,56 @@ static bool produce(sq_sink_kafka_t *k, const char *topic, const void *key, size
   }
   rd_kafka_poll(k->rk, 0);
   return true;
+}
+
+/* A repartition sink's watermark mark (sink.h), to every partition of
+ * its topic: no key, no value, the mark in a header. It is counted with
+ * the rows, so a checkpoint waits for it like for them. */
+static bool kafka_mark(sq_sink_t *s, uint32_t origin, uint32_t n_origins, int64_t watermark, bool idle, char *err, size_t err_size) {
+  sq_sink_kafka_t *k = (sq_sink_kafka_t *)s;
+  if (!check_failures(k, err, err_size)) return false;
+  char mark[96];
+  int len = sq_mark_format(&(sq_mark_t){origin, n_origins, watermark, idle}, mark, sizeof mark);
+  for (int32_t p = 0; p < k->partitions; p++) {
+    atomic_fetch_add(&k->outstanding[k->period], 1);
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(k->topic), RD_KAFKA_V_PARTITION(p), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_HEADER(SQ_MARK_HEADER, mark, len), RD_KAFKA_V_OPAQUE((void *)(uintptr_t)k->period),
+                                  RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      rd_kafka_poll(k->rk, 100);
+    if (e) {
+      atomic_fetch_sub(&k->outstanding[k->period], 1);
+      return snprintf(err, err_size, "cannot produce to %s: %s", k->topic, rd_kafka_err2str(e)), false;
+    }
+  }
+  rd_kafka_poll(k->rk, 0);
+  return true;
+}
+
+/* A repartition topic: `partitions`, else as many as the topic it
+ * repartitions; created when missing, refused when it has another count
+ * (the count is the application's parallelism: changing it would move
+ * keys between tasks). */
+static bool repartition_topic_ready(sq_sink_kafka_t *k, const sq_relation_t *rel, char *err, size_t err_size) {
+  const sq_ast_t *count = sq_relation_option(rel, "partitions"), *origin = sq_relation_option(rel, "repartition_of");
+  int32_t want = count && count->text ? (int32_t)strtol(count->text, NULL, 10) : 0, found = 0;
+  char why[1024];
+  sq_kafka_topic_list_t list;
+  if (!want) {
+    if (!sq_kafka_topics(k->rk, origin->text, false, 10000, &list, why, sizeof why)) {
+      sq_kafka_topic_list_free(&list);
+      return snprintf(err, err_size, "sink '%s': %s", rel->name, why), false;
+    }
+    want = list.topics[0].n_parts;
+    sq_kafka_topic_list_free(&list);
+  }
+  if (sq_kafka_topic_ensure(k->rk, k->topic, want, NULL, &found, why, sizeof why)) return k->partitions = want, true;
+  if (!found) return snprintf(err, err_size, "repartition topic %s: %s", k->topic, why), false;
+  return snprintf(err, err_size,
+                  "repartition topic %s has %d partitions, but this application wants %d (SET 'scale.partitions', else the "
+                  "partitions of %s): the count is fixed once the application has run, since it decides which task holds which "
+                  "key (streamq's embedded broker makes a topic first asked for with 4: start it with --topic %s --partitions %d)",
+                  k->topic, (int)found, (int)want, origin->text, k->topic, (int)want), false;
 }
 
 static bool kafka_write(sq_sink_t *s, const sq_relation_t *schema, const sq_value_t *row, char *err, size_t err_size) {
@@ -297,20 +351,29 @@ static void kafka_destroy(sq_sink_t *s) {
 
 static const sq_sink_class_t kafka_class = {.write = kafka_write, .flush = kafka_flush, .destroy = kafka_destroy, .poll = kafka_poll,
                                             .barrier = kafka_barrier, .durable = kafka_durable};
+static const sq_sink_class_t kafka_repartition_class = {.write = kafka_write, .flush = kafka_flush, .destroy = kafka_destroy,
+                                                        .poll = kafka_poll, .barrier = kafka_barrier, .durable = kafka_durable,
+                                                        .mark = kafka_mark};
 /* records wait in the outbox, sent once the checkpoint is durable: nothing to wait for before it */
 static const sq_sink_class_t kafka_txn_class = {kafka_write, kafka_flush, kafka_destroy, kafka_poll,
-                                                kafka_save, kafka_resume, kafka_checkpointed, NULL, NULL};
+                                                kafka_save, kafka_resume, kafka_checkpointed, NULL, NULL, NULL};
 
 /* The columns that make the record key: `key`, else the GROUP BY columns. */
 static bool choose_key(sq_sink_kafka_t *k, const sq_relation_t *rel, const sq_relation_t *schema) {
   k->key_cols = calloc(schema->n_columns + 1, sizeof *k->key_cols);
   if (!k->key_cols) return false;
   const sq_ast_t *key = sq_relation_option(rel, "key");
-  if (key && key->text) {
-    int c = sq_relation_find_column(schema, key->text);
-    if (c >= 0) k->key_cols[k->n_key_cols++] = c;
-    return true;
+  for (const char *p = key ? key->text : NULL; p && *p;) { /* 'a' or 'a, b' */
+    size_t len = strcspn(p, ",");
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)len, p);
+    char *at = name + strspn(name, " ");
+    at[strcspn(at, " ")] = '\0';
+    int c = sq_relation_find_column(schema, at);
+    if (c >= 0 && k->n_key_cols < (int)schema->n_columns) k->key_cols[k->n_key_cols++] = c;
+    p += len + (p[len] == ',');
   }
+  if (key && key->text) return true;
   for (size_t c = 0; c < schema->n_columns; c++)
     if (schema->columns[c].group_key) k->key_cols[k->n_key_cols++] = (int)c;
   return true;
@@ -345,10 +408,14 @@ sq_sink_t *sq_kafka_sink_open(const sq_relation_t *rel, const sq_relation_t *sch
    * at low rates; at high rates batches fill before that anyway. */
   static const char *const extra[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "1",
                                       "message.timeout.ms", "0" /* retry transient errors without a limit */, NULL};
+  /* a repartition topic's partition of a key must not depend on chance: NULL keys too */
+  static const char *const repartition_extra[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "1",
+                                                  "message.timeout.ms", "0", "partitioner", "murmur2", NULL};
+  bool repartition = sq_relation_option(rel, "repartition_of") != NULL;
   /* a transaction bounds its records' time: librdkafka wants message.timeout.ms within transaction.timeout.ms */
   const char *const txn_extra[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "5", "transactional.id", k->txn_id,
                                    "transaction.timeout.ms", "60000", "message.timeout.ms", "60000", NULL};
-  rd_kafka_conf_t *conf = sq_kafka_conf(&rt->kafka, k->transactional ? txn_extra : extra, err, err_size);
+  rd_kafka_conf_t *conf = sq_kafka_conf(&rt->kafka, k->transactional ? txn_extra : repartition ? repartition_extra : extra, err, err_size);
   char rd_err[256];
   if (conf) {
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -360,9 +427,10 @@ sq_sink_t *sq_kafka_sink_open(const sq_relation_t *rel, const sq_relation_t *sch
   }
   rd_kafka_error_t *e = k->rk && k->transactional ? rd_kafka_init_transactions(k->rk, FLUSH_WAIT_MS) : NULL;
   if (e) txn_failed(e, "cannot start transactions", rd_err, sizeof rd_err), snprintf(err, err_size, "sink '%s': %s", rel->name, rd_err);
-  if (!k->rk || e) {
+  if (!k->rk || e || (repartition && !repartition_topic_ready(k, rel, err, err_size))) {
     kafka_destroy(&k->base);
     return NULL;
   }
+  if (repartition) k->base.cls = &kafka_repartition_class;
   return &k->base;
 }

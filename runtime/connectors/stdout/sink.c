@@ -103,7 +103,7 @@ static void stdout_destroy(sq_sink_t *sink) {
   free(s);
 }
 
-static const sq_sink_class_t stdout_class = {stdout_write, stdout_flush, stdout_destroy, stdout_flush, NULL, NULL, NULL, NULL, NULL};
+static const sq_sink_class_t stdout_class = {stdout_write, stdout_flush, stdout_destroy, stdout_flush, NULL, NULL, NULL, NULL, NULL, NULL};
 
 sq_sink_t *sq_sink_stdout_open(const char *name, bool table, FILE *out) {
   sq_sink_stdout_t *s = calloc(1, sizeof *s);

@@ -9,3 +9,4 @@ INSERT INTO out SELECT card, COUNT(*) AS n FROM pay WINDOW TUMBLING (SIZE 10 SEC
 INSERT INTO out SELECT user_id, COUNT(*) AS n FROM pay WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY user_id LIMIT 5;
 INSERT INTO out SELECT DISTINCT card FROM pay;
 INSERT INTO out SELECT p.user_id, r.amount FROM pay p JOIN refunds r WITHIN INTERVAL '1' MINUTE ON p.user_id = r.user_id;
+INSERT INTO out SELECT user_id, SUM(amount) AS s FROM refunds GROUP BY user_id EMIT CHANGES;
