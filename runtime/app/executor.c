@@ -27,6 +27,7 @@
 #include "runtime/kit/crash_point.h"
 #include "runtime/app/checkpoint_policy.h"
 #include "runtime/app/drop_report.h"
+#include "runtime/app/marks.h"
 #include "runtime/app/run_report.h"
 #include "runtime/app/tasks.h"
 #include "runtime/kit/log.h"
@@ -199,7 +200,8 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       break;
     r->watermark = r->reader->watermark; /* what its consumers last saw */
     readers[opened] = r->reader;
-    r->reader->alone = keeps_state(plan) && !sq_relation_option(r->src->rel, "partitioned_by");
+    /* with tasks, the stateful queries read partitioned_by sources: the others are shared in the group */
+    r->reader->alone = keeps_state(plan) && !rt->task_leader && r->src->rel->kind != SQ_REL_TABLE;
   }
   bool tasks_ok = opened < plan->n_sources || !cp || start_tasks(plan, rs, rt, cp, err, sizeof err);
   if (!rs || !readers || opened < plan->n_sources || !tasks_ok) {
@@ -208,6 +210,9 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
   }
   sq_run_report_t *report = NULL;
   sq_drop_report_t drops = {0};
+  bool oom = false;
+  sq_marks_t *marks = status == 0 ? sq_marks_new(plan, readers, rt->watermark_interval_ms, &oom) : NULL;
+  if (oom) status = 2;
   double skew_sampled = sq_clock_seconds();
   if (status == 0) {
     report = sq_run_report_new(plan, readers, rt->metrics, !rt->quiet && isatty(STDERR_FILENO));
@@ -228,6 +233,10 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       bool waits = paused || (tables_only ? !is_table(&rs[i]) : ahead(&rs[i], slowest));
       if (!rs[i].reader->ended && !waits && !visit(plan, &rs[i], &progress)) status = 2;
       all_ended &= rs[i].reader->ended;
+    }
+    if (status == 0 && !sq_marks_tick(marks, sq_clock_ms(), err, sizeof err)) {
+      sq_exec_fail(&plan->exec, "repartition: %s", err);
+      status = 2;
     }
     for (uint32_t i = 0; i < plan->n_sinks && status == 0; i++) {
       sq_sink_t *s = plan->sinks[i];
@@ -263,6 +272,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     /* a reader that waits for data paces the loop; else nap, not spin */
     if (!progress && !any_waits(rs, plan->n_sources)) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
+  sq_marks_free(marks);
   sq_run_report_end(report);
   if (drops.reported) sq_drop_report_sample(&drops, plan, readers, sq_clock_seconds(), true);
   sq_drop_report_free(&drops);

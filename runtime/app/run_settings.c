@@ -32,14 +32,16 @@ static bool setting_number(const sq_program_t *prog, const char *key, double *ou
 }
 
 bool sq_run_settings_load(const sq_program_t *prog, sq_runtime_t *rt, size_t *cache_bytes, char *err, size_t err_size) {
-  double interval, bytes, http_bytes, changelog;
+  double interval, bytes, http_bytes, changelog, marks;
   if (!setting_number(prog, "checkpoint.interval", &interval, err, err_size) ||
       !setting_number(prog, "state.cache.bytes", &bytes, err, err_size) ||
       !setting_number(prog, "http.buffer.bytes", &http_bytes, err, err_size) ||
       !setting_number(prog, "checkpoint.warn_share", &rt->checkpoint_warn_share, err, err_size) ||
       !setting_number(prog, "partition.skew.warn_ratio", &rt->skew_warn_ratio, err, err_size) ||
-      !setting_number(prog, "scale.changelog", &changelog, err, err_size))
+      !setting_number(prog, "scale.changelog", &changelog, err, err_size) ||
+      !setting_number(prog, "watermark.interval", &marks, err, err_size))
     return false;
+  rt->watermark_interval_ms = (int64_t)marks;
   rt->checkpoint_interval_ms = (int64_t)interval;
   *cache_bytes = (size_t)bytes;
   rt->http_buffer_bytes = (size_t)http_bytes;

@@ -2,7 +2,9 @@
  * in each changelog marker:
  *   marker blob: for each input, the next offset, largest event time
  *                and watermark of its partition; then (id, watermark,
- *                operator record) of each of the task's operators;
+ *                operator record) of each of the task's operators; then
+ *                for each repartition topic input, its partition's
+ *                origins (runtime/kit/origins.h);
  *   local record: partition, writer id, sequence, changelog position,
  *                marker blob.
  * The local record says: this state directory holds the task's state as
@@ -112,6 +114,10 @@ static void marker_blob(const sq_tasks_t *t, const task_t *k, uint32_t p, sq_buf
   }
   out->failed |= rec.failed;
   sq_buf_free(&rec);
+  for (uint32_t i = 0; i < t->n_inputs; i++) { /* a repartition topic's origins: last, so older blobs still load */
+    const sq_reader_partition_t *part = k->phase == TASK_LEAVING ? &k->frozen[i] : &t->inputs[i].reader->parts[p];
+    if (t->inputs[i].reader->marked) sq_origins_save(&part->origins, out);
+  }
 }
 
 /* Restores a task's partitions and operators from a marker blob. */
@@ -136,6 +142,8 @@ static bool load_blob(sq_tasks_t *t, uint32_t p, task_t *k, const void *blob, si
     sq_cursor_t c = sq_cursor(rec, rlen);
     if (op->cls->load && !(op->cls->load(op, &c) && sq_cursor_done(&c))) return false;
   }
+  for (uint32_t i = 0; i < t->n_inputs && !in.failed && !sq_cursor_done(&in); i++)
+    if (t->inputs[i].reader->marked && !sq_origins_load(&t->inputs[i].reader->parts[p].origins, &in)) return false;
   return !in.failed && sq_cursor_done(&in);
 }
 
@@ -277,6 +285,7 @@ static void retire(sq_tasks_t *t, uint32_t p) {
   k->plan = NULL;
   k->phase = TASK_NONE;
   k->leave_seq = 0;
+  for (uint32_t i = 0; i < t->n_inputs; i++) sq_origins_clear(&k->frozen[i].origins);
   sq_metric_set(k->lag, 0);
   if (!t->rt->quiet) sq_log("task revoked", "task %s/%u: state checkpointed, kept on disk", t->reader->rel->name, p);
 }
@@ -437,6 +446,7 @@ static void start_leaving(sq_tasks_t *t, uint32_t p) {
   k->leave_seq = 0;
   for (uint32_t i = 0; i < t->n_inputs; i++) {
     k->frozen[i] = t->inputs[i].reader->parts[p];
+    t->inputs[i].reader->parts[p].origins = (sq_origins_t){0}; /* the frozen copy owns them now */
     if (i) sq_reader_follow(t->inputs[i].reader, p, false);
   }
 }
@@ -469,7 +479,9 @@ bool sq_tasks_sync(sq_tasks_t *t, int64_t now, bool *checkpoint) {
         sq_reader_t *in = t->inputs[i].reader;
         if (i) sq_reader_follow(in, p, true);
         uint64_t records_in = in->parts[p].records_in, sampled = in->parts[p].sampled; /* counters go on */
+        sq_origins_clear(&in->parts[p].origins);
         in->parts[p] = k->frozen[i];
+        k->frozen[i].origins = (sq_origins_t){0}; /* the partition owns them again */
         in->parts[p].assigned = true;
         in->parts[p].records_in = records_in;
         in->parts[p].sampled = sampled;

@@ -255,6 +255,8 @@ sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {
     memcpy(columns, read, rel->n_columns * sizeof *columns);
     if (r->ts_column >= 0) columns[r->ts_column] = true;
     for (uint32_t i = 0; i < r->n_key_cols; i++) columns[r->key_cols[i]] = true;
+    int origin = sq_relation_find_column(rel, SQ_ORIGIN_PARTITION), offset = sq_relation_find_column(rel, SQ_ORIGIN_OFFSET);
+    if (r->marked && origin >= 0 && offset >= 0) columns[origin] = columns[offset] = true; /* repeats are dropped by them */
   }
   sq_format_t format = sq_option_is(rel, "format", "csv") ? SQ_FORMAT_CSV : SQ_FORMAT_JSON;
   sq_ts_format_t ts_format = sq_option_is(rel, "timestamp_format", "epoch_s")   ? SQ_TS_EPOCH_S

@@ -27,6 +27,7 @@ typedef struct sq_runtime {
   double checkpoint_warn_share;   /* SET 'checkpoint.warn_share': warn when a checkpoint takes this share of the interval */
   size_t http_buffer_bytes;       /* SET 'http.buffer.bytes': rows an http sink holds before sources pause */
   bool changelog;                 /* SET 'scale.changelog' (default 'on'): tasks' state goes to a changelog topic */
+  int64_t watermark_interval_ms;  /* SET 'watermark.interval' (default 200 ms): how often stage 1 marks watermarks */
   const struct sq_relation *task_leader; /* the partitioned_by source in the consumer group; the other
                                           * partitioned sources follow its assignment (NULL: none) */
   sq_health_t health;

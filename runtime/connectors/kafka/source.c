@@ -52,6 +52,7 @@
 #include "runtime/connectors/kafka/commit_note.h"
 #include "runtime/connectors/kafka/kafka.h"
 #include "runtime/connectors/kafka/resumes.h"
+#include "runtime/kit/origins.h"
 #include "runtime/kit/reader.h"
 #include "runtime/kit/runtime.h"
 
@@ -74,10 +75,12 @@ typedef struct sq_reader_kafka {
   int64_t *low, *high;     /* assign_all: each partition's offsets at start */
   uint32_t n_bounds;
   bool all_assigned;
-  int32_t topic_partitions; /* alone: the topic's partition count (0: not known yet) */
   int64_t shared_since;     /* alone: since when it holds only part of the topic (0: all of it, or no rebalance yet) */
   bool rebalanced;
   bool follower;            /* assigned by the tasks (see the top) */
+  bool from_group;          /* starts at the group's committed offsets (see the top) */
+  int origin_partition_col, origin_offset_col; /* a repartition topic's (base.marked) */
+  uint64_t repeats;         /* its rows dropped as repeats */
   sq_kafka_resumes_t resumes; /* paused partitions waiting for a confirmed seek */
   sq_commit_note_t note;      /* this process's, committed with the offsets */
 } sq_reader_kafka_t;
@@ -102,6 +105,7 @@ static void log_partitions(const sq_reader_kafka_t *k, const char *event, const 
  * task's partition is sought to its task's position once restored, so
  * it starts at an absolute offset (resumes.h). */
 static int64_t start_offset(const sq_reader_kafka_t *k, uint32_t p) {
+  if (k->from_group) return RD_KAFKA_OFFSET_STORED; /* auto.offset.reset says where when there is none */
   int64_t next = p < k->base.n_parts ? k->base.parts[p].next_offset : -1;
   if (next >= 0) return next;
   int64_t start = k->from_latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
@@ -260,15 +264,9 @@ static int64_t session_timeout_ms(sq_reader_kafka_t *k) {
  * after sq_exec_fail, once another member has held partitions too long. */
 static bool check_alone(sq_reader_kafka_t *k, int64_t now, sq_exec_t *exec) {
   if (!k->base.alone || !k->rebalanced) return true;
-  if (!k->topic_partitions) {
-    const rd_kafka_metadata_t *md = NULL;
-    if (!rd_kafka_metadata(k->consumer, 0, k->topic_handle, &md, 2000) && md->topic_cnt == 1 && !md->topics[0].err)
-      k->topic_partitions = md->topics[0].partition_cnt;
-    if (md) rd_kafka_metadata_destroy(md);
-  }
   uint32_t held = 0;
   for (uint32_t p = 0; p < k->base.n_parts; p++) held += k->base.parts[p].assigned;
-  if (!k->topic_partitions || held >= (uint32_t)k->topic_partitions) return k->shared_since = 0, true;
+  if (!k->base.topic_partitions || held >= k->base.topic_partitions) return k->shared_since = 0, true;
   if (!k->shared_since) k->shared_since = now;
   if (now - k->shared_since <= 2 * session_timeout_ms(k)) return true;
   char group[256];
@@ -277,7 +275,43 @@ static bool check_alone(sq_reader_kafka_t *k, int64_t now, sq_exec_t *exec) {
   return sq_exec_fail(exec, "source '%s': another process shares consumer group '%s' (this one holds %u of the %d partitions "
                       "of %s for %lld s): a pipeline with stateful queries runs in one process per group unless its source "
                       "is partitioned_by its keys (README: Running on more than one machine)", k->base.rel->name, group, held,
-                      k->topic_partitions, k->topic, (long long)(now - k->shared_since) / 1000);
+                      (int)k->base.topic_partitions, k->topic, (long long)(now - k->shared_since) / 1000);
+}
+
+/* The topic's partition count, once the group has assigned something
+ * (the watermark marks of a repartition's stage 1 name it). */
+static void count_partitions(sq_reader_kafka_t *k) {
+  if (k->base.topic_partitions || !k->rebalanced) return;
+  const rd_kafka_metadata_t *md = NULL;
+  if (!rd_kafka_metadata(k->consumer, 0, k->topic_handle, &md, 2000) && md->topic_cnt == 1 && !md->topics[0].err)
+    k->base.topic_partitions = (uint32_t)md->topics[0].partition_cnt;
+  if (md) rd_kafka_metadata_destroy(md);
+}
+
+/* A record of a repartition topic (base.marked): a watermark mark (no
+ * value, the mark header) is taken in and yields no row. */
+static bool take_mark(sq_reader_kafka_t *k, const rd_kafka_message_t *msg, uint32_t p, sq_exec_t *exec, bool *oom) {
+  rd_kafka_headers_t *headers = NULL;
+  const void *value = NULL;
+  size_t size = 0;
+  sq_mark_t mark;
+  *oom = false;
+  if (msg->payload || rd_kafka_message_headers(msg, &headers) || rd_kafka_header_get_last(headers, SQ_MARK_HEADER, &value, &size) ||
+      !sq_mark_parse(value, size, &mark))
+    return false;
+  if (!sq_origins_mark(&k->base.parts[p].origins, &mark)) *oom = !sq_exec_fail(exec, "out of memory");
+  return true;
+}
+
+/* Whether a repartition topic's row is new (origins.h); a repeat is
+ * counted and dropped. */
+static bool admit(sq_reader_kafka_t *k, const sq_value_t *row, uint32_t p, bool *oom) {
+  sq_value_t origin = row[k->origin_partition_col], offset = row[k->origin_offset_col];
+  *oom = false;
+  if (sq_is_null(origin) || sq_is_null(offset) || origin.u.i < 0 || origin.u.i >= INT32_MAX) return true; /* not ours to judge */
+  if (sq_origins_admit(&k->base.parts[p].origins, (uint32_t)origin.u.i, offset.u.i, oom)) return true;
+  k->repeats += !*oom;
+  return false;
 }
 
 /* Consumer lag from librdkafka's cached high watermarks (no request). */
@@ -399,6 +433,7 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   int64_t now = sq_clock_ms();
   if (now - k->lag_noted_ms >= 1000) {
     note_lag(k, now);
+    count_partitions(k);
     if (!check_alone(k, now, exec)) return SQ_READ_ERROR;
   }
   for (size_t m = 0; m < k->n_held; m++) {
@@ -415,9 +450,18 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
     if (r->per_partition && (p >= r->n_parts || !r->parts[p].assigned)) continue;
     if (p >= r->n_parts || !r->parts[p].assigned) sq_reader_assign(r, p, true, now);
     r->parts[p].next_offset = msg->offset + 1;
+    bool oom;
+    if (r->marked && take_mark(k, msg, p, exec, &oom)) {
+      if (oom) return SQ_READ_ERROR;
+      continue;
+    }
     sq_value_t *row = sq_batch_row(out, out->n);
     char err[256];
     bool ok = msg->payload && sq_decode(k->decoder, msg->payload, msg->len, row, &exec->arena, err, sizeof err);
+    if (ok && r->marked && !admit(k, row, p, &oom)) {
+      if (oom) return sq_exec_fail(exec, "out of memory"), SQ_READ_ERROR;
+      continue;
+    }
     if (!msg->payload && k->pk_col >= 0) ok = tombstone_row(k, msg, row, err, sizeof err);
     else if (!msg->payload) snprintf(err, sizeof err, "empty record (tombstone)");
     rd_kafka_timestamp_type_t ts_type;
@@ -517,6 +561,9 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   k->partition_col = k->key_col + 2;
   k->offset_col = k->key_col + 3;
   k->timestamp_col = k->key_col + 4;
+  k->origin_partition_col = sq_relation_find_column(rel, SQ_ORIGIN_PARTITION);
+  k->origin_offset_col = sq_relation_find_column(rel, SQ_ORIGIN_OFFSET);
+  k->base.marked = sq_option_is(rel, "repartitioned", "on") && k->origin_partition_col >= 0 && k->origin_offset_col >= 0;
   bool csv = sq_option_is(rel, "format", "csv");
   k->decoder = sq_reader_decoder(&k->base, read);
   if (!k->decoder || (csv && !sq_decoder_positional(k->decoder))) {
@@ -531,6 +578,7 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   k->bounded = rt->read_mode == SQ_READ_BOUNDED;
   k->follower = rt->read_mode == SQ_READ_PIPELINE && rt->task_leader && rel != rt->task_leader && k->pk_col < 0 &&
                 sq_relation_option(rel, "partitioned_by");
+  k->from_group = rt->read_mode == SQ_READ_PIPELINE && rt->task_leader && k->pk_col < 0 && !sq_relation_option(rel, "partitioned_by");
   k->from_latest = k->pk_col < 0 && (rt->read_mode == SQ_READ_LIVE ? !rt->live_from_earliest
                                                                   : !k->bounded && sq_option_is(rel, "start", "latest"));
   /* Every partition's queue is forwarded into the one consumer queue, whose
