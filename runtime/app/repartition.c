@@ -121,7 +121,7 @@ static void stage_text(sq_buf_t *out, const cut_t *c, const char *default_group,
   put_option(out, "topic", topic);
   put_option(out, "key", keys);
   put_option(out, "repartition_of", origin_topic && origin_topic->text ? origin_topic->text : "");
-  if (partitions) put_option(out, "partitions", count);
+  if (partitions) put_option(out, "repartition_partitions", count);
   sq_buf_puts(out, ");\nCREATE SOURCE ");
   sq_put_ident(out, c->name);
   sq_buf_puts(out, " (");

@@ -71,6 +71,15 @@ FROM ev WHERE k <> 'end' WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
 SQL
 }
 
+# The same query over the topic produced without keys: the GROUP BY goes
+# through a repartition topic (stage 1 writes rows keyed by k to
+# <group>.ev_by_k.repartition, stage 2 runs a task per partition of it).
+rep_pipeline() {
+  pipeline "$1"
+  sed -i "s/, partitioned_by = 'k'//; 1i SET 'scale.repartition' = 'on';" "$1.sql"
+}
+make_pipeline=pipeline unkeyed=false
+
 # start NAME GROUP [LOG]: process NAME (state NAME.state, output NAME.jsonl,
 # log LOG or NAME.log, metrics on port[NAME]) -> pid[NAME]
 declare -A pid port
@@ -100,7 +109,14 @@ records() {
   echo $sum
 }
 produced=0
-produce_chunk() { produce "chunk.$1"; produced=$((produced + $(wc -l < "chunk.$1"))); }
+produce_chunk() {
+  if $unkeyed; then cut -d: -f2- "chunk.$1" > chunk.u && kcat -b "$bootstrap" -P -t events -l chunk.u 2>/dev/null || fail "kcat: chunk $1"
+  else produce "chunk.$1"; fi
+  produced=$((produced + $(wc -l < "chunk.$1")))
+}
+# rep_topic GROUP: the repartition topic of the unkeyed runs (pre-created:
+# the mock cluster cannot create topics on request)
+rep_topic() { $unkeyed && echo "$1.ev_by_k.repartition:$partitions"; }
 # processed SECONDS NAME...: wait until the processes have read what was
 # produced, then for a checkpoint to have covered it
 processed() {
@@ -200,7 +216,7 @@ stop_broker
 from_start() { # from_start GROUP NAME...
   local group=$1 name logs=() all=() held=0; shift
   produced=0
-  start_broker "$group" && pipeline "$group"
+  start_broker "$group" $(rep_topic "$group") && $make_pipeline "$group"
   for name in "$@"; do start "$name" "$group"; logs+=("$name.log"); done
   until_true 40 assigned "${logs[@]}" || fail "$group: not every process was assigned partitions"
   for c in $(seq 0 $((chunks - 1))); do produce_chunk $c; sleep 0.3; done
@@ -228,7 +244,7 @@ fi
 # the input read and checkpointed
 two_running() {
   produced=0
-  start_broker "$1" && pipeline "$1"
+  start_broker "$1" $(rep_topic "$1") && $make_pipeline "$1"
   start "$2" "$1" && start "$3" "$1"
   until_true 40 assigned "$2.log" "$3.log" || fail "$1: not both assigned"
   produce_chunk 0 && produce_chunk 1
@@ -239,22 +255,26 @@ two_running() {
 #    its tasks from the changelog after the session timeout and finishes.
 #    Identical repeats are allowed: the dead one's rows after its last
 #    checkpoint are written again by the survivor.
-two_running killed d1 d2
-[ -s d1.jsonl ] || note "the process to be killed has written no rows yet"
-kill -9 "${pid[d1]}" && wait "${pid[d1]}" 2>/dev/null
-killed_at=$(wc -l < d2.log)
-produce_chunk 2 && produce_chunk 3
-finish 60 d2
-tail -n +$((killed_at + 1)) d2.log > d2.after
-grep 'task restored' d2.after | grep -q changelog && ok "kill -9: the survivor restored the dead process's tasks from the changelog ($(grep 'task restored' d2.after | grep -c changelog) tasks)" \
-  || fail "kill -9: no restore from the changelog in the survivor's log: $(grep -E 'task|partitions' d2.after | head -3)"
-restores survivor d2.after
-remaining=$(metrics d2 | grep '^streamq_restore_records_remaining{')
-[ -n "$remaining" ] && ! grep -qv ' 0$' <<<"$remaining" && ok "kill -9: restore_records_remaining is 0 for its $(wc -l <<<"$remaining") tasks" \
-  || fail "kill -9: restore_records_remaining: [$(head -3 <<<"$remaining")]"
-stop d2
-check_output "kill -9" yes d1 d2
-stop_broker
+killed() { # killed GROUP A B
+  local group=$1 d1=$2 d2=$3
+  two_running "$group" "$d1" "$d2"
+  [ -s "$d1.jsonl" ] || note "the process to be killed has written no rows yet"
+  kill -9 "${pid[$d1]}" && wait "${pid[$d1]}" 2>/dev/null
+  killed_at=$(wc -l < "$d2.log")
+  produce_chunk 2 && produce_chunk 3
+  finish 60 "$d2"
+  tail -n +$((killed_at + 1)) "$d2.log" > "$d2.after"
+  grep 'task restored' "$d2.after" | grep -q changelog && ok "$group: kill -9: the survivor restored the dead process's tasks from the changelog ($(grep 'task restored' "$d2.after" | grep -c changelog) tasks)" \
+    || fail "$group: kill -9: no restore from the changelog in the survivor's log: $(grep -E 'task|partitions' "$d2.after" | head -3)"
+  restores survivor "$d2.after"
+  remaining=$(metrics "$d2" | grep '^streamq_restore_records_remaining{')
+  [ -n "$remaining" ] && ! grep -qv ' 0$' <<<"$remaining" && ok "$group: kill -9: restore_records_remaining is 0 for its $(wc -l <<<"$remaining") tasks" \
+    || fail "$group: kill -9: restore_records_remaining: [$(head -3 <<<"$remaining")]"
+  stop "$d2"
+  check_output "$group: kill -9" yes "$d1" "$d2"
+  stop_broker
+}
+killed killed d1 d2
 
 if [ "$mode" = full ] || [ "$mode" = restart ]; then
 # 4. A process holding every task reads the first chunk; a second joins
@@ -357,6 +377,17 @@ read -r missing wrong <<<"$r"
 stop g1
 stop_broker
 fi
+
+# 7. Repartitioning: the topic is produced without keys, so rows of a k
+#    are in every partition; with SET 'scale.repartition' = 'on' the
+#    GROUP BY k goes through a repartition topic. Three processes from the
+#    start, then two with one killed -9 mid-stream (stage-1 partitions
+#    move and are read again from the group's committed offsets: the
+#    repeats they write are dropped by stage 2, so every (key, window) has
+#    the one right value).
+make_pipeline=rep_pipeline unkeyed=true
+if [ "$mode" = full ]; then from_start rthree r1 r2 r3; fi
+if [ "$mode" != restart ]; then killed rkilled s1 s2; fi
 
 [ $failures -eq 0 ] && echo "scale out: all passed"
 [ $failures -eq 0 ]

@@ -17,7 +17,7 @@ static const sq_option_spec_t sink_options[] = {
     {"delivery", SQ_OPTION_ENUM, SQ_OPTION_VALUES("at_least_once", "exactly_once"), false, "at_least_once"},
     /* a stage-1 sink (runtime/app/repartition.c): the topic it repartitions, and its partition count (default: that topic's) */
     {"repartition_of", SQ_OPTION_STRING, NULL, false, NULL},
-    {"partitions", SQ_OPTION_POSITIVE, NULL, false, NULL},
+    {"repartition_partitions", SQ_OPTION_POSITIVE, NULL, false, NULL},
     SQ_OPTIONS_END};
 
 const sq_connector_t sq_connector_kafka = {

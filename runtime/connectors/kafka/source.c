@@ -3,11 +3,20 @@
  * the consumer queue. Rows point into the messages, which are kept until
  * the next read, when their batch has been processed.
  *
- * Positions come from checkpoints, never from the group: an assigned
+ * Positions come from checkpoints, not from the group: an assigned
  * partition starts at the offset the last checkpoint recorded (or that
  * this run reached), else at `start`. The group's offsets are committed
- * after each checkpoint only so that lag tools see progress, each with
- * this process's commit note (commit_note.h) for `streamq status`.
+ * after each checkpoint so that lag tools see progress, each with this
+ * process's commit note (commit_note.h) for `streamq status`. The
+ * exception is a source without partitioned_by in a pipeline running as
+ * tasks (`from_group`: stage 1 of a repartition): its partitions move
+ * between processes without state, so each starts at the group's
+ * committed offset, which a checkpoint commits only once what was read
+ * before it has gone out.
+ *
+ * A repartition topic's source (`repartitioned`, runtime/kit/origins.h)
+ * takes watermark marks in instead of rows and drops rows whose origin
+ * offset it has applied already.
  *
  * A pipeline that keeps state in one process (no partitioned_by: the
  * reader is `alone`) must be its group's only member: holding only part
@@ -493,6 +502,9 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
 
 static void kafka_destroy(sq_reader_t *r) {
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  if (k->repeats && !k->quiet)
+    sq_log("repeats dropped", "source '%s': %llu rows written again by stage 1 after it moved or restarted were dropped",
+           r->rel->name, (unsigned long long)k->repeats);
   release_held(k);
   sq_kafka_resumes_free(&k->resumes);
   if (k->queue) rd_kafka_queue_destroy(k->queue);
