@@ -35,8 +35,9 @@ sq_marks_t *sq_marks_new(const sq_plan_t *plan, sq_reader_t *const *readers, int
   sq_marks_t *m = NULL;
   *oom = false;
   for (uint32_t s = 0; s < plan->n_sinks; s++) {
+    if (!plan->sinks[s]->cls->mark || !plan->sink_rels[s]) continue; /* NULL: an ad-hoc SELECT's output */
     const sq_ast_t *of = sq_relation_option(plan->sink_rels[s], "repartition_of");
-    if (!plan->sinks[s]->cls->mark || !of || !of->text) continue;
+    if (!of || !of->text) continue;
     for (uint32_t i = 0; i < plan->n_sources; i++) {
       const sq_ast_t *topic = sq_relation_option(plan->sources[i].rel, "topic");
       if (!topic || !topic->text || strcmp(topic->text, of->text) != 0 || sq_relation_option(plan->sources[i].rel, "repartitioned"))
