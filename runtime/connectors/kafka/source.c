@@ -12,7 +12,7 @@
  * tasks (`from_group`: stage 1 of a repartition): its partitions move
  * between processes without state, so each starts at the group's
  * committed offset, which a checkpoint commits only once what was read
- * before it has gone out.
+ * before it has gone out. Its group is "<group_id>.stage1".
  *
  * A repartition topic's source (`repartitioned`, runtime/kit/origins.h)
  * takes watermark marks in instead of rows and drops rows whose origin
@@ -591,6 +591,11 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   k->follower = rt->read_mode == SQ_READ_PIPELINE && rt->task_leader && rel != rt->task_leader && k->pk_col < 0 &&
                 sq_relation_option(rel, "partitioned_by");
   k->from_group = rt->read_mode == SQ_READ_PIPELINE && rt->task_leader && k->pk_col < 0 && !sq_relation_option(rel, "partitioned_by");
+  /* In a group of its own: members of one group subscribed to different
+   * topics made librdkafka 2.0.2's development broker stall a rebalance
+   * for over a minute (the leader waiting for metadata), and apart, a
+   * stage-1 rebalance never moves a task. */
+  if (k->from_group) strncat(group, ".stage1", sizeof group - strlen(group) - 1);
   k->from_latest = k->pk_col < 0 && (rt->read_mode == SQ_READ_LIVE ? !rt->live_from_earliest
                                                                   : !k->bounded && sq_option_is(rel, "start", "latest"));
   /* Every partition's queue is forwarded into the one consumer queue, whose
