@@ -60,8 +60,14 @@ static const char *missing_key(const sq_relation_t *src, const sq_ast_t *list, b
 }
 
 static void refuse(sq_diag_t *diag, sq_span_t at, const sq_relation_t *src, const char *what) {
-  sq_diag_error(diag, at, "%s: the pipeline runs as one task per partition of source '%s' (partitioned_by), where rows of "
-                "different partitions never meet; remove partitioned_by to run it on one process", what, src->name);
+  const sq_ast_t *stage2 = sq_relation_option(src, "repartitioned");
+  if (stage2 && stage2->text && strcmp(stage2->text, "on") == 0)
+    sq_diag_error(diag, at, "%s: with SET 'scale.repartition' = 'on' the pipeline runs as tasks over repartition topics, "
+                  "where rows of different partitions never meet, and this query cannot be cut at one; turn repartitioning "
+                  "off to run the pipeline on one process", what);
+  else
+    sq_diag_error(diag, at, "%s: the pipeline runs as one task per partition of source '%s' (partitioned_by), where rows of "
+                  "different partitions never meet; remove partitioned_by to run it on one process", what, src->name);
 }
 
 static bool partitioned(const sq_relation_t *rel) {
@@ -137,8 +143,7 @@ void sq_analyze_tasks(const sq_program_t *prog, sq_diag_t *diag) {
       refuse(diag, from->span, src, "a stateful query over a derived stream cannot run as tasks yet");
     else if (rel && rel->kind == SQ_REL_SOURCE && (q->aggregate || s->distinct))
       refuse(diag, from->span, src,
-             "a GROUP BY or DISTINCT over a source without partitioned_by would meet rows of every partition (with SET "
-             "'scale.repartition' = 'on', a GROUP BY of plain columns that reads no Kafka metadata column goes through a "
-             "repartition topic)");
+             "a GROUP BY or DISTINCT over a source without partitioned_by needs rows of every partition (a repartition "
+             "cuts only a GROUP BY of plain columns that reads no Kafka metadata column)");
   }
 }

@@ -454,10 +454,19 @@ void sq_plan_explain(const sq_plan_t *p, FILE *out) {
     const char *what = option_text(rel, "topic") ? option_text(rel, "topic") : option_text(rel, "path") ? option_text(rel, "path") : option_text(rel, "kind");
     const char *ts = option_text(rel, "timestamp"), *delay = option_text(rel, "watermark_delay");
     const char *keyed = option_text(rel, "partitioned_by");
-    fprintf(out, "%s %s: %s '%s'; event time: %s%s; watermark: max event time - %s%s%s%s\n", sq_rel_kind_name(rel->kind),
-            rel->name, rel->connector ? rel->connector->name : "?", what ? what : "", ts ? "column " : "read time",
-            ts ? ts : "", delay ? delay : "0 ms", keyed ? " per partition; one task per partition (partitioned_by " : "",
+    bool stage2 = option_text(rel, "repartitioned") && strcmp(option_text(rel, "repartitioned"), "on") == 0;
+    fprintf(out, "%s %s: %s '%s'; event time: %s%s; watermark: %s%s%s%s%s\n", sq_rel_kind_name(rel->kind), rel->name,
+            rel->connector ? rel->connector->name : "?", what ? what : "", ts ? "column " : "read time", ts ? ts : "",
+            stage2 ? "stage 2 of a repartition: the minimum of stage 1's marks" : "max event time - ",
+            stage2 ? "" : delay ? delay : "0 ms", keyed ? " per partition; one task per partition (partitioned_by " : "",
             keyed ? keyed : "", keyed ? ")" : "");
+  }
+  for (uint32_t i = 0; i < p->n_sinks; i++) {
+    const sq_relation_t *rel = p->sink_rels[i];
+    const char *of = rel ? option_text(rel, "repartition_of") : NULL;
+    if (of)
+      fprintf(out, "stage 1 of a repartition: sink %s writes the rows of topic '%s' to topic '%s' keyed by %s, and each "
+              "partition's watermark marks\n", rel->name, of, option_text(rel, "topic"), option_text(rel, "key"));
   }
   int *feeder = calloc(p->n_ops + 1, sizeof *feeder); /* by id: ids run from 1 to n_ops */
   for (uint32_t i = 0; feeder && i < p->n_ops; i++)

@@ -1,7 +1,10 @@
 /* The cut into stages (repartition.h). A query qualifies when it is a
- * GROUP BY of plain columns over one Kafka source without partitioned_by
- * that reads no Kafka metadata column (those would name the repartition
- * topic's records, not the source's). For each (source, keys), once:
+ * GROUP BY of plain columns over one Kafka source without partitioned_by,
+ * or a join of two such sources whose ON equates columns of both (each
+ * side is cut by its columns of those equalities, in order, so the two
+ * topics are co-partitioned), and reads no Kafka metadata column (those
+ * would name the repartition topic's records, not the source's). For
+ * each (source, keys), once:
  *
  *   CREATE SINK s__by_k__out WITH (connector = 'kafka', topic = T, key = 'k', repartition_of = <source topic>, ...);
  *   CREATE SOURCE s__by_k (<s's columns>, __origin_partition BIGINT, __origin_offset BIGINT, __rowtime TIMESTAMP)
@@ -26,49 +29,108 @@
 #include "runtime/app/sql_text.h"
 #include "runtime/kit/options.h"
 
+#define MAX_KEYS 16
+
 typedef struct cut {
   const sq_relation_t *src;
-  const sq_ast_t *keys; /* the GROUP BY list */
+  int cols[MAX_KEYS];   /* the key columns of src */
+  uint32_t n_cols;
   char name[256];       /* the stage-2 source */
   char sink[264];       /* the stage-1 sink */
 } cut_t;
 
-/* Whether `e` reads a Kafka metadata column of `rel` (input 0) other
- * than ROWTIME, which stage 2 has as its event time. */
-static bool reads_metadata(const sq_ast_t *e, const sq_relation_t *rel) {
+/* A FROM of a query that reads a cut's stage-2 source instead. */
+typedef struct swap {
+  sq_ast_t *from; /* a TABLE_REF */
+  int cut;
+} swap_t;
+
+/* Whether `e` reads a Kafka metadata column of its input (ins[ref])
+ * other than ROWTIME, which stage 2 has as its event time. */
+static bool reads_metadata(const sq_ast_t *e, const sq_relation_t *const ins[2]) {
   if (!e) return false;
-  if (e->kind == SQ_AST_COLUMN && e->ref == 0 && e->ref2 >= 0 && (size_t)e->ref2 < rel->n_columns &&
-      rel->columns[e->ref2].metadata && strcmp(rel->columns[e->ref2].name, "rowtime") != 0)
+  const sq_relation_t *rel = e->kind == SQ_AST_COLUMN && (e->ref == 0 || e->ref == 1) ? ins[e->ref] : NULL;
+  if (rel && e->ref2 >= 0 && (size_t)e->ref2 < rel->n_columns && rel->columns[e->ref2].metadata &&
+      strcmp(rel->columns[e->ref2].name, "rowtime") != 0)
     return true;
   const sq_ast_t *kids[] = {e->a, e->b, e->c, e->d, e->e};
   for (size_t i = 0; i < sizeof kids / sizeof *kids; i++)
-    if (reads_metadata(kids[i], rel)) return true;
+    if (reads_metadata(kids[i], ins)) return true;
   for (uint32_t i = 0; i < e->n; i++)
-    if (reads_metadata(e->list[i], rel)) return true;
+    if (reads_metadata(e->list[i], ins)) return true;
   const sq_ast_select_t *s = e->select;
-  return s && (reads_metadata(s->items, rel) || reads_metadata(s->where, rel) || reads_metadata(s->group_by, rel) ||
-               reads_metadata(s->having, rel));
+  return s && (reads_metadata(s->items, ins) || reads_metadata(s->where, ins) || reads_metadata(s->group_by, ins) ||
+               reads_metadata(s->having, ins));
 }
 
-/* The source a query's GROUP BY would be repartitioned from, or NULL. */
-static const sq_relation_t *cut_source(const sq_program_t *prog, const sq_query_t *q) {
+/* A Kafka stream source without partitioned_by, named by `ref`; or NULL. */
+static const sq_relation_t *unkeyed_source(const sq_program_t *prog, const sq_ast_t *ref) {
+  const sq_relation_t *rel = ref && ref->kind == SQ_AST_TABLE_REF ? sq_catalog_find(prog->catalog, ref->name.text) : NULL;
+  return rel && rel->kind == SQ_REL_SOURCE && !sq_relation_option(rel, "partitioned_by") && sq_option_is(rel, "connector", "kafka")
+             ? rel
+             : NULL;
+}
+
+/* The pairs (left column, right column) that `on` equates among its
+ * ANDed terms, in order; their count (0 when there are none, or too many). */
+static uint32_t join_keys(const sq_ast_t *on, int left[MAX_KEYS], int right[MAX_KEYS], uint32_t n) {
+  if (!on || on->kind != SQ_AST_BINARY || n == UINT32_MAX) return n;
+  if (on->sub == SQ_EXPR_AND) return join_keys(on->b, left, right, join_keys(on->a, left, right, n));
+  if (on->sub != SQ_EXPR_EQ || on->a->kind != SQ_AST_COLUMN || on->b->kind != SQ_AST_COLUMN || on->a->ref == on->b->ref) return n;
+  if (n == MAX_KEYS) return UINT32_MAX;
+  const sq_ast_t *l = on->a->ref == 0 ? on->a : on->b, *r = on->a->ref == 0 ? on->b : on->a;
+  left[n] = l->ref2, right[n] = r->ref2;
+  return n + 1;
+}
+
+/* The index of the cut of (src, cols), added if new; -1 when full. */
+static int cut_of(cut_t *cuts, int *n_cuts, int cap, const sq_relation_t *src, const int *cols, uint32_t n) {
+  for (int c = 0; c < *n_cuts; c++)
+    if (cuts[c].src == src && cuts[c].n_cols == n && memcmp(cuts[c].cols, cols, n * sizeof *cols) == 0) return c;
+  if (*n_cuts == cap) return -1;
+  cut_t *c = &cuts[(*n_cuts)++];
+  *c = (cut_t){.src = src, .n_cols = n};
+  memcpy(c->cols, cols, n * sizeof *cols);
+  snprintf(c->name, sizeof c->name, "%s__by_", src->name);
+  for (uint32_t i = 0; i < n; i++)
+    snprintf(c->name + strlen(c->name), sizeof c->name - strlen(c->name) - 8, "%s%s", i ? "_" : "", src->columns[cols[i]].name);
+  snprintf(c->sink, sizeof c->sink, "%s__out", c->name);
+  return (int)(c - cuts);
+}
+
+/* The cuts query `q` needs, as swaps of its FROM tables: a GROUP BY of
+ * plain columns over an unkeyed source (one), or a join of two unkeyed
+ * sources on column equalities (one per side, co-partitioned: keyed by
+ * the columns they equate, in the same order, with as many partitions).
+ * Returns the swaps added, -1 when out of room. */
+static int plan_query(const sq_program_t *prog, const sq_query_t *q, cut_t *cuts, int *n_cuts, int cap, swap_t *swaps) {
   const sq_ast_select_t *s = q->select->select;
-  if (!q->aggregate || !s->group_by || !s->group_by->n || s->from->kind != SQ_AST_TABLE_REF) return NULL;
-  const sq_relation_t *rel = sq_catalog_find(prog->catalog, s->from->name.text);
-  if (!rel || rel->kind != SQ_REL_SOURCE || sq_relation_option(rel, "partitioned_by") || !sq_option_is(rel, "connector", "kafka"))
-    return NULL;
+  sq_ast_t *from = s->from;
+  if (from->kind == SQ_AST_JOIN) {
+    const sq_relation_t *ins[2] = {unkeyed_source(prog, from->a), unkeyed_source(prog, from->b)};
+    int left[MAX_KEYS], right[MAX_KEYS];
+    uint32_t n = join_keys(from->e, left, right, 0);
+    if (!ins[0] || !ins[1] || n == 0 || n == UINT32_MAX || reads_metadata(q->select, ins)) return 0;
+    for (uint32_t i = 0; i < n; i++)
+      if (ins[0]->columns[left[i]].metadata || ins[1]->columns[right[i]].metadata) return 0;
+    int l = cut_of(cuts, n_cuts, cap, ins[0], left, n), r = cut_of(cuts, n_cuts, cap, ins[1], right, n);
+    if (l < 0 || r < 0) return -1;
+    swaps[0] = (swap_t){from->a, l}, swaps[1] = (swap_t){from->b, r};
+    return 2;
+  }
+  const sq_relation_t *ins[2] = {unkeyed_source(prog, from), NULL};
+  if (!q->aggregate || !s->group_by || !s->group_by->n || s->group_by->n > MAX_KEYS || !ins[0] || reads_metadata(q->select, ins))
+    return 0;
+  int cols[MAX_KEYS];
   for (uint32_t i = 0; i < s->group_by->n; i++) {
     const sq_ast_t *k = s->group_by->list[i];
-    if (k->kind != SQ_AST_COLUMN || k->ref != 0 || rel->columns[k->ref2].metadata) return NULL;
+    if (k->kind != SQ_AST_COLUMN || k->ref != 0 || ins[0]->columns[k->ref2].metadata) return 0;
+    cols[i] = k->ref2;
   }
-  return reads_metadata(q->select, rel) ? NULL : rel;
-}
-
-static bool same_keys(const sq_ast_t *a, const sq_ast_t *b) {
-  if (a->n != b->n) return false;
-  for (uint32_t i = 0; i < a->n; i++)
-    if (a->list[i]->ref2 != b->list[i]->ref2) return false;
-  return true;
+  int c = cut_of(cuts, n_cuts, cap, ins[0], cols, s->group_by->n);
+  if (c < 0) return -1;
+  swaps[0] = (swap_t){from, c};
+  return 1;
 }
 
 static void put_option(sq_buf_t *out, const char *key, const char *value) {
@@ -83,11 +145,11 @@ static void copy_option(sq_buf_t *out, const sq_relation_t *rel, const char *key
   if (o && o->text) put_option(out, key, o->text);
 }
 
-/* The GROUP BY columns' names joined by `sep` into `out` (truncated). */
+/* The key columns' names joined by `sep` into `out` (truncated). */
 static void key_list(char *out, size_t size, const cut_t *c, const char *sep) {
   size_t n = strlen(out);
-  for (uint32_t i = 0; i < c->keys->n && n < size; i++)
-    n += (size_t)snprintf(out + n, size - n, "%s%s", i ? sep : "", c->src->columns[c->keys->list[i]->ref2].name);
+  for (uint32_t i = 0; i < c->n_cols && n < size; i++)
+    n += (size_t)snprintf(out + n, size - n, "%s%s", i ? sep : "", c->src->columns[c->cols[i]].name);
 }
 
 /* The declared columns of `rel`, as a SELECT list or with their types. */
@@ -121,7 +183,10 @@ static void stage_text(sq_buf_t *out, const cut_t *c, const char *default_group,
   put_option(out, "topic", topic);
   put_option(out, "key", keys);
   put_option(out, "repartition_of", origin_topic && origin_topic->text ? origin_topic->text : "");
-  if (partitions) put_option(out, "repartition_partitions", count);
+  if (partitions) {
+    sq_buf_puts(out, ", repartition_partitions = ");
+    sq_buf_puts(out, count);
+  }
   sq_buf_puts(out, ");\nCREATE SOURCE ");
   sq_put_ident(out, c->name);
   sq_buf_puts(out, " (");
@@ -172,26 +237,15 @@ static bool splice(sq_ast_t *script, uint32_t at, sq_ast_t *stmts, uint32_t from
 int sq_stages_cut(sq_ast_t *script, const sq_program_t *prog, const char *default_group, uint32_t partitions,
                   sq_stages_t *stages) {
   memset(stages, 0, sizeof *stages);
-  cut_t *cuts = calloc(prog->n_queries + 1, sizeof *cuts);
-  int *of = calloc(prog->n_queries + 1, sizeof *of);
-  int n_cuts = 0, n_queries = 0;
-  bool ok = cuts && of;
+  int cap = 2 * (int)prog->n_queries, n_cuts = 0, n_swaps = 0, n_queries = 0;
+  cut_t *cuts = calloc((size_t)cap + 1, sizeof *cuts);
+  swap_t *swaps = calloc((size_t)cap + 1, sizeof *swaps);
+  bool ok = cuts && swaps;
   for (size_t i = 0; ok && i < prog->n_queries; i++) {
-    const sq_query_t *q = &prog->queries[i];
-    const sq_relation_t *src = cut_source(prog, q);
-    of[i] = -1;
-    if (!src) continue;
-    int c = 0;
-    while (c < n_cuts && !(cuts[c].src == src && same_keys(cuts[c].keys, q->select->select->group_by))) c++;
-    if (c == n_cuts) {
-      cuts[c] = (cut_t){.src = src, .keys = q->select->select->group_by};
-      snprintf(cuts[c].name, sizeof cuts[c].name, "%s__by_", src->name);
-      key_list(cuts[c].name, sizeof cuts[c].name - 8, &cuts[c], "_");
-      snprintf(cuts[c].sink, sizeof cuts[c].sink, "%s__out", cuts[c].name);
-      n_cuts++;
-    }
-    of[i] = c;
-    n_queries++;
+    int n = plan_query(prog, &prog->queries[i], cuts, &n_cuts, cap, swaps + n_swaps);
+    ok = n >= 0;
+    n_swaps += n > 0 ? n : 0;
+    n_queries += n > 0;
   }
   sq_buf_t text = {0};
   for (int c = 0; ok && c < n_cuts; c++) stage_text(&text, &cuts[c], default_group, partitions);
@@ -209,10 +263,9 @@ int sq_stages_cut(sq_ast_t *script, const sq_program_t *prog, const char *defaul
     ok = at < script->n && splice(script, at, stmts, 3 * (uint32_t)c, 3);
   }
   sq_ast_destroy(stmts);
-  for (size_t i = 0; ok && i < prog->n_queries; i++)
-    if (of[i] >= 0) ok = swap_from(prog->queries[i].select->select->from, cuts[of[i]].name);
+  for (int i = 0; ok && i < n_swaps; i++) ok = swap_from(swaps[i].from, cuts[swaps[i].cut].name);
   free(cuts);
-  free(of);
+  free(swaps);
   return ok ? n_queries : -1;
 }
 

@@ -340,42 +340,60 @@ sqlite3 oracle.db "CREATE TABLE lraw(j)" "CREATE TABLE rraw(j)" ".mode list" ".s
      json_extract(l.j, '\$.v') AS lv, json_extract(r.j, '\$.v') AS rv FROM lraw l JOIN rraw r
      ON json_extract(l.j, '\$.k') = json_extract(r.j, '\$.k') AND abs(json_extract(l.j, '\$.ts') - json_extract(r.j, '\$.ts')) <= 1000"
 pairs=$(sqlite3 oracle.db "SELECT count(*) FROM pairs")
-start_broker join right:$partitions
-cat > join.sql <<SQL
+# join_run GROUP KEYED A B: the join on processes A and B, B killed -9
+# mid-stream; topics keyed by k with partitioned_by (KEYED = true), or
+# produced without keys and repartitioned by the join key
+join_run() {
+  local group=$1 keyed=$2 a=$3 b=$4 pb="" set="" topics=() side
+  if $keyed; then pb=", partitioned_by = 'k'"
+  else set="SET 'scale.repartition' = 'on';" topics=("$group.l_by_k.repartition:$partitions" "$group.r_by_k.repartition:$partitions"); fi
+  start_broker "$group" right:$partitions "${topics[@]}"
+  cat > "$group.sql" <<SQL
+$set
 SET 'kafka.session.timeout.ms' = '6000';
 SET 'kafka.heartbeat.interval.ms' = '500';
 SET 'kafka.max.poll.interval.ms' = '7000';
 SET 'checkpoint.interval' = '1s';
 CREATE SOURCE l (k STRING, v BIGINT, ts TIMESTAMP)
-  WITH (connector = 'kafka', topic = 'events', group_id = 'join', timestamp = 'ts', watermark_delay = '6 seconds', partitioned_by = 'k');
+  WITH (connector = 'kafka', topic = 'events', group_id = '$group', timestamp = 'ts', watermark_delay = '6 seconds'$pb);
 CREATE SOURCE r (k STRING, v BIGINT, ts TIMESTAMP)
-  WITH (connector = 'kafka', topic = 'right', group_id = 'join', timestamp = 'ts', watermark_delay = '6 seconds', partitioned_by = 'k');
+  WITH (connector = 'kafka', topic = 'right', group_id = '$group', timestamp = 'ts', watermark_delay = '6 seconds'$pb);
 CREATE SINK out WITH (connector = 'file', path = '\${OUT}');
 INSERT INTO out SELECT l.k AS k, l.ts AS lts, r.ts AS rts, l.v AS lv, r.v AS rv
 FROM l JOIN r WITHIN INTERVAL '1' SECOND ON l.k = r.k WHERE l.k <> 'end';
 SQL
-start g1 join; start g2 join
-until_true 40 assigned g1.log g2.log || fail "join: not every process was assigned partitions"
+  start "$a" "$group"; start "$b" "$group"
+  until_true 40 assigned "$a.log" "$b.log" || fail "$group: not every process was assigned partitions"
+  send() { # send SIDE FILE: to the left (events) or right topic
+    if $keyed; then kcat -b "$bootstrap" -P -t "$1" -K: -l "$2" 2>/dev/null
+    else cut -d: -f2- "$2" > send.u && kcat -b "$bootstrap" -P -t "$1" -l send.u 2>/dev/null; fi
+  }
+  send events l.0; send right r.0
+  until_true 30 test -s "$b.jsonl" || note "$group: $b wrote no rows before it was killed"
+  sleep 1
+  kill -9 "${pid[$b]}"; wait "${pid[$b]}" 2>/dev/null
+  send events l.1; send right r.1
+  for p in $(seq 0 $((partitions - 1))); do
+    for side in events right; do kcat -b "$bootstrap" -P -t $side -K: -p $p -l end.keyed 2>/dev/null; done
+  done
+  pairs_written() { cat "$a.jsonl" "$b.jsonl" 2>/dev/null | sort -u | wc -l; }
+  until_true 60 eval '[ "$(pairs_written)" -ge $pairs ]' || note "$(pairs_written) of $pairs pairs written"
+  sleep 1.5
+  cat "$a.jsonl" "$b.jsonl" > union.jsonl 2>/dev/null
+  r=$(sqlite3 oracle.db "CREATE TEMP TABLE raw(j)" ".mode list" ".separator ~ \\n" ".import union.jsonl raw" ".separator ' '" \
+    "CREATE TEMP TABLE got AS SELECT DISTINCT json_extract(j, '\$.k') AS k, json_extract(j, '\$.lts') AS lts, json_extract(j, '\$.rts') AS rts,
+       json_extract(j, '\$.lv') AS lv, json_extract(j, '\$.rv') AS rv FROM raw" \
+    "SELECT (SELECT count(*) FROM (SELECT * FROM pairs EXCEPT SELECT * FROM got)), (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM pairs))")
+  read -r missing wrong <<<"$r"
+  [ "$missing" = 0 ] && [ "$wrong" = 0 ] && [ -s "$b.jsonl" ] && grep 'task restored' "$a.log" | grep -q changelog \
+    && ok "$group: join over two processes, one killed -9: the $pairs pairs equal sqlite3's ($(wc -l < union.jsonl) rows written)" \
+    || fail "$group: $missing of $pairs pairs missing, $wrong not in sqlite3's answer ($b wrote $(wc -l < "$b.jsonl" 2>/dev/null) rows; $a restored: $(grep -c 'task restored' "$a.log"))"
+  stop "$a"
+  stop_broker
+}
 head -4000 left.keyed > l.0; tail -n +4001 left.keyed > l.1; head -4000 right.keyed > r.0; tail -n +4001 right.keyed > r.1
-produce l.0; kcat -b "$bootstrap" -P -t right -K: -l r.0 2>/dev/null
-sleep 4
-kill -9 "${pid[g2]}"; wait "${pid[g2]}" 2>/dev/null
-produce l.1; kcat -b "$bootstrap" -P -t right -K: -l r.1 2>/dev/null
-for p in $(seq 0 $((partitions - 1))); do produce end.keyed -p $p; kcat -b "$bootstrap" -P -t right -K: -p $p -l end.keyed 2>/dev/null; done
-pairs_written() { cat g1.jsonl g2.jsonl 2>/dev/null | sort -u | wc -l; }
-until_true 60 eval '[ "$(pairs_written)" -ge $pairs ]' || note "$(pairs_written) of $pairs pairs written"
-sleep 1.5
-cat g1.jsonl g2.jsonl > union.jsonl 2>/dev/null
-r=$(sqlite3 oracle.db "CREATE TEMP TABLE raw(j)" ".mode list" ".separator ~ \\n" ".import union.jsonl raw" ".separator ' '" \
-  "CREATE TEMP TABLE got AS SELECT DISTINCT json_extract(j, '\$.k') AS k, json_extract(j, '\$.lts') AS lts, json_extract(j, '\$.rts') AS rts,
-     json_extract(j, '\$.lv') AS lv, json_extract(j, '\$.rv') AS rv FROM raw" \
-  "SELECT (SELECT count(*) FROM (SELECT * FROM pairs EXCEPT SELECT * FROM got)), (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM pairs))")
-read -r missing wrong <<<"$r"
-[ "$missing" = 0 ] && [ "$wrong" = 0 ] && [ -s g2.jsonl ] && grep 'task restored' g1.log | grep -q changelog \
-  && ok "join over two processes, one killed -9: the $pairs pairs equal sqlite3's ($(wc -l < union.jsonl) rows written)" \
-  || fail "join: $missing of $pairs pairs missing, $wrong not in sqlite3's answer (g2 wrote $(wc -l < g2.jsonl 2>/dev/null) rows; g1 restored: $(grep -c 'task restored' g1.log))"
-stop g1
-stop_broker
+join_run join true g1 g2
+join_run rjoin false h1 h2
 fi
 
 # 7. Repartitioning: the topic is produced without keys, so rows of a k
