@@ -120,8 +120,9 @@ rep_topic() { $unkeyed && echo "$1.ev_by_k.repartition:$partitions"; }
 # processed SECONDS NAME...: wait until the processes have read what was
 # produced, then for a checkpoint to have covered it
 processed() {
-  local names=("${@:2}")
-  until_true "$1" eval '[ "$(records "${names[@]}")" -ge $produced ]' || note "only $(records "${names[@]}") of $produced records read"
+  local names=("${@:2}") want=$produced
+  $unkeyed && want=$((2 * produced)) # each row is read by stage 1, then by stage 2
+  until_true "$1" eval '[ "$(records "${names[@]}")" -ge $want ]' || note "only $(records "${names[@]}") of $want records read"
   sleep 2.5
 }
 # A pipeline without tasks logs "partitions assigned" instead.
@@ -468,6 +469,38 @@ r=$(sqlite3 oracle.db "CREATE TEMP TABLE raw(j)" ".mode list" ".separator ~ \n" 
   "SELECT (SELECT count(*) FROM (SELECT * FROM hop EXCEPT SELECT * FROM got)), (SELECT count(*) FROM (SELECT * FROM got EXCEPT SELECT * FROM hop))")
 [ "$r" = "0 0" ] && ok "hopping through a repartition on two processes equals sqlite3 ($hop_expected rows)" \
   || fail "hopping through a repartition: missing, wrong against sqlite3: $r"
+fi
+
+# 9. Late rows: after all the data (and a checkpoint over it), 200 of its
+#    first rows again, with v = 1000000: their windows closed long ago, in
+#    every partition. One process without repartitioning and two with it
+#    both drop exactly those 200 as late and write sqlite3's answer.
+if [ "$mode" = full ]; then
+head -200 data.keyed | sed 's/"v":[^,]*/"v":1000000/' > late.keyed
+cp late.keyed chunk.late
+late_run() { # late_run GROUP REPARTITION NAME...
+  local group=$1 name logs=() late=0 n; unkeyed=$2
+  produced=0
+  start_broker "$group" $(rep_topic "$group") && if $unkeyed; then rep_pipeline "$group"; else pipeline "$group"; fi
+  $unkeyed || sed -i "s/, partitioned_by = 'k'//" "$group.sql"
+  for name in "${@:3}"; do start "$name" "$group"; logs+=("$name.log"); done
+  until_true 40 assigned "${logs[@]}" || fail "$group: not every process was assigned"
+  for c in $(seq 0 $((chunks - 1))); do produce_chunk $c; done
+  processed 40 "${@:3}"
+  produce_chunk late
+  finish 60 "${@:3}"
+  for name in "${@:3}"; do stop "$name"; done
+  for name in "${@:3}"; do
+    n=$(sed -n 's/.* \([0-9]*\) late, .*/\1/p' "$name.log" | tail -1)
+    late=$((late + ${n:-0}))
+  done
+  [ "$late" -eq 200 ] && ok "$group: the 200 late rows were dropped as late" || fail "$group: $late rows counted late (want 200)"
+  check_output "$group: late rows" no "${@:3}"
+  stop_broker
+}
+late_run lone false l1
+late_run rlate true m1 m2
+unkeyed=true
 fi
 
 [ $failures -eq 0 ] && echo "scale out: all passed"
