@@ -9,21 +9,25 @@
 #     same group restores them from the changelog;
 #  3. failover: two processes share the partitions, one is killed with -9:
 #     time until the survivor runs the dead one's tasks, at two
-#     'kafka.session.timeout.ms'.
+#     'kafka.session.timeout.ms';
+#  4. repartition: the same aggregation without partitioned_by, through a
+#     repartition topic ('scale.repartition'), on one and on two processes,
+#     against the keyed one: records/s and CPU-s per M (streamq's and the
+#     broker's: stage 1 writes every row to the broker once more).
 # Times come from streamq's JSON log lines; every figure is a median of
 # several runs, printed with the load average (the machine may be shared).
 # Logs stay in build-bench/scale/ for a look at what went wrong.
-#   bench/scale.sh [--runs N] [--only throughput|restore|failover]
+#   bench/scale.sh [--runs N] [--only throughput|restore|failover|repartition]
 #   (N throughput runs, default 5; the restore and failover scenarios run
 #   min(N, 3) times; --only runs one of the three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=5 sections="throughput restore failover"
+runs=5 sections="throughput restore failover repartition"
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift ;;
     --only) sections=$2; shift ;;
-    *) echo "usage: bench/scale.sh [--runs N] [--only throughput|restore|failover]" >&2; exit 1 ;;
+    *) echo "usage: bench/scale.sh [--runs N] [--only throughput|restore|failover|repartition]" >&2; exit 1 ;;
   esac
   shift
 done
@@ -71,8 +75,10 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 groups=()
 for run in $(seq "$runs"); do groups+=("tp-default-$run" "tp-1s-$run"); done
 for run in $(seq "$slow_runs"); do groups+=("rs-$run" "fo6000-$run" "fo45000-$run"); done
+for run in $(seq "$slow_runs"); do groups+=("rp-keyed-$run" "rp-one-$run" "rp-two-$run"); done
 topic_args=(--topic payments --topic live --topic keys)
 for g in "${groups[@]}"; do topic_args+=(--topic "$g.changelog"); done
+for run in $(seq "$slow_runs"); do topic_args+=(--topic "rp-one-$run.payments_by_user_id.repartition" --topic "rp-two-$run.payments_by_user_id.repartition"); done
 port=$(free_port 29292)
 "$streamq" broker --port "$port" --partitions $partitions "${topic_args[@]}" > "$dir/broker.out" 2>&1 &
 broker=$!
@@ -343,6 +349,66 @@ failover() {
   for timeout in 6000 45000; do
     fo_runs() { column "$dir/failover.runs" "$1" "$timeout"; }
     echo "| $timeout | $(fo_runs 2 | median) ($(fo_runs 2 | range)) | $(fo_runs 3 | median) ($(fo_runs 3 | range)) | $(fo_runs 4 | median) | $(fo_runs 5 | awk '{ n += $1 } END { print n + 0 }') of $slow_runs |"
+  done
+}
+
+# --- 4. Repartition: the throughput run's aggregation (one process, all
+# tasks) against the same without partitioned_by, cut at a repartition
+# topic, on one process and on two. Timed from the first partition
+# assignment to the last window's rows; CPU of streamq's processes and of
+# the broker over the same span (the broker's from /proc, in ticks).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+repartition() {
+  [ -n "${expected_rows:-}" ] || expected_rows=$(awk -F'[:,]' '{ u = $2; w = int($6 / 10000); k[u " " w] = 1 } END { print length(k) }' "$dir/payments.jsonl")
+  : > "$dir/repartition.runs"
+  load_before=$(loadavg)
+  local hz kind n name run from to b0 user sys rss cpu names pids tpids
+  hz=$(getconf CLK_TCK)
+  for run in $(seq "$slow_runs"); do
+    for kind in keyed one two; do
+      name=rp-$kind-$run
+      pipeline "$name" payments "$name" "10 SECONDS"
+      if [ $kind != keyed ]; then
+        sed -i "s/,\s*partitioned_by = 'user_id'//; 1i SET 'scale.repartition' = 'on';" "$dir/$name.sql"
+        grep -q partitioned_by "$dir/$name.sql" && fail "the repartition pipeline still says partitioned_by"
+      fi
+      n=1; [ $kind = two ] && n=2
+      names=() pids=() tpids=()
+      b0=$(cpu_ticks "$broker")
+      for i in $(seq $n); do
+        [ $i = 1 ] || cp "$dir/$name.sql" "$dir/$name-$i.sql"
+        [ $i = 1 ] || sed -i "s|$name.jsonl|$name-$i.jsonl|" "$dir/$name-$i.sql"
+        names+=("$name$([ $i = 1 ] || echo "-$i")")
+        start "${names[-1]}"
+        pids+=("$pid") tpids+=("$tpid")
+      done
+      watch=("${pids[@]}")
+      union() { cat "$dir/$name"*.jsonl 2> /dev/null | sort -u | wc -l; }
+      await 300 "the repartition run's $expected_rows rows" at_least "$expected_rows" union
+      to=$(date +%s.%N)
+      bt=$(( $(cpu_ticks "$broker") - b0 ))
+      kill -TERM "${pids[@]}"
+      for t in "${tpids[@]}"; do wait "$t" || fail "streamq failed at SIGTERM ($name)"; done
+      cat "$dir/$name"*.jsonl | sort -u | cmp -s - "$dir/expected.sorted" 2> /dev/null || [ ! -f "$dir/expected.sorted" ] ||
+        fail "the rows of $name differ from the file run's"
+      from=$(for nm in "${names[@]}"; do when "$(grep -m1 '"event":"partitions assigned"' "$dir/$nm.log")"; done | sort -g | head -1)
+      cpu=$(for nm in "${names[@]}"; do cat "$dir/$nm.time"; done | awk '{ c += $1 + $2 } END { print c }')
+      echo "$kind $(awk -v a="$from" -v b="$to" -v c="$cpu" -v bt="$bt" -v hz="$hz" 'BEGIN { printf "%.3f %.2f %.2f", b - a, c, bt / hz }')" >> "$dir/repartition.runs"
+      rm -rf "${dir:?}/$name"*.state "${dir:?}/$name"*.jsonl
+    done
+  done
+  echo
+  echo "Scale-out, repartition: payments per user ($users users), 10 s tumbling COUNT/SUM per user, $records records over $partitions partitions, keyed (partitioned_by) against cut at a repartition topic of $partitions partitions, $slow_runs runs; timed from the first partition assignment to the last window's rows; load average $load_before before, $(loadavg) after"
+  echo
+  echo "| pipeline | processes | median s (min-max) | records/s | streamq CPU s per M records | broker CPU s per M records | records/s ÷ keyed |"
+  echo "|---|---|---|---|---|---|---|"
+  keyed_secs=$(column "$dir/repartition.runs" 2 keyed | median)
+  for kind in keyed one two; do
+    secs=$(column "$dir/repartition.runs" 2 $kind | median)
+    awk -v k=$kind -v s="$secs" -v r="$(column "$dir/repartition.runs" 2 $kind | range)" -v c="$(column "$dir/repartition.runs" 3 $kind | median)" \
+      -v b="$(column "$dir/repartition.runs" 4 $kind | median)" -v n=$records -v ks="$keyed_secs" 'BEGIN {
+        printf "| %s | %d | %.3f (%s) | %.2f M | %.2f | %.2f | %.2f× |\n", k == "keyed" ? "partitioned_by user_id" : "repartitioned",
+          k == "two" ? 2 : 1, s, r, n / s / 1e6, c / (n / 1e6), b / (n / 1e6), ks / s }'
   done
 }
 
