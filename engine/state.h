@@ -92,8 +92,9 @@ void sq_state_usage(const sq_state_t *s, const sq_state_ns_t *ns, size_t *keys, 
 
 /* The first disk or corruption error the store met, or NULL. */
 const char *sq_state_error(const sq_state_t *s);
-/* True when the changes since the last checkpoint fill half the cache:
- * only a written checkpoint makes their memory evictable. */
+/* True when the changes since the last checkpoint, with what writing
+ * them costs (a fixed amount per changed key), fill half the cache: only
+ * a written checkpoint makes their memory evictable. */
 bool sq_state_wants_checkpoint(const sq_state_t *s);
 
 typedef struct sq_state_commit_stats {

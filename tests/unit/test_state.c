@@ -272,6 +272,29 @@ static void disk_store_evicts_past_its_cache(void **state) {
   sq_state_destroy(s);
 }
 
+/* A checkpoint is due before small entries alone fill half the cache, as
+ * writing each costs LevelDB memory of its own. */
+static void small_entries_checkpoint_early(void **state) {
+  (void)state;
+  sq_state_type_t type = {.size = sizeof(int64_t)};
+  sq_state_ns_t ns = {2, 0, &type};
+  const size_t cache = 1 << 20;
+  sq_state_t *s = open_store(cache);
+  sq_buf_t k = {0};
+  bool created;
+  size_t keys = 0, bytes = 0;
+  for (int64_t i = 0; i < 100000 && !sq_state_wants_checkpoint(s); i++) {
+    sq_buf_clear(&k);
+    sq_key_put_int(&k, i);
+    assert_non_null(sq_state_get(s, &ns, k.data, k.len, true, &created));
+    sq_state_usage(s, &ns, &keys, &bytes);
+  }
+  assert_true(sq_state_wants_checkpoint(s));
+  assert_true(bytes < cache / 2);
+  sq_buf_free(&k);
+  sq_state_destroy(s);
+}
+
 /* A range removed whole: absent at once, gone from disk after the next
  * checkpoint, and reading it costs no dirty memory. */
 static void disk_store_removes_ranges(void **state) {
@@ -511,6 +534,7 @@ int main(void) {
       cmocka_unit_test(memory_store_grows_past_many_keys),
       cmocka_unit_test_setup_teardown(disk_store_holds_exactly_the_last_checkpoint, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_evicts_past_its_cache, make_dir, remove_dir),
+      cmocka_unit_test_setup_teardown(small_entries_checkpoint_early, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(disk_store_removes_ranges, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(snapshot_is_immutable_while_out, make_dir, remove_dir),
       cmocka_unit_test_setup_teardown(a_value_just_got_is_removed_without_a_lookup, make_dir, remove_dir),
