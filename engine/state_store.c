@@ -21,9 +21,10 @@
  *
  * Threads. Everything here runs on the engine thread except
  * sq_state_snapshot_write (the checkpoint writer thread), which reads only
- * the snapshot object, the in-flight entries' key, type and value bytes
- * and DELETED bit (never written while in flight: the engine writes only
- * their prev/next links, which the writer never reads), the storage
+ * the snapshot object (with its copy of the namespaces' value types), the
+ * in-flight entries' key and value bytes and DELETED bit (never written
+ * while in flight: the engine writes only their prev/next links, which
+ * the writer never reads), the storage
  * (LevelDB is thread-safe) and its own buffers. The snapshot's results are
  * read by the engine after it joined the writer (sq_state_snapshot_finish).
  *
@@ -54,19 +55,22 @@
 
 enum { DELETED = 2, ON_DISK = 4, REFERENCED = 8 };
 
+/* 48 bytes: a window over millions of groups keeps as many of these in
+ * the cache, and the header is most of a small group's entry. Its value
+ * type is its namespace's (ns_usage_t), its value offset follows from
+ * the key length. */
 typedef struct entry {
-  uint64_t hash;
   struct entry *prev, *next; /* its namespace's entries */
-  const sq_state_type_t *type;
-  uint32_t key_len;   /* full key, namespace included */
-  uint32_t dirty_at;  /* while dirty: its index in s->dirty */
   uint64_t gen;       /* the generation that last changed it; 0: unchanged since read from disk */
   uint64_t disk_gen;  /* while dirty, with ON_DISK: the snapshot that put the key on disk (0: there at start) */
-  uint16_t value_off; /* from the entry start, aligned */
+  uint32_t hash;      /* the key's hash, its low bits: a table has fewer than 2^32 slots */
+  uint32_t dirty_at;  /* while dirty: its index in s->dirty */
+  uint32_t usage;     /* its namespace's record in s->usage */
+  uint16_t key_len;   /* full key, namespace included (at most NS_LEN + MAX_KEY) */
   uint8_t flags;      /* ON_DISK: while dirty, whether the key is on disk as of the previous generation */
-  uint32_t usage;     /* its namespace's record in s->usage (in the header's padding) */
-  /* key bytes, then the value */
+  /* key bytes, then the value (aligned to 8) */
 } entry_t;
+_Static_assert(sizeof(entry_t) == 48, "an entry header grew");
 
 /* A key range removed whole (a closed window): its keys count as absent
  * at once; the checkpoint after the removal records it, and then the
@@ -81,6 +85,7 @@ typedef struct ns_usage {
   uint32_t op, partition;
   size_t keys, bytes;
   struct entry *entries; /* in memory: a window's close visits these, not the whole table */
+  const sq_state_type_t *type; /* of its values (one operator's): set by every insert, NULL before the first */
 } ns_usage_t;
 
 struct sq_state {
@@ -121,9 +126,12 @@ static const char range_key[] = "\xff\xff\xff\xff" "range"; /* + the range's pre
 #define CLEANUP_BATCH 10000
 #define CLEANUP_RANGES_PER_BATCH 4096
 
+/* Where an entry's value starts for a full key of `klen` bytes. */
+static size_t value_offset(size_t klen) { return (sizeof(entry_t) + klen + 7) & ~(size_t)7; }
+
 static const char *entry_key(const entry_t *e) { return (const char *)(e + 1); }
-static void *entry_value(entry_t *e) { return (char *)e + e->value_off; }
-static size_t entry_size(const entry_t *e) { return e->value_off + e->type->size; }
+static void *entry_value(entry_t *e) { return (char *)e + value_offset(e->key_len); }
+static const void *entry_cvalue(const entry_t *e) { return (const char *)e + value_offset(e->key_len); }
 
 static uint32_t be32(const char *p) {
   return (uint32_t)(unsigned char)p[0] << 24 | (uint32_t)(unsigned char)p[1] << 16 | (uint32_t)(unsigned char)p[2] << 8 |
@@ -169,7 +177,7 @@ static ns_usage_t *usage_for(sq_state_t *s, uint32_t op, uint32_t part) {
   ns_usage_t *v = sq_array_room(s->usage, s->n_usage, sizeof *v);
   if (!v) return NULL;
   s->usage = v;
-  s->usage[s->n_usage] = (ns_usage_t){op, part, 0, 0, NULL};
+  s->usage[s->n_usage] = (ns_usage_t){op, part, 0, 0, NULL, NULL};
   *slot = (uint32_t)++s->n_usage;
   return &s->usage[s->n_usage - 1];
 }
@@ -178,6 +186,8 @@ static ns_usage_t *usage_of(sq_state_t *s, const char *key) { return usage_for(s
 
 /* The usage record of an entry in the table. */
 static ns_usage_t *entry_usage(sq_state_t *s, const entry_t *e) { return &s->usage[e->usage]; }
+static const sq_state_type_t *entry_type(const sq_state_t *s, const entry_t *e) { return s->usage[e->usage].type; }
+static size_t entry_size(const sq_state_t *s, const entry_t *e) { return value_offset(e->key_len) + entry_type(s, e)->size; }
 
 /* The full key: namespace (big-endian, so ranges sort by operator then
  * partition) then the operator's key. */
@@ -224,7 +234,7 @@ static size_t find(const sq_state_t *s, const char *k, size_t len, uint64_t hash
       if (free_slot == SIZE_MAX) free_slot = i;
       continue;
     }
-    if (e->hash == hash && e->key_len == len && memcmp(entry_key(e), k, len) == 0) {
+    if (e->hash == (uint32_t)hash && e->key_len == len && memcmp(entry_key(e), k, len) == 0) {
       *found = true;
       return i;
     }
@@ -273,7 +283,7 @@ static bool mark_dirty(sq_state_t *s, entry_t *e) {
   e->gen = s->gen;
   e->dirty_at = (uint32_t)s->n_dirty;
   s->dirty[s->n_dirty++] = e;
-  s->dirty_bytes += entry_size(e);
+  s->dirty_bytes += entry_size(s, e);
   return true;
 }
 
@@ -290,11 +300,13 @@ static bool graveyard_room(sq_state_t *s) {
 /* The bytes an entry is allocated with, its value of type `t` after `value_off`. */
 static size_t alloc_size(size_t value_off, const sq_state_type_t *t) { return sq_recycle_size(value_off + t->size); }
 
-/* Releases an entry's value and frees it, or lists it for reuse. */
-static void free_entry(sq_state_t *s, entry_t *e) {
-  if (e->type->release && !(e->flags & DELETED)) e->type->release(entry_value(e), e->type->ctx);
-  sq_recycle_give(&s->recycled, e, alloc_size(e->value_off, e->type));
+/* Releases an entry's value (of type `t`) and frees it, or lists it for reuse. */
+static void free_typed_entry(sq_state_t *s, entry_t *e, const sq_state_type_t *t) {
+  if (t->release && !(e->flags & DELETED)) t->release(entry_value(e), t->ctx);
+  sq_recycle_give(&s->recycled, e, alloc_size(value_offset(e->key_len), t));
 }
+
+static void free_entry(sq_state_t *s, entry_t *e) { free_typed_entry(s, e, entry_type(s, e)); }
 
 /* Takes an entry out of the table and its namespace's list, and frees
  * it, or hands it to the graveyard when a snapshot out still reads it;
@@ -306,11 +318,11 @@ static bool drop(sq_state_t *s, size_t slot) {
   if (is_dirty(s, e)) {
     s->dirty[e->dirty_at] = s->dirty[--s->n_dirty];
     s->dirty[e->dirty_at]->dirty_at = e->dirty_at;
-    s->dirty_bytes -= entry_size(e);
+    s->dirty_bytes -= entry_size(s, e);
   }
-  s->bytes -= entry_size(e);
+  s->bytes -= entry_size(s, e);
   ns_usage_t *u = entry_usage(s, e);
-  u->bytes -= entry_size(e);
+  u->bytes -= entry_size(s, e);
   if (e->prev) e->prev->next = e->next;
   else u->entries = e->next;
   if (e->next) e->next->prev = e->prev;
@@ -340,9 +352,6 @@ static void make_room(sq_state_t *s) {
   s->sweep_exhausted = s->bytes > target; /* until a written snapshot cleans entries */
 }
 
-/* Where an entry's value starts for a full key of `klen` bytes. */
-static size_t value_offset(size_t klen) { return (sizeof(entry_t) + klen + 15) & ~(size_t)15; }
-
 /* A new entry (a recycled one if its size has one) with its value
  * zeroed; NULL when memory runs out. */
 static entry_t *new_entry(sq_state_t *s, const sq_state_type_t *type, const char *k, size_t klen, uint64_t hash) {
@@ -353,14 +362,13 @@ static entry_t *new_entry(sq_state_t *s, const sq_state_type_t *type, const char
   } else if (!(e = calloc(1, size))) {
     return NULL;
   }
-  *e = (entry_t){.hash = hash, .type = type, .key_len = (uint32_t)klen, .value_off = (uint16_t)value_off};
+  *e = (entry_t){.hash = (uint32_t)hash, .key_len = (uint16_t)klen};
   memcpy(e + 1, k, klen);
   return e;
 }
 
-/* Decodes `in` into e's value; false (the value released) when it is corrupt. */
-static bool decode_value(entry_t *e, sq_cursor_t *in) {
-  const sq_state_type_t *t = e->type;
+/* Decodes `in` into e's value of type `t`; false (the value released) when it is corrupt. */
+static bool decode_value(entry_t *e, const sq_state_type_t *t, sq_cursor_t *in) {
   bool ok;
   if (t->decode) ok = t->decode(entry_value(e), in, t->ctx) && sq_cursor_done(in);
   else ok = in->end - in->p == (ptrdiff_t)t->size && (memcpy(entry_value(e), in->p, t->size), true);
@@ -368,22 +376,23 @@ static bool decode_value(entry_t *e, sq_cursor_t *in) {
   return ok;
 }
 
-static void encode_value(const entry_t *e, sq_buf_t *out) {
-  if (e->type->encode) e->type->encode((const char *)e + e->value_off, out, e->type->ctx);
-  else sq_buf_append(out, (const char *)e + e->value_off, e->type->size);
+static void encode_value(const entry_t *e, const sq_state_type_t *t, sq_buf_t *out) {
+  if (t->encode) t->encode(entry_cvalue(e), out, t->ctx);
+  else sq_buf_append(out, entry_cvalue(e), t->size);
 }
 
-/* Puts a new entry in the table and its namespace's list; false (the
- * entry not taken) when memory runs out. */
-static bool insert(sq_state_t *s, size_t slot, entry_t *e) {
+/* Puts a new entry (its value of type `t`) in the table and its
+ * namespace's list; false (the entry not taken) when memory runs out. */
+static bool insert(sq_state_t *s, size_t slot, entry_t *e, const sq_state_type_t *t) {
   ns_usage_t *u = usage_of(s, entry_key(e));
   if (!u) return false;
+  u->type = t;
   e->usage = (uint32_t)(u - s->usage);
   if (!s->slots[slot]) s->used++;
   s->slots[slot] = e;
   s->live++;
-  s->bytes += entry_size(e);
-  u->bytes += entry_size(e);
+  s->bytes += entry_size(s, e);
+  u->bytes += entry_size(s, e);
   e->next = u->entries;
   if (u->entries) u->entries->prev = e;
   u->entries = e;
@@ -394,13 +403,13 @@ static bool insert(sq_state_t *s, size_t slot, entry_t *e) {
  * table by a copy (the value copied through its codec), the original
  * going to the graveyard; the copy, or NULL when memory runs out. */
 static entry_t *detach(sq_state_t *s, size_t slot) {
-  entry_t *e = s->slots[slot], *c = new_entry(s, e->type, entry_key(e), e->key_len, e->hash);
+  entry_t *e = s->slots[slot], *c = new_entry(s, entry_type(s, e), entry_key(e), e->key_len, e->hash);
   if (!c || !graveyard_room(s)) return free(c), fail(s, "out of memory"), NULL;
   if (!(e->flags & DELETED)) {
     sq_buf_clear(&s->scratch);
-    encode_value(e, &s->scratch);
+    encode_value(e, entry_type(s, e), &s->scratch);
     sq_cursor_t in = sq_cursor(s->scratch.data, s->scratch.len);
-    if (s->scratch.failed || !decode_value(c, &in)) return free(c), fail(s, "out of memory copying a state value"), NULL;
+    if (s->scratch.failed || !decode_value(c, entry_type(s, e), &in)) return free(c), fail(s, "out of memory copying a state value"), NULL;
   }
   c->flags = e->flags & (DELETED | REFERENCED);
   c->gen = e->gen; /* until mark_dirty: on disk as its snapshot leaves it */
@@ -428,7 +437,7 @@ static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t kl
   entry_t *e = new_entry(s, ns->type, k, klen, hash);
   if (!e) return fail(s, "out of memory"), -1;
   sq_cursor_t in = sq_cursor(s->scratch.data, s->scratch.len);
-  if (!decode_value(e, &in)) {
+  if (!decode_value(e, ns->type, &in)) {
     free(e);
     char msg[128];
     snprintf(msg, sizeof msg, "corrupt state: an entry of operator %u cannot be decoded", ns->op);
@@ -436,8 +445,8 @@ static int load(sq_state_t *s, const sq_state_ns_t *ns, const char *k, size_t kl
     return -1;
   }
   e->flags = ON_DISK;
-  if (!insert(s, slot, e)) {
-    free_entry(s, e);
+  if (!insert(s, slot, e, ns->type)) {
+    free_typed_entry(s, e, ns->type);
     return fail(s, "out of memory"), -1;
   }
   *out = e;
@@ -478,7 +487,7 @@ void *sq_state_get(sq_state_t *s, const sq_state_ns_t *ns, const void *key, size
   if (e && in_flight(s, e) && !(e = detach(s, slot))) return NULL;
   if (!e) {
     make_room(s); /* evicting leaves tombstones: `slot` (where lookup missed) stays free */
-    if (!(e = new_entry(s, ns->type, k, klen, hash)) || !insert(s, slot, e)) {
+    if (!(e = new_entry(s, ns->type, k, klen, hash)) || !insert(s, slot, e, ns->type)) {
       free(e);
       return fail(s, "out of memory"), NULL;
     }
@@ -507,8 +516,9 @@ static bool remove_at(sq_state_t *s, size_t slot, entry_t *e) {
   } else {
     /* on disk: a deleted marker until the next checkpoint deletes it there */
     if (!mark_dirty(s, e)) return false;
-    if (e->type->release) e->type->release(entry_value(e), e->type->ctx);
-    memset(entry_value(e), 0, e->type->size);
+    const sq_state_type_t *t = entry_type(s, e);
+    if (t->release) t->release(entry_value(e), t->ctx);
+    memset(entry_value(e), 0, t->size);
     e->flags |= DELETED;
   }
   u->keys--;
@@ -716,6 +726,7 @@ typedef struct snap_range {
 typedef struct snap_usage {
   uint32_t op, partition;
   uint64_t keys;
+  const sq_state_type_t *type; /* of its values: the writer encodes entries through it */
 } snap_usage_t;
 
 /* Everything one checkpoint writes, handed from the engine to the writer
@@ -775,7 +786,8 @@ sq_state_snapshot_t *sq_state_snapshot(sq_state_t *s, const void *meta, size_t m
     snap->ranges[i] = (snap_range_t){s->ranges[i].prefix, s->ranges[i].len, !s->ranges[i].durable, false,
                                      *usage_slot(s->usage_index, s->usage_index_cap, s->usage, be32(s->ranges[i].prefix),
                                                  be32(s->ranges[i].prefix + 4)) - 1u, 0};
-  for (size_t i = 0; i < s->n_usage; i++) snap->usage[i] = (snap_usage_t){s->usage[i].op, s->usage[i].partition, s->usage[i].keys};
+  for (size_t i = 0; i < s->n_usage; i++)
+    snap->usage[i] = (snap_usage_t){s->usage[i].op, s->usage[i].partition, s->usage[i].keys, s->usage[i].type};
   snap->n_usage = s->n_usage;
   /* the failed snapshot's entries first: a key changed since has its newer copy among the dirty ones */
   if (n_failed) {
@@ -907,7 +919,7 @@ bool sq_state_snapshot_write(sq_state_snapshot_t *snap) {
       continue;
     }
     sq_buf_clear(&snap->scratch);
-    encode_value(e, &snap->scratch);
+    encode_value(e, snap->usage[e->usage].type, &snap->scratch);
     sq_storage_batch_put(snap->db, b, entry_key(e), e->key_len, snap->scratch.data, snap->scratch.len);
     snap->stats.written++;
     snap->stats.bytes += e->key_len + snap->scratch.len;
@@ -1091,7 +1103,7 @@ void sq_state_snapshot_visit(sq_state_snapshot_t *snap, const sq_state_visitor_t
       continue;
     }
     sq_buf_clear(&snap->scratch);
-    encode_value(e, &snap->scratch);
+    encode_value(e, snap->usage[e->usage].type, &snap->scratch);
     v->put(ctx, entry_key(e), e->key_len, snap->scratch.data, snap->scratch.len);
   }
   for (size_t i = 0; i < snap->n_ranges; i++)
