@@ -359,7 +359,7 @@ failover() {
 # the broker over the same span (the broker's from /proc, in ticks).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 repartition() {
-  [ -n "${expected_rows:-}" ] || expected_rows=$(awk -F'[:,]' '{ u = $2; w = int($6 / 10000); k[u " " w] = 1 } END { print length(k) }' "$dir/payments.jsonl")
+  [ -n "${expected_rows:-}" ] || expected_rows=$(awk -F'[:,]' '{ u = $2; w = int($10 / 10000); k[u " " w] = 1 } END { print length(k) }' "$dir/payments.jsonl")
   : > "$dir/repartition.runs"
   load_before=$(loadavg)
   local hz kind n name run from to b0 user sys rss cpu names pids tpids
@@ -369,8 +369,9 @@ repartition() {
       name=rp-$kind-$run
       pipeline "$name" payments "$name" "10 SECONDS"
       if [ $kind != keyed ]; then
-        sed -i "s/,\s*partitioned_by = 'user_id'//; 1i SET 'scale.repartition' = 'on';" "$dir/$name.sql"
-        grep -q partitioned_by "$dir/$name.sql" && fail "the repartition pipeline still says partitioned_by"
+        sed -i -z "s/,\s*partitioned_by = 'user_id'//" "$dir/$name.sql"
+        sed -i "1i SET 'scale.repartition' = 'on';" "$dir/$name.sql"
+        grep -q "partitioned_by =" "$dir/$name.sql" && fail "the repartition pipeline still says partitioned_by"
       fi
       n=1; [ $kind = two ] && n=2
       names=() pids=() tpids=()

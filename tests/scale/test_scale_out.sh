@@ -57,12 +57,13 @@ produce() { # produce FILE [KCAT_OPTION...]: KEY:VALUE lines
 # move within seconds; the short poll interval bounds how long the mock
 # coordinator waits for members during a rebalance.
 partitioned_by=", partitioned_by = 'k'"
-pipeline() {
-  cat > "$1.sql" <<SQL
-SET 'kafka.session.timeout.ms' = '6000';
+settings="SET 'kafka.session.timeout.ms' = '6000';
 SET 'kafka.heartbeat.interval.ms' = '500';
 SET 'kafka.max.poll.interval.ms' = '7000';
-SET 'checkpoint.interval' = '1s';
+SET 'checkpoint.interval' = '1s';"
+pipeline() {
+  cat > "$1.sql" <<SQL
+$settings
 CREATE SOURCE ev (k STRING, v BIGINT, ts TIMESTAMP)
   WITH (connector = 'kafka', topic = 'events', group_id = '$1', timestamp = 'ts', watermark_delay = '6 seconds'$partitioned_by);
 CREATE SINK out WITH (connector = 'file', path = '\${OUT}');
@@ -351,10 +352,7 @@ join_run() {
   start_broker "$group" right:$partitions "${topics[@]}"
   cat > "$group.sql" <<SQL
 $set
-SET 'kafka.session.timeout.ms' = '6000';
-SET 'kafka.heartbeat.interval.ms' = '500';
-SET 'kafka.max.poll.interval.ms' = '7000';
-SET 'checkpoint.interval' = '1s';
+$settings
 CREATE SOURCE l (k STRING, v BIGINT, ts TIMESTAMP)
   WITH (connector = 'kafka', topic = 'events', group_id = '$group', timestamp = 'ts', watermark_delay = '6 seconds'$pb);
 CREATE SOURCE r (k STRING, v BIGINT, ts TIMESTAMP)
@@ -417,10 +415,7 @@ if [ "$mode" = full ]; then
 kinds_pipeline() {
   cat > "$1.sql" <<SQL
 SET 'scale.repartition' = 'on';
-SET 'kafka.session.timeout.ms' = '6000';
-SET 'kafka.heartbeat.interval.ms' = '500';
-SET 'kafka.max.poll.interval.ms' = '7000';
-SET 'checkpoint.interval' = '1s';
+$settings
 CREATE SOURCE ev (k STRING, v BIGINT, ts TIMESTAMP)
   WITH (connector = 'kafka', topic = 'events', group_id = '$1', timestamp = 'ts', watermark_delay = '6 seconds');
 CREATE SINK hop WITH (connector = 'file', path = '\${OUT}.hop');
