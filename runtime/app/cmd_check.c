@@ -1,7 +1,10 @@
 /* `streamq check FILE.sql`: parse and analyze a pipeline, print every
  * diagnostic (LANGUAGE.md §6) or a one-line summary, and exit 1 if the
- * pipeline is invalid. `--ast` also dumps the syntax tree. */
+ * pipeline is invalid. `--ast` also dumps the syntax tree. A pipeline cut
+ * at repartition topics lists them. */
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "runtime/app/cli.h"
 #include "runtime/app/pipeline.h"
@@ -20,6 +23,14 @@ static int check_main(int argc, char **argv) {
     printf("%s: ok: %zu sources, %zu tables, %zu streams, %zu sinks, %zu queries\n", path,
            sq_catalog_count_kind(cat, SQ_REL_SOURCE), sq_catalog_count_kind(cat, SQ_REL_TABLE),
            sq_catalog_count_kind(cat, SQ_REL_STREAM), sq_catalog_count_kind(cat, SQ_REL_SINK), p.prog->n_queries);
+    for (size_t i = 0; i < sq_catalog_count(cat); i++) { /* the stages a repartition added (repartition.h) */
+      const sq_relation_t *rel = sq_catalog_at(cat, i);
+      const sq_ast_t *of = rel->kind == SQ_REL_SINK ? sq_relation_option(rel, "repartition_of") : NULL;
+      if (of)
+        printf("  repartitioned: topic %s to %s, keyed by %s (stage 1: sink %s; stage 2: source %.*s)\n", of->text,
+               sq_relation_option(rel, "topic")->text, sq_relation_option(rel, "key")->text, rel->name,
+               (int)(strlen(rel->name) - strlen("__out")), rel->name);
+    }
   }
   sq_pipeline_free(&p);
   return status;

@@ -45,6 +45,13 @@ for command in check explain run; do
 done
 expect 1 "unexpected argument 'x'" stderr -- version x
 expect 0 'quickstart.sql: ok: 1 sources, 0 tables, 0 streams, 1 sinks, 1 queries' stdout -- check "$examples/quickstart.sql"
+# SET 'scale.repartition' = 'on': check lists the repartition topics, explain the stages
+repartition=$(dirname "$0")/../golden/valid/repartition.sql
+expect 0 'repartitioned: topic payments to fraud.pay_by_card.repartition, keyed by card' stdout -- check "$repartition"
+expect 0 'repartitioned: topic refunds to fraud.refunds_by_card.repartition, keyed by card' stdout -- check "$repartition"
+expect 0 "^stage 1 of a repartition: sink pay__by_merchant__out writes the rows of topic 'payments' to topic 'fraud.pay_by_merchant.repartition' keyed by merchant" stdout -- explain "$repartition"
+expect 0 'IntervalJoin <- pay__by_card, refunds__by_card' stdout -- explain "$repartition"
+expect 0 "source pay__by_card: kafka 'fraud.pay_by_card.repartition'; event time: column __rowtime; watermark: stage 2 of a repartition" stdout -- explain "$repartition"
 rm -f /tmp/sq_cli_err.$$
 [ $failures -eq 0 ] && echo "cli: all passed"
 [ $failures -eq 0 ]
