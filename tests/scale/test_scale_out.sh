@@ -6,11 +6,13 @@
 # same data, each (key, window) once with one value. Restore times are
 # printed, never asserted. The broker is a process of its own; every
 # process is stopped by pid.
-# Usage: test_scale_out.sh STREAMQ BROKER_HELPER GEN_EVENTS [quick|restart]
+# Usage: test_scale_out.sh STREAMQ BROKER_HELPER GEN_EVENTS [full|repartition|quick|restart]
+# full: the scenarios over a keyed topic (partitioned_by);
+# repartition: those over an unkeyed topic, cut at repartition topics;
 # restart: the kill -9 and the SIGTERM-and-restart scenarios alone.
-# quick (the sanitizer build): only the kill -9 scenario, which moves
-# tasks through every phase (assigned, restored from the changelog,
-# revoked and left).
+# quick (the sanitizer build): only the kill -9 scenarios (keyed and
+# repartitioned), which move tasks through every phase (assigned,
+# restored from the changelog, revoked and left).
 set -u
 streamq=$(realpath "$1") helper=$(realpath "$2") gen=$(realpath "$3") here=$(dirname "$(realpath "$0")") mode=${4:-full}
 . "$here/../recovery/kill_lib.sh"
@@ -276,7 +278,7 @@ killed() { # killed GROUP A B
   check_output "$group: kill -9" yes "$d1" "$d2"
   stop_broker
 }
-killed killed d1 d2
+if [ "$mode" != repartition ]; then killed killed d1 d2; fi
 
 if [ "$mode" = full ] || [ "$mode" = restart ]; then
 # 4. A process holding every task reads the first chunk; a second joins
@@ -332,7 +334,7 @@ fi
 # 6. A join of two topics keyed alike, on two processes, one killed -9
 #    mid-stream: partition p of both sides meets in one task (the second
 #    source follows the first's assignment), and the pairs equal sqlite3's.
-if [ "$mode" = full ]; then
+if [ "$mode" = full ] || [ "$mode" = repartition ]; then
 head -8000 data.keyed > left.keyed
 "$gen" 8000 2000 8 | sed -E 's/^\{"k":"([^"]*)".*/\1:&/' > right.keyed
 cut -d: -f2- left.keyed > left.jsonl
@@ -391,8 +393,7 @@ SQL
   stop_broker
 }
 head -4000 left.keyed > l.0; tail -n +4001 left.keyed > l.1; head -4000 right.keyed > r.0; tail -n +4001 right.keyed > r.1
-join_run join true g1 g2
-join_run rjoin false h1 h2
+if [ "$mode" = full ]; then join_run join true g1 g2; else join_run rjoin false h1 h2; fi
 fi
 
 # 7. Repartitioning: the topic is produced without keys, so rows of a k
@@ -403,15 +404,15 @@ fi
 #    repeats they write are dropped by stage 2, so every (key, window) has
 #    the one right value).
 make_pipeline=rep_pipeline unkeyed=true
-if [ "$mode" = full ]; then from_start rthree r1 r2 r3; fi
-if [ "$mode" != restart ]; then killed rkilled s1 s2; fi
+if [ "$mode" = repartition ]; then from_start rthree r1 r2 r3; fi
+if [ "$mode" = repartition ] || [ "$mode" = quick ]; then killed rkilled s1 s2; fi
 
 # 8. Every kind of aggregation through repartition topics, by two keys
 #    (two topics, whose tasks share partition numbers): hopping and
 #    session windows, COUNT DISTINCT and APPROX_PERCENTILE by k, and a
 #    tumbling count by v. Two processes give the rows one process gives,
 #    and the hopping counts equal sqlite3's.
-if [ "$mode" = full ]; then
+if [ "$mode" = repartition ]; then
 kinds_pipeline() {
   cat > "$1.sql" <<SQL
 SET 'scale.repartition' = 'on';
@@ -470,7 +471,7 @@ fi
 #    first rows again, with v = 1000000: their windows closed long ago, in
 #    every partition. One process without repartitioning and two with it
 #    both drop exactly those 200 as late and write sqlite3's answer.
-if [ "$mode" = full ]; then
+if [ "$mode" = repartition ]; then
 head -200 data.keyed | sed 's/"v":[^,]*/"v":1000000/' > late.keyed
 cp late.keyed chunk.late
 late_run() { # late_run GROUP REPARTITION NAME...
