@@ -203,21 +203,10 @@ if "$streamq" check check.sql > check.out 2>&1; then ok "a Kafka source takes pa
 else fail "partitioned_by refused: $(head -1 check.out); going on without it"; partitioned_by=""; fi
 note "($records records of 2000 keys in $chunks chunks, $partitions partitions, $expected (key, window) rows expected)"
 
-if [ "$mode" = full ]; then
-# 1. One process.
-start_broker one && pipeline one
-start a1 one
-until_true 30 assigned a1.log || fail "one: no assignment: $(tail -2 a1.log)"
-for c in $(seq 0 $((chunks - 1))); do produce_chunk $c; done
-finish 40 a1
-stop a1
-check_output "one process" no a1
-grep -q 'task assigned' a1.log && ok "one process: $(grep -c 'task assigned' a1.log) 'task assigned' lines" || fail "one process: no 'task assigned' line"
-stop_broker
-
-# 2. Two, then three processes from the start: the partitions' tasks
-#    spread over them, each held by one process; one answer.
-from_start() { # from_start GROUP NAME...
+# from_start GROUP NAME...: processes NAME... in the group from the
+# start (scenarios 2 and 7): the partitions' tasks spread over them, each
+# held by one process; one answer.
+from_start() {
   local group=$1 name logs=() all=() held=0; shift
   produced=0
   start_broker "$group" $(rep_topic "$group") && $make_pipeline "$group"
@@ -235,11 +224,34 @@ from_start() { # from_start GROUP NAME...
   distinct=$(printf '%s\n' "${all[@]}" | sort -u | grep -c .)
   [ "$held" -eq $partitions ] && [ "$distinct" -eq $partitions ] && ok "$group: the $partitions tasks are held once each ($(for name in "$@"; do echo -n "$name $(task_labels "$name" | wc -l) "; done))" \
     || fail "$group: $held running tasks over the processes, $distinct distinct (want $partitions, each in one process)"
+  if $unkeyed; then # streamq status: the tasks in the group, the source's partitions in <group>.stage1
+    local st1 st2 n=$#
+    st2=$("$streamq" status --brokers "$bootstrap" --group "$group" 2>&1 | head -1)
+    st1=$("$streamq" status --brokers "$bootstrap" --group "$group.stage1" 2>&1 | head -1)
+    grep -q "^group $group: $n members, $partitions partitions of 1 topic" <<<"$st2" &&
+      grep -q "^group $group.stage1: $n members, $partitions partitions of 1 topic" <<<"$st1" &&
+      ok "$group: streamq status shows the $n processes in both stages" || fail "$group: streamq status: [$st2] [$st1]"
+  fi
   for name in "$@"; do stop "$name"; done
   check_output "$group" no "$@"
   worked "$group" "$@"
   stop_broker
 }
+if [ "$mode" = full ]; then
+# 1. One process.
+start_broker one && pipeline one
+start a1 one
+until_true 30 assigned a1.log || fail "one: no assignment: $(tail -2 a1.log)"
+for c in $(seq 0 $((chunks - 1))); do produce_chunk $c; done
+finish 40 a1
+stop a1
+check_output "one process" no a1
+grep -q 'task assigned' a1.log && ok "one process: $(grep -c 'task assigned' a1.log) 'task assigned' lines" || fail "one process: no 'task assigned' line"
+stop_broker
+
+fi
+if [ "$mode" = full ]; then
+# 2. Two, then three processes from the start.
 from_start two b1 b2
 from_start three c1 c2 c3
 fi
