@@ -3,6 +3,7 @@
 # of a running pipeline (records in by partition, records out, bad records,
 # watermarks), /health as JSON, 404 elsewhere; a taken port is an error.
 set -u
+. "$(dirname "$(realpath "$0")")/../free_port.sh"
 streamq=$1
 dir=$(mktemp -d)
 cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
@@ -12,7 +13,7 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 has() { grep -qxF -- "$2" <<<"$1" || fail "missing line: $2"; }
 
-port=$((30000 + RANDOM % 20000))
+port=$(free_port)
 printf '{"n":1,"ts":1000}\n{"n":2,"ts":2000}\nnot json\n' > "$dir/in.jsonl"
 cat > "$dir/p.sql" <<SQL
 CREATE SOURCE s (n BIGINT, ts TIMESTAMP) WITH (connector = 'file', path = '$dir/in.jsonl', follow = true, timestamp = 'ts', on_error = 'skip');

@@ -5,6 +5,7 @@
 # use only the metric names of docs/ARCHITECTURE.md §7.
 # Usage: test_monitoring.sh STREAMQ EXAMPLES_DIR
 set -u
+. "$(dirname "$(realpath "$0")")/../free_port.sh"
 streamq=$1 monitoring=$2/monitoring
 dir=$(mktemp -d)
 cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
@@ -25,7 +26,7 @@ for name in $(grep -ohE 'streamq_[a-z_]+' "$monitoring"/alerts.yml "$monitoring"
   grep -qw "$name" <<<"$normative" || fail "examples/monitoring uses $name, which is not a streamq metric"
 done
 
-port=$((30000 + RANDOM % 15000))
+port=$(free_port)
 seq 1 50 | sed 's/.*/{"n":&}/' > "$dir/in.jsonl"
 cat > "$dir/p.sql" <<SQL
 CREATE SOURCE s (n BIGINT) WITH (connector = 'file', path = '$dir/in.jsonl', follow = true);
@@ -59,7 +60,7 @@ sum=$(sed -n 's/^streamq_checkpoint_duration_seconds_sum \([0-9.e+-]*\)$/\1/p' "
 curl -sf "127.0.0.1:$port/health" | grep -qE '"seconds_since_checkpoint":[0-9.]+' \
   && echo "ok   /health reports the checkpoint age" || fail "/health: $(curl -s "127.0.0.1:$port/health")"
 
-prom_port=$((port + 1))
+prom_port=$(free_port)
 cat > "$dir/prom.yml" <<YML
 global: {scrape_interval: 1s}
 scrape_configs:

@@ -4,6 +4,7 @@
 # error messages, EXPLAIN, /metrics, /health or the state directory, in text
 # or JSON logs, on success or on failure.
 set -u
+. "$(dirname "$(realpath "$0")")/../free_port.sh"
 streamq=$1
 dir=$(mktemp -d)
 cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
@@ -21,7 +22,7 @@ CREATE SOURCE s (n BIGINT) WITH (connector = 'file', path = '$dir/in.jsonl', fol
 CREATE SINK out WITH (connector = 'kafka', topic = 'out');
 INSERT INTO out SELECT n FROM s;
 SQL
-port=$((30000 + RANDOM % 15000))
+port=$(free_port)
 "$streamq" run "$dir/p.sql" --embedded-broker --metrics-addr "127.0.0.1:$port" --log-format json 2> "$dir/run.log" &
 pid=$!
 for _ in $(seq 300); do curl -sf "127.0.0.1:$port/metrics" > "$dir/metrics.txt" && grep -q 'streamq_records_out_total{sink="out"} 20' "$dir/metrics.txt" && break; sleep 0.1; done

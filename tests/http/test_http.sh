@@ -24,7 +24,7 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$here/../free_port.sh"
 # receiver NAME [--port N] [RULE...]: starts receiver.py logging to NAME.log; sets $rpid and $rport
 receiver() {
   local name=$1; shift

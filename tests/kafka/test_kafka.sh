@@ -5,6 +5,7 @@
 # test starts is stopped by pid.
 # Usage: test_kafka.sh STREAMQ BROKER_HELPER GEN_EVENTS EXAMPLES_DIR
 set -u
+. "$(dirname "$(realpath "$0")")/../free_port.sh"
 streamq=$(realpath "$1") helper=$(realpath "$2") gen=$(realpath "$3") examples=$(realpath "$4")
 dir=$(mktemp -d)
 cd "$dir" || exit 1  # state directories (.streamq/<stem>) land here
@@ -212,7 +213,7 @@ stop_broker
 
 # 7. streamq broker serves clients on a fixed port; STREAMQ_BROKERS names
 #    the cluster when nothing else does.
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 "$streamq" broker --port "$port" --topic fixed --partitions 3 > "$dir/broker.out" &
 pids+=($!)
 broker_cmd=$!
@@ -251,7 +252,7 @@ kill -INT "$quick"
 #    (record keys: card-77 is half of partition 0), and in /health while
 #    the skew lasts.
 start_broker hot:4
-mport=$((20000 + RANDOM % 20000))
+mport=$(free_port)
 cat > "$dir/hot.sql" <<SQL
 SET 'partition.skew.warn_ratio' = '2';
 SET 'checkpoint.interval' = '500 ms';
@@ -293,7 +294,7 @@ stop_broker
 #     times, and a second of one other task's first rows alone would be
 #     skew too.
 start_broker cards:4
-mport=$((20000 + RANDOM % 20000))
+mport=$(free_port)
 cat > "$dir/cards.sql" <<SQL
 SET 'partition.skew.warn_ratio' = '2';
 CREATE SOURCE c (card STRING, ts TIMESTAMP) WITH (connector = 'kafka', topic = 'cards', timestamp = 'ts', partitioned_by = 'card');
@@ -377,7 +378,7 @@ stop_broker
 #     down or hanging (stopped: it accepts connections and never answers),
 #     ok within seconds of its return, with no record needed.
 start_broker live:1
-hport=$((20000 + RANDOM % 20000))
+hport=$(free_port)
 cat > "$dir/live.sql" <<SQL
 CREATE SOURCE s (n BIGINT) WITH (connector = 'kafka', topic = 'live');
 CREATE SINK out WITH (connector = 'file', path = '$dir/live.jsonl');
