@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/buf.h"
 #include "runtime/kit/options.h"
 
 #define HEARTBEAT_MS 5000
@@ -32,9 +33,9 @@ struct sq_marks {
 };
 
 sq_marks_t *sq_marks_new(const sq_plan_t *plan, sq_reader_t *const *readers, int64_t interval_ms, bool *oom) {
-  sq_marks_t *m = NULL;
-  *oom = false;
-  for (uint32_t s = 0; s < plan->n_sinks; s++) {
+  sq_marks_t *m = calloc(1, sizeof *m);
+  if (!(*oom = !m)) m->interval_ms = interval_ms;
+  for (uint32_t s = 0; m && s < plan->n_sinks; s++) {
     if (!plan->sinks[s]->cls->mark || !plan->sink_rels[s]) continue; /* NULL: an ad-hoc SELECT's output */
     const sq_ast_t *of = sq_relation_option(plan->sink_rels[s], "repartition_of");
     if (!of || !of->text) continue;
@@ -42,8 +43,7 @@ sq_marks_t *sq_marks_new(const sq_plan_t *plan, sq_reader_t *const *readers, int
       const sq_ast_t *topic = sq_relation_option(plan->sources[i].rel, "topic");
       if (!topic || !topic->text || strcmp(topic->text, of->text) != 0 || sq_relation_option(plan->sources[i].rel, "repartitioned"))
         continue;
-      pairing_t *v = m ? realloc(m->pairs, (m->n + 1) * sizeof *v) : NULL;
-      if (!m && (m = calloc(1, sizeof *m))) v = malloc(sizeof *v);
+      pairing_t *v = sq_array_room(m->pairs, m->n, sizeof *v);
       if (!v) {
         *oom = true;
         sq_marks_free(m);
@@ -51,8 +51,11 @@ sq_marks_t *sq_marks_new(const sq_plan_t *plan, sq_reader_t *const *readers, int
       }
       m->pairs = v;
       m->pairs[m->n++] = (pairing_t){.reader = readers[i], .sink = plan->sinks[s]};
-      m->interval_ms = interval_ms;
     }
+  }
+  if (m && m->n == 0) { /* no repartition sink: nothing to tick */
+    sq_marks_free(m);
+    m = NULL;
   }
   return m;
 }

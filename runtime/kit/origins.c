@@ -20,7 +20,7 @@ bool sq_mark_parse(const char *text, size_t len, sq_mark_t *out) {
   memcpy(copy, text, len);
   copy[len] = '\0';
   if (sscanf(copy, "%" SCNu32 " %" SCNu32 " %" SCNd64 " %d%n", &out->origin, &out->n_origins, &out->watermark, &idle, &used) != 4 ||
-      (size_t)used != len || out->origin >= out->n_origins)
+      (size_t)used != len || out->origin >= out->n_origins || out->n_origins > SQ_ORIGINS_MAX)
     return false;
   out->idle = idle != 0;
   return true;
@@ -47,6 +47,7 @@ bool sq_origins_mark(sq_origins_t *o, const sq_mark_t *m) {
 
 bool sq_origins_admit(sq_origins_t *o, uint32_t origin, int64_t offset, bool *oom) {
   *oom = false;
+  if (origin >= SQ_ORIGINS_MAX) return true;
   if (origin >= o->n && !reach(o, origin + 1)) return !(*oom = true);
   sq_origin_t *at = &o->at[origin];
   if (offset <= at->applied) return false;
@@ -78,7 +79,7 @@ void sq_origins_save(const sq_origins_t *o, sq_buf_t *out) {
 bool sq_origins_load(sq_origins_t *o, sq_cursor_t *in) {
   uint64_t n = sq_get_u64(in);
   sq_origins_clear(o);
-  if (in->failed || n > UINT32_MAX || !reach(o, (uint32_t)n)) return false;
+  if (in->failed || n > SQ_ORIGINS_MAX || !reach(o, (uint32_t)n)) return false;
   for (uint32_t i = 0; i < o->n; i++) {
     o->at[i].applied = sq_get_i64(in);
     o->at[i].watermark = sq_get_i64(in);

@@ -16,6 +16,11 @@
 #include "engine/buf.h"
 #include "engine/codec.h"
 
+/* The most origins a repartition topic's partition keeps (a source's
+ * partitions): a mark naming more is not one, and a row from an origin
+ * beyond is not judged, so a damaged record cannot make it allocate
+ * without bound. */
+#define SQ_ORIGINS_MAX (1u << 20)
 /* The Kafka header of a mark: a record with no key and no value. */
 #define SQ_MARK_HEADER "streamq.mark"
 /* The columns of a repartition topic's rows that carry their origin and
@@ -49,7 +54,7 @@ bool sq_mark_parse(const char *text, size_t len, sq_mark_t *out);
 /* Takes a mark in; false when memory runs out. */
 bool sq_origins_mark(sq_origins_t *o, const sq_mark_t *m);
 /* Whether the row at `offset` of `origin` is new (then it is applied);
- * false for a repeat. *oom when memory runs out (a row is never dropped
+ * false for a repeat (an origin at or beyond SQ_ORIGINS_MAX is never one). *oom when memory runs out (a row is never dropped
  * for it: the caller stops). */
 bool sq_origins_admit(sq_origins_t *o, uint32_t origin, int64_t offset, bool *oom);
 int64_t sq_origins_watermark(const sq_origins_t *o);

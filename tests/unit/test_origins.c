@@ -30,6 +30,7 @@ static void marks_read_back(void **state) {
   assert_false(sq_mark_parse("1 2 3", 5, &back));        /* short */
   assert_false(sq_mark_parse("1 2 3 0 junk", 12, &back)); /* trailing bytes */
   assert_false(sq_mark_parse(NULL, 0, &back));
+  assert_false(sq_mark_parse("0 4294967295 0 0", 16, &back)); /* a count no source has: not allocated for */
 }
 
 static void watermark_is_the_fold_over_marks(void **state) {
@@ -63,6 +64,10 @@ static void repeats_are_refused(void **state) {
   assert_true(sq_origins_admit(&o, 0, 7, &oom));  /* another origin's offsets are its own */
   assert_true(sq_origins_admit(&o, 2, 12, &oom));
   assert_int_equal(sq_origins_watermark(&o), INT64_MIN); /* rows are not marks */
+  assert_true(sq_origins_admit(&o, SQ_ORIGINS_MAX, 1, &oom)); /* a damaged origin: not judged, nothing allocated */
+  assert_true(sq_origins_admit(&o, SQ_ORIGINS_MAX, 1, &oom));
+  assert_false(oom);
+  assert_int_equal(o.n, 3);
   sq_origins_clear(&o);
 }
 

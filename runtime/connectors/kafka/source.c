@@ -317,7 +317,7 @@ static bool take_mark(sq_reader_kafka_t *k, const rd_kafka_message_t *msg, uint3
 static bool admit(sq_reader_kafka_t *k, const sq_value_t *row, uint32_t p, bool *oom) {
   sq_value_t origin = row[k->origin_partition_col], offset = row[k->origin_offset_col];
   *oom = false;
-  if (sq_is_null(origin) || sq_is_null(offset) || origin.u.i < 0 || origin.u.i >= INT32_MAX) return true; /* not ours to judge */
+  if (sq_is_null(origin) || sq_is_null(offset) || origin.u.i < 0 || origin.u.i >= SQ_ORIGINS_MAX) return true; /* not ours to judge */
   if (sq_origins_admit(&k->base.parts[p].origins, (uint32_t)origin.u.i, offset.u.i, oom)) return true;
   k->repeats += !*oom;
   return false;
