@@ -37,18 +37,10 @@ static bool lists_column(const sq_ast_t *list, int col, bool items) {
 }
 
 int sq_partitioned_by_column(const sq_relation_t *rel, int n) {
+  char name[128];
   const char *p = sq_relation_option(rel, "partitioned_by")->text;
-  for (int i = 0; p && *p; i++) {
-    size_t len = strcspn(p, ",");
-    if (i == n) {
-      char name[128];
-      snprintf(name, sizeof name, "%.*s", (int)len, p);
-      char *at = name + strspn(name, " ");
-      at[strcspn(at, " ")] = '\0';
-      return sq_relation_find_column(rel, at);
-    }
-    p += len + (p[len] == ',');
-  }
+  for (int i = 0; (p = sq_column_list_next(p, name, sizeof name)); i++)
+    if (i == n) return sq_relation_find_column(rel, name);
   return -2;
 }
 

@@ -3,6 +3,7 @@
  * one may define thousands of streams, and every query looks names up. */
 #include "engine/catalog.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -114,6 +115,15 @@ bool sq_relation_add_metadata(sq_relation_t *rel) {
     rel->columns[rel->n_columns - 1].metadata = true;
   }
   return true;
+}
+
+const char *sq_column_list_next(const char *p, char *name, size_t size) {
+  if (!p || !*p) return NULL;
+  size_t len = strcspn(p, ","), skip = strspn(p, " ");
+  if (skip > len) skip = len;
+  snprintf(name, size, "%.*s", (int)(len - skip), p + skip);
+  name[strcspn(name, " ")] = '\0';
+  return p + len + (p[len] == ',');
 }
 
 int sq_relation_find_column(const sq_relation_t *rel, const char *name) {

@@ -57,6 +57,10 @@ bool sq_relation_add_column(sq_relation_t *rel, const char *name, sq_type_t type
 bool sq_relation_add_metadata(sq_relation_t *rel);
 /* The column's index, or -1. */
 int sq_relation_find_column(const sq_relation_t *rel, const char *name);
+/* Steps through a comma-separated list of column names ('a, b', an
+ * option's value): copies the next one, without spaces, into `name` and
+ * returns where the rest starts; NULL when `p` is NULL or at the end. */
+const char *sq_column_list_next(const char *p, char *name, size_t size);
 /* The value of WITH option `key` (a LITERAL node), or NULL. */
 const sq_ast_t *sq_relation_option(const sq_relation_t *rel, const char *key);
 /* "source", "table", "stream" or "sink". */

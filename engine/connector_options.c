@@ -132,18 +132,13 @@ static void check_value(const sq_relation_t *rel, const sq_option_spec_t *spec, 
     if (v->sub != SQ_LIT_BOOL && !(text && (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)))
       sq_diag_error(diag, v->span, "option '%s' must be true or false", spec->name);
     break;
-  case SQ_OPTION_COLUMNS:
-    for (const char *p = text; p && *p;) {
-      size_t len = strcspn(p, ",");
-      char name[128];
-      snprintf(name, sizeof name, "%.*s", (int)len, p);
-      char *at = name + strspn(name, " ");
-      at[strcspn(at, " ")] = '\0';
-      if (find_column(rel, at, v, diag) < 0) break;
-      p += len + (p[len] == ',');
-    }
+  case SQ_OPTION_COLUMNS: {
+    char name[128];
+    for (const char *p = text; (p = sq_column_list_next(p, name, sizeof name));)
+      if (find_column(rel, name, v, diag) < 0) break;
     if (!text || !*text) sq_diag_error(diag, v->span, "option '%s' must name one or more columns", spec->name);
     break;
+  }
   case SQ_OPTION_COLUMN: {
     int col = text ? find_column(rel, text, v, diag) : -1;
     if (col < 0) {

@@ -363,15 +363,10 @@ static bool choose_key(sq_sink_kafka_t *k, const sq_relation_t *rel, const sq_re
   k->key_cols = calloc(schema->n_columns + 1, sizeof *k->key_cols);
   if (!k->key_cols) return false;
   const sq_ast_t *key = sq_relation_option(rel, "key");
-  for (const char *p = key ? key->text : NULL; p && *p;) { /* 'a' or 'a, b' */
-    size_t len = strcspn(p, ",");
-    char name[128];
-    snprintf(name, sizeof name, "%.*s", (int)len, p);
-    char *at = name + strspn(name, " ");
-    at[strcspn(at, " ")] = '\0';
-    int c = sq_relation_find_column(schema, at);
+  char name[128];
+  for (const char *p = key ? key->text : NULL; (p = sq_column_list_next(p, name, sizeof name));) { /* 'a' or 'a, b' */
+    int c = sq_relation_find_column(schema, name);
     if (c >= 0 && k->n_key_cols < (int)schema->n_columns) k->key_cols[k->n_key_cols++] = c;
-    p += len + (p[len] == ',');
   }
   if (key && key->text) return true;
   for (size_t c = 0; c < schema->n_columns; c++)
