@@ -13,21 +13,25 @@
 #  4. repartition: the same aggregation without partitioned_by, through a
 #     repartition topic ('scale.repartition'), on one and on two processes,
 #     against the keyed one: records/s and CPU-s per M (streamq's and the
-#     broker's: stage 1 writes every row to the broker once more).
+#     broker's: stage 1 writes every row to the broker once more);
+#  5. skew: the repartitioned aggregation (COUNT, MAX) over a topic whose
+#     one key carries half the records, spread over every partition, with
+#     stage 1's pre-aggregation of hot keys off and on ('scale.preaggregate'):
+#     records/s, CPU-s per M, and the records stage 2 reads.
 # Times come from streamq's JSON log lines; every figure is a median of
 # several runs, printed with the load average (the machine may be shared).
 # Logs stay in build-bench/scale/ for a look at what went wrong.
-#   bench/scale.sh [--runs N] [--only throughput|restore|failover|repartition]
+#   bench/scale.sh [--runs N] [--only throughput|restore|failover|repartition|skew]
 #   (N throughput runs, default 5; the restore and failover scenarios run
 #   min(N, 3) times; --only runs one of the three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=5 sections="throughput restore failover repartition"
+runs=5 sections="throughput restore failover repartition skew"
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift ;;
     --only) sections=$2; shift ;;
-    *) echo "usage: bench/scale.sh [--runs N] [--only throughput|restore|failover|repartition]" >&2; exit 1 ;;
+    *) echo "usage: bench/scale.sh [--runs N] [--only throughput|restore|failover|repartition|skew]" >&2; exit 1 ;;
   esac
   shift
 done
@@ -75,23 +79,25 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 groups=()
 for run in $(seq "$runs"); do groups+=("tp-default-$run" "tp-1s-$run"); done
 for run in $(seq "$slow_runs"); do groups+=("rs-$run" "fo6000-$run" "fo45000-$run"); done
-for run in $(seq "$slow_runs"); do groups+=("rp-keyed-$run" "rp-one-$run" "rp-two-$run"); done
-topic_args=(--topic payments --topic live --topic keys)
+for run in $(seq "$slow_runs"); do groups+=("rp-keyed-$run" "rp-one-$run" "rp-two-$run" "sk-off-$run" "sk-on-$run" "sk-on2-$run"); done
+topic_args=(--topic payments --topic live --topic keys --topic skewed)
 for g in "${groups[@]}"; do topic_args+=(--topic "$g.changelog"); done
-for run in $(seq "$slow_runs"); do topic_args+=(--topic "rp-one-$run.payments_by_user_id.repartition" --topic "rp-two-$run.payments_by_user_id.repartition"); done
+for g in "${groups[@]}"; do [[ $g == rp-[ot]* || $g == sk-* ]] && topic_args+=(--topic "$g.payments_by_user_id.repartition"); done
 port=$(free_port 29292)
 "$streamq" broker --port "$port" --partitions $partitions "${topic_args[@]}" > "$dir/broker.out" 2>&1 &
 broker=$!
 for _ in $(seq 50); do [ -s "$dir/broker.out" ] && break; sleep 0.1; done
 bootstrap=127.0.0.1:$port
 
-# produce TOPIC FILE [END]: FILE's records into TOPIC, keyed by user
-# (partition = user_id % 16), then with END a record per partition far in
-# the future that closes its windows; fails if the broker dropped any.
+# produce TOPIC FILE [END [SPREAD]]: FILE's records into TOPIC, keyed by
+# user (partition = user_id % 16; with SPREAD, line number % 16), then
+# with END a record per partition far in the future that closes its
+# windows; fails if the broker dropped any.
 produce() {
-  local p n=0
+  local p n=0 by='$2'
+  [ -n "${4:-}" ] && by=NR
   for p in $(seq 0 $((partitions - 1))); do
-    awk -F'[:,]' -v p="$p" -v n=$partitions '$2 % n == p' "$2" > "$dir/part.jsonl"
+    awk -F'[:,]' -v p="$p" -v n=$partitions "$by % n == p" "$2" > "$dir/part.jsonl"
     [ -n "${3:-}" ] && echo "{\"user_id\":$((90000000 + p)),\"amount\":0,\"ts\":4102444800000}" >> "$dir/part.jsonl"
     n=$((n + $(wc -l < "$dir/part.jsonl")))
     kcat -b "$bootstrap" -P -t "$1" -p "$p" -l "$dir/part.jsonl"
@@ -358,44 +364,60 @@ failover() {
 # assignment to the last window's rows; CPU of streamq's processes and of
 # the broker over the same span (the broker's from /proc, in ticks).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# unkeyed NAME: $dir/NAME.sql without partitioned_by, repartitioned
+unkeyed() {
+  sed -i -z "s/,\s*partitioned_by = 'user_id'//" "$dir/$1.sql"
+  sed -i "1i SET 'scale.repartition' = 'on';" "$dir/$1.sql"
+  grep -q "partitioned_by =" "$dir/$1.sql" && fail "the repartition pipeline still says partitioned_by"
+  return 0
+}
+# timed_run RUNS KIND NAME N EXPECTED [SORTED]: N processes run $dir/NAME.sql (a
+# copy each, writing $dir/NAME[-i].jsonl) until their union holds EXPECTED
+# rows (equal to SORTED's, when given); appends "KIND seconds streamq-CPU-s
+# broker-CPU-s stage-2-records" to RUNS, timed from the first partition
+# assignment. Stage 2's records (source <src>__by_<columns>) are read
+# from /metrics just before the SIGTERM.
+timed_run() {
+  local runs_file=$1 kind=$2 name=$3 n=$4 expected=$5 sorted=${6:-} hz i from to b0 bt cpu stage2 names=() pids=() tpids=() ports=()
+  hz=$(getconf CLK_TCK)
+  b0=$(cpu_ticks "$broker")
+  for i in $(seq "$n"); do
+    [ "$i" = 1 ] || cp "$dir/$name.sql" "$dir/$name-$i.sql"
+    [ "$i" = 1 ] || sed -i "s|$name.jsonl|$name-$i.jsonl|" "$dir/$name-$i.sql"
+    names+=("$name$([ "$i" = 1 ] || echo "-$i")")
+    ports+=("$(free_port $((m2 + i)))")
+    start "${names[-1]}" --metrics-addr "127.0.0.1:${ports[-1]}"
+    pids+=("$pid") tpids+=("$tpid")
+  done
+  watch=("${pids[@]}")
+  union() { cat "$dir/$name"*.jsonl 2> /dev/null | sort -u | wc -l; }
+  await 300 "the $name run's $expected rows" at_least "$expected" union
+  to=$(date +%s.%N)
+  bt=$(( $(cpu_ticks "$broker") - b0 ))
+  stage2=$(for i in "${ports[@]}"; do curl -s "127.0.0.1:$i/metrics"; done |
+    awk '/^streamq_records_in_total\{source="[^"]*__by_/ { n += $NF } END { print n + 0 }')
+  kill -TERM "${pids[@]}"
+  for i in "${tpids[@]}"; do wait "$i" || fail "streamq failed at SIGTERM ($name)"; done
+  [ -z "$sorted" ] || [ ! -f "$sorted" ] || cat "$dir/$name"*.jsonl | sort -u | cmp -s - "$sorted" ||
+    fail "the rows of $name differ from those of $sorted"
+  from=$(for i in "${names[@]}"; do when "$(grep -m1 '"event":"partitions assigned"' "$dir/$i.log")"; done | sort -g | head -1)
+  cpu=$(for i in "${names[@]}"; do cat "$dir/$i.time"; done | awk '{ c += $1 + $2 } END { print c }')
+  echo "$kind $(awk -v a="$from" -v b="$to" -v c="$cpu" -v bt="$bt" -v hz="$hz" 'BEGIN { printf "%.3f %.2f %.2f", b - a, c, bt / hz }') $stage2" >> "$runs_file"
+  rm -rf "${dir:?}/$name"*.state
+}
 repartition() {
   [ -n "${expected_rows:-}" ] || expected_rows=$(awk -F'[:,]' '{ u = $2; w = int($10 / 10000); k[u " " w] = 1 } END { print length(k) }' "$dir/payments.jsonl")
   : > "$dir/repartition.runs"
   load_before=$(loadavg)
-  local hz kind n name run from to b0 user sys rss cpu names pids tpids
-  hz=$(getconf CLK_TCK)
+  local kind n name run
   for run in $(seq "$slow_runs"); do
     for kind in keyed one two; do
       name=rp-$kind-$run
       pipeline "$name" payments "$name" "10 SECONDS"
-      if [ $kind != keyed ]; then
-        sed -i -z "s/,\s*partitioned_by = 'user_id'//" "$dir/$name.sql"
-        sed -i "1i SET 'scale.repartition' = 'on';" "$dir/$name.sql"
-        grep -q "partitioned_by =" "$dir/$name.sql" && fail "the repartition pipeline still says partitioned_by"
-      fi
+      [ $kind = keyed ] || unkeyed "$name"
       n=1; [ $kind = two ] && n=2
-      names=() pids=() tpids=()
-      b0=$(cpu_ticks "$broker")
-      for i in $(seq $n); do
-        [ $i = 1 ] || cp "$dir/$name.sql" "$dir/$name-$i.sql"
-        [ $i = 1 ] || sed -i "s|$name.jsonl|$name-$i.jsonl|" "$dir/$name-$i.sql"
-        names+=("$name$([ $i = 1 ] || echo "-$i")")
-        start "${names[-1]}"
-        pids+=("$pid") tpids+=("$tpid")
-      done
-      watch=("${pids[@]}")
-      union() { cat "$dir/$name"*.jsonl 2> /dev/null | sort -u | wc -l; }
-      await 300 "the repartition run's $expected_rows rows" at_least "$expected_rows" union
-      to=$(date +%s.%N)
-      bt=$(( $(cpu_ticks "$broker") - b0 ))
-      kill -TERM "${pids[@]}"
-      for t in "${tpids[@]}"; do wait "$t" || fail "streamq failed at SIGTERM ($name)"; done
-      cat "$dir/$name"*.jsonl | sort -u | cmp -s - "$dir/expected.sorted" 2> /dev/null || [ ! -f "$dir/expected.sorted" ] ||
-        fail "the rows of $name differ from the file run's"
-      from=$(for nm in "${names[@]}"; do when "$(grep -m1 '"event":"partitions assigned"' "$dir/$nm.log")"; done | sort -g | head -1)
-      cpu=$(for nm in "${names[@]}"; do cat "$dir/$nm.time"; done | awk '{ c += $1 + $2 } END { print c }')
-      echo "$kind $(awk -v a="$from" -v b="$to" -v c="$cpu" -v bt="$bt" -v hz="$hz" 'BEGIN { printf "%.3f %.2f %.2f", b - a, c, bt / hz }')" >> "$dir/repartition.runs"
-      rm -rf "${dir:?}/$name"*.state "${dir:?}/$name"*.jsonl
+      timed_run "$dir/repartition.runs" $kind "$name" $n "$expected_rows" "$dir/expected.sorted"
+      rm -f "${dir:?}/$name"*.jsonl
     done
   done
   echo
@@ -410,6 +432,46 @@ repartition() {
       -v b="$(column "$dir/repartition.runs" 4 $kind | median)" -v n=$records -v ks="$keyed_secs" 'BEGIN {
         printf "| %s | %d | %.3f (%s) | %.2f M | %.2f | %.2f | %.2f× |\n", k == "keyed" ? "partitioned_by user_id" : "repartitioned",
           k == "two" ? 2 : 1, s, r, n / s / 1e6, c / (n / 1e6), b / (n / 1e6), ks / s }'
+  done
+}
+
+# --- 5. Skew: one user carries every second payment (spread over every
+# partition, as a payment id key would), through a repartition topic;
+# COUNT and MAX per user, which stage 1 may pre-aggregate; off against on
+# (one process), and on over two processes. All three write the same rows.
+skew() {
+  awk 'NR % 2 == 0 { sub(/"user_id":[0-9]+/, "\"user_id\":7") } 1' "$dir/payments.jsonl" > "$dir/skewed.jsonl"
+  produce skewed "$dir/skewed.jsonl" end spread
+  local skew_rows kind n name run
+  skew_rows=$(awk -F'[:,]' '{ u = $2; w = int($10 / 10000); k[u " " w] = 1 } END { print length(k) }' "$dir/skewed.jsonl")
+  : > "$dir/skew.runs"
+  load_before=$(loadavg)
+  for run in $(seq "$slow_runs"); do
+    for kind in off on on2; do
+      name=sk-$kind-$run
+      pipeline "$name" skewed "$name" "10 SECONDS"
+      unkeyed "$name"
+      sed -i 's/SUM(amount) AS total/MAX(amount) AS top/' "$dir/$name.sql"
+      [ $kind = off ] && sed -i "1i SET 'scale.preaggregate' = 'off';" "$dir/$name.sql"
+      n=1; [ $kind = on2 ] && n=2
+      timed_run "$dir/skew.runs" $kind "$name" $n "$skew_rows" "$dir/skew.sorted"
+      [ -f "$dir/skew.sorted" ] || cat "$dir/$name"*.jsonl | sort -u > "$dir/skew.sorted"
+      rm -f "${dir:?}/$name"*.jsonl
+    done
+  done
+  echo
+  echo "Scale-out, skew: $records payments, every second one by one user (the rest over $users users), spread over $partitions partitions, repartitioned by user; 10 s tumbling COUNT/MAX per user; stage 1's pre-aggregation of hot keys off and on; $slow_runs runs; timed from the first partition assignment to the last window's rows; load average $load_before before, $(loadavg) after"
+  echo
+  echo "| pre-aggregation | processes | median s (min-max) | records/s | streamq CPU s per M records | broker CPU s per M records | stage 2 records | records/s ÷ off |"
+  echo "|---|---|---|---|---|---|---|---|"
+  local off_secs
+  off_secs=$(column "$dir/skew.runs" 2 off | median)
+  for kind in off on on2; do
+    awk -v k=$kind -v s="$(column "$dir/skew.runs" 2 $kind | median)" -v r="$(column "$dir/skew.runs" 2 $kind | range)" \
+      -v c="$(column "$dir/skew.runs" 3 $kind | median)" -v b="$(column "$dir/skew.runs" 4 $kind | median)" \
+      -v in2="$(column "$dir/skew.runs" 5 $kind | median)" -v n=$records -v os="$off_secs" 'BEGIN {
+        printf "| %s | %d | %.3f (%s) | %.2f M | %.2f | %.2f | %d | %.2f× |\n", k == "off" ? "off" : "on", k == "on2" ? 2 : 1,
+          s, r, n / s / 1e6, c / (n / 1e6), b / (n / 1e6), in2, os / s }'
   done
 }
 

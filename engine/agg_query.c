@@ -85,9 +85,13 @@ void sq_agg_query_free(sq_agg_query_t *q) {
   *q = (sq_agg_query_t){0};
 }
 
+void sq_agg_query_read_key(const sq_agg_query_t *q, sq_eval_ctx_t *ctx, sq_value_t *key) {
+  for (uint32_t i = 0; i < q->n_keys; i++) key[i] = sq_expr_eval(q->keys[i], ctx);
+}
+
 bool sq_agg_query_read(const sq_agg_query_t *q, sq_eval_ctx_t *ctx, sq_value_t *key, sq_value_t *args) {
   if (q->where && !sq_expr_true(q->where, ctx)) return false;
-  for (uint32_t i = 0; i < q->n_keys; i++) key[i] = sq_expr_eval(q->keys[i], ctx);
+  sq_agg_query_read_key(q, ctx, key);
   for (uint32_t i = 0; i < q->n_aggs; i++) args[i] = q->args[i] ? sq_expr_eval(q->args[i], ctx) : sq_null();
   return true;
 }

@@ -32,6 +32,8 @@ void sq_agg_query_free(sq_agg_query_t *q);
 /* Evaluates WHERE, the key and the arguments for one input row; false if
  * WHERE rejects it. */
 bool sq_agg_query_read(const sq_agg_query_t *q, sq_eval_ctx_t *ctx, sq_value_t *key, sq_value_t *args);
+/* Only the key (a stage-1 partial aggregate: WHERE was applied to its rows). */
+void sq_agg_query_read_key(const sq_agg_query_t *q, sq_eval_ctx_t *ctx, sq_value_t *key);
 bool sq_agg_query_update(const sq_agg_query_t *q, void *payload, const sq_value_t *args, int64_t ts);
 bool sq_agg_query_merge(const sq_agg_query_t *q, void *dst, const void *src);
 void sq_agg_query_release(const sq_agg_query_t *q, void *payload);

@@ -49,6 +49,9 @@ typedef struct sq_op_window_agg {
   sq_value_t *key, *args;
   sq_buf_t key_bytes;
   sq_buf_t closing;       /* keys of the window being closed */
+  int window_col, partial_col; /* a pre-aggregated input's (-1: none) */
+  sq_buf_t partial;       /* a partial aggregate's bytes */
+  void *merging;          /* its accumulators (payload_size bytes, zeroed between uses) */
   sq_batch_t out;
 } sq_op_window_agg_t;
 
@@ -99,6 +102,55 @@ static bool add_to_window(sq_op_window_agg_t *w, int64_t start, int64_t ts) {
   return true;
 }
 
+/* The bytes of a partial aggregate's hex into w->partial; false if it is
+ * not hex. */
+static bool unhex(sq_op_window_agg_t *w, sq_value_t hex) {
+  sq_buf_clear(&w->partial);
+  if (hex.type != SQ_TYPE_STRING || hex.u.s.len % 2) return false;
+  for (uint32_t i = 0; i < hex.u.s.len; i += 2) {
+    int v = 0;
+    for (uint32_t j = i; j < i + 2; j++) {
+      char c = hex.u.s.p[j];
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) return false;
+      v = v * 16 + d;
+    }
+    sq_buf_putc(&w->partial, (char)v);
+  }
+  return !w->partial.failed;
+}
+
+/* Merges a stage-1 partial aggregate (its key columns, window start and
+ * accumulators) into its group, unless its window has closed. */
+static bool merge_partial(sq_op_window_agg_t *w, sq_eval_ctx_t *ctx, const sq_value_t *row, int64_t wm) {
+  sq_value_t start = row[w->window_col];
+  if (start.type != SQ_TYPE_TIMESTAMP || sq_floor_div(start.u.i, w->win.advance) * w->win.advance != start.u.i ||
+      !unhex(w, row[w->partial_col]))
+    return sq_exec_fail(w->base.exec, "a partial aggregate of a repartition topic is damaged");
+  sq_agg_query_read_key(&w->q, ctx, w->key);
+  if (start.u.i + w->win.size + w->win.grace <= wm) {
+    w->base.exec->late_records++, w->base.late++;
+    return true;
+  }
+  make_key(w, start.u.i);
+  bool created;
+  void *payload = sq_state_get(w->state, window_ns(w, start.u.i), w->key_bytes.data, w->key_bytes.len, true, &created);
+  if (!payload || w->key_bytes.failed || (created && !sq_time_set_add(&w->open, start.u.i)))
+    return sq_exec_fail(w->base.exec, "out of memory in aggregation");
+  sq_cursor_t in = sq_cursor(w->partial.data, w->partial.len);
+  bool ok = sq_agg_query_decode(&w->q, w->merging, &in) && sq_cursor_done(&in);
+  ok = ok && sq_agg_query_merge(&w->q, payload, w->merging);
+  sq_agg_query_release(&w->q, w->merging);
+  memset(w->merging, 0, w->q.payload_size);
+  return ok || sq_exec_fail(w->base.exec, "a partial aggregate of a repartition topic is damaged");
+}
+
+void sq_op_window_agg_partials(sq_op_t *op, int window_col, int partial_col) {
+  sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
+  w->window_col = window_col;
+  w->partial_col = partial_col;
+}
+
 static bool window_push(sq_op_t *op, const sq_batch_t *in) {
   sq_op_window_agg_t *w = (sq_op_window_agg_t *)op;
   sq_eval_ctx_t ctx = {.arena = &op->exec->arena, .now_ms = op->exec->now_ms, .div_by_zero = &op->exec->div_by_zero};
@@ -106,9 +158,14 @@ static bool window_push(sq_op_t *op, const sq_batch_t *in) {
     const sq_value_t *inputs[SQ_MAX_INPUTS];
     sq_row_bind(&w->q.layout, sq_batch_row(in, r), inputs);
     ctx.inputs = inputs;
+    int64_t wm = in->wms[r] > w->watermark ? in->wms[r] : w->watermark;
+    if (w->partial_col >= 0 && !sq_is_null(inputs[0][w->partial_col])) {
+      w->emit_wm = wm;
+      if (!merge_partial(w, &ctx, inputs[0], wm)) return false;
+      continue;
+    }
     if (!sq_agg_query_read(&w->q, &ctx, w->key, w->args)) continue;
     int64_t ts = in->times[r];
-    int64_t wm = in->wms[r] > w->watermark ? in->wms[r] : w->watermark;
     w->emit_wm = wm;
     if (w->win.kind == SQ_WINDOW_NONE) {
       if (!add_to_window(w, 0, ts)) return false;
@@ -203,6 +260,8 @@ static void window_destroy(sq_op_t *op) {
   free(w->args);
   sq_buf_free(&w->key_bytes);
   sq_buf_free(&w->closing);
+  sq_buf_free(&w->partial);
+  free(w->merging);
   sq_batch_free(&w->out);
   sq_op_release(op);
   free(w);
@@ -252,9 +311,11 @@ sq_op_t *sq_op_window_agg_new(sq_exec_t *exec, sq_state_t *state, uint32_t id, c
   w->base.state_partitions = slots;
   for (uint32_t p = 0; p < slots; p++) w->ns[p] = (sq_state_ns_t){id, exec->state_base + p, &w->type};
   w->legacy_until = INT64_MIN;
+  w->window_col = w->partial_col = -1;
+  w->merging = calloc(1, w->q.payload_size ? w->q.payload_size : 1);
   w->key = calloc(w->q.n_keys + 1, sizeof *w->key);
   w->args = calloc(w->q.n_aggs + 1, sizeof *w->args);
-  if (!w->key || !w->args || !sq_batch_init(&w->out, out_width, SQ_BATCH_FIRST_ROWS)) {
+  if (!w->merging || !w->key || !w->args || !sq_batch_init(&w->out, out_width, SQ_BATCH_FIRST_ROWS)) {
     window_destroy(&w->base);
     return NULL;
   }

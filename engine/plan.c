@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/duration.h"
 #include "engine/join.h"
 #include "engine/ops.h"
+#include "engine/preaggregate.h"
 #include "engine/window_agg.h"
 
 static bool add_op(sq_plan_t *p, sq_op_t *op, const char *input_name, const sq_query_t *q) {
@@ -141,8 +143,12 @@ static sq_op_t *query_head(sq_plan_t *p, const sq_query_t *q, const query_input_
   if (q->aggregate) {
     sq_window_spec_t win = sq_window_spec(s);
     uint32_t id = p->n_ops + 1; /* the id add_op will give it */
-    return win.kind == SQ_WINDOW_SESSION ? sq_op_session_agg_new(&p->exec, p->state, id, &win, q->select, &in->layout, width)
-                                          : sq_op_window_agg_new(&p->exec, p->state, id, &win, q->select, &in->layout, width);
+    if (win.kind == SQ_WINDOW_SESSION) return sq_op_session_agg_new(&p->exec, p->state, id, &win, q->select, &in->layout, width);
+    sq_op_t *op = sq_op_window_agg_new(&p->exec, p->state, id, &win, q->select, &in->layout, width);
+    int window = sq_relation_find_column(in->rels[0], SQ_PARTIAL_WINDOW), partial = sq_relation_find_column(in->rels[0], SQ_PARTIAL_STATE);
+    if (op && in->layout.n == 1 && window >= 0 && partial >= 0 && sq_relation_option(in->rels[0], "repartitioned"))
+      sq_op_window_agg_partials(op, window, partial);
+    return op;
   }
   sq_expr_t *where = NULL;
   if (s->where && !(where = sq_expr_compile(s->where, NULL))) return NULL;
@@ -286,6 +292,38 @@ static bool plan_from(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *
   return true;
 }
 
+/* The query reading stage-2 source `name`, or NULL. */
+static const sq_query_t *query_reading(const sq_program_t *prog, const char *name) {
+  for (size_t i = 0; i < prog->n_queries; i++) {
+    const sq_ast_t *from = prog->queries[i].select->select->from;
+    if (from->kind == SQ_AST_TABLE_REF && strcmp(from->name.text, name) == 0) return &prog->queries[i];
+  }
+  return NULL;
+}
+
+/* Stage 1 of a pre-aggregated repartition: the operator that folds hot
+ * keys (preaggregate.h) before the sink, for the query reading the
+ * stage-2 source the sink's `preaggregate` option names. NULL when out of
+ * memory, or when the sink has none (*none). */
+static sq_op_t *preaggregate_for(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *q, const sq_relation_t *source,
+                                 bool *none) {
+  const sq_ast_t *of = q->kind == SQ_QUERY_INSERT ? sq_relation_option(q->target, "preaggregate") : NULL;
+  const sq_query_t *reader = of && of->text ? query_reading(prog, of->text) : NULL;
+  *none = !reader;
+  if (!reader) return NULL;
+  const sq_ast_t *delay_text = sq_relation_option(source, "watermark_delay");
+  int64_t delay = 0;
+  if (delay_text && delay_text->text) sq_duration_parse(delay_text->text, &delay);
+  const sq_relation_t *out = q->output;
+  sq_preagg_columns_t cols = {sq_relation_find_column(out, SQ_ORIGIN_PARTITION), sq_relation_find_column(out, SQ_ORIGIN_OFFSET),
+                              sq_relation_find_column(out, SQ_ORIGIN_INDEX), sq_relation_find_column(out, SQ_STAGE_ROWTIME),
+                              sq_relation_find_column(out, SQ_PARTIAL_WINDOW), sq_relation_find_column(out, SQ_PARTIAL_STATE)};
+  if (cols.partition < 0 || cols.offset < 0 || cols.index < 0 || cols.rowtime < 0 || cols.window < 0 || cols.partial < 0)
+    return *none = true, NULL;
+  sq_window_spec_t win = sq_window_spec(reader->select->select);
+  return sq_op_preaggregate_new(&p->exec, &win, reader->select, delay, &cols, (uint32_t)out->n_columns, q->target);
+}
+
 static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t *q, sq_sink_factory_t make, void *ctx,
                        char *err, size_t err_size) {
   const sq_ast_select_t *s = q->select->select;
@@ -299,6 +337,12 @@ static bool plan_query(sq_plan_t *p, const sq_program_t *prog, const sq_query_t 
   }
   sq_op_t *tail = head;
   uint32_t width = (uint32_t)q->output->n_columns;
+  bool none;
+  sq_op_t *pre = preaggregate_for(p, prog, q, in.rels[0], &none);
+  if (!none) {
+    if (!add_op(p, pre, NULL, q) || !sq_op_connect(tail, pre)) return snprintf(err, err_size, "out of memory"), false;
+    tail = pre;
+  }
   if (s->distinct) {
     sq_op_t *d = sq_op_distinct_new(&p->exec, p->state, p->n_ops + 1, width);
     if (!add_op(p, d, NULL, q) || !sq_op_connect(tail, d)) return snprintf(err, err_size, "out of memory"), false;
@@ -362,6 +406,12 @@ sq_plan_t *sq_plan_build(const sq_program_t *prog, sq_state_t *state, sq_sink_fa
     for (uint32_t c = 0; p->sources[i].rel->kind != SQ_REL_TABLE && c < p->sources[i].n_consumers; c++)
       mark_stream(p->sources[i].consumers[c], UINT64_C(1) << i);
   return p;
+}
+
+sq_op_t *sq_plan_preaggregation(const sq_plan_t *p, const sq_relation_t *target) {
+  for (uint32_t i = 0; i < p->n_ops; i++)
+    if (sq_op_preaggregates_for(p->ops[i], target)) return p->ops[i];
+  return NULL;
 }
 
 /* A task's sinks are its template's: the k-th sink it asks for is the

@@ -56,6 +56,9 @@ sq_plan_t *sq_plan_build_task(sq_plan_t *template, uint32_t task, char *err, siz
 /* Frees a task's plan before its template (its state left memory). */
 void sq_plan_destroy_task(sq_plan_t *template, sq_plan_t *task);
 void sq_plan_destroy(sq_plan_t *plan);
+/* The pre-aggregation operator (preaggregate.h) writing to sink relation
+ * `target`, or NULL. */
+sq_op_t *sq_plan_preaggregation(const sq_plan_t *p, const sq_relation_t *target);
 /* One line per source and operator: inputs, keys, window, watermark rule, state. */
 void sq_plan_explain(const sq_plan_t *plan, FILE *out);
 

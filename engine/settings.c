@@ -22,6 +22,9 @@ static const sq_setting_spec_t table[] = {
     {"scale.repartition", SQ_SETTING_CHOICE, 1, -1, 1,
      "'scale.repartition' is 'on' or 'off' (whether GROUP BY queries over sources without partitioned_by go through "
      "repartition topics, so the pipeline runs on many processes)", "on|off"},
+    {"scale.preaggregate", SQ_SETTING_CHOICE, 0, -1, 1,
+     "'scale.preaggregate' is 'on' or 'off' (whether stage 1 of a repartitioned window aggregation folds hot keys "
+     "into partial aggregates)", "on|off"},
     {"scale.partitions", SQ_SETTING_NUMBER, 0, -1, 100000,
      "'scale.partitions' must be a whole number of partitions from 1 to 100000 (0: the source's own)", NULL},
     {"watermark.interval", SQ_SETTING_DURATION, 200, 0, 1e18,

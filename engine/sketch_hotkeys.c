@@ -45,13 +45,13 @@ static void encode_key(sq_hotkey_t *k, const sq_value_t *key, uint32_t n) {
   }
 }
 
-void sq_hotkeys_add(sq_hotkeys_t *s, const sq_value_t *key, uint32_t n, uint64_t weight) {
+uint64_t sq_hotkeys_add(sq_hotkeys_t *s, const sq_value_t *key, uint32_t n, uint64_t weight) {
   uint64_t h = key_hash(key, n < SQ_HOTKEYS_VALUES ? n : SQ_HOTKEYS_VALUES);
   s->total += weight;
   for (uint32_t i = 0; i < s->n; i++) {
     if (s->hashes[i] == h) {
       s->counts[i] += weight;
-      return;
+      return s->counts[i] - s->keys[i].error;
     }
   }
   uint32_t at = s->n;
@@ -67,6 +67,7 @@ void sq_hotkeys_add(sq_hotkeys_t *s, const sq_value_t *key, uint32_t n, uint64_t
   s->hashes[at] = h;
   s->counts[at] += weight;
   encode_key(&s->keys[at], key, n < SQ_HOTKEYS_VALUES ? n : SQ_HOTKEYS_VALUES);
+  return weight;
 }
 
 void sq_hotkeys_reset(sq_hotkeys_t *s) {

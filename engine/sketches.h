@@ -84,8 +84,9 @@ typedef struct sq_hotkeys {
   uint64_t total; /* the weight added since the last reset */
 } sq_hotkeys_t;
 /* Counts `weight` records of the key of n values (past SQ_HOTKEYS_VALUES
- * are ignored). */
-void sq_hotkeys_add(sq_hotkeys_t *s, const sq_value_t *key, uint32_t n, uint64_t weight);
+ * are ignored); returns the weight the key surely has (its count less its
+ * error). */
+uint64_t sq_hotkeys_add(sq_hotkeys_t *s, const sq_value_t *key, uint32_t n, uint64_t weight);
 void sq_hotkeys_reset(sq_hotkeys_t *s);
 /* Fills out[0..k) with the counters of the k heaviest keys (indexes of
  * counts and keys), heaviest first, equal counts in the order their

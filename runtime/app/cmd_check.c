@@ -27,8 +27,9 @@ static int check_main(int argc, char **argv) {
       const sq_relation_t *rel = sq_catalog_at(cat, i);
       const sq_ast_t *of = rel->kind == SQ_REL_SINK ? sq_relation_option(rel, "repartition_of") : NULL;
       if (of)
-        printf("  repartitioned: topic %s to %s, keyed by %s (stage 1: sink %s; stage 2: source %.*s)\n", of->text,
+        printf("  repartitioned: topic %s to %s, keyed by %s (stage 1: sink %s%s; stage 2: source %.*s)\n", of->text,
                sq_relation_option(rel, "topic")->text, sq_relation_option(rel, "key")->text, rel->name,
+               sq_relation_option(rel, "preaggregate") ? ", hot keys pre-aggregated" : "",
                (int)(strlen(rel->name) - strlen("__out")), rel->name);
     }
   }

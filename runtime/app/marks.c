@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/buf.h"
+#include "engine/preaggregate.h"
 #include "runtime/kit/options.h"
 
 #define HEARTBEAT_MS 5000
@@ -22,6 +23,7 @@ typedef struct sent {
 typedef struct pairing {
   sq_reader_t *reader;
   sq_sink_t *sink;
+  sq_op_t *preagg;  /* the pre-aggregation writing to the sink, or NULL */
   sent_t *sent; /* by partition */
   uint32_t n_sent;
 } pairing_t;
@@ -50,7 +52,12 @@ sq_marks_t *sq_marks_new(const sq_plan_t *plan, sq_reader_t *const *readers, int
         return NULL;
       }
       m->pairs = v;
-      m->pairs[m->n++] = (pairing_t){.reader = readers[i], .sink = plan->sinks[s]};
+      sq_op_t *preagg = sq_plan_preaggregation(plan, plan->sink_rels[s]);
+      m->pairs[m->n++] = (pairing_t){.reader = readers[i], .sink = plan->sinks[s], .preagg = preagg};
+      if (preagg) { /* its origins are the reader's partitions */
+        readers[i]->preaggregated = true;
+        sq_op_preaggregate_origins(preagg, sq_reader_preagg_origin, readers[i]);
+      }
     }
   }
   if (m && m->n == 0) { /* no repartition sink: nothing to tick */
@@ -63,6 +70,24 @@ sq_marks_t *sq_marks_new(const sq_plan_t *plan, sq_reader_t *const *readers, int
 /* The mark of partition p is due: moved, idleness changed, or old. */
 static bool due(const sent_t *last, int64_t wm, bool idle, int64_t now) {
   return !last->any || wm != last->watermark || idle != last->idle || now - last->at_ms >= HEARTBEAT_MS;
+}
+
+/* A pre-aggregated origin's mark: while it holds open partials it is not
+ * idle, and stays short of their earliest close, so that no mark closes
+ * a window before its partial is written. Silent for idle_timeout with
+ * partials open, it cuts them (once the cut is recorded) and then goes
+ * idle. False with `err`. */
+static bool hold_for_partials(pairing_t *pr, uint32_t p, int64_t *wm, bool *idle, char *err, size_t err_size) {
+  sq_reader_t *r = pr->reader;
+  const sq_preagg_origin_t *pa = &r->parts[p].preagg;
+  if (pa->seen_epoch != pa->epoch || pa->open == 0) return true;
+  if (*idle && r->cls->record_cut && r->cls->record_cut(r, p)) {
+    if (!sq_op_preaggregate_cut(pr->preagg, p)) return snprintf(err, err_size, "%s", pr->preagg->exec->error), false;
+    return true;
+  }
+  *idle = false;
+  if (*wm >= pa->hold) *wm = pa->hold - 1;
+  return true;
 }
 
 static bool tick_pair(pairing_t *pr, int64_t now, char *err, size_t err_size) {
@@ -83,6 +108,7 @@ static bool tick_pair(pairing_t *pr, int64_t now, char *err, size_t err_size) {
     }
     int64_t wm = sq_reader_partition_watermark(r, p, now);
     bool idle = r->idle_timeout > 0 && now - part->last_row_ms >= r->idle_timeout;
+    if (pr->preagg && !hold_for_partials(pr, p, &wm, &idle, err, err_size)) return false;
     if (!due(&pr->sent[p], wm, idle, now)) continue;
     if (!pr->sink->cls->mark(pr->sink, p, r->topic_partitions, wm, idle, err, err_size)) return false;
     pr->sent[p] = (sent_t){wm, now, idle, true};

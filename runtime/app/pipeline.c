@@ -108,12 +108,14 @@ void sq_pipeline_drop_overrides(sq_pipeline_t *p) {
 
 int sq_pipeline_cut_stages(sq_pipeline_t *p, const char *command) {
   const char *on = sq_run_setting_text(p->prog, "scale.repartition"), *count = sq_run_setting_text(p->prog, "scale.partitions");
+  const char *pre = sq_run_setting_text(p->prog, "scale.preaggregate");
   if (!on || strcasecmp(on, "on") != 0) return SQ_EXIT_OK;
   const char *path = p->file.sql ? sq_sql_name(p->file.sql) : "pipeline";
   const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *dot = strrchr(base, '.');
   char group[300];
   snprintf(group, sizeof group, "streamq-%.*s", (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
-  int n = sq_stages_cut(p->script, p->prog, group, count ? (uint32_t)strtoul(count, NULL, 10) : 0, &p->stages);
+  int n = sq_stages_cut(p->script, p->prog, group, count ? (uint32_t)strtoul(count, NULL, 10) : 0,
+                        !pre || strcasecmp(pre, "off") != 0, &p->stages);
   if (n <= 0) {
     if (n < 0) fprintf(stderr, "streamq %s: out of memory\n", command);
     return n < 0 ? SQ_EXIT_RUNTIME : SQ_EXIT_OK;

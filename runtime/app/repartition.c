@@ -23,8 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/agg_query.h"
 #include "engine/catalog.h"
 #include "engine/types.h"
+#include "engine/window_spec.h"
 #include "grammar/parse.h"
 #include "runtime/app/sql_text.h"
 #include "runtime/kit/options.h"
@@ -37,6 +39,9 @@ typedef struct cut {
   uint32_t n_cols;
   char name[256];       /* the stage-2 source */
   char sink[264];       /* the stage-1 sink */
+  uint32_t n_queries;   /* reading its stage-2 source */
+  bool foldable;        /* its every query could be pre-aggregated */
+  bool preaggregate;    /* stage 1 folds hot keys (engine/preaggregate.h) */
 } cut_t;
 
 /* A FROM of a query that reads a cut's stage-2 source instead. */
@@ -46,21 +51,59 @@ typedef struct swap {
 } swap_t;
 
 /* Whether `e` reads a Kafka metadata column of its input (ins[ref])
- * other than ROWTIME, which stage 2 has as its event time. */
-static bool reads_metadata(const sq_ast_t *e, const sq_relation_t *const ins[2]) {
+ * other than ROWTIME, which stage 2 has as its event time (and ROWTIME
+ * too with `rowtime`: a partial aggregate's row has none of its rows'). */
+static bool reads_metadata(const sq_ast_t *e, const sq_relation_t *const ins[2], bool rowtime) {
   if (!e) return false;
   const sq_relation_t *rel = e->kind == SQ_AST_COLUMN && (e->ref == 0 || e->ref == 1) ? ins[e->ref] : NULL;
   if (rel && e->ref2 >= 0 && (size_t)e->ref2 < rel->n_columns && rel->columns[e->ref2].metadata &&
-      strcmp(rel->columns[e->ref2].name, "rowtime") != 0)
+      (rowtime || strcmp(rel->columns[e->ref2].name, "rowtime") != 0))
     return true;
   const sq_ast_t *kids[] = {e->a, e->b, e->c, e->d, e->e};
   for (size_t i = 0; i < sizeof kids / sizeof *kids; i++)
-    if (reads_metadata(kids[i], ins)) return true;
+    if (reads_metadata(kids[i], ins, rowtime)) return true;
   for (uint32_t i = 0; i < e->n; i++)
-    if (reads_metadata(e->list[i], ins)) return true;
+    if (reads_metadata(e->list[i], ins, rowtime)) return true;
   const sq_ast_select_t *s = e->select;
-  return s && (reads_metadata(s->items, ins) || reads_metadata(s->where, ins) || reads_metadata(s->group_by, ins) ||
-               reads_metadata(s->having, ins));
+  return s && (reads_metadata(s->items, ins, rowtime) || reads_metadata(s->where, ins, rowtime) ||
+               reads_metadata(s->group_by, ins, rowtime) || reads_metadata(s->having, ins, rowtime));
+}
+
+/* Whether an aggregate's partial results merge into exactly what its rows
+ * give in any order: not a floating-point sum (rounding follows the
+ * order), nor EARLIEST or LATEST (ties go by arrival). */
+static bool merges_exactly(const sq_agg_spec_t *spec) {
+  switch (spec->fn) {
+  case SQ_FN_COUNT:
+  case SQ_FN_MIN:
+  case SQ_FN_MAX:
+  case SQ_FN_APPROX_COUNT_DISTINCT:
+  case SQ_FN_APPROX_PERCENTILE:
+  case SQ_FN_TOPK: return true;
+  case SQ_FN_SUM:
+  case SQ_FN_AVG: return spec->arg_type == SQ_TYPE_BIGINT;
+  default: return false;
+  }
+}
+
+/* Whether stage 1 may fold query `q`'s rows into partial aggregates: a
+ * tumbling or hopping window that emits final results (a change per row
+ * could not be told apart), over aggregates that merge exactly, not
+ * reading ROWTIME. */
+static bool foldable(const sq_query_t *q, const sq_relation_t *src) {
+  const sq_ast_select_t *s = q->select->select;
+  sq_window_spec_t win = sq_window_spec(s);
+  const sq_relation_t *ins[2] = {src, NULL};
+  if ((win.kind != SQ_WINDOW_TUMBLING && win.kind != SQ_WINDOW_HOPPING) || win.emit != SQ_EMIT_FINAL ||
+      reads_metadata(q->select, ins, true))
+    return false;
+  sq_agg_query_t aq;
+  sq_row_layout_t layout = sq_row_layout_single();
+  if (!sq_agg_query_compile(&aq, q->select, &layout)) return false;
+  bool ok = true;
+  for (uint32_t i = 0; i < aq.n_aggs; i++) ok = ok && merges_exactly(&aq.specs[i]);
+  sq_agg_query_free(&aq);
+  return ok;
 }
 
 /* A Kafka stream source without partitioned_by, named by `ref`; or NULL. */
@@ -110,16 +153,18 @@ static int plan_query(const sq_program_t *prog, const sq_query_t *q, cut_t *cuts
     const sq_relation_t *ins[2] = {unkeyed_source(prog, from->a), unkeyed_source(prog, from->b)};
     int left[MAX_KEYS], right[MAX_KEYS];
     uint32_t n = join_keys(from->e, left, right, 0);
-    if (!ins[0] || !ins[1] || n == 0 || n == UINT32_MAX || reads_metadata(q->select, ins)) return 0;
+    if (!ins[0] || !ins[1] || n == 0 || n == UINT32_MAX || reads_metadata(q->select, ins, false)) return 0;
     for (uint32_t i = 0; i < n; i++)
       if (ins[0]->columns[left[i]].metadata || ins[1]->columns[right[i]].metadata) return 0;
     int l = cut_of(cuts, n_cuts, cap, ins[0], left, n), r = cut_of(cuts, n_cuts, cap, ins[1], right, n);
     if (l < 0 || r < 0) return -1;
+    cuts[l].n_queries++, cuts[r].n_queries++;
+    cuts[l].foldable = cuts[r].foldable = false;
     swaps[0] = (swap_t){from->a, l}, swaps[1] = (swap_t){from->b, r};
     return 2;
   }
   const sq_relation_t *ins[2] = {unkeyed_source(prog, from), NULL};
-  if (!q->aggregate || !s->group_by || !s->group_by->n || s->group_by->n > MAX_KEYS || !ins[0] || reads_metadata(q->select, ins))
+  if (!q->aggregate || !s->group_by || !s->group_by->n || s->group_by->n > MAX_KEYS || !ins[0] || reads_metadata(q->select, ins, false))
     return 0;
   int cols[MAX_KEYS];
   for (uint32_t i = 0; i < s->group_by->n; i++) {
@@ -129,6 +174,7 @@ static int plan_query(const sq_program_t *prog, const sq_query_t *q, cut_t *cuts
   }
   int c = cut_of(cuts, n_cuts, cap, ins[0], cols, s->group_by->n);
   if (c < 0) return -1;
+  cuts[c].foldable = cuts[c].n_queries++ == 0 && foldable(q, ins[0]);
   swaps[0] = (swap_t){from, c};
   return 1;
 }
@@ -167,6 +213,16 @@ static void columns(sq_buf_t *out, const sq_relation_t *rel, bool typed) {
   }
 }
 
+/* Pre-aggregates the cuts read by one foldable query whose source no
+ * other cut reads (the reader's partitions carry one operator's origins). */
+static void choose_preaggregation(cut_t *cuts, int n_cuts) {
+  for (int c = 0; c < n_cuts; c++) {
+    bool alone = true;
+    for (int d = 0; d < n_cuts; d++) alone = alone && (d == c || cuts[d].src != cuts[c].src);
+    cuts[c].preaggregate = cuts[c].foldable && cuts[c].n_queries == 1 && alone;
+  }
+}
+
 static void stage_text(sq_buf_t *out, const cut_t *c, const char *default_group, uint32_t partitions) {
   const sq_relation_t *src = c->src;
   const sq_ast_t *g = sq_relation_option(src, "group_id"), *origin_topic = sq_relation_option(src, "topic");
@@ -187,12 +243,14 @@ static void stage_text(sq_buf_t *out, const cut_t *c, const char *default_group,
     sq_buf_puts(out, ", repartition_partitions = ");
     sq_buf_puts(out, count);
   }
+  if (c->preaggregate) put_option(out, "preaggregate", c->name);
   sq_buf_puts(out, ");\nCREATE SOURCE ");
   sq_put_ident(out, c->name);
   sq_buf_puts(out, " (");
   columns(out, src, true);
-  sq_buf_puts(out, ", " SQ_ORIGIN_PARTITION " BIGINT, " SQ_ORIGIN_OFFSET " BIGINT, " SQ_STAGE_ROWTIME " TIMESTAMP)"
-                   " WITH (connector = 'kafka', format = 'json', timestamp = '" SQ_STAGE_ROWTIME "', repartitioned = 'on'");
+  sq_buf_puts(out, ", " SQ_ORIGIN_PARTITION " BIGINT, " SQ_ORIGIN_OFFSET " BIGINT, " SQ_STAGE_ROWTIME " TIMESTAMP");
+  if (c->preaggregate) sq_buf_puts(out, ", " SQ_ORIGIN_INDEX " BIGINT, " SQ_PARTIAL_WINDOW " TIMESTAMP, " SQ_PARTIAL_STATE " STRING");
+  sq_buf_puts(out, ") WITH (connector = 'kafka', format = 'json', timestamp = '" SQ_STAGE_ROWTIME "', repartitioned = 'on'");
   put_option(out, "topic", topic);
   put_option(out, "partitioned_by", keys);
   put_option(out, "group_id", group);
@@ -202,7 +260,10 @@ static void stage_text(sq_buf_t *out, const cut_t *c, const char *default_group,
   sq_put_ident(out, c->sink);
   sq_buf_puts(out, " SELECT ");
   columns(out, src, false);
-  sq_buf_puts(out, ", _partition AS " SQ_ORIGIN_PARTITION ", _offset AS " SQ_ORIGIN_OFFSET ", ROWTIME AS " SQ_STAGE_ROWTIME " FROM ");
+  sq_buf_puts(out, ", _partition AS " SQ_ORIGIN_PARTITION ", _offset AS " SQ_ORIGIN_OFFSET ", ROWTIME AS " SQ_STAGE_ROWTIME);
+  /* placeholders of the types stage 2 reads: the operator sets them */
+  if (c->preaggregate) sq_buf_puts(out, ", 0 AS " SQ_ORIGIN_INDEX ", ROWTIME AS " SQ_PARTIAL_WINDOW ", '' AS " SQ_PARTIAL_STATE);
+  sq_buf_puts(out, " FROM ");
   sq_put_ident(out, src->name);
   sq_buf_puts(out, ";\n");
 }
@@ -235,7 +296,7 @@ static bool splice(sq_ast_t *script, uint32_t at, sq_ast_t *stmts, uint32_t from
 }
 
 int sq_stages_cut(sq_ast_t *script, const sq_program_t *prog, const char *default_group, uint32_t partitions,
-                  sq_stages_t *stages) {
+                  bool preaggregate, sq_stages_t *stages) {
   memset(stages, 0, sizeof *stages);
   int cap = 2 * (int)prog->n_queries, n_cuts = 0, n_swaps = 0, n_queries = 0;
   cut_t *cuts = calloc((size_t)cap + 1, sizeof *cuts);
@@ -247,6 +308,7 @@ int sq_stages_cut(sq_ast_t *script, const sq_program_t *prog, const char *defaul
     n_swaps += n > 0 ? n : 0;
     n_queries += n > 0;
   }
+  if (preaggregate) choose_preaggregation(cuts, n_cuts);
   sq_buf_t text = {0};
   for (int c = 0; ok && c < n_cuts; c++) stage_text(&text, &cuts[c], default_group, partitions);
   sq_buf_putc(&text, '\0');

@@ -25,11 +25,13 @@ typedef struct sq_stages {
  * statements of each stage after the CREATE SOURCE they read and points
  * each repartitioned query's FROM at its stage-2 source. `default_group`
  * is the consumer group of sources without group_id; `partitions` the
- * repartition topics' partition count (0: the source's). Returns the
+ * repartition topics' partition count (0: the source's); `preaggregate`
+ * lets stage 1 fold hot keys (engine/preaggregate.h) where the query
+ * allows it. Returns the
  * number of queries repartitioned (the caller analyzes `script` again),
  * or -1 when memory runs out. Free `stages` with sq_stages_free. */
 int sq_stages_cut(sq_ast_t *script, const sq_program_t *prog, const char *default_group, uint32_t partitions,
-                  sq_stages_t *stages);
+                  bool preaggregate, sq_stages_t *stages);
 void sq_stages_free(sq_stages_t *stages);
 
 #endif

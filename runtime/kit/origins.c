@@ -45,13 +45,14 @@ bool sq_origins_mark(sq_origins_t *o, const sq_mark_t *m) {
   return true;
 }
 
-bool sq_origins_admit(sq_origins_t *o, uint32_t origin, int64_t offset, bool *oom) {
+bool sq_origins_admit(sq_origins_t *o, uint32_t origin, int64_t offset, uint32_t index, bool *oom) {
   *oom = false;
   if (origin >= SQ_ORIGINS_MAX) return true;
   if (origin >= o->n && !reach(o, origin + 1)) return !(*oom = true);
   sq_origin_t *at = &o->at[origin];
-  if (offset <= at->applied) return false;
+  if (offset < at->applied || (offset == at->applied && index <= at->applied_index)) return false;
   at->applied = offset;
+  at->applied_index = index;
   return true;
 }
 
@@ -72,7 +73,7 @@ void sq_origins_save(const sq_origins_t *o, sq_buf_t *out) {
   for (uint32_t i = 0; i < o->n; i++) {
     sq_put_i64(out, o->at[i].applied);
     sq_put_i64(out, o->at[i].watermark);
-    sq_put_u64(out, o->at[i].idle);
+    sq_put_u64(out, o->at[i].idle | (uint64_t)o->at[i].applied_index << 1); /* an index in the bits idle left free */
   }
 }
 
@@ -83,7 +84,9 @@ bool sq_origins_load(sq_origins_t *o, sq_cursor_t *in) {
   for (uint32_t i = 0; i < o->n; i++) {
     o->at[i].applied = sq_get_i64(in);
     o->at[i].watermark = sq_get_i64(in);
-    o->at[i].idle = sq_get_u64(in) != 0;
+    uint64_t idle_index = sq_get_u64(in);
+    o->at[i].idle = idle_index & 1;
+    o->at[i].applied_index = (uint32_t)(idle_index >> 1);
   }
   return !in->failed;
 }

@@ -15,6 +15,7 @@
 
 #include "engine/buf.h"
 #include "engine/codec.h"
+#include "engine/preaggregate.h"
 
 /* The most origins a repartition topic's partition keeps (a source's
  * partitions): a mark naming more is not one, and a row from an origin
@@ -23,14 +24,10 @@
 #define SQ_ORIGINS_MAX (1u << 20)
 /* The Kafka header of a mark: a record with no key and no value. */
 #define SQ_MARK_HEADER "streamq.mark"
-/* The columns of a repartition topic's rows that carry their origin and
- * their event time. */
-#define SQ_ORIGIN_PARTITION "__origin_partition"
-#define SQ_ORIGIN_OFFSET "__origin_offset"
-#define SQ_STAGE_ROWTIME "__rowtime"
 
 typedef struct sq_origin {
   int64_t applied;   /* the highest offset applied, -1 before any */
+  uint32_t applied_index; /* and at it, the highest index (a partial aggregate's, preaggregate.h) */
   int64_t watermark; /* of its latest mark, INT64_MIN before any */
   bool idle;         /* its latest mark said so */
 } sq_origin_t;
@@ -53,10 +50,10 @@ bool sq_mark_parse(const char *text, size_t len, sq_mark_t *out);
 
 /* Takes a mark in; false when memory runs out. */
 bool sq_origins_mark(sq_origins_t *o, const sq_mark_t *m);
-/* Whether the row at `offset` of `origin` is new (then it is applied);
- * false for a repeat (an origin at or beyond SQ_ORIGINS_MAX is never one). *oom when memory runs out (a row is never dropped
+/* Whether the row at (`offset`, `index`) of `origin` is new (then it is
+ * applied); false for a repeat (an origin at or beyond SQ_ORIGINS_MAX is never one). *oom when memory runs out (a row is never dropped
  * for it: the caller stops). */
-bool sq_origins_admit(sq_origins_t *o, uint32_t origin, int64_t offset, bool *oom);
+bool sq_origins_admit(sq_origins_t *o, uint32_t origin, int64_t offset, uint32_t index, bool *oom);
 int64_t sq_origins_watermark(const sq_origins_t *o);
 void sq_origins_save(const sq_origins_t *o, sq_buf_t *out);
 bool sq_origins_load(sq_origins_t *o, sq_cursor_t *in);

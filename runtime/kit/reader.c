@@ -50,17 +50,28 @@ bool sq_reader_assign(sq_reader_t *r, uint32_t p, bool assigned, int64_t now) {
     if (!v) return false;
     for (uint32_t i = r->n_parts; i <= p; i++)
       v[i] = (sq_reader_partition_t){.max_event_time = INT64_MIN, .next_offset = -1, .saved_offset = -1, .committed_offset = -1,
-                                     .lag = -1, .watermark = INT64_MIN};
+                                     .lag = -1, .watermark = INT64_MIN, .saved_replay_from = -1,
+                                     .preagg = {.resume_max_ts = INT64_MIN, .resume_cut = -1}};
     r->parts = v;
     r->n_parts = p + 1;
   }
   sq_reader_partition_t *part = &r->parts[p];
   if (assigned && r->n_key_cols && !part->keys && !(part->keys = calloc(1, sizeof *part->keys))) return false;
-  if (assigned && !part->assigned) part->last_row_ms = now;
+  if (assigned && !part->assigned) { /* held anew: pre-aggregation starts over from the committed offset */
+    part->last_row_ms = now;
+    part->preagg.epoch++;
+    part->preagg.resume_max_ts = INT64_MIN, part->preagg.resume_cut = -1;
+    part->saved_replay_from = -1;
+  }
   if (assigned != part->assigned) sq_origins_clear(&part->origins);
   part->assigned = assigned;
   r->folded = false;
   return true;
+}
+
+sq_preagg_origin_t *sq_reader_preagg_origin(void *reader, uint32_t p) {
+  sq_reader_t *r = reader;
+  return p < r->n_parts && r->parts[p].assigned ? &r->parts[p].preagg : NULL;
 }
 
 void sq_reader_save(sq_reader_t *r, sq_buf_t *out) {
@@ -68,6 +79,10 @@ void sq_reader_save(sq_reader_t *r, sq_buf_t *out) {
   sq_put_u64(out, r->n_parts);
   for (uint32_t p = 0; p < r->n_parts; p++) {
     r->parts[p].saved_offset = r->parts[p].next_offset;
+    const sq_preagg_origin_t *pa = &r->parts[p].preagg;
+    bool held = pa->seen_epoch == pa->epoch && pa->replay_from >= 0;
+    r->parts[p].saved_replay_from = held ? pa->replay_from : -1;
+    r->parts[p].saved_replay_ts = held ? pa->replay_max_ts : pa->seen_epoch == pa->epoch ? pa->max_ts : pa->resume_max_ts;
     sq_put_i64(out, r->parts[p].next_offset);
     sq_put_i64(out, r->parts[p].max_event_time);
   }
@@ -257,6 +272,8 @@ sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {
     for (uint32_t i = 0; i < r->n_key_cols; i++) columns[r->key_cols[i]] = true;
     int origin = sq_relation_find_column(rel, SQ_ORIGIN_PARTITION), offset = sq_relation_find_column(rel, SQ_ORIGIN_OFFSET);
     if (r->marked && origin >= 0 && offset >= 0) columns[origin] = columns[offset] = true; /* repeats are dropped by them */
+    int index = sq_relation_find_column(rel, SQ_ORIGIN_INDEX);
+    if (r->marked && index >= 0) columns[index] = true;
   }
   sq_format_t format = sq_option_is(rel, "format", "csv") ? SQ_FORMAT_CSV : SQ_FORMAT_JSON;
   sq_ts_format_t ts_format = sq_option_is(rel, "timestamp_format", "epoch_s")   ? SQ_TS_EPOCH_S

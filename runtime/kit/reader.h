@@ -43,6 +43,10 @@ typedef struct sq_reader_class {
    * durable (Kafka commits them to the consumer group, for lag
    * monitoring); the reader has read on since. May be NULL. */
   void (*checkpointed)(sq_reader_t *r);
+  /* Pre-aggregation's idle cut (engine/preaggregate.h): records, before
+   * partition p's open partials are written, that a restart makes the
+   * same cut; false when it could not (the cut waits). May be NULL. */
+  bool (*record_cut)(sq_reader_t *r, uint32_t p);
   /* The input has an end its partitions lag behind (a Kafka topic's end
    * offsets): the reader keeps streamq_consumer_lag per partition. */
   bool has_lag;
@@ -65,6 +69,8 @@ typedef struct sq_reader_partition {
   sq_hotkeys_t *keys;        /* the keys of its rows since the last skew sample (owned; NULL
                               * until assigned, or when the reader has no key columns) */
   sq_origins_t origins;      /* a repartition topic's (reader `marked`): cleared when it comes or goes */
+  sq_preagg_origin_t preagg; /* the input of a pre-aggregating stage 1 (reader `preaggregated`) */
+  int64_t saved_replay_from, saved_replay_ts; /* preagg's, as the checkpoint being written records them */
 } sq_reader_partition_t;
 
 /* A partition above partition.skew.warn_ratio times the mean rate at the
@@ -122,7 +128,13 @@ struct sq_reader {
   bool marked;                /* a repartition topic: a partition's watermark comes from the
                                * marks of its origins (origins.h), not from its event times */
   uint32_t topic_partitions;  /* Kafka: the partitions its topic has, once known (0 before) */
+  bool preaggregated;         /* stage 1 pre-aggregates its rows: a partition is committed at its
+                               * segment's start, and resumed from its note (preaggregate.h) */
 };
+
+/* The pre-aggregation record of partition p (sq_preagg_origin_fn over a
+ * reader): NULL when the reader does not have the partition. */
+sq_preagg_origin_t *sq_reader_preagg_origin(void *reader, uint32_t p);
 
 struct sq_runtime;
 

@@ -52,6 +52,15 @@ expect 0 'repartitioned: topic refunds to fraud.refunds_by_card.repartition, key
 expect 0 "^stage 1 of a repartition: sink pay__by_merchant__out writes the rows of topic 'payments' to topic 'fraud.pay_by_merchant.repartition' keyed by merchant" stdout -- explain "$repartition"
 expect 0 'IntervalJoin <- pay__by_card, refunds__by_card' stdout -- explain "$repartition"
 expect 0 "source pay__by_card: kafka 'fraud.pay_by_card.repartition'; event time: column __rowtime; watermark: stage 2 of a repartition" stdout -- explain "$repartition"
+# hot keys are pre-aggregated in stage 1 where partial results merge exactly (and not with scale.preaggregate off)
+preaggregate=$(dirname "$0")/../golden/valid/preaggregate.sql
+expect 0 'keyed by card \(stage 1: sink pay__by_card__out, hot keys pre-aggregated;' stdout -- check "$preaggregate"
+expect 0 'keyed by page \(stage 1: sink clicks__by_page__out; stage 2' stdout -- check "$preaggregate"
+expect 0 'keyed by sym \(stage 1: sink quotes__by_sym__out; stage 2' stdout -- check "$preaggregate"
+expect 0 '^#2 PreAggregate <- #1: hopping size 600000ms' stdout -- explain "$preaggregate"
+sed "1i SET 'scale.preaggregate' = 'off';" "$preaggregate" > /tmp/sq_cli_off.$$.sql
+expect 0 'keyed by card \(stage 1: sink pay__by_card__out; stage 2' stdout -- check /tmp/sq_cli_off.$$.sql
+rm -f /tmp/sq_cli_off.$$.sql
 rm -f /tmp/sq_cli_err.$$
 [ $failures -eq 0 ] && echo "cli: all passed"
 [ $failures -eq 0 ]

@@ -34,9 +34,33 @@ static void round_trip(void **state) {
   assert_non_null(strstr(text, " state=running "));
 }
 
+static void resume_fields_round_trip(void **state) {
+  (void)state;
+  sq_commit_note_t n, back;
+  sq_commit_note_self(&n, 1, 20);
+  char text[SQ_COMMIT_NOTE_MAX];
+  assert_true(sq_commit_note_parse(text, sq_commit_note_format(&n, text, sizeof text), &back));
+  assert_null(strstr(text, "from_ts")); /* only a pre-aggregating stage 1 writes them */
+  assert_false(back.resumes);
+  assert_int_equal(back.from_ts, INT64_MIN);
+  assert_int_equal(back.cut, -1);
+  n.resumes = true;
+  assert_true(sq_commit_note_parse(text, sq_commit_note_format(&n, text, sizeof text), &back));
+  assert_non_null(strstr(text, " from_ts=-"));
+  assert_true(back.resumes);
+  assert_int_equal(back.from_ts, INT64_MIN);
+  n.from_ts = -1767225600123, n.cut = 65535;
+  assert_true(sq_commit_note_parse(text, sq_commit_note_format(&n, text, sizeof text), &back));
+  assert_int_equal(back.from_ts, -1767225600123);
+  assert_int_equal(back.cut, 65535);
+  const char bad[] = "streamq/1 host=a pid=7 started=1 state=running at=2 every=3 from_ts=1x";
+  assert_false(sq_commit_note_parse(bad, strlen(bad), &back));
+}
+
 static void longest_host_fits(void **state) {
   (void)state;
-  sq_commit_note_t n = {.pid = 4194304, .started = 999999999999, .at = 999999999999, .every = 86400}, back;
+  sq_commit_note_t n = {.pid = 4194304, .started = 999999999999, .at = 999999999999, .every = 86400,
+                        .resumes = true, .from_ts = -999999999999999999, .cut = 999999999999999999}, back;
   memset(n.host, 'h', 64);
   char text[SQ_COMMIT_NOTE_MAX];
   size_t len = sq_commit_note_format(&n, text, sizeof text);
@@ -118,6 +142,7 @@ static void stale_after_three_gaps(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(round_trip),
+      cmocka_unit_test(resume_fields_round_trip),
       cmocka_unit_test(longest_host_fits),
       cmocka_unit_test(reads_only_the_bytes_given),
       cmocka_unit_test(refuses_other_metadata),

@@ -56,16 +56,21 @@ static void repeats_are_refused(void **state) {
   (void)state;
   sq_origins_t o = {0};
   bool oom;
-  assert_true(sq_origins_admit(&o, 2, 10, &oom));
-  assert_true(sq_origins_admit(&o, 2, 11, &oom));
-  assert_false(sq_origins_admit(&o, 2, 11, &oom));
+  assert_true(sq_origins_admit(&o, 2, 10, 0, &oom));
+  assert_true(sq_origins_admit(&o, 2, 11, 0, &oom));
+  assert_false(sq_origins_admit(&o, 2, 11, 0, &oom));
   assert_false(oom);
-  assert_false(sq_origins_admit(&o, 2, 7, &oom)); /* written again from an older committed offset */
-  assert_true(sq_origins_admit(&o, 0, 7, &oom));  /* another origin's offsets are its own */
-  assert_true(sq_origins_admit(&o, 2, 12, &oom));
+  assert_false(sq_origins_admit(&o, 2, 7, 0, &oom)); /* written again from an older committed offset */
+  assert_true(sq_origins_admit(&o, 0, 7, 0, &oom));  /* another origin's offsets are its own */
+  assert_true(sq_origins_admit(&o, 2, 12, 0, &oom));
+  assert_true(sq_origins_admit(&o, 2, 12, 1, &oom)); /* partial aggregates written at offset 12 */
+  assert_true(sq_origins_admit(&o, 2, 12, 2, &oom));
+  assert_false(sq_origins_admit(&o, 2, 12, 1, &oom)); /* written again */
+  assert_false(sq_origins_admit(&o, 2, 12, 0, &oom));
+  assert_true(sq_origins_admit(&o, 2, 13, 0, &oom));
   assert_int_equal(sq_origins_watermark(&o), INT64_MIN); /* rows are not marks */
-  assert_true(sq_origins_admit(&o, SQ_ORIGINS_MAX, 1, &oom)); /* a damaged origin: not judged, nothing allocated */
-  assert_true(sq_origins_admit(&o, SQ_ORIGINS_MAX, 1, &oom));
+  assert_true(sq_origins_admit(&o, SQ_ORIGINS_MAX, 1, 0, &oom)); /* a damaged origin: not judged, nothing allocated */
+  assert_true(sq_origins_admit(&o, SQ_ORIGINS_MAX, 1, 0, &oom));
   assert_false(oom);
   assert_int_equal(o.n, 3);
   sq_origins_clear(&o);
@@ -77,15 +82,17 @@ static void checkpoint_round_trip(void **state) {
   bool oom;
   assert_true(sq_origins_mark(&o, &(sq_mark_t){0, 2, 100, false}));
   assert_true(sq_origins_mark(&o, &(sq_mark_t){1, 2, 300, true}));
-  assert_true(sq_origins_admit(&o, 1, 42, &oom));
+  assert_true(sq_origins_admit(&o, 1, 42, 3, &oom));
   sq_buf_t buf = {0};
   sq_origins_save(&o, &buf);
   sq_cursor_t in = sq_cursor(buf.data, buf.len);
   assert_true(sq_origins_load(&back, &in));
   assert_true(sq_cursor_done(&in));
   assert_int_equal(sq_origins_watermark(&back), 100);
-  assert_false(sq_origins_admit(&back, 1, 42, &oom));
-  assert_true(sq_origins_admit(&back, 1, 43, &oom));
+  assert_false(sq_origins_admit(&back, 1, 42, 3, &oom)); /* the index survives the checkpoint */
+  assert_false(sq_origins_mark(&back, &(sq_mark_t){1, 2, 300, true}) && !back.at[1].idle);
+  assert_true(sq_origins_admit(&back, 1, 42, 4, &oom));
+  assert_true(sq_origins_admit(&back, 1, 43, 0, &oom));
   sq_cursor_t cut = sq_cursor(buf.data, buf.len - 3); /* a damaged record is refused */
   assert_false(sq_origins_load(&back, &cut));
   sq_buf_free(&buf);

@@ -3,9 +3,13 @@
  * what state, so that `streamq status` can show the whole application
  * from the group's committed offsets alone, on brokers that cannot
  * describe groups too. One line of text, versioned:
- *   streamq/1 host=H pid=N started=S state=running|restoring at=T every=E
+ *   streamq/1 host=H pid=N started=S state=running|restoring at=T every=E [from_ts=M] [cut=C]
  * (S, T: Unix seconds; E: the most seconds the process goes without
- * committing the partition again). Far below Kafka's 4096-byte limit. */
+ * committing the partition again). A pre-aggregating stage 1 adds what a
+ * restart from the committed offset needs to cut the same partials
+ * (engine/preaggregate.h): the largest event time before that offset
+ * (M, "-" for none) and an idle cut it made at offset C. Far below
+ * Kafka's 4096-byte limit. */
 #ifndef SQ_KAFKA_COMMIT_NOTE_H
 #define SQ_KAFKA_COMMIT_NOTE_H
 
@@ -13,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SQ_COMMIT_NOTE_MAX 192 /* the longest note written, with its NUL */
+#define SQ_COMMIT_NOTE_MAX 256 /* the longest note written, with its NUL */
 #define SQ_COMMIT_NOTE_STALE_FACTOR 3 /* a note older than this many `every`s: its process may be gone */
 
 typedef struct sq_commit_note {
@@ -23,6 +27,9 @@ typedef struct sq_commit_note {
   int64_t at;        /* Unix seconds: when the note was committed */
   int64_t every;     /* seconds: the longest gap between its commits */
   bool restoring;    /* the partition's task is being restored (else it runs) */
+  bool resumes;      /* it has from_ts */
+  int64_t from_ts;   /* INT64_MIN: none */
+  int64_t cut;       /* -1: none */
 } sq_commit_note_t;
 
 /* This process's note, committed now: host, pid, `started`, `every`;

@@ -89,6 +89,8 @@ typedef struct sq_reader_kafka {
   bool follower;            /* assigned by the tasks (see the top) */
   bool from_group;          /* starts at the group's committed offsets (see the top) */
   int origin_partition_col, origin_offset_col; /* a repartition topic's (base.marked) */
+  int origin_index_col;                         /* -1: not pre-aggregated, every index 0 */
+  bool resume_failed;       /* a pre-aggregating stage 1 could not read its notes (resume_from_notes) */
   uint64_t repeats;         /* its rows dropped as repeats */
   sq_kafka_resumes_t resumes; /* paused partitions waiting for a confirmed seek */
   sq_commit_note_t note;      /* this process's, committed with the offsets */
@@ -121,6 +123,30 @@ static int64_t start_offset(const sq_reader_kafka_t *k, uint32_t p) {
   return k->base.per_partition ? sq_kafka_absolute_offset(k->consumer, k->topic, p, start) : start;
 }
 
+/* A pre-aggregating stage 1 (preaggregate.h) takes partitions over at
+ * their committed offsets, which are segment starts: their notes say the
+ * largest event time before them and an idle cut to make again. Without
+ * a note (never committed) it starts from nothing. */
+static void resume_from_notes(sq_reader_kafka_t *k, rd_kafka_topic_partition_list_t *parts) {
+  rd_kafka_topic_partition_list_t *asked = rd_kafka_topic_partition_list_copy(parts);
+  if (rd_kafka_committed(k->consumer, asked, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    /* not knowing where the partials were cut, it must not guess: the
+     * run stops (and its partitions go to the other processes) */
+    k->resume_failed = true;
+  }
+  for (int i = 0; i < asked->cnt; i++) {
+    uint32_t p = (uint32_t)asked->elems[i].partition;
+    sq_commit_note_t note;
+    if (p >= k->base.n_parts || asked->elems[i].offset < 0 ||
+        !sq_commit_note_parse(asked->elems[i].metadata, asked->elems[i].metadata_size, &note) || !note.resumes)
+      continue;
+    k->base.parts[p].preagg.resume_max_ts = note.from_ts;
+    k->base.parts[p].preagg.resume_cut = note.cut;
+    parts->elems[i].offset = asked->elems[i].offset; /* where the note belongs, whatever else committed since */
+  }
+  rd_kafka_topic_partition_list_destroy(asked);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
   sq_reader_kafka_t *k = opaque;
   bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
@@ -136,6 +162,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     if (assign) parts->elems[i].offset = start_offset(k, p);
     else sq_kafka_resume_cancel(&k->resumes, p);
     sq_reader_assign(&k->base, p, assign, now);
+  }
+  if (assign && k->base.preaggregated) resume_from_notes(k, parts);
+  for (int i = 0; i < parts->cnt; i++) {
+    uint32_t p = (uint32_t)parts->elems[i].partition;
     /* a newly held partition is committed at the next checkpoint whatever
      * its offset, so that its note names this process */
     if (assign && p < k->base.n_parts) k->base.parts[p].committed_ms = 0;
@@ -211,6 +241,37 @@ static bool commit_due(const sq_reader_partition_t *part, int64_t offset, int64_
          now - part->committed_ms >= every_ms;
 }
 
+/* The offset partition `part` is committed at: its checkpointed
+ * position, or for a pre-aggregating stage 1 the start of the segment
+ * whose partials it still holds (preaggregate.h). */
+static int64_t commit_offset(const sq_reader_t *r, const sq_reader_partition_t *part) {
+  bool held = r->preaggregated && part->saved_replay_from >= 0 && part->saved_replay_from < part->saved_offset;
+  return held ? part->saved_replay_from : part->saved_offset;
+}
+
+/* Pre-aggregation's idle cut (sq_reader_class_t.record_cut): commits,
+ * and waits for it, partition p at its segment's start with the cut at
+ * its last offset, so that a restart cuts there too. Only when the
+ * segment's start is what the group already has (committed after its
+ * rows were acknowledged), so that nothing before it is skipped. */
+static bool kafka_record_cut(sq_reader_t *r, uint32_t p) {
+  sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
+  sq_reader_partition_t *part = p < r->n_parts ? &r->parts[p] : NULL;
+  if (!part || !part->assigned || part->paused || part->preagg.replay_from < 0 || part->committed_offset != part->preagg.replay_from)
+    return false;
+  sq_commit_note_t note = k->note;
+  note.at = sq_clock_ms() / 1000;
+  note.resumes = true, note.from_ts = part->preagg.replay_max_ts, note.cut = part->preagg.last_offset;
+  char text[SQ_COMMIT_NOTE_MAX];
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p);
+  tp->offset = part->preagg.replay_from;
+  note_on(tp, text, sq_commit_note_format(&note, text, sizeof text));
+  bool ok = rd_kafka_commit(k->consumer, list, 0) == RD_KAFKA_RESP_ERR_NO_ERROR && !list->elems[0].err;
+  rd_kafka_topic_partition_list_destroy(list);
+  return ok;
+}
+
 /* Commits to the group, asynchronously (for lag tools and `streamq
  * status`; a failure only delays them), the checkpointed positions of the
  * assigned partitions whose commit is due, each with this process's note.
@@ -232,8 +293,8 @@ static void kafka_checkpointed(sq_reader_t *r) {
     if (!part->assigned) continue;
     if (part->paused && commit_due(part, part->committed_offset, now, every_ms))
       rd_kafka_topic_partition_list_add(restoring, k->topic, (int32_t)p);
-    else if (!part->paused && part->saved_offset >= 0 && commit_due(part, part->saved_offset, now, every_ms))
-      rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = part->saved_offset;
+    else if (!part->paused && part->saved_offset >= 0 && commit_due(part, commit_offset(r, part), now, every_ms))
+      rd_kafka_topic_partition_list_add(list, k->topic, (int32_t)p)->offset = commit_offset(r, part);
   }
   bool fetched = restoring->cnt && rd_kafka_committed(k->consumer, restoring, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR;
   for (int i = 0; i < restoring->cnt; i++) {
@@ -251,7 +312,14 @@ static void kafka_checkpointed(sq_reader_t *r) {
   }
   for (int i = 0; i < list->cnt; i++) {
     sq_reader_partition_t *part = &r->parts[list->elems[i].partition];
-    note_on(&list->elems[i], text[part->paused], len[part->paused]);
+    if (r->preaggregated && !part->paused) { /* with what a restart from its segment's start needs */
+      char own[SQ_COMMIT_NOTE_MAX];
+      sq_commit_note_t note = k->note;
+      note.restoring = false, note.resumes = true, note.from_ts = part->saved_replay_ts;
+      note_on(&list->elems[i], own, sq_commit_note_format(&note, own, sizeof own));
+    } else {
+      note_on(&list->elems[i], text[part->paused], len[part->paused]);
+    }
     part->committed_offset = list->elems[i].offset;
     part->committed_paused = part->paused;
     part->committed_ms = now;
@@ -316,9 +384,11 @@ static bool take_mark(sq_reader_kafka_t *k, const rd_kafka_message_t *msg, uint3
  * counted and dropped. */
 static bool admit(sq_reader_kafka_t *k, const sq_value_t *row, uint32_t p, bool *oom) {
   sq_value_t origin = row[k->origin_partition_col], offset = row[k->origin_offset_col];
+  sq_value_t index = k->origin_index_col >= 0 ? row[k->origin_index_col] : sq_int(0);
   *oom = false;
   if (sq_is_null(origin) || sq_is_null(offset) || origin.u.i < 0 || origin.u.i >= SQ_ORIGINS_MAX) return true; /* not ours to judge */
-  if (sq_origins_admit(&k->base.parts[p].origins, (uint32_t)origin.u.i, offset.u.i, oom)) return true;
+  uint32_t at = sq_is_null(index) || index.u.i < 0 || index.u.i > UINT32_MAX ? 0 : (uint32_t)index.u.i;
+  if (sq_origins_admit(&k->base.parts[p].origins, (uint32_t)origin.u.i, offset.u.i, at, oom)) return true;
   k->repeats += !*oom;
   return false;
 }
@@ -427,6 +497,10 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
   if (k->assign_all && !k->all_assigned && !assign_all(k, exec)) return SQ_READ_ERROR;
   release_held(k);
+  if (k->resume_failed)
+    return sq_exec_fail(exec, "source '%s': the committed offsets of newly assigned partitions could not be read, so "
+                              "pre-aggregation cannot cut its partials where the previous holder did", r->rel->name),
+           SQ_READ_ERROR;
   if (k->dlq_producer) rd_kafka_poll(k->dlq_producer, 0);
   sq_kafka_resumes_serve(&k->resumes, sq_clock_ms());
   out->n = 0;
@@ -525,7 +599,7 @@ static void kafka_destroy(sq_reader_t *r) {
 }
 
 static const sq_reader_class_t kafka_class = {.read = kafka_read, .destroy = kafka_destroy, .pause = kafka_pause, .resume = kafka_resume, .follow = kafka_follow,
-                                                .checkpointed = kafka_checkpointed, .has_lag = true};
+                                                .checkpointed = kafka_checkpointed, .record_cut = kafka_record_cut, .has_lag = true};
 
 /* The producer for a dead-letter topic, or NULL when there is none. */
 static bool open_dlq_producer(sq_reader_kafka_t *k, const sq_relation_t *rel, const sq_runtime_t *rt, char *err, size_t err_size) {
@@ -575,6 +649,7 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   k->timestamp_col = k->key_col + 4;
   k->origin_partition_col = sq_relation_find_column(rel, SQ_ORIGIN_PARTITION);
   k->origin_offset_col = sq_relation_find_column(rel, SQ_ORIGIN_OFFSET);
+  k->origin_index_col = sq_relation_find_column(rel, SQ_ORIGIN_INDEX);
   k->base.marked = sq_option_is(rel, "repartitioned", "on") && k->origin_partition_col >= 0 && k->origin_offset_col >= 0;
   bool csv = sq_option_is(rel, "format", "csv");
   k->decoder = sq_reader_decoder(&k->base, read);
