@@ -112,7 +112,15 @@ static bool write_partial(sq_op_preagg_t *a, uint32_t p, origin_t *o, sq_preagg_
   sq_value_t *key = a->key;
   if (!sq_key_get_values(pt->key, pt->key + pt->key_len, key, a->q.n_keys, &a->base.exec->arena))
     return sq_exec_fail(a->base.exec, "corrupt partial aggregate key");
-  for (uint32_t k = 0; k < a->q.n_keys; k++) row[a->key_cols[k]] = key[k];
+  for (uint32_t k = 0; k < a->q.n_keys; k++) { /* a string may point into the key's bytes, freed below */
+    if (key[k].type == SQ_TYPE_STRING && key[k].u.s.len) {
+      char *copy = sq_arena_alloc(&a->base.exec->arena, key[k].u.s.len);
+      if (!copy) return sq_exec_fail(a->base.exec, "out of memory writing a partial aggregate");
+      memcpy(copy, key[k].u.s.p, key[k].u.s.len);
+      key[k].u.s.p = copy;
+    }
+    row[a->key_cols[k]] = key[k];
+  }
   sq_buf_clear(&a->encoded);
   sq_agg_query_encode(&a->q, pt->payload, &a->encoded);
   char *hex = a->encoded.failed ? NULL : sq_arena_alloc(&a->base.exec->arena, 2 * a->encoded.len + 1);
@@ -183,20 +191,19 @@ static partial_t *open_partial(sq_op_preagg_t *a, origin_t *o, sq_preagg_origin_
  * it is) otherwise. *oom when memory runs out. */
 static bool fold(sq_op_preagg_t *a, origin_t *o, sq_preagg_origin_t *r, int64_t ts, bool *oom) {
   *oom = false;
+  if (sq_hotkeys_add(&o->hot, a->key, a->q.n_keys, 1) < SQ_PREAGG_HOT_ROWS) return false; /* most rows */
   int64_t own_wm = r->max_ts == INT64_MIN ? INT64_MIN : r->max_ts - a->delay;
-  bool hot = sq_hotkeys_add(&o->hot, a->key, a->q.n_keys, 1) >= SQ_PREAGG_HOT_ROWS;
   int64_t first = sq_floor_div(ts, a->win.advance) * a->win.advance;
-  uint32_t missing = 0;
+  for (int64_t s = first; s > ts - a->win.size; s -= a->win.advance)
+    if (close_of(a, s) <= own_wm) return false;
   sq_buf_clear(&a->key_bytes);
   for (uint32_t i = 0; i < a->q.n_keys; i++) sq_key_put_value(&a->key_bytes, a->key[i]);
   if (a->key_bytes.failed) return !(*oom = true);
   uint64_t hash = 0x9e3779b97f4a7c15ull;
+  uint32_t missing = 0;
   for (uint32_t i = 0; i < a->q.n_keys; i++) hash = sq_value_hash(a->key[i], hash);
-  for (int64_t s = first; s > ts - a->win.size; s -= a->win.advance) {
-    if (close_of(a, s) <= own_wm) return false;
-    missing += hot && !find(a, o, s, hash);
-  }
-  if (!hot || o->n_open + missing > SQ_PREAGG_MAX_OPEN) return false;
+  for (int64_t s = first; s > ts - a->win.size; s -= a->win.advance) missing += !find(a, o, s, hash);
+  if (o->n_open + missing > SQ_PREAGG_MAX_OPEN) return false;
   for (int64_t s = first; s > ts - a->win.size; s -= a->win.advance) {
     partial_t *pt = find(a, o, s, hash);
     if ((!pt && !(pt = open_partial(a, o, r, s, hash))) || !sq_agg_query_update(&a->q, pt->payload, a->args, ts))
@@ -268,7 +275,14 @@ bool sq_op_preaggregate_cut(sq_op_t *op, uint32_t p) {
   return true;
 }
 
-static bool preagg_advance(sq_op_t *op, int64_t wm) { return sq_op_emit_watermark(op, wm); }
+/* At the end of a finite input every window closes: every partial is
+ * written first. */
+static bool preagg_advance(sq_op_t *op, int64_t wm) {
+  sq_op_preagg_t *a = (sq_op_preagg_t *)op;
+  for (uint32_t p = 0; wm == SQ_WATERMARK_END && p < a->n_origins; p++)
+    if (a->origins[p].n_open && !sq_op_preaggregate_cut(op, p)) return false;
+  return sq_op_emit_watermark(op, wm);
+}
 
 static void preagg_describe(const sq_op_t *op, sq_buf_t *out) {
   const sq_op_preagg_t *a = (const sq_op_preagg_t *)op;

@@ -248,11 +248,20 @@ from_start() {
     until_true 30 status_shows "$group" $# && until_true 30 status_shows "$group.stage1" $# &&
       ok "$group: streamq status shows the $# processes in both stages" || fail "$group: streamq status: $(cat status.line)"
   fi
+  if $unkeyed; then # marks go to the repartition topic only, never to the input or the changelog
+    local in_topic in_changelog in_repartition
+    in_topic=$(marks_in events) in_changelog=$(marks_in "$group.changelog") in_repartition=$(marks_in "$group.ev_by_k.repartition")
+    [ "$in_repartition" -gt 0 ] && [ "$in_topic" -eq 0 ] && [ "$in_changelog" -eq 0 ] &&
+      ok "$group: $in_repartition watermark marks in the repartition topic, none in the input topic or the changelog" ||
+      fail "$group: watermark marks: $in_repartition in the repartition topic, $in_topic in the input, $in_changelog in the changelog"
+  fi
   for name in "$@"; do stop "$name"; done
   check_output "$group" no "$@"
   worked "$group" "$@"
   stop_broker
 }
+# marks_in TOPIC: its records with the watermark mark header
+marks_in() { kcat -b "$bootstrap" -C -t "$1" -o beginning -e -q -f '%h\n' 2>/dev/null | grep -c 'streamq\.mark'; }
 if [ "$mode" = full ]; then
 # 1. One process.
 start_broker one && pipeline one
