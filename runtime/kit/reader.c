@@ -272,8 +272,9 @@ sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {
     for (uint32_t i = 0; i < r->n_key_cols; i++) columns[r->key_cols[i]] = true;
     int origin = sq_relation_find_column(rel, SQ_ORIGIN_PARTITION), offset = sq_relation_find_column(rel, SQ_ORIGIN_OFFSET);
     if (r->marked && origin >= 0 && offset >= 0) columns[origin] = columns[offset] = true; /* repeats are dropped by them */
-    int index = sq_relation_find_column(rel, SQ_ORIGIN_INDEX);
-    if (r->marked && index >= 0) columns[index] = true;
+    const char *partial[] = {SQ_ORIGIN_INDEX, SQ_PARTIAL_WINDOW, SQ_PARTIAL_STATE}; /* pre-aggregated: merged by them */
+    for (size_t i = 0; r->marked && i < sizeof partial / sizeof *partial; i++)
+      if (sq_relation_find_column(rel, partial[i]) >= 0) columns[sq_relation_find_column(rel, partial[i])] = true;
   }
   sq_format_t format = sq_option_is(rel, "format", "csv") ? SQ_FORMAT_CSV : SQ_FORMAT_JSON;
   sq_ts_format_t ts_format = sq_option_is(rel, "timestamp_format", "epoch_s")   ? SQ_TS_EPOCH_S

@@ -139,7 +139,7 @@ processed() {
 }
 # A pipeline without tasks logs "partitions assigned" instead.
 assigned_lines() { grep -cE 'task assigned|partitions assigned' "$1" 2>/dev/null; }
-assigned() { local log; for log in "$@"; do [ "$(assigned_lines "$log")" -gt 0 ] || return 1; done; }
+assigned() { local log; for log in "$@"; do [ -f "$log" ] && [ "$(assigned_lines "$log")" -gt 0 ] || return 1; done; }
 # windows FILE...: (key, window) pairs written so far
 windows() { cat "$@" 2>/dev/null | sed 's/,"n":.*//' | sort -u | wc -l; }
 # finish SECONDS NAME...: a record far beyond the data in every partition
