@@ -235,10 +235,10 @@ static bool preagg_push(sq_op_t *op, const sq_batch_t *in) {
   for (uint32_t i = 0; i < in->n; i++) {
     const sq_value_t *row = sq_batch_row(in, i);
     sq_value_t part = row[a->cols.partition], offset = row[a->cols.offset];
+    if (sq_is_null(part) || part.u.i < 0 || part.u.i >= UINT32_MAX || sq_is_null(offset))
+      return sq_exec_fail(op->exec, "pre-aggregation was given a row without its source partition and offset");
     origin_t *o;
-    sq_preagg_origin_t *r = sq_is_null(part) || part.u.i < 0 || part.u.i >= UINT32_MAX || sq_is_null(offset)
-                                ? NULL
-                                : record_of(a, (uint32_t)part.u.i, &o);
+    sq_preagg_origin_t *r = record_of(a, (uint32_t)part.u.i, &o);
     if (!r) return sq_exec_fail(op->exec, "out of memory pre-aggregating");
     uint32_t p = (uint32_t)part.u.i;
     int64_t ts = in->times[i];

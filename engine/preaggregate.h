@@ -41,7 +41,7 @@
 #define SQ_PARTIAL_STATE "__partial"
 
 /* Offsets per segment: the most a restart reads again per partition. */
-#define SQ_PREAGG_SEGMENT 65536
+#define SQ_PREAGG_SEGMENT 2048
 /* Rows of a key in a segment before it is hot (its first ones go as they are). */
 #define SQ_PREAGG_HOT_ROWS 16
 /* Partial aggregates an origin keeps open at once; beyond, rows go as they are. */

@@ -18,7 +18,7 @@
 #include "engine/window_agg.h"
 #include "front_end_fixture.h"
 
-#define ROWS 6000
+#define ROWS 12000
 #define ORIGINS 4
 
 static const char *const SQL =
