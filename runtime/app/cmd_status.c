@@ -3,7 +3,10 @@
  * commit note of the process that made it (commit_note.h: who holds the
  * partition, since when, in what state), the partitions' end offsets,
  * and DescribeGroups where the broker has it (librdkafka's development
- * broker does not: then the members come from the notes alone). */
+ * broker does not: then the members come from the notes alone). A
+ * repartitioned application (repartition.c) has a second group, stage
+ * 1's "G.stage1" (kafka/source.c): when it has committed offsets, it is
+ * read and shown the same way, after G (stage 2, the tasks). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +47,7 @@ typedef struct status {
   size_t n_parts;
   member_t *members;
   size_t n_members;
+  bool committed;                /* some partition has a committed offset */
   int64_t lag;
   double skew;                   /* 0: no records */
   const struct rd_kafka_group_list *described; /* the DescribeGroups answer (one group), or NULL */
@@ -149,6 +153,46 @@ static void describe_group(rd_kafka_t *rk, status_t *s) {
   if (list) rd_kafka_group_list_destroy(list);
 }
 
+/* Group s->group through rk, a client in that group: its committed
+ * offsets on `topics`; when it has some, its members, lag, skew and
+ * description. */
+static bool read_group(rd_kafka_t *rk, status_t *s, const sq_kafka_topic_list_t *list, const char *const *topics, size_t n_topics,
+                       char *err, size_t err_size) {
+  if (!read_offsets(rk, s, list, topics, n_topics, err, err_size)) return false;
+  for (size_t i = 0; i < s->n_parts; i++) s->committed |= s->parts[i].committed >= 0;
+  if (!s->committed) return true;
+  if (!summarize(s)) return snprintf(err, err_size, "out of memory"), false;
+  describe_group(rk, s);
+  return true;
+}
+
+/* The stage-1 group of the application of group `group`, in `name`
+ * (cut as kafka/source.c cuts it); NULL when `group` is one itself. */
+static const char *stage1_of(const char *group, char name[static 256]) {
+  static const char suffix[] = ".stage1";
+  size_t len = strlen(group), n = sizeof suffix - 1;
+  if (len >= n && strcmp(group + len - n, suffix) == 0) return NULL;
+  snprintf(name, 256, "%s%s", group, suffix);
+  return name;
+}
+
+/* read_group for another group than the client's of the topic list:
+ * through a client of its own, since a client's committed offsets are
+ * its group's. */
+static bool read_apart(const sq_kafka_settings_t *settings, status_t *s, const sq_kafka_topic_list_t *list, const char *const *topics,
+                       size_t n_topics, char *err, size_t err_size) {
+  rd_kafka_t *rk = sq_kafka_group_inspector_new(settings, s->group, err, err_size);
+  bool ok = rk && read_group(rk, s, list, topics, n_topics, err, err_size);
+  if (rk) rd_kafka_destroy(rk);
+  return ok;
+}
+
+static void status_free(status_t *s) {
+  if (s->described) rd_kafka_group_list_destroy(s->described);
+  free(s->parts);
+  free(s->members);
+}
+
 /* ---- showing -------------------------------------------------------------- */
 
 static const char *part_state(const part_status_t *ps) {
@@ -179,65 +223,88 @@ static void json_int(sq_buf_t *b, const char *key, int64_t v, bool known) {
   sq_buf_puts(b, known ? num : "null");
 }
 
-static bool print_json(const status_t *s, FILE *out) {
-  sq_buf_t b = {0};
-  char num[64];
-  json_str(&b, "{\"group\":", s->group);
-  json_int(&b, ",\"lag\":", s->lag, true);
-  snprintf(num, sizeof num, "%.3f", s->skew);
-  sq_buf_puts(&b, ",\"skew_ratio\":");
-  sq_buf_puts(&b, s->skew > 0 ? num : "null");
-  sq_buf_puts(&b, ",\"members\":[");
+static void json_members(sq_buf_t *b, const status_t *s) {
   for (size_t m = 0; m < s->n_members; m++) {
     const member_t *mb = &s->members[m];
-    json_str(&b, m ? ",{\"host\":" : "{\"host\":", mb->note->host);
-    json_int(&b, ",\"pid\":", mb->note->pid, true);
-    json_int(&b, ",\"started\":", mb->started, true);
-    json_int(&b, ",\"uptime_seconds\":", s->now - mb->started, true);
-    json_int(&b, ",\"last_commit_seconds_ago\":", s->now - mb->last_at, true);
-    sq_buf_puts(&b, mb->stale ? ",\"stale\":true" : ",\"stale\":false");
-    json_int(&b, ",\"restoring\":", mb->restoring, true);
-    sq_buf_puts(&b, ",\"tasks\":[");
+    json_str(b, m ? ",{\"host\":" : "{\"host\":", mb->note->host);
+    json_int(b, ",\"pid\":", mb->note->pid, true);
+    json_int(b, ",\"started\":", mb->started, true);
+    json_int(b, ",\"uptime_seconds\":", s->now - mb->started, true);
+    json_int(b, ",\"last_commit_seconds_ago\":", s->now - mb->last_at, true);
+    sq_buf_puts(b, mb->stale ? ",\"stale\":true" : ",\"stale\":false");
+    json_int(b, ",\"restoring\":", mb->restoring, true);
+    sq_buf_puts(b, ",\"tasks\":[");
     for (size_t i = 0, n = 0; i < s->n_parts; i++) {
       if (s->parts[i].member != (int)m) continue;
-      json_str(&b, n++ ? ",{\"topic\":" : "{\"topic\":", s->parts[i].topic);
-      json_int(&b, ",\"partition\":", s->parts[i].partition, true);
-      json_str(&b, ",\"state\":", part_state(&s->parts[i]));
-      sq_buf_putc(&b, '}');
+      json_str(b, n++ ? ",{\"topic\":" : "{\"topic\":", s->parts[i].topic);
+      json_int(b, ",\"partition\":", s->parts[i].partition, true);
+      json_str(b, ",\"state\":", part_state(&s->parts[i]));
+      sq_buf_putc(b, '}');
     }
-    sq_buf_puts(&b, "]}");
+    sq_buf_puts(b, "]}");
   }
-  sq_buf_puts(&b, "],\"partitions\":[");
+}
+
+static void json_partitions(sq_buf_t *b, const status_t *s) {
   for (size_t i = 0; i < s->n_parts; i++) {
     const part_status_t *ps = &s->parts[i];
-    json_str(&b, i ? ",{\"topic\":" : "{\"topic\":", ps->topic);
-    json_int(&b, ",\"partition\":", ps->partition, true);
-    json_str(&b, ",\"state\":", part_state(ps));
-    json_str(&b, ",\"host\":", ps->noted ? ps->note.host : NULL);
-    json_int(&b, ",\"pid\":", ps->note.pid, ps->noted);
-    json_int(&b, ",\"committed\":", ps->committed, ps->committed >= 0);
-    json_int(&b, ",\"end\":", ps->high, true);
-    json_int(&b, ",\"lag\":", lag_of(ps), ps->committed >= 0);
-    json_int(&b, ",\"last_commit_seconds_ago\":", s->now - ps->note.at, ps->noted);
-    sq_buf_puts(&b, ps->noted && sq_commit_note_stale(&ps->note, s->now) ? ",\"stale\":true}" : ",\"stale\":false}");
+    json_str(b, i ? ",{\"topic\":" : "{\"topic\":", ps->topic);
+    json_int(b, ",\"partition\":", ps->partition, true);
+    json_str(b, ",\"state\":", part_state(ps));
+    json_str(b, ",\"host\":", ps->noted ? ps->note.host : NULL);
+    json_int(b, ",\"pid\":", ps->note.pid, ps->noted);
+    json_int(b, ",\"committed\":", ps->committed, ps->committed >= 0);
+    json_int(b, ",\"end\":", ps->high, true);
+    json_int(b, ",\"lag\":", lag_of(ps), ps->committed >= 0);
+    json_int(b, ",\"last_commit_seconds_ago\":", s->now - ps->note.at, ps->noted);
+    sq_buf_puts(b, ps->noted && sq_commit_note_stale(&ps->note, s->now) ? ",\"stale\":true}" : ",\"stale\":false}");
   }
-  sq_buf_puts(&b, "],\"group_description\":");
-  if (s->described) {
-    const struct rd_kafka_group_info *g = &s->described->groups[0];
-    json_str(&b, "{\"state\":", g->state);
-    sq_buf_puts(&b, ",\"members\":[");
-    for (int i = 0; i < g->member_cnt; i++) {
-      json_str(&b, i ? ",{\"member_id\":" : "{\"member_id\":", g->members[i].member_id);
-      json_str(&b, ",\"client_id\":", g->members[i].client_id);
-      json_str(&b, ",\"host\":", g->members[i].client_host);
-      sq_buf_putc(&b, '}');
-    }
-    sq_buf_puts(&b, "]}");
-  } else {
-    json_str(&b, "{\"unavailable\":", s->not_described);
-    sq_buf_putc(&b, '}');
+}
+
+static void json_description(sq_buf_t *b, const status_t *s) {
+  if (!s->described) {
+    json_str(b, "{\"unavailable\":", s->not_described);
+    sq_buf_putc(b, '}');
+    return;
   }
-  sq_buf_puts(&b, "}\n");
+  const struct rd_kafka_group_info *g = &s->described->groups[0];
+  json_str(b, "{\"state\":", g->state);
+  sq_buf_puts(b, ",\"members\":[");
+  for (int i = 0; i < g->member_cnt; i++) {
+    json_str(b, i ? ",{\"member_id\":" : "{\"member_id\":", g->members[i].member_id);
+    json_str(b, ",\"client_id\":", g->members[i].client_id);
+    json_str(b, ",\"host\":", g->members[i].client_host);
+    sq_buf_putc(b, '}');
+  }
+  sq_buf_puts(b, "]}");
+}
+
+/* Group s as one JSON object, with stage1 (when not NULL) as its member
+ * "stage1", an object of the same shape. */
+static void json_group(sq_buf_t *b, const status_t *s, const status_t *stage1) {
+  char num[64];
+  json_str(b, "{\"group\":", s->group);
+  json_int(b, ",\"lag\":", s->lag, true);
+  snprintf(num, sizeof num, "%.3f", s->skew);
+  sq_buf_puts(b, ",\"skew_ratio\":");
+  sq_buf_puts(b, s->skew > 0 ? num : "null");
+  sq_buf_puts(b, ",\"members\":[");
+  json_members(b, s);
+  sq_buf_puts(b, "],\"partitions\":[");
+  json_partitions(b, s);
+  sq_buf_puts(b, "],\"group_description\":");
+  json_description(b, s);
+  if (stage1) {
+    sq_buf_puts(b, ",\"stage1\":");
+    json_group(b, stage1, NULL);
+  }
+  sq_buf_putc(b, '}');
+}
+
+static bool print_json(const status_t *s, const status_t *stage1, FILE *out) {
+  sq_buf_t b = {0};
+  json_group(&b, s, stage1);
+  sq_buf_putc(&b, '\n');
   bool ok = !b.failed && fwrite(b.data, 1, b.len, out) == b.len;
   sq_buf_free(&b);
   return ok;
@@ -287,13 +354,16 @@ static bool print_partitions(const status_t *s, FILE *out, char *err, size_t err
   return ok;
 }
 
-static bool print_table(const status_t *s, FILE *out, char *err, size_t err_size) {
+/* Group s: a summary line (ending with " (<stage>)" when stage is not
+ * NULL), the live group, its members and its partitions. */
+static bool print_table(const status_t *s, const char *stage, FILE *out, char *err, size_t err_size) {
   size_t topics = 0;
   for (size_t i = 0; i < s->n_parts; i++) topics += i == 0 || strcmp(s->parts[i].topic, s->parts[i - 1].topic) != 0;
   char skew[32] = "-";
   if (s->skew > 0) snprintf(skew, sizeof skew, "%.2f", s->skew);
-  fprintf(out, "group %s: %zu member%s, %zu partition%s of %zu topic%s, lag %" PRId64 ", skew ratio %s\n", s->group, s->n_members,
-          s->n_members == 1 ? "" : "s", s->n_parts, s->n_parts == 1 ? "" : "s", topics, topics == 1 ? "" : "s", s->lag, skew);
+  fprintf(out, "group %s: %zu member%s, %zu partition%s of %zu topic%s, lag %" PRId64 ", skew ratio %s%s%s%s\n", s->group, s->n_members,
+          s->n_members == 1 ? "" : "s", s->n_parts, s->n_parts == 1 ? "" : "s", topics, topics == 1 ? "" : "s", s->lag, skew,
+          stage ? " (" : "", stage ? stage : "", stage ? ")" : "");
   if (s->described) {
     const struct rd_kafka_group_info *g = &s->described->groups[0];
     fprintf(out, "live group: %s, %d member%s", g->state, g->member_cnt, g->member_cnt == 1 ? "" : "s");
@@ -309,6 +379,14 @@ static bool print_table(const status_t *s, FILE *out, char *err, size_t err_size
 }
 
 /* ---- the command ------------------------------------------------------------ */
+
+/* The application: group s, then its stage 1 when it has one. */
+static bool show(const status_t *s, const status_t *stage1, bool json, char *err, size_t err_size) {
+  if (json) return print_json(s, stage1->committed ? stage1 : NULL, stdout) || snprintf(err, err_size, "cannot write the output") < 0;
+  if (!stage1->committed) return print_table(s, NULL, stdout, err, err_size);
+  return print_table(s, "stage 2: the tasks", stdout, err, err_size) && fputc('\n', stdout) != EOF &&
+         print_table(stage1, "stage 1: the input", stdout, err, err_size);
+}
 
 static int status_main(int argc, char **argv) {
   const char *brokers = NULL, *group = NULL, *topics[MAX_TOPICS];
@@ -327,27 +405,20 @@ static int status_main(int argc, char **argv) {
   if (!group || !*group) return sq_cli_bad_argument(&sq_cmd_status, "missing --group");
   if (!brokers) brokers = getenv("STREAMQ_BROKERS");
   if (!brokers || !*brokers) return sq_cli_bad_argument(&sq_cmd_status, "no Kafka brokers: use --brokers or STREAMQ_BROKERS");
-  char err[512] = "";
+  char err[512] = "", stage1_group[256];
   sq_kafka_settings_t settings = {.bootstrap = (char *)brokers}; /* borrowed: never freed */
-  status_t s = {.group = group, .now = (int64_t)time(NULL)};
+  status_t s = {.group = group, .now = (int64_t)time(NULL)}, stage1 = {.group = stage1_of(group, stage1_group), .now = s.now};
   sq_kafka_topic_list_t list = {0};
   rd_kafka_t *rk = sq_kafka_group_inspector_new(&settings, group, err, sizeof err);
   bool ok = rk && sq_kafka_topics(rk, NULL, false, TIMEOUT_MS, &list, err, sizeof err) &&
-            read_offsets(rk, &s, &list, topics, n_topics, err, sizeof err);
-  bool any = false;
-  for (size_t i = 0; ok && i < s.n_parts; i++) any |= s.parts[i].committed >= 0;
-  if (ok && !any) {
-    ok = false;
-    snprintf(err, sizeof err, "group '%s' has no committed offsets%s", group, n_topics ? " on the topics named" : "");
-  }
-  if (ok && !summarize(&s)) ok = snprintf(err, sizeof err, "out of memory") < 0;
-  if (ok) describe_group(rk, &s);
-  if (ok) ok = json ? print_json(&s, stdout) || snprintf(err, sizeof err, "cannot write the output") < 0
-                    : print_table(&s, stdout, err, sizeof err);
+            read_group(rk, &s, &list, topics, n_topics, err, sizeof err);
+  if (ok && !s.committed)
+    ok = snprintf(err, sizeof err, "group '%s' has no committed offsets%s", group, n_topics ? " on the topics named" : "") < 0;
+  ok = ok && (!stage1.group || read_apart(&settings, &stage1, &list, topics, n_topics, err, sizeof err)) &&
+       show(&s, &stage1, json, err, sizeof err);
   if (!ok) fprintf(stderr, "streamq status: %s\n", err);
-  if (s.described) rd_kafka_group_list_destroy(s.described);
-  free(s.parts);
-  free(s.members);
+  status_free(&s);
+  status_free(&stage1);
   sq_kafka_topic_list_free(&list);
   if (rk) rd_kafka_destroy(rk);
   return ok ? SQ_EXIT_OK : SQ_EXIT_RUNTIME;
@@ -368,6 +439,14 @@ const sq_command_t sq_cmd_status = {
     "20 s) is marked stale: it may be gone. A partition's state is running or\n"
     "restoring (from its holder's note), committed (by a client that left no\n"
     "note), unknown (another tool's metadata) or none (nothing committed).\n"
+    "\n"
+    "A pipeline with repartition stages (SET 'scale.repartition' = 'on') runs\n"
+    "its tasks (stage 2) in GROUP and reads its input (stage 1) in the group\n"
+    "GROUP.stage1. When GROUP.stage1 has committed offsets, it is shown too,\n"
+    "after GROUP, the same way: each summary line ends with its stage, and the\n"
+    "JSON object has it as its member \"stage1\", an object of the same shape\n"
+    "(absent when there is no stage 1). --group GROUP.stage1 shows stage 1\n"
+    "alone; --topic applies to both groups.\n"
     "\n"
     "options:\n"
     "  --brokers LIST   Kafka bootstrap servers (default: STREAMQ_BROKERS)\n"

@@ -3,9 +3,11 @@
 # 8-partition keyed topic; status (table and JSON) shows both processes
 # by pid, each partition held by one of them, lag 0 once all is read; the
 # survivor once one stops; the lag of records produced after both stop;
-# a clear error for a group without commits, an unknown topic and an
-# unreachable broker; usage errors for bad arguments. The broker is a
-# process of its own; every process is stopped by pid.
+# both stages of a repartitioned pipeline (tasks in the group, the input
+# in <group>.stage1) on one screen; a clear error for a group without
+# commits, an unknown topic and an unreachable broker; usage errors for
+# bad arguments. The broker is a process of its own; every process is
+# stopped by pid.
 # Usage: test_status.sh STREAMQ BROKER_HELPER
 set -u
 streamq=$(realpath "$1") helper=$(realpath "$2") here=$(dirname "$(realpath "$0")")
@@ -20,7 +22,11 @@ command -v jq > /dev/null || { echo "FAIL: jq is needed (.ci/install-deps instal
 
 group=app
 rm -f ctl && mkfifo ctl
-"$helper" events:8 "$group.changelog:8" < ctl > bootstrap 2> broker.log &
+# rep: a repartitioned pipeline over the unkeyed 4-partition topic raw,
+# and its repartition topic, as many partitions (pre-created: the
+# development broker cannot create topics on request).
+rep=rep
+"$helper" events:8 "$group.changelog:8" raw:4 "$rep.changelog:4" "$rep.ev_by_k.repartition:4" < ctl > bootstrap 2> broker.log &
 broker_pid=$!
 pids+=("$broker_pid")
 exec 3> ctl
@@ -36,10 +42,18 @@ CREATE SOURCE ev (k STRING, v BIGINT, ts TIMESTAMP)
 CREATE SINK out WITH (connector = 'file', path = '\${OUT}');
 INSERT INTO out SELECT k, COUNT(*) AS n FROM ev WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
 SQL
+# The same query over raw, cut in two stages.
+cat > rep.sql <<SQL
+SET 'scale.repartition' = 'on';
+CREATE SOURCE ev (k STRING, v BIGINT, ts TIMESTAMP)
+  WITH (connector = 'kafka', topic = 'raw', group_id = '$rep', timestamp = 'ts', watermark_delay = '1 second');
+CREATE SINK out WITH (connector = 'file', path = '\${OUT}');
+INSERT INTO out SELECT k, COUNT(*) AS n FROM ev WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;
+SQL
 declare -A pid
-start() { # start NAME
+start() { # start NAME [PIPELINE]: app.sql by default
   OUT="$dir/$1.jsonl" "$streamq" run --brokers "$bootstrap" --state-dir "$dir/$1.state" --checkpoint-interval 1s \
-    --set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 --set kafka.max.poll.interval.ms=7000 app.sql 2> "$1.log" &
+    --set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 --set kafka.max.poll.interval.ms=7000 "${2:-app.sql}" 2> "$1.log" &
   pid[$1]=$!
   pids+=("${pid[$1]}")
 }
@@ -48,7 +62,8 @@ stop() { # stop NAME: SIGTERM, then wait for the exit (kill -9 after 30 s)
   until_true 30 eval "! kill -0 ${pid[$1]} 2>/dev/null" || { echo "     $1 still running 30 s after SIGTERM"; kill -9 "${pid[$1]}"; }
   wait "${pid[$1]}" 2>/dev/null
 }
-status() { "$streamq" status --brokers "$bootstrap" --group "$group" "$@"; }
+shown=$group # the group status shows
+status() { "$streamq" status --brokers "$bootstrap" --group "$shown" "$@"; }
 # q FILTER: jq on the last JSON status
 q() { jq -r "$1" status.json; }
 # poll SECONDS FILTER: until the JSON status makes FILTER true
@@ -83,6 +98,8 @@ status > status.txt 2>&1
   && [ "$(grep -cE "^events +\| +[0-7] +\|.*\| ($a|$b) +\| running +\|" status.txt)" -eq 8 ] \
   && grep -q "not described" status.txt \
   && ok "table: a summary line, both processes, the 8 partitions running" || fail "table: $(cat status.txt)"
+[ "$(q 'has("stage1")')" = false ] && ! grep -q stage status.txt \
+  && ok "no $group.stage1 group: no stage1 in the JSON, no stage in the table" || fail "no stage 1: $(jq -c .stage1 status.json) $(grep stage status.txt)"
 
 # 2. One stops: the other is shown holding all 8.
 stop b
@@ -102,7 +119,42 @@ grep -q "^group $group: 1 member, 8 partitions of 1 topic, lag 5," status.txt &&
 status --topic events --format json > status.json 2> status.err && [ "$(q '.partitions | length')" = 8 ] \
   && ok "--topic events: its 8 partitions" || fail "--topic events: $(cat status.err)"
 
-# 4. Errors: one line and exit 2 for what cannot be shown, usage and 1 for bad arguments.
+# 4. A repartitioned pipeline in two processes: status --group rep shows
+#    stage 2 (the tasks: the 4 partitions of the repartition topic) and
+#    after it stage 1 (the 4 partitions of raw, in rep.stage1), both
+#    processes in each; JSON has stage 1 as "stage1", of the same shape.
+start r1 rep.sql
+start r2 rep.sql
+for p in 0 1 2 3; do # without keys, to each partition (a partition without records would see no commit)
+  awk -v p=$p 'NR % 4 == p' data.keyed | cut -d: -f2- | kcat -b "$bootstrap" -P -t raw -p $p 2>/dev/null || fail "kcat could not produce to raw $p"
+done
+r1=${pid[r1]} r2=${pid[r2]} shown=$rep
+by_both="([.members[].pid] | sort) == ([$r1, $r2] | sort)"
+stages=".group == \"$rep\" and (.partitions | length) == 4 and $by_both and all(.partitions[]; .topic == \"$rep.ev_by_k.repartition\" and .state == \"running\")
+  and .stage1.group == \"$rep.stage1\" and (.stage1.partitions | length) == 4 and (.stage1 | $by_both) and .stage1.lag == 0
+  and all(.stage1.partitions[]; .topic == \"raw\" and (.pid == $r1 or .pid == $r2) and .state == \"running\")
+  and (.stage1 | keys) == (del(.stage1) | keys) and (.stage1 | has(\"stage1\") | not)"
+if poll 60 "$stages"; then
+  ok "json: stage 2 in $rep (4 partitions), stage1 in $rep.stage1 (4 partitions of raw, lag 0), members $r1 and $r2 in both"
+else
+  fail "json of both stages: $(jq -c '[.group, [.members[].pid], (.partitions | length), .stage1.group, [.stage1.members[]?.pid], [.stage1.partitions[]? | [.partition, .pid, .state, .lag]]]' status.json 2>/dev/null || cat status.err)"
+fi
+status > status.txt 2>&1
+[ $? -eq 0 ] && head -1 status.txt | grep -qE "^group $rep: 2 members, 4 partitions of 1 topic, lag [0-9]+, skew ratio [0-9.]+ \(stage 2: the tasks\)$" \
+  && grep -qE "^group $rep\.stage1: 2 members, 4 partitions of 1 topic, lag 0, skew ratio [0-9.]+ \(stage 1: the input\)$" status.txt \
+  && [ "$(grep -cE "^$rep\.ev_by_k\.repartition +\| +[0-3] +\|.*\| ($r1|$r2) +\| running +\|" status.txt)" -eq 4 ] \
+  && [ "$(grep -cE "^raw +\| +[0-3] +\|.*\| ($r1|$r2) +\| running +\|" status.txt)" -eq 4 ] \
+  && awk -v s1="group $rep.stage1:" 'index($0, s1) == 1 { at = NR } /^rep\.ev_by_k/ && at || /^raw / && !at { bad = 1 } END { exit bad || !at }' status.txt \
+  && ok "table: stage 2's section (4 partitions of the repartition topic), then stage 1's (4 of raw), 2 members in each" || fail "table of both stages: $(cat status.txt)"
+shown=$rep.stage1
+status > status.txt 2>&1 && status --format json > status.json 2> status.err
+head -1 status.txt | grep -qE "^group $rep\.stage1: 2 members, 4 partitions of 1 topic, lag 0, skew ratio [0-9.]+$" \
+  && ! grep -q "^group $rep:" status.txt && [ "$(q "has(\"stage1\") or .group != \"$rep.stage1\"")" = false ] \
+  && ok "--group $rep.stage1 alone: $(head -1 status.txt)" || fail "--group $rep.stage1: $(head -1 status.txt) $(jq -c .stage1 status.json)"
+stop r1
+stop r2
+
+# 5. Errors: one line and exit 2 for what cannot be shown, usage and 1 for bad arguments.
 expect() { # expect STATUS PATTERN WHAT ARGS...
   "$streamq" status "${@:4}" > err.out 2>&1
   local got=$?
