@@ -100,7 +100,7 @@ static bool create_topics(sq_kafka_broker_t *b, const sq_program_t *prog, const 
     for (size_t k = 0; k < 2; k++) {
       char *topic = sq_option_string(rel, keys[k], err, err_size), progress[300];
       const sq_ast_t *count = k == 0 ? sq_relation_option(rel, "repartition_partitions") : NULL; /* a repartition topic's */
-      bool ok = !topic || sq_kafka_broker_create_topic(b, topic, count ? atoi(count->text) : partitions, err, err_size);
+      bool ok = !topic || sq_kafka_broker_create_topic(b, topic, count ? (int)count->ival : partitions, err, err_size);
       if (ok && topic && k == 0 && sq_option_is(rel, "delivery", "exactly_once")) {
         sq_kafka_progress_topic(topic, progress, sizeof progress);
         ok = sq_kafka_broker_create_topic(b, progress, 1, err, err_size);

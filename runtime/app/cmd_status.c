@@ -104,10 +104,13 @@ static bool read_offsets(rd_kafka_t *rk, status_t *s, const sq_kafka_topic_list_
   return ok;
 }
 
-/* A partition's lag: its end offset minus the committed one (-1: nothing
- * committed). */
+/* A partition's lag: its end offset minus the committed one, or the one
+ * its note says was read (a pre-aggregating stage 1 commits where a
+ * restart must read from, behind what it has read); -1: nothing
+ * committed. */
 static int64_t lag_of(const part_status_t *ps) {
-  return ps->committed < 0 ? -1 : ps->high > ps->committed ? ps->high - ps->committed : 0;
+  int64_t at = ps->noted && ps->note.read > ps->committed ? ps->note.read : ps->committed;
+  return ps->committed < 0 ? -1 : ps->high > at ? ps->high - at : 0;
 }
 
 /* The processes of the notes, the lag and the skew. */

@@ -26,7 +26,7 @@ rm -f ctl && mkfifo ctl
 # and its repartition topic, as many partitions (pre-created: the
 # development broker cannot create topics on request).
 rep=rep
-"$helper" events:8 "$group.changelog:8" raw:4 "$rep.changelog:4" "$rep.ev_by_k.repartition:4" < ctl > bootstrap 2> broker.log &
+"$helper" events:8 "$group.changelog:8" raw:4 "$rep.changelog:6" "$rep.ev_by_k.repartition:6" < ctl > bootstrap 2> broker.log &
 broker_pid=$!
 pids+=("$broker_pid")
 exec 3> ctl
@@ -45,6 +45,7 @@ SQL
 # The same query over raw, cut in two stages.
 cat > rep.sql <<SQL
 SET 'scale.repartition' = 'on';
+SET 'scale.partitions' = '6';
 CREATE SOURCE ev (k STRING, v BIGINT, ts TIMESTAMP)
   WITH (connector = 'kafka', topic = 'raw', group_id = '$rep', timestamp = 'ts', watermark_delay = '1 second');
 CREATE SINK out WITH (connector = 'file', path = '\${OUT}');
@@ -120,7 +121,8 @@ status --topic events --format json > status.json 2> status.err && [ "$(q '.part
   && ok "--topic events: its 8 partitions" || fail "--topic events: $(cat status.err)"
 
 # 4. A repartitioned pipeline in two processes: status --group rep shows
-#    stage 2 (the tasks: the 4 partitions of the repartition topic) and
+#    stage 2 (the tasks: the 6 partitions of the repartition topic, as
+#    'scale.partitions' asks) and
 #    after it stage 1 (the 4 partitions of raw, in rep.stage1), both
 #    processes in each; JSON has stage 1 as "stage1", of the same shape.
 start r1 rep.sql
@@ -130,22 +132,22 @@ for p in 0 1 2 3; do # without keys, to each partition (a partition without reco
 done
 r1=${pid[r1]} r2=${pid[r2]} shown=$rep
 by_both="([.members[].pid] | sort) == ([$r1, $r2] | sort)"
-stages=".group == \"$rep\" and (.partitions | length) == 4 and $by_both and all(.partitions[]; .topic == \"$rep.ev_by_k.repartition\" and .state == \"running\")
+stages=".group == \"$rep\" and (.partitions | length) == 6 and $by_both and all(.partitions[]; .topic == \"$rep.ev_by_k.repartition\" and .state == \"running\")
   and .stage1.group == \"$rep.stage1\" and (.stage1.partitions | length) == 4 and (.stage1 | $by_both) and .stage1.lag == 0
   and all(.stage1.partitions[]; .topic == \"raw\" and (.pid == $r1 or .pid == $r2) and .state == \"running\")
   and (.stage1 | keys) == (del(.stage1) | keys) and (.stage1 | has(\"stage1\") | not)"
 if poll 60 "$stages"; then
-  ok "json: stage 2 in $rep (4 partitions), stage1 in $rep.stage1 (4 partitions of raw, lag 0), members $r1 and $r2 in both"
+  ok "json: stage 2 in $rep (6 partitions), stage1 in $rep.stage1 (4 partitions of raw, lag 0), members $r1 and $r2 in both"
 else
   fail "json of both stages: $(jq -c '[.group, [.members[].pid], (.partitions | length), .stage1.group, [.stage1.members[]?.pid], [.stage1.partitions[]? | [.partition, .pid, .state, .lag]]]' status.json 2>/dev/null || cat status.err)"
 fi
 status > status.txt 2>&1
-[ $? -eq 0 ] && head -1 status.txt | grep -qE "^group $rep: 2 members, 4 partitions of 1 topic, lag [0-9]+, skew ratio [0-9.]+ \(stage 2: the tasks\)$" \
+[ $? -eq 0 ] && head -1 status.txt | grep -qE "^group $rep: 2 members, 6 partitions of 1 topic, lag [0-9]+, skew ratio [0-9.]+ \(stage 2: the tasks\)$" \
   && grep -qE "^group $rep\.stage1: 2 members, 4 partitions of 1 topic, lag 0, skew ratio [0-9.]+ \(stage 1: the input\)$" status.txt \
-  && [ "$(grep -cE "^$rep\.ev_by_k\.repartition +\| +[0-3] +\|.*\| ($r1|$r2) +\| running +\|" status.txt)" -eq 4 ] \
+  && [ "$(grep -cE "^$rep\.ev_by_k\.repartition +\| +[0-5] +\|.*\| ($r1|$r2) +\| running +\|" status.txt)" -eq 6 ] \
   && [ "$(grep -cE "^raw +\| +[0-3] +\|.*\| ($r1|$r2) +\| running +\|" status.txt)" -eq 4 ] \
   && awk -v s1="group $rep.stage1:" 'index($0, s1) == 1 { at = NR } /^rep\.ev_by_k/ && at || /^raw / && !at { bad = 1 } END { exit bad || !at }' status.txt \
-  && ok "table: stage 2's section (4 partitions of the repartition topic), then stage 1's (4 of raw), 2 members in each" || fail "table of both stages: $(cat status.txt)"
+  && ok "table: stage 2's section (6 partitions of the repartition topic), then stage 1's (4 of raw), 2 members in each" || fail "table of both stages: $(cat status.txt)"
 shown=$rep.stage1
 status > status.txt 2>&1 && status --format json > status.json 2> status.err
 head -1 status.txt | grep -qE "^group $rep\.stage1: 2 members, 4 partitions of 1 topic, lag 0, skew ratio [0-9.]+$" \

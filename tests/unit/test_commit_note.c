@@ -44,15 +44,17 @@ static void resume_fields_round_trip(void **state) {
   assert_false(back.resumes);
   assert_int_equal(back.from_ts, INT64_MIN);
   assert_int_equal(back.cut, -1);
+  assert_int_equal(back.read, -1);
   n.resumes = true;
   assert_true(sq_commit_note_parse(text, sq_commit_note_format(&n, text, sizeof text), &back));
   assert_non_null(strstr(text, " from_ts=-"));
   assert_true(back.resumes);
   assert_int_equal(back.from_ts, INT64_MIN);
-  n.from_ts = -1767225600123, n.cut = 65535;
+  n.from_ts = -1767225600123, n.cut = 65535, n.read = 70000;
   assert_true(sq_commit_note_parse(text, sq_commit_note_format(&n, text, sizeof text), &back));
   assert_int_equal(back.from_ts, -1767225600123);
   assert_int_equal(back.cut, 65535);
+  assert_int_equal(back.read, 70000);
   const char bad[] = "streamq/1 host=a pid=7 started=1 state=running at=2 every=3 from_ts=1x";
   assert_false(sq_commit_note_parse(bad, strlen(bad), &back));
 }
@@ -60,7 +62,8 @@ static void resume_fields_round_trip(void **state) {
 static void longest_host_fits(void **state) {
   (void)state;
   sq_commit_note_t n = {.pid = 4194304, .started = 999999999999, .at = 999999999999, .every = 86400,
-                        .resumes = true, .from_ts = -999999999999999999, .cut = 999999999999999999}, back;
+                        .resumes = true, .from_ts = -999999999999999999, .cut = 999999999999999999,
+                        .read = 999999999999999999}, back;
   memset(n.host, 'h', 64);
   char text[SQ_COMMIT_NOTE_MAX];
   size_t len = sq_commit_note_format(&n, text, sizeof text);

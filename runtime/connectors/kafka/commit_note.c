@@ -11,7 +11,7 @@
 #define PREFIX "streamq/1 "
 
 void sq_commit_note_self(sq_commit_note_t *n, int64_t started, int64_t every) {
-  *n = (sq_commit_note_t){.pid = (int64_t)getpid(), .started = started, .every = every, .from_ts = INT64_MIN, .cut = -1};
+  *n = (sq_commit_note_t){.pid = (int64_t)getpid(), .started = started, .every = every, .from_ts = INT64_MIN, .cut = -1, .read = -1};
   if (gethostname(n->host, sizeof n->host - 1) != 0 || !n->host[0]) snprintf(n->host, sizeof n->host, "unknown");
   for (char *c = n->host; *c; c++)
     if (*c == ' ' || *c == '=' || (unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e) *c = '_';
@@ -27,6 +27,10 @@ size_t sq_commit_note_format(const sq_commit_note_t *n, char *out, size_t size) 
   }
   if (len >= 0 && (size_t)len < size && n->cut >= 0) {
     int more = snprintf(out + len, size - (size_t)len, " cut=%" PRId64, n->cut);
+    if (more > 0) len += more;
+  }
+  if (len >= 0 && (size_t)len < size && n->read >= 0) {
+    int more = snprintf(out + len, size - (size_t)len, " read=%" PRId64, n->read);
     if (more > 0) len += more;
   }
   if (len < 0) return 0;
@@ -56,7 +60,7 @@ static bool event_time(const char *s, size_t len, int64_t *out) {
 
 /* One `key=value` field into *n; `seen` collects the fields read. */
 static bool field(const char *s, size_t len, sq_commit_note_t *n, unsigned *seen) {
-  static const char *const keys[] = {"host", "pid", "started", "state", "at", "every", "from_ts", "cut"};
+  static const char *const keys[] = {"host", "pid", "started", "state", "at", "every", "from_ts", "cut", "read"};
   const char *eq = memchr(s, '=', len);
   if (!eq) return false;
   size_t klen = (size_t)(eq - s), vlen = len - klen - 1;
@@ -79,14 +83,15 @@ static bool field(const char *s, size_t len, sq_commit_note_t *n, unsigned *seen
     case 4: return number(v, vlen, &n->at);
     case 5: return number(v, vlen, &n->every);
     case 6: return (n->resumes = true) && event_time(v, vlen, &n->from_ts);
-    default: return number(v, vlen, &n->cut);
+    case 7: return number(v, vlen, &n->cut);
+    default: return number(v, vlen, &n->read);
     }
   }
   return false;
 }
 
 bool sq_commit_note_parse(const void *text, size_t len, sq_commit_note_t *out) {
-  *out = (sq_commit_note_t){.from_ts = INT64_MIN, .cut = -1};
+  *out = (sq_commit_note_t){.from_ts = INT64_MIN, .cut = -1, .read = -1};
   const char *s = text;
   size_t plen = strlen(PREFIX);
   if (!s || len <= plen || len >= SQ_COMMIT_NOTE_MAX || memcmp(s, PREFIX, plen) != 0) return false;

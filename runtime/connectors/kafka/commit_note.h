@@ -3,13 +3,14 @@
  * what state, so that `streamq status` can show the whole application
  * from the group's committed offsets alone, on brokers that cannot
  * describe groups too. One line of text, versioned:
- *   streamq/1 host=H pid=N started=S state=running|restoring at=T every=E [from_ts=M] [cut=C]
+ *   streamq/1 host=H pid=N started=S state=running|restoring at=T every=E [from_ts=M] [cut=C] [read=R]
  * (S, T: Unix seconds; E: the most seconds the process goes without
  * committing the partition again). A pre-aggregating stage 1 adds what a
  * restart from the committed offset needs to cut the same partials
  * (engine/preaggregate.h): the largest event time before that offset
- * (M, "-" for none) and an idle cut it made at offset C. Far below
- * Kafka's 4096-byte limit. */
+ * (M, "-" for none) and an idle cut it made at offset C; and since that
+ * offset trails what it has read, how far it has read (R: the lag is
+ * counted from there). Far below Kafka's 4096-byte limit. */
 #ifndef SQ_KAFKA_COMMIT_NOTE_H
 #define SQ_KAFKA_COMMIT_NOTE_H
 
@@ -30,6 +31,7 @@ typedef struct sq_commit_note {
   bool resumes;      /* it has from_ts */
   int64_t from_ts;   /* INT64_MIN: none */
   int64_t cut;       /* -1: none */
+  int64_t read;      /* the offset after the last record read (-1: the committed offset) */
 } sq_commit_note_t;
 
 /* This process's note, committed now: host, pid, `started`, `every`;

@@ -157,7 +157,7 @@ static bool kafka_mark(sq_sink_t *s, uint32_t origin, uint32_t n_origins, int64_
  * keys between tasks). */
 static bool repartition_topic_ready(sq_sink_kafka_t *k, const sq_relation_t *rel, char *err, size_t err_size) {
   const sq_ast_t *count = sq_relation_option(rel, "repartition_partitions"), *origin = sq_relation_option(rel, "repartition_of");
-  int32_t want = count && count->text ? (int32_t)strtol(count->text, NULL, 10) : 0, found = 0;
+  int32_t want = count ? (int32_t)count->ival : 0, found = 0; /* a positive integer (connector.c) */
   char why[1024];
   sq_kafka_topic_list_t list;
   if (!want) {

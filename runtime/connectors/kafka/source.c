@@ -315,7 +315,7 @@ static void kafka_checkpointed(sq_reader_t *r) {
     if (r->preaggregated && !part->paused) { /* with what a restart from its segment's start needs */
       char own[SQ_COMMIT_NOTE_MAX];
       sq_commit_note_t note = k->note;
-      note.restoring = false, note.resumes = true, note.from_ts = part->saved_replay_ts;
+      note.restoring = false, note.resumes = true, note.from_ts = part->saved_replay_ts, note.read = part->saved_offset;
       note_on(&list->elems[i], own, sq_commit_note_format(&note, own, sizeof own));
     } else {
       note_on(&list->elems[i], text[part->paused], len[part->paused]);
