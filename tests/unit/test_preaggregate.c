@@ -20,6 +20,7 @@
 
 #define ROWS 12000
 #define ORIGINS 4
+#define SPIKE (ORIGINS * (SQ_PREAGG_SEGMENT - 1) + 1) /* origin 1's row before its second segment */
 
 static const char *const SQL =
     "CREATE SOURCE ev (k STRING, v BIGINT, __origin_partition BIGINT, __origin_offset BIGINT, __rowtime TIMESTAMP, "
@@ -65,8 +66,11 @@ typedef struct setup {
 } setup_t;
 
 /* The rows: origin r % 4, offsets counting up per origin, event times
- * 20 ms apart with a jitter of up to 3 s (the delay is 5 s: no row is
- * late), every second row of key "hot". */
+ * 20 ms apart with a jitter of up to 3 s (the delay is 5 s), every second
+ * row of key "hot"; every 97th row 40 s behind (late in its origin's own
+ * view: it goes as it is), and origin 1's last row before its second
+ * segment 60 s ahead (so that the rows after it are late in that view,
+ * which a restart at the segment's start knows only from the note). */
 static void generate(setup_t *s) {
   uint32_t width = (uint32_t)s->ev->n_columns;
   assert_true(sq_batch_init(&s->input, width, ROWS));
@@ -80,6 +84,8 @@ static void generate(setup_t *s) {
     row[0] = r % 2 ? sq_str("hot", 3) : sq_str(keys[r], (uint32_t)strlen(keys[r]));
     row[1] = sq_int((int64_t)(rng >> 50) % 50);
     int64_t ts = 1767225600000 + r * 20 + (int64_t)((rng >> 20) % 3000);
+    if (r % 97 == 0) ts -= 40000;
+    if (r == SPIKE) ts += 60000;
     row[s->cols.partition] = sq_int(r % ORIGINS);
     row[s->cols.offset] = sq_int(r / ORIGINS);
     row[s->cols.rowtime] = sq_ts(ts);
@@ -238,10 +244,75 @@ static void partials_merge_to_the_rows_answer(void **state) {
   sq_arena_free(&exec.arena);
 }
 
+/* The runtime's records of the restart test: origin 1 resumed. */
+static sq_preagg_origin_t resumed[ORIGINS];
+static sq_preagg_origin_t *resumed_origin(void *ctx, uint32_t p) {
+  (void)ctx;
+  return p < ORIGINS ? &resumed[p] : NULL;
+}
+
+/* Rows of origin 1 from offset SQ_PREAGG_SEGMENT on, as text. */
+static void origin1_text(const setup_t *s, const sq_batch_t *rows, sq_buf_t *out) {
+  for (uint32_t r = 0; r < rows->n; r++) {
+    const sq_value_t *row = sq_batch_row(rows, r);
+    if (row[s->cols.partition].u.i != 1 || row[s->cols.offset].u.i < SQ_PREAGG_SEGMENT) continue;
+    for (uint32_t i = 0; i < rows->width; i++) sq_encode_value(out, row[i], true), sq_buf_putc(out, ',');
+    sq_buf_putc(out, '\n');
+  }
+}
+
+/* A process that takes origin 1 over at its committed offset (the second
+ * segment's start) with the note's largest event time writes exactly the
+ * rows and partials the first one wrote from there, at the same origin
+ * positions: stage 2 drops them as repeats. Without the note's event
+ * time it would fold rows the first one sent as they were. */
+static void a_restart_writes_the_same_partials(void **state) {
+  setup_t *s = *state;
+  sq_window_spec_t win = sq_window_spec(s->q->select->select);
+  sq_batch_t tail;
+  assert_true(sq_batch_init(&tail, s->input.width, ROWS));
+  int64_t before = INT64_MIN;
+  for (uint32_t r = 0; r < ROWS; r++) {
+    const sq_value_t *row = sq_batch_row(&s->input, r);
+    if (row[s->cols.partition].u.i != 1) continue;
+    if (row[s->cols.offset].u.i < SQ_PREAGG_SEGMENT) {
+      before = s->input.times[r] > before ? s->input.times[r] : before;
+      continue;
+    }
+    memcpy(sq_batch_row(&tail, tail.n), row, s->input.width * sizeof *row);
+    tail.times[tail.n] = s->input.times[r], tail.wms[tail.n++] = INT64_MIN;
+  }
+  sq_buf_t want = {0}, got[2] = {{0}};
+  sq_exec_t exec = {0};
+  for (int run = 0; run < 3; run++) { /* the first process; the restart with the note; one without it */
+    sq_op_t *pre = sq_op_preaggregate_new(&exec, &win, s->q->select, 5000, &s->cols, s->input.width, s->ev);
+    keep_t k = {.base = {.cls = &keep_class, .exec = &exec}};
+    assert_true(pre && sq_batch_init(&k.rows, s->input.width, 2 * ROWS) && sq_op_connect(pre, &k.base));
+    if (run > 0) {
+      memset(resumed, 0, sizeof resumed);
+      resumed[1] = (sq_preagg_origin_t){.epoch = 1, .resume_max_ts = run == 1 ? before : INT64_MIN, .resume_cut = -1};
+      sq_op_preaggregate_origins(pre, resumed_origin, NULL);
+    }
+    assert_true(sq_op_push(pre, run ? &tail : &s->input));
+    assert_true(sq_op_advance(pre, SQ_WATERMARK_END));
+    origin1_text(s, &k.rows, run ? &got[run - 1] : &want);
+    pre->cls->destroy(pre);
+    sq_batch_free(&k.rows);
+  }
+  assert_true(want.len > 1000);
+  assert_int_equal(want.len, got[0].len);
+  assert_memory_equal(want.data, got[0].data, want.len);
+  assert_true(got[1].len != want.len || memcmp(got[1].data, want.data, want.len) != 0);
+  sq_buf_free(&want), sq_buf_free(&got[0]), sq_buf_free(&got[1]);
+  sq_batch_free(&tail);
+  sq_arena_free(&exec.arena);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(same_rows_however_batched),
       cmocka_unit_test(partials_merge_to_the_rows_answer),
+      cmocka_unit_test(a_restart_writes_the_same_partials),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
