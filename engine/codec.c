@@ -89,3 +89,22 @@ sq_value_t sq_get_value(sq_cursor_t *c) {
   }
   return c->failed ? sq_null() : v;
 }
+
+void sq_hex_encode(char *out, const void *p, size_t len) {
+  static const char digits[] = "0123456789abcdef";
+  const unsigned char *b = p;
+  for (size_t i = 0; i < len; i++) out[2 * i] = digits[b[i] >> 4], out[2 * i + 1] = digits[b[i] & 15];
+}
+
+/* A hex digit's value, -1 for anything else. */
+static int hex_digit(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; }
+
+bool sq_hex_decode(sq_buf_t *out, const char *text, size_t len) {
+  if (len % 2) return false;
+  for (size_t i = 0; i < len; i += 2) {
+    int hi = hex_digit(text[i]), lo = hex_digit(text[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    sq_buf_putc(out, (char)(hi * 16 + lo));
+  }
+  return !out->failed;
+}

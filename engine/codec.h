@@ -46,4 +46,10 @@ sq_value_t sq_get_value(sq_cursor_t *c);
 /* True when everything was read and nothing failed. */
 static inline bool sq_cursor_done(const sq_cursor_t *c) { return !c->failed && c->p == c->end; }
 
+/* Serialized bytes as text (a partial aggregate in a JSON row): 2 * len
+ * lowercase hex digits into `out` / back into `out` (appended), false if
+ * `text` is not hex. */
+void sq_hex_encode(char *out, const void *p, size_t len);
+bool sq_hex_decode(sq_buf_t *out, const char *text, size_t len);
+
 #endif

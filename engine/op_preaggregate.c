@@ -125,11 +125,7 @@ static bool write_partial(sq_op_preagg_t *a, uint32_t p, origin_t *o, sq_preagg_
   sq_agg_query_encode(&a->q, pt->payload, &a->encoded);
   char *hex = a->encoded.failed ? NULL : sq_arena_alloc(&a->base.exec->arena, 2 * a->encoded.len + 1);
   if (!hex) return sq_exec_fail(a->base.exec, "out of memory writing a partial aggregate");
-  static const char digits[] = "0123456789abcdef";
-  for (size_t b = 0; b < a->encoded.len; b++) {
-    hex[2 * b] = digits[(unsigned char)a->encoded.data[b] >> 4];
-    hex[2 * b + 1] = digits[(unsigned char)a->encoded.data[b] & 15];
-  }
+  sq_hex_encode(hex, a->encoded.data, a->encoded.len);
   row[a->cols.partition] = sq_int(p);
   row[a->cols.offset] = sq_int(r->last_offset);
   row[a->cols.index] = sq_int(++r->index);

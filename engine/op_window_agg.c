@@ -102,30 +102,13 @@ static bool add_to_window(sq_op_window_agg_t *w, int64_t start, int64_t ts) {
   return true;
 }
 
-/* The bytes of a partial aggregate's hex into w->partial; false if it is
- * not hex. */
-static bool unhex(sq_op_window_agg_t *w, sq_value_t hex) {
-  sq_buf_clear(&w->partial);
-  if (hex.type != SQ_TYPE_STRING || hex.u.s.len % 2) return false;
-  for (uint32_t i = 0; i < hex.u.s.len; i += 2) {
-    int v = 0;
-    for (uint32_t j = i; j < i + 2; j++) {
-      char c = hex.u.s.p[j];
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (d < 0) return false;
-      v = v * 16 + d;
-    }
-    sq_buf_putc(&w->partial, (char)v);
-  }
-  return !w->partial.failed;
-}
-
 /* Merges a stage-1 partial aggregate (its key columns, window start and
  * accumulators) into its group, unless its window has closed. */
 static bool merge_partial(sq_op_window_agg_t *w, sq_eval_ctx_t *ctx, const sq_value_t *row, int64_t wm) {
-  sq_value_t start = row[w->window_col];
+  sq_value_t start = row[w->window_col], hex = row[w->partial_col];
+  sq_buf_clear(&w->partial);
   if (start.type != SQ_TYPE_TIMESTAMP || sq_floor_div(start.u.i, w->win.advance) * w->win.advance != start.u.i ||
-      !unhex(w, row[w->partial_col]))
+      hex.type != SQ_TYPE_STRING || !sq_hex_decode(&w->partial, hex.u.s.p, hex.u.s.len))
     return sq_exec_fail(w->base.exec, "a partial aggregate of a repartition topic is damaged");
   sq_agg_query_read_key(&w->q, ctx, w->key);
   if (start.u.i + w->win.size + w->win.grace <= wm) {

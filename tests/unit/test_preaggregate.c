@@ -244,6 +244,38 @@ static void partials_merge_to_the_rows_answer(void **state) {
   sq_arena_free(&exec.arena);
 }
 
+/* A damaged partial aggregate (not hex, a window start off the grid,
+ * accumulators cut short) stops stage 2 with an error naming it, rather
+ * than being merged as something else. */
+static void a_damaged_partial_is_refused(void **state) {
+  setup_t *s = *state;
+  static const char *const bad[][2] = {{"zz", "0"}, {"00", "5"}, {"", "0"}};
+  for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+    sq_exec_t exec = {0};
+    char err[256];
+    sq_state_t *st = sq_state_new(NULL, 0, err, sizeof err);
+    sq_window_spec_t win = sq_window_spec(s->q->select->select);
+    sq_row_layout_t layout = sq_row_layout_single();
+    sq_op_t *w = sq_op_window_agg_new(&exec, st, 1, &win, s->q->select, &layout, (uint32_t)s->q->output->n_columns);
+    assert_non_null(w);
+    sq_op_window_agg_partials(w, s->cols.window, s->cols.partial);
+    sq_batch_t one;
+    assert_true(sq_batch_init(&one, s->input.width, 1));
+    sq_value_t *row = sq_batch_row(&one, 0);
+    sq_set_null(row, one.width);
+    row[0] = sq_str("hot", 3);
+    row[s->cols.window] = sq_ts(1767225600000 + atoi(bad[b][1]));
+    row[s->cols.partial] = sq_str(bad[b][0], (uint32_t)strlen(bad[b][0]));
+    one.times[0] = 1767225600000, one.wms[0] = INT64_MIN, one.n = 1;
+    assert_false(sq_op_push(w, &one));
+    assert_non_null(strstr(exec.error, "partial aggregate of a repartition topic is damaged"));
+    sq_batch_free(&one);
+    sq_state_destroy(st);
+    w->cls->destroy(w);
+    sq_arena_free(&exec.arena);
+  }
+}
+
 /* The runtime's records of the restart test: origin 1 resumed. */
 static sq_preagg_origin_t resumed[ORIGINS];
 static sq_preagg_origin_t *resumed_origin(void *ctx, uint32_t p) {
@@ -313,6 +345,7 @@ int main(void) {
       cmocka_unit_test(same_rows_however_batched),
       cmocka_unit_test(partials_merge_to_the_rows_answer),
       cmocka_unit_test(a_restart_writes_the_same_partials),
+      cmocka_unit_test(a_damaged_partial_is_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
