@@ -9,7 +9,6 @@
  * checked. Analysis never stops at the first error: every statement is
  * checked, and a wrong expression is typed ERROR so it is reported once. */
 #include "engine/analyze.h"
-#include "engine/analyze_tasks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -634,7 +633,6 @@ sq_program_t *sq_analyze(sq_ast_t *script, const sq_connector_registry_t *connec
   }
   sq_analyzer_t a = {.diag = diag, .prog = prog, .connectors = connectors};
   for (uint32_t i = 0; script && i < script->n; i++) analyze_statement(&a, script->list[i]);
-  if (sq_diag_count(diag) == 0) sq_analyze_tasks(prog, diag);
   if (sq_diag_count(diag) == 0) warn_unused(&a, script);
   free(a.rels);
   return prog;

@@ -32,6 +32,7 @@ static int check_main(int argc, char **argv) {
                sq_relation_option(rel, "preaggregate") ? ", hot keys pre-aggregated" : "",
                (int)(strlen(rel->name) - strlen("__out")), rel->name);
     }
+    if (p.stages.notes.len) fwrite(p.stages.notes.data, 1, p.stages.notes.len, stdout);
   }
   sq_pipeline_free(&p);
   return status;

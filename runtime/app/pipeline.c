@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/analyze_tasks.h"
 #include "engine/buf.h"
 #include "grammar/parse.h"
 #include "runtime/app/cli.h"
@@ -106,10 +107,22 @@ void sq_pipeline_drop_overrides(sq_pipeline_t *p) {
   p->overrides = NULL;
 }
 
+/* The refusals of engine/analyze_tasks.h, printed on their own (the
+ * pipeline's warnings were printed when it was loaded). */
+static int check_tasks(sq_pipeline_t *p, const char *command) {
+  sq_diag_t *diag = sq_diag_new(p->file.sql);
+  if (!diag) return fprintf(stderr, "streamq %s: out of memory\n", command), SQ_EXIT_RUNTIME;
+  sq_analyze_tasks(p->prog, diag);
+  int status = sq_diag_count(diag) ? SQ_EXIT_INVALID : SQ_EXIT_OK;
+  if (status != SQ_EXIT_OK) sq_diag_print(diag, stderr);
+  sq_diag_destroy(diag);
+  return status;
+}
+
 int sq_pipeline_cut_stages(sq_pipeline_t *p, const char *command) {
   const char *on = sq_run_setting_text(p->prog, "scale.repartition"), *count = sq_run_setting_text(p->prog, "scale.partitions");
   const char *pre = sq_run_setting_text(p->prog, "scale.preaggregate");
-  if (!on || strcasecmp(on, "on") != 0) return SQ_EXIT_OK;
+  if (!on || strcasecmp(on, "on") != 0) return check_tasks(p, command);
   const char *path = p->file.sql ? sq_sql_name(p->file.sql) : "pipeline";
   const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *dot = strrchr(base, '.');
   char group[300];
@@ -118,7 +131,7 @@ int sq_pipeline_cut_stages(sq_pipeline_t *p, const char *command) {
                         !pre || strcasecmp(pre, "off") != 0, &p->stages);
   if (n <= 0) {
     if (n < 0) fprintf(stderr, "streamq %s: out of memory\n", command);
-    return n < 0 ? SQ_EXIT_RUNTIME : SQ_EXIT_OK;
+    return n < 0 ? SQ_EXIT_RUNTIME : check_tasks(p, command);
   }
   /* analyzed again: the stages' relations join the catalog */
   const sq_ast_t **overrides = NULL;
@@ -136,7 +149,7 @@ int sq_pipeline_cut_stages(sq_pipeline_t *p, const char *command) {
     p->prog->settings = overrides;
     p->prog->n_settings += n_overrides;
   }
-  if (sq_diag_count(p->diag) == 0) return SQ_EXIT_OK; /* its warnings were printed by the first analysis */
+  if (sq_diag_count(p->diag) == 0) return check_tasks(p, command); /* its warnings were printed by the first analysis */
   sq_diag_print(p->diag, stderr);
   return SQ_EXIT_INVALID;
 }

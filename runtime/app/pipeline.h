@@ -28,8 +28,11 @@ int sq_pipeline_override(sq_pipeline_t *p, char *const *sets, size_t n, const ch
  * different settings in turn). */
 void sq_pipeline_drop_overrides(sq_pipeline_t *p);
 /* With SET 'scale.repartition' = 'on', cuts the pipeline into stages at
- * repartition topics (repartition.h) and analyzes it again. Returns 0,
- * else the exit status after printing why. */
+ * repartition topics (repartition.h) and analyzes it again; then, in any
+ * case, refuses what would run as tasks but cannot (engine/analyze_tasks.h:
+ * only after the cut, which changes what runs as tasks, and only for the
+ * commands that run tasks or say whether they can). Returns 0, else the
+ * exit status after printing why. */
 int sq_pipeline_cut_stages(sq_pipeline_t *p, const char *command);
 void sq_pipeline_free(sq_pipeline_t *p);
 

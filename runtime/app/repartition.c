@@ -42,6 +42,8 @@ typedef struct cut {
   uint32_t n_queries;   /* reading its stage-2 source */
   bool foldable;        /* its every query could be pre-aggregated */
   bool preaggregate;    /* stage 1 folds hot keys (engine/preaggregate.h) */
+  bool drop_keyed;      /* src is partitioned_by, but joined with an unkeyed `other`: read as unkeyed */
+  const sq_relation_t *other;
 } cut_t;
 
 /* A FROM of a query that reads a cut's stage-2 source instead. */
@@ -106,12 +108,29 @@ static bool foldable(const sq_query_t *q, const sq_relation_t *src) {
   return ok;
 }
 
+/* A Kafka stream source named by `ref`; or NULL. */
+static const sq_relation_t *kafka_source(const sq_program_t *prog, const sq_ast_t *ref) {
+  const sq_relation_t *rel = ref && ref->kind == SQ_AST_TABLE_REF ? sq_catalog_find(prog->catalog, ref->name.text) : NULL;
+  return rel && rel->kind == SQ_REL_SOURCE && sq_option_is(rel, "connector", "kafka") ? rel : NULL;
+}
+
 /* A Kafka stream source without partitioned_by, named by `ref`; or NULL. */
 static const sq_relation_t *unkeyed_source(const sq_program_t *prog, const sq_ast_t *ref) {
-  const sq_relation_t *rel = ref && ref->kind == SQ_AST_TABLE_REF ? sq_catalog_find(prog->catalog, ref->name.text) : NULL;
-  return rel && rel->kind == SQ_REL_SOURCE && !sq_relation_option(rel, "partitioned_by") && sq_option_is(rel, "connector", "kafka")
-             ? rel
-             : NULL;
+  const sq_relation_t *rel = kafka_source(prog, ref);
+  return rel && !sq_relation_option(rel, "partitioned_by") ? rel : NULL;
+}
+
+/* Whether `from` reads relation `name` (a table or either side of a join). */
+static bool reads(const sq_ast_t *from, const char *name) {
+  if (from->kind == SQ_AST_JOIN) return reads(from->a, name) || reads(from->b, name);
+  return from->kind == SQ_AST_TABLE_REF && strcmp(from->name.text, name) == 0;
+}
+
+/* How many queries read `rel`. */
+static size_t readers_of(const sq_program_t *prog, const sq_relation_t *rel) {
+  size_t n = 0;
+  for (size_t i = 0; i < prog->n_queries; i++) n += reads(prog->queries[i].select->select->from, rel->name);
+  return n;
 }
 
 /* The pairs (left column, right column) that `on` equates among its
@@ -150,16 +169,24 @@ static int plan_query(const sq_program_t *prog, const sq_query_t *q, cut_t *cuts
   const sq_ast_select_t *s = q->select->select;
   sq_ast_t *from = s->from;
   if (from->kind == SQ_AST_JOIN) {
-    const sq_relation_t *ins[2] = {unkeyed_source(prog, from->a), unkeyed_source(prog, from->b)};
+    /* two unkeyed sources; or one unkeyed and one partitioned_by, that no
+     * other query reads: its producer's partitioner need not be streamq's,
+     * so both sides are cut, and it is read as unkeyed (drop_keyed) */
+    const sq_relation_t *ins[2] = {kafka_source(prog, from->a), kafka_source(prog, from->b)};
+    bool keyed[2] = {ins[0] && !unkeyed_source(prog, from->a), ins[1] && !unkeyed_source(prog, from->b)};
     int left[MAX_KEYS], right[MAX_KEYS];
     uint32_t n = join_keys(from->e, left, right, 0);
-    if (!ins[0] || !ins[1] || n == 0 || n == UINT32_MAX || reads_metadata(q->select, ins, false)) return 0;
+    if (!ins[0] || !ins[1] || (keyed[0] && keyed[1]) || n == 0 || n == UINT32_MAX || reads_metadata(q->select, ins, false)) return 0;
+    for (int i = 0; i < 2; i++)
+      if (keyed[i] && readers_of(prog, ins[i]) != 1) return 0;
     for (uint32_t i = 0; i < n; i++)
       if (ins[0]->columns[left[i]].metadata || ins[1]->columns[right[i]].metadata) return 0;
     int l = cut_of(cuts, n_cuts, cap, ins[0], left, n), r = cut_of(cuts, n_cuts, cap, ins[1], right, n);
     if (l < 0 || r < 0) return -1;
     cuts[l].n_queries++, cuts[r].n_queries++;
     cuts[l].foldable = cuts[r].foldable = false;
+    cuts[l].drop_keyed = keyed[0], cuts[r].drop_keyed = keyed[1];
+    cuts[l].other = cuts[r].src, cuts[r].other = cuts[l].src;
     swaps[0] = (swap_t){from->a, l}, swaps[1] = (swap_t){from->b, r};
     return 2;
   }
@@ -268,6 +295,28 @@ static void stage_text(sq_buf_t *out, const cut_t *c, const char *default_group,
   sq_buf_puts(out, ";\n");
 }
 
+/* Sets a cut source's partitioned_by aside (stage 1 reads it as any
+ * unkeyed source), saying why in `notes`. */
+static void drop_keyed(const cut_t *c, sq_buf_t *notes) {
+  sq_ast_t *options = c->src->decl ? c->src->decl->b : NULL;
+  for (uint32_t i = 0; options && i < options->n; i++) {
+    if (strcmp(options->list[i]->name.text, "partitioned_by") != 0) continue;
+    char keys[300] = "";
+    key_list(keys, sizeof keys, c, ", ");
+    sq_buf_puts(notes, "  partitioned_by of ");
+    sq_buf_puts(notes, c->src->name);
+    sq_buf_puts(notes, " set aside: its join with ");
+    sq_buf_puts(notes, c->other->name);
+    sq_buf_puts(notes, " (not partitioned_by) is not co-partitioned, so both sides are repartitioned by ");
+    sq_buf_puts(notes, keys);
+    sq_buf_puts(notes, " (a topic keyed by another producer need not be partitioned as streamq partitions)\n");
+    sq_ast_destroy(options->list[i]);
+    memmove(&options->list[i], &options->list[i + 1], (options->n - i - 1) * sizeof *options->list);
+    options->n--;
+    return;
+  }
+}
+
 /* Points FROM at the stage-2 source, keeping the name the query used. */
 static bool swap_from(sq_ast_t *from, const char *name) {
   char *to = strdup(name);
@@ -326,12 +375,16 @@ int sq_stages_cut(sq_ast_t *script, const sq_program_t *prog, const char *defaul
   }
   sq_ast_destroy(stmts);
   for (int i = 0; ok && i < n_swaps; i++) ok = swap_from(swaps[i].from, cuts[swaps[i].cut].name);
+  for (int c = 0; ok && c < n_cuts; c++)
+    if (cuts[c].drop_keyed) drop_keyed(&cuts[c], &stages->notes);
+  ok = ok && !stages->notes.failed;
   free(cuts);
   free(swaps);
   return ok ? n_queries : -1;
 }
 
 void sq_stages_free(sq_stages_t *stages) {
+  sq_buf_free(&stages->notes);
   sq_sql_destroy(stages->sql);
   sq_diag_destroy(stages->diag);
   free(stages->text);

@@ -19,6 +19,7 @@ typedef struct sq_stages {
   char *text;
   sq_sql_t *sql;
   sq_diag_t *diag;
+  sq_buf_t notes; /* lines `check` prints: why a source's partitioned_by was set aside */
 } sq_stages_t;
 
 /* Rewrites `script` (analyzed as `prog`) for repartitioning: inserts the

@@ -52,6 +52,13 @@ expect 0 'repartitioned: topic refunds to fraud.refunds_by_card.repartition, key
 expect 0 "^stage 1 of a repartition: sink pay__by_merchant__out writes the rows of topic 'payments' to topic 'fraud.pay_by_merchant.repartition' keyed by merchant" stdout -- explain "$repartition"
 expect 0 'IntervalJoin <- pay__by_card, refunds__by_card' stdout -- explain "$repartition"
 expect 0 "source pay__by_card: kafka 'fraud.pay_by_card.repartition'; event time: column __rowtime; watermark: stage 2 of a repartition" stdout -- explain "$repartition"
+# a join of a partitioned_by source with an unkeyed one: both sides repartitioned, and check says why
+keyed_join=$(dirname "$0")/../golden/valid/repartition_join_keyed.sql
+expect 0 'partitioned_by of pay set aside: its join with refunds \(not partitioned_by\) is not co-partitioned, so both sides are repartitioned by card' stdout -- check "$keyed_join"
+expect 0 'IntervalJoin <- pay__by_card, refunds__by_card' stdout -- explain "$keyed_join"
+sed "s/SET 'scale.repartition' = 'on';//" "$keyed_join" > /tmp/sq_cli_join.$$.sql
+expect 1 'a join runs as tasks only between two sources partitioned_by its key' stderr -- check /tmp/sq_cli_join.$$.sql
+rm -f /tmp/sq_cli_join.$$.sql
 # hot keys are pre-aggregated in stage 1 where partial results merge exactly (and not with scale.preaggregate off)
 preaggregate=$(dirname "$0")/../golden/valid/preaggregate.sql
 expect 0 'keyed by card \(stage 1: sink pay__by_card__out, hot keys pre-aggregated;' stdout -- check "$preaggregate"

@@ -381,12 +381,15 @@ sqlite3 oracle.db "CREATE TABLE lraw(j)" "CREATE TABLE rraw(j)" ".mode list" ".s
      json_extract(l.j, '\$.v') AS lv, json_extract(r.j, '\$.v') AS rv FROM lraw l JOIN rraw r
      ON json_extract(l.j, '\$.k') = json_extract(r.j, '\$.k') AND abs(json_extract(l.j, '\$.ts') - json_extract(r.j, '\$.ts')) <= 1000"
 pairs=$(sqlite3 oracle.db "SELECT count(*) FROM pairs")
-# join_run GROUP KEYED A B: the join on processes A and B, B killed -9
-# mid-stream; topics keyed by k with partitioned_by (KEYED = true), or
-# produced without keys and repartitioned by the join key
+# join_run GROUP KIND A B: the join on processes A and B, B killed -9
+# mid-stream; both topics keyed by k with partitioned_by (KIND = keyed),
+# or (mixed) the left one so and the right one produced without keys, so
+# that they are not co-partitioned: with repartitioning on, both sides
+# are repartitioned by the join key (the left one's partitioned_by set
+# aside, as check says)
 join_run() {
-  local group=$1 keyed=$2 a=$3 b=$4 pb="" set="" topics=() side
-  if $keyed; then pb=", partitioned_by = 'k'"
+  local group=$1 kind=$2 a=$3 b=$4 pb=", partitioned_by = 'k'" rpb="" set="" topics=() side
+  if [ "$kind" = keyed ]; then rpb=$pb
   else set="SET 'scale.repartition' = 'on';" topics=("$group.l_by_k.repartition:$partitions" "$group.r_by_k.repartition:$partitions"); fi
   start_broker "$group" right:$partitions "${topics[@]}"
   cat > "$group.sql" <<SQL
@@ -395,17 +398,21 @@ $settings
 CREATE SOURCE l (k STRING, v BIGINT, ts TIMESTAMP)
   WITH (connector = 'kafka', topic = 'events', group_id = '$group', timestamp = 'ts', watermark_delay = '6 seconds'$pb);
 CREATE SOURCE r (k STRING, v BIGINT, ts TIMESTAMP)
-  WITH (connector = 'kafka', topic = 'right', group_id = '$group', timestamp = 'ts', watermark_delay = '6 seconds'$pb);
+  WITH (connector = 'kafka', topic = 'right', group_id = '$group', timestamp = 'ts', watermark_delay = '6 seconds'$rpb);
 CREATE SINK out WITH (connector = 'file', path = '\${OUT}');
 INSERT INTO out SELECT l.k AS k, l.ts AS lts, r.ts AS rts, l.v AS lv, r.v AS rv
 FROM l JOIN r WITHIN INTERVAL '1' SECOND ON l.k = r.k WHERE l.k <> 'end';
 SQL
   start "$a" "$group"; start "$b" "$group"
   until_true 40 assigned "$a.log" "$b.log" || fail "$group: not every process was assigned partitions"
-  send() { # send SIDE FILE: to the left (events) or right topic
-    if $keyed; then kcat -b "$bootstrap" -P -t "$1" -K: -l "$2" 2>/dev/null
+  send() { # send SIDE FILE: to the left (events: keyed) or right topic (keyed unless mixed)
+    if [ "$1" = events ] || [ "$kind" = keyed ]; then kcat -b "$bootstrap" -P -t "$1" -K: -l "$2" 2>/dev/null
     else cut -d: -f2- "$2" > send.u && kcat -b "$bootstrap" -P -t "$1" -l send.u 2>/dev/null; fi
   }
+  if [ "$kind" = mixed ]; then
+    "$streamq" check "$group.sql" 2>&1 | grep -q "partitioned_by of l set aside: its join with r (not partitioned_by) is not co-partitioned, so both sides are repartitioned by k" &&
+      ok "$group: check says both sides of the join are repartitioned, l's partitioned_by set aside" || fail "$group: check: $("$streamq" check "$group.sql" 2>&1 | tail -2)"
+  fi
   send events l.0; send right r.0
   until_true 30 test -s "$b.jsonl" || note "$group: $b wrote no rows before it was killed"
   sleep 1
@@ -430,7 +437,7 @@ SQL
   stop_broker
 }
 head -4000 left.keyed > l.0; tail -n +4001 left.keyed > l.1; head -4000 right.keyed > r.0; tail -n +4001 right.keyed > r.1
-if [ "$mode" = full ]; then join_run join true g1 g2; else join_run rjoin false h1 h2; fi
+if [ "$mode" = full ]; then join_run join keyed g1 g2; else join_run rjoin mixed h1 h2; fi
 fi
 
 # 7. Repartitioning: the topic is produced without keys, so rows of a k
