@@ -126,7 +126,9 @@ static int64_t start_offset(const sq_reader_kafka_t *k, uint32_t p) {
 /* A pre-aggregating stage 1 (preaggregate.h) takes partitions over at
  * their committed offsets, which are segment starts: their notes say the
  * largest event time before them and an idle cut to make again. Without
- * a note (never committed) it starts from nothing. */
+ * a note (never committed) it starts from nothing. Read for every stage-1
+ * source (one that does not pre-aggregate finds no such note), since the
+ * executor tells a reader it pre-aggregates after opening it. */
 static void resume_from_notes(sq_reader_kafka_t *k, rd_kafka_topic_partition_list_t *parts) {
   rd_kafka_topic_partition_list_t *asked = rd_kafka_topic_partition_list_copy(parts);
   if (rd_kafka_committed(k->consumer, asked, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -163,7 +165,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     else sq_kafka_resume_cancel(&k->resumes, p);
     sq_reader_assign(&k->base, p, assign, now);
   }
-  if (assign && k->base.preaggregated) resume_from_notes(k, parts);
+  if (assign && k->from_group) resume_from_notes(k, parts); /* (pre-aggregating or not: it may be told only later) */
   for (int i = 0; i < parts->cnt; i++) {
     uint32_t p = (uint32_t)parts->elems[i].partition;
     /* a newly held partition is committed at the next checkpoint whatever
@@ -497,7 +499,7 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
   if (k->assign_all && !k->all_assigned && !assign_all(k, exec)) return SQ_READ_ERROR;
   release_held(k);
-  if (k->resume_failed)
+  if (k->resume_failed && r->preaggregated)
     return sq_exec_fail(exec, "source '%s': the committed offsets of newly assigned partitions could not be read, so "
                               "pre-aggregation cannot cut its partials where the previous holder did", r->rel->name),
            SQ_READ_ERROR;
