@@ -547,10 +547,11 @@ fi
 #     a hot key's rows into partial aggregates per input partition and
 #     window (scale.preaggregate, on by default), so stage 2 reads about
 #     half the records, and the answer stays sqlite3's:
-#     - one process without pre-aggregation, and one with it, whose input
-#       partitions fall silent at the end instead of reading end records
-#       (idle_timeout: the last windows close once the open partials are
-#       cut); stage 2's records are counted, and must drop below 0.6x;
+#     - one process whose input partitions fall silent at the end instead
+#       of reading end records (idle_timeout: the last windows close once
+#       the open partials are cut); stage 2's records are counted, and
+#       must drop below 0.6x of the records produced (what it reads
+#       without pre-aggregation: every row once);
 #     - two processes with one killed -9: the survivor reads the dead
 #       one's partitions again from their committed offsets (the starts of
 #       their segments), writes the same partials at the same origin
@@ -563,32 +564,21 @@ sqlite3 skew.db "CREATE TABLE raw(j)" ".mode list" ".separator ~ \\n" ".import s
   "CREATE TABLE expected AS SELECT json_extract(j, '\$.k') AS k, json_extract(j, '\$.ts') / 10000 * 10000 AS ws,
      count(*) AS n, sum(json_extract(j, '\$.v')) AS total FROM raw GROUP BY 1, 2" "DROP TABLE raw"
 whole_expected=$expected expected=$(sqlite3 skew.db "SELECT count(*) FROM expected") oracle=skew.db chunk_prefix=skew
-# skew_run GROUP on|off NAME: one process, pre-aggregating or not; with
-# it, the end is told by idleness rather than end records
-skew_run() {
-  local group=$1 pre=$2 name=$3
-  produced=0
-  start_broker "$group" $(rep_topic "$group") && rep_pipeline "$group"
-  if [ "$pre" = off ]; then sed -i "1i SET 'scale.preaggregate' = 'off';" "$group.sql"
-  else sed -i "s/watermark_delay = '6 seconds'/&, idle_timeout = '2 seconds'/" "$group.sql"; fi
-  start "$name" "$group"
-  until_true 40 assigned "$name.log" || fail "$group: no assignment"
-  for c in $(seq 0 $((chunks - 1))); do produce_chunk $c; done
-  if [ "$pre" = off ]; then finish 60 "$name"
-  else until_true 90 eval '[ "$(windows "$name.jsonl")" -ge $expected ]' || note "$group: $(windows "$name.jsonl") of $expected windows written"; fi
-  stage2=$(metric_sum streamq_records_in_total 'source="ev__by_k"' "$name")
-  stop "$name"
-  check_output "$group (skewed, pre-aggregation $pre)" no "$name"
-  stop_broker
-}
 if [ "$mode" = repartition ]; then
-  skew_run sraw off t1
-  raw_in=$stage2
-  skew_run spre on t2
-  pre_in=$stage2
-  [ "$pre_in" -gt 0 ] && [ $((pre_in * 10)) -le $((raw_in * 6)) ] &&
-    ok "skewed: pre-aggregation cut stage 2's input from $raw_in to $pre_in records ($(awk "BEGIN { printf \"%.2f\", $pre_in / $raw_in }")x)" ||
-    fail "skewed: stage 2 read $pre_in records with pre-aggregation, $raw_in without"
+  produced=0
+  start_broker spre $(rep_topic spre) && rep_pipeline spre
+  sed -i "s/watermark_delay = '6 seconds'/&, idle_timeout = '2 seconds'/" spre.sql
+  start t1 spre
+  until_true 40 assigned t1.log || fail "spre: no assignment"
+  for c in $(seq 0 $((chunks - 1))); do produce_chunk $c; done
+  until_true 90 eval '[ "$(windows t1.jsonl)" -ge $expected ]' || note "spre: $(windows t1.jsonl) of $expected windows written"
+  stage2=$(metric_sum streamq_records_in_total 'source="ev__by_k"' t1)
+  stop t1
+  check_output "spre (skewed, pre-aggregated, ended by idleness)" no t1
+  stop_broker
+  [ "$stage2" -gt 0 ] && [ $((stage2 * 10)) -le $((produced * 6)) ] &&
+    ok "skewed: pre-aggregation cut stage 2's input from the $produced records produced to $stage2 ($(awk "BEGIN { printf \"%.2f\", $stage2 / $produced }")x)" ||
+    fail "skewed: stage 2 read $stage2 records of the $produced produced"
 fi
 killed skilled u1 u2
 expected=$whole_expected oracle=oracle.db chunk_prefix=chunk
