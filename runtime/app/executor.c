@@ -224,6 +224,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
       if (rs[i].tasks && rs[i].input == 0) sq_tasks_on_revoke(rs[i].tasks, checkpoint_now, &revocation);
   }
   double started = sq_clock_seconds();
+  bool busy = false; /* the last round read rows */
   while (status == 0 && !*stop) {
     bool progress = false, all_ended = true;
     bool tables_only = bootstrapping(rs, plan->n_sources, started, rt->quiet);
@@ -231,6 +232,10 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     bool paused = sinks_blocked(plan);
     for (uint32_t i = 0; i < plan->n_sources && status == 0; i++) {
       bool waits = paused || (tables_only ? !is_table(&rs[i]) : ahead(&rs[i], slowest));
+      /* an empty source waits for data only when none has any: else the
+       * wait would hold up the others' rows (a quiet side of a join, a
+       * pre-aggregated stage 2 behind its stage 1) */
+      rs[i].reader->may_wait = !busy && !progress;
       if (!rs[i].reader->ended && !waits && !visit(plan, &rs[i], &progress)) status = 2;
       all_ended &= rs[i].reader->ended;
     }
@@ -271,6 +276,7 @@ int sq_execute(sq_plan_t *plan, struct sq_runtime *rt, sq_checkpointer_t *cp, vo
     if (status || (all_ended && !sinks_delivering(plan))) break;
     /* a reader that waits for data paces the loop; else nap, not spin */
     if (!progress && !any_waits(rs, plan->n_sources)) nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    busy = progress;
   }
   sq_marks_free(marks);
   sq_run_report_end(report);

@@ -16,6 +16,7 @@
 void sq_reader_init_fields(sq_reader_t *r, const sq_reader_class_t *cls, const sq_relation_t *rel) {
   r->cls = cls;
   r->rel = rel;
+  r->may_wait = true;
   const sq_ast_t *ts = sq_relation_option(rel, "timestamp");
   r->ts_column = ts && ts->text ? sq_relation_find_column(rel, ts->text) : -1;
   r->rowtime_column = sq_relation_find_column(rel, "rowtime");

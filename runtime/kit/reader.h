@@ -103,6 +103,8 @@ struct sq_reader {
   uint32_t n_parts;
   uint64_t records_in;
   bool waits;                /* a read with nothing ready waits for data itself (Kafka) */
+  bool may_wait;             /* ... which it may do now: the run loop clears it while another
+                              * source has rows (a wait would hold those up) */
   bool caught_up;            /* read up to where the input ended when the run started
                               * (a table is bootstrapped before any stream row is joined) */
   sq_bad_records_t bad;

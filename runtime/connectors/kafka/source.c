@@ -506,11 +506,12 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   if (k->dlq_producer) rd_kafka_poll(k->dlq_producer, 0);
   sq_kafka_resumes_serve(&k->resumes, sq_clock_ms());
   out->n = 0;
-  /* What is queued, at once; if nothing is, wait up to 10 ms for one
-   * record (a batch call waits its whole timeout for a full batch, which
-   * at low rates is latency), then take what came with it. */
+  /* What is queued, at once; if nothing is and the run loop lets it,
+   * wait up to 10 ms for one record (a batch call waits its whole timeout
+   * for a full batch, which at low rates is latency), then take what came
+   * with it. */
   ssize_t got = rd_kafka_consume_batch_queue(k->queue, 0, k->held, out->cap);
-  if (got == 0 && (got = rd_kafka_consume_batch_queue(k->queue, 10, k->held, 1)) == 1) {
+  if (got == 0 && r->may_wait && (got = rd_kafka_consume_batch_queue(k->queue, 10, k->held, 1)) == 1) {
     ssize_t more = rd_kafka_consume_batch_queue(k->queue, 0, k->held + 1, out->cap - 1);
     got += more > 0 ? more : 0;
   }
