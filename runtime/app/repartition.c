@@ -266,6 +266,12 @@ static void stage_text(sq_buf_t *out, const cut_t *c, const char *default_group,
   put_option(out, "topic", topic);
   put_option(out, "key", keys);
   put_option(out, "repartition_of", origin_topic && origin_topic->text ? origin_topic->text : "");
+  const sq_ast_t *other_topic = c->other ? sq_relation_option(c->other, "topic") : NULL;
+  if (other_topic && other_topic->text && origin_topic && origin_topic->text) { /* a join's sides get one count, the wider */
+    char both[600];
+    snprintf(both, sizeof both, "%s,%s", origin_topic->text, other_topic->text);
+    put_option(out, "repartition_inputs", both);
+  }
   if (partitions) {
     sq_buf_puts(out, ", repartition_partitions = ");
     sq_buf_puts(out, count);

@@ -383,15 +383,16 @@ sqlite3 oracle.db "CREATE TABLE lraw(j)" "CREATE TABLE rraw(j)" ".mode list" ".s
 pairs=$(sqlite3 oracle.db "SELECT count(*) FROM pairs")
 # join_run GROUP KIND A B: the join on processes A and B, B killed -9
 # mid-stream; both topics keyed by k with partitioned_by (KIND = keyed),
-# or (mixed) the left one so and the right one produced without keys, so
-# that they are not co-partitioned: with repartitioning on, both sides
-# are repartitioned by the join key (the left one's partitioned_by set
+# or (mixed) the left one so and the right one produced without keys
+# and with half the partitions, so that they are not co-partitioned: with
+# repartitioning on, both sides are repartitioned by the join key into
+# topics of the wider side's count (the left one's partitioned_by set
 # aside, as check says)
 join_run() {
-  local group=$1 kind=$2 a=$3 b=$4 pb=", partitioned_by = 'k'" rpb="" set="" topics=() side
+  local group=$1 kind=$2 a=$3 b=$4 pb=", partitioned_by = 'k'" rpb="" set="" topics=() side right_parts=$partitions
   if [ "$kind" = keyed ]; then rpb=$pb
-  else set="SET 'scale.repartition' = 'on';" topics=("$group.l_by_k.repartition:$partitions" "$group.r_by_k.repartition:$partitions"); fi
-  start_broker "$group" right:$partitions "${topics[@]}"
+  else set="SET 'scale.repartition' = 'on';" topics=("$group.l_by_k.repartition:$partitions" "$group.r_by_k.repartition:$partitions") right_parts=$((partitions / 2)); fi
+  start_broker "$group" right:$right_parts "${topics[@]}"
   cat > "$group.sql" <<SQL
 $set
 $settings
@@ -418,9 +419,8 @@ SQL
   sleep 1
   kill -9 "${pid[$b]}"; wait "${pid[$b]}" 2>/dev/null
   send events l.1; send right r.1
-  for p in $(seq 0 $((partitions - 1))); do
-    for side in events right; do kcat -b "$bootstrap" -P -t $side -K: -p $p -l end.keyed 2>/dev/null; done
-  done
+  for p in $(seq 0 $((partitions - 1))); do kcat -b "$bootstrap" -P -t events -K: -p $p -l end.keyed 2>/dev/null; done
+  for p in $(seq 0 $((right_parts - 1))); do kcat -b "$bootstrap" -P -t right -K: -p $p -l end.keyed 2>/dev/null; done
   pairs_written() { cat "$a.jsonl" "$b.jsonl" 2>/dev/null | sort -u | wc -l; }
   until_true 60 eval '[ "$(pairs_written)" -ge $pairs ]' || note "$(pairs_written) of $pairs pairs written"
   sleep 1.5

@@ -18,6 +18,8 @@ static const sq_option_spec_t sink_options[] = {
     /* a stage-1 sink (runtime/app/repartition.c): the topic it repartitions, and its partition count (default: that topic's) */
     {"repartition_of", SQ_OPTION_STRING, NULL, false, NULL},
     {"repartition_partitions", SQ_OPTION_POSITIVE, NULL, false, NULL},
+    /* without it, the most partitions among these topics (the inputs it is cut for) */
+    {"repartition_inputs", SQ_OPTION_STRING, NULL, false, NULL},
     /* and the stage-2 source whose query it pre-aggregates hot keys for (engine/preaggregate.h) */
     {"preaggregate", SQ_OPTION_STRING, NULL, false, NULL},
     SQ_OPTIONS_END};

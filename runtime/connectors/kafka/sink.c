@@ -151,30 +151,41 @@ static bool kafka_mark(sq_sink_t *s, uint32_t origin, uint32_t n_origins, int64_
   return true;
 }
 
-/* A repartition topic: `partitions`, else as many as the topic it
- * repartitions; created when missing, refused when it has another count
- * (the count is the application's parallelism: changing it would move
- * keys between tasks). */
+/* The most partitions among the comma-separated topics `names`; 0 with
+ * `why` when one cannot be read. */
+static int32_t widest(rd_kafka_t *rk, const char *names, char *why, size_t why_size) {
+  char name[256];
+  int32_t most = 0;
+  for (const char *p = names; (p = sq_column_list_next(p, name, sizeof name));) {
+    sq_kafka_topic_list_t list;
+    bool ok = sq_kafka_topics(rk, name, false, 10000, &list, why, why_size);
+    if (ok && list.topics[0].n_parts > most) most = list.topics[0].n_parts;
+    sq_kafka_topic_list_free(&list);
+    if (!ok) return 0;
+  }
+  return most;
+}
+
+/* A repartition topic: `partitions`, else as many as the widest of the
+ * inputs it is cut for (the topic it repartitions, and for a join the
+ * other side's: the two repartition topics must have one count);
+ * created when missing, refused when it has another count (the count is
+ * the application's parallelism: changing it would move keys between
+ * tasks). */
 static bool repartition_topic_ready(sq_sink_kafka_t *k, const sq_relation_t *rel, char *err, size_t err_size) {
   const sq_ast_t *count = sq_relation_option(rel, "repartition_partitions"), *origin = sq_relation_option(rel, "repartition_of");
+  const sq_ast_t *inputs = sq_relation_option(rel, "repartition_inputs");
   int32_t want = count ? (int32_t)count->ival : 0, found = 0; /* a positive integer (connector.c) */
   char why[1024];
-  sq_kafka_topic_list_t list;
-  if (!want) {
-    if (!sq_kafka_topics(k->rk, origin->text, false, 10000, &list, why, sizeof why)) {
-      sq_kafka_topic_list_free(&list);
-      return snprintf(err, err_size, "sink '%s': %s", rel->name, why), false;
-    }
-    want = list.topics[0].n_parts;
-    sq_kafka_topic_list_free(&list);
-  }
+  if (!want && !(want = widest(k->rk, inputs && inputs->text ? inputs->text : origin->text, why, sizeof why)))
+    return snprintf(err, err_size, "sink '%s': %s", rel->name, why), false;
   if (sq_kafka_topic_ensure(k->rk, k->topic, want, NULL, &found, why, sizeof why)) return k->partitions = want, true;
   if (!found) return snprintf(err, err_size, "repartition topic %s: %s", k->topic, why), false;
   return snprintf(err, err_size,
                   "repartition topic %s has %d partitions, but this application wants %d (SET 'scale.partitions', else the "
-                  "partitions of %s): the count is fixed once the application has run, since it decides which task holds which "
+                  "most partitions of %s): the count is fixed once the application has run, since it decides which task holds which "
                   "key (streamq's embedded broker makes a topic first asked for with 4: start it with --topic %s --partitions %d)",
-                  k->topic, (int)found, (int)want, origin->text, k->topic, (int)want), false;
+                  k->topic, (int)found, (int)want, inputs && inputs->text ? inputs->text : origin->text, k->topic, (int)want), false;
 }
 
 static bool kafka_write(sq_sink_t *s, const sq_relation_t *schema, const sq_value_t *row, char *err, size_t err_size) {
