@@ -70,8 +70,12 @@ static void drop_partial(sq_op_preagg_t *a, partial_t *pt) {
 }
 
 /* Origin p's own data and its shared record, started over when the
- * runtime assigned it again; NULL when memory runs out. */
-static sq_preagg_origin_t *record_of(sq_op_preagg_t *a, uint32_t p, origin_t **o) {
+ * runtime assigned it again; NULL when memory runs out, or (*gone) when
+ * the runtime keeps records but no longer holds p: its new holder reads
+ * it again from the committed offset, and what this one would write from
+ * state it started over could differ from that, so it writes nothing. */
+static sq_preagg_origin_t *record_of(sq_op_preagg_t *a, uint32_t p, origin_t **o, bool *gone) {
+  *gone = false;
   if (p >= a->n_origins) {
     origin_t *v = realloc(a->origins, (p + 1) * sizeof *v);
     if (!v) return NULL;
@@ -81,8 +85,8 @@ static sq_preagg_origin_t *record_of(sq_op_preagg_t *a, uint32_t p, origin_t **o
     a->n_origins = p + 1;
   }
   *o = &a->origins[p];
-  sq_preagg_origin_t *r = a->origin_of ? a->origin_of(a->origin_ctx, p) : NULL;
-  if (!r) r = &(*o)->own;
+  sq_preagg_origin_t *r = a->origin_of ? a->origin_of(a->origin_ctx, p) : &(*o)->own;
+  if (!r) return *gone = true, NULL;
   if (r->seen_epoch != r->epoch) { /* a new holder of the partition: it reads again from the committed offset */
     for (uint32_t i = 0; i < (*o)->n_open; i++) drop_partial(a, &(*o)->open[i]);
     (*o)->n_open = 0;
@@ -234,7 +238,9 @@ static bool preagg_push(sq_op_t *op, const sq_batch_t *in) {
     if (sq_is_null(part) || part.u.i < 0 || part.u.i >= UINT32_MAX || sq_is_null(offset))
       return sq_exec_fail(op->exec, "pre-aggregation was given a row without its source partition and offset");
     origin_t *o;
-    sq_preagg_origin_t *r = record_of(a, (uint32_t)part.u.i, &o);
+    bool gone;
+    sq_preagg_origin_t *r = record_of(a, (uint32_t)part.u.i, &o, &gone);
+    if (gone) continue;
     if (!r) return sq_exec_fail(op->exec, "out of memory pre-aggregating");
     uint32_t p = (uint32_t)part.u.i;
     int64_t ts = in->times[i];
@@ -264,7 +270,9 @@ static bool preagg_push(sq_op_t *op, const sq_batch_t *in) {
 bool sq_op_preaggregate_cut(sq_op_t *op, uint32_t p) {
   sq_op_preagg_t *a = (sq_op_preagg_t *)op;
   origin_t *o;
-  sq_preagg_origin_t *r = record_of(a, p, &o);
+  bool gone;
+  sq_preagg_origin_t *r = record_of(a, p, &o, &gone);
+  if (gone) return true;
   if (!r) return sq_exec_fail(op->exec, "out of memory pre-aggregating");
   if (!write_closed(a, p, o, r, INT64_MAX) || (a->out.n && !flush_out(a))) return false;
   r->replay_from = -1; /* the next row starts a segment */
