@@ -139,7 +139,8 @@ static void resume_from_notes(sq_reader_kafka_t *k, rd_kafka_topic_partition_lis
   for (int i = 0; i < asked->cnt; i++) {
     uint32_t p = (uint32_t)asked->elems[i].partition;
     sq_commit_note_t note;
-    if (p >= k->base.n_parts || asked->elems[i].offset < 0 ||
+    if (asked->elems[i].err) k->resume_failed = true; /* this partition's answer alone failed: the same */
+    if (p >= k->base.n_parts || asked->elems[i].err || asked->elems[i].offset < 0 ||
         !sq_commit_note_parse(asked->elems[i].metadata, asked->elems[i].metadata_size, &note) || !note.resumes)
       continue;
     k->base.parts[p].preagg.resume_max_ts = note.from_ts;
