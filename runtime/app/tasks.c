@@ -698,6 +698,7 @@ void sq_tasks_free(sq_tasks_t *t) {
   for (uint32_t p = 0; p < t->n; p++) {
     task_t *k = &t->tasks[p];
     sq_changelog_restore_free(k->restore); /* the plans are the template's to free */
+    for (uint32_t i = 0; i < t->n_inputs; i++) sq_origins_clear(&k->frozen[i].origins); /* a task still leaving */
     sq_buf_free(&k->record);
     sq_buf_free(&k->pending);
   }

@@ -288,8 +288,9 @@ sq_decoder_t *sq_reader_decoder(const sq_reader_t *r, const bool *read) {
 
 void sq_reader_destroy(sq_reader_t *r) {
   if (!r) return;
-  /* The connector goes first: closing a consumer still calls back into
-   * the partition table (revocation). */
+  /* The connector frees r, so the table is taken first; a connector
+   * leaves the table alone while it closes (a Kafka group may still hand
+   * it partitions then). */
   sq_reader_partition_t *parts = r->parts;
   uint32_t n_parts = r->n_parts;
   sq_bad_records_t bad = r->bad;

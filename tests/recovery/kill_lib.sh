@@ -17,6 +17,17 @@ failures=0
 kills=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok   $*"; }
+# stop_process NAME PID LOG: SIGTERM, then its exit status, which must be
+# 0: a crash or a hang while stopping fails (kill -9 after 30 s)
+stop_process() {
+  local i status
+  kill -TERM "$2" 2>/dev/null
+  for i in $(seq 150); do kill -0 "$2" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$2" 2>/dev/null; then kill -9 "$2"; fail "$1 still running 30 s after SIGTERM"; fi
+  wait "$2" 2>/dev/null
+  status=$?
+  [ "$status" -eq 0 ] || fail "$1 exited with status $status when stopped: $(tail -1 "$3" 2>/dev/null)"
+}
 same_output() { # same_output NAME REF_DIR FILE...
   local name=$1 ref=$2 f; shift 2
   for f in "$@"; do

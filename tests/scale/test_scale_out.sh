@@ -87,20 +87,17 @@ make_pipeline=pipeline unkeyed=false
 
 # start NAME GROUP [LOG]: process NAME (state NAME.state, output NAME.jsonl,
 # log LOG or NAME.log, metrics on port[NAME]) -> pid[NAME]
-declare -A pid port
+declare -A pid port logf
 start() {
   local name=$1 group=$2 log=${3:-$1.log}
   port[$name]=$(free_port)
   OUT="$dir/$name.jsonl" "$streamq" run --brokers "$bootstrap" --state-dir "$dir/$name.state" \
     --metrics-addr "127.0.0.1:${port[$name]}" "$dir/$group.sql" 2> "$dir/$log" &
   pid[$name]=$!
+  logf[$name]=$log
   pids+=("${pid[$name]}")
 }
-stop() { # stop NAME: SIGTERM, then its exit status (kill -9 after 30 s)
-  kill -TERM "${pid[$1]}" 2>/dev/null
-  until_true 30 eval "! kill -0 ${pid[$1]} 2>/dev/null" || { note "$1 still running 30 s after SIGTERM"; kill -9 "${pid[$1]}"; }
-  wait "${pid[$1]}" 2>/dev/null
-}
+stop() { stop_process "$1" "${pid[$1]}" "${logf[$1]}"; } # stop NAME: it must exit 0 (kill_lib.sh)
 metrics() { curl -sf --max-time 2 "127.0.0.1:${port[$1]}/metrics"; }
 produced=0
 produce_chunk() {

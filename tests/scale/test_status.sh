@@ -58,11 +58,7 @@ start() { # start NAME [PIPELINE]: app.sql by default
   pid[$1]=$!
   pids+=("${pid[$1]}")
 }
-stop() { # stop NAME: SIGTERM, then wait for the exit (kill -9 after 30 s)
-  kill -TERM "${pid[$1]}" 2>/dev/null
-  until_true 30 eval "! kill -0 ${pid[$1]} 2>/dev/null" || { echo "     $1 still running 30 s after SIGTERM"; kill -9 "${pid[$1]}"; }
-  wait "${pid[$1]}" 2>/dev/null
-}
+stop() { stop_process "$1" "${pid[$1]}" "$1.log"; } # stop NAME: it must exit 0 (kill_lib.sh)
 shown=$group # the group status shows
 status() { "$streamq" status --brokers "$bootstrap" --group "$shown" "$@"; }
 # q FILTER: jq on the last JSON status

@@ -86,6 +86,8 @@ typedef struct sq_reader_kafka {
   bool all_assigned;
   int64_t shared_since;     /* alone: since when it holds only part of the topic (0: all of it, or no rebalance yet) */
   bool rebalanced;
+  bool closing;             /* the consumer is closing: a rebalance no longer touches the partition table */
+  bool cooperative;         /* the group's rebalance protocol, as last known */
   bool follower;            /* assigned by the tasks (see the top) */
   bool from_group;          /* starts at the group's committed offsets (see the top) */
   int origin_partition_col, origin_offset_col; /* a repartition topic's (base.marked) */
@@ -150,9 +152,26 @@ static void resume_from_notes(sq_reader_kafka_t *k, rd_kafka_topic_partition_lis
   rd_kafka_topic_partition_list_destroy(asked);
 }
 
+/* Takes or gives up `parts` in librdkafka's assignment. While the
+ * consumer closes, the group may still hand over a leaving member's
+ * partitions, and the protocol may no longer be known (NULL). */
+static void acknowledge(sq_reader_kafka_t *k, bool assign, rd_kafka_topic_partition_list_t *parts) {
+  const char *protocol = rd_kafka_rebalance_protocol(k->consumer);
+  if (protocol) k->cooperative = strcmp(protocol, "COOPERATIVE") == 0;
+  if (k->cooperative) {
+    rd_kafka_error_t *e = assign ? rd_kafka_incremental_assign(k->consumer, parts) : rd_kafka_incremental_unassign(k->consumer, parts);
+    if (e) rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(k->consumer, assign ? parts : NULL);
+  }
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
+  (void)rk;
   sq_reader_kafka_t *k = opaque;
   bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+  /* the reader is being destroyed, and its partition table with it */
+  if (k->closing) return acknowledge(k, assign, parts);
   int64_t now = sq_clock_ms();
   if (!assign && k->base.revoking && parts->cnt > 0) {
     uint32_t *revoked = malloc((size_t)parts->cnt * sizeof *revoked);
@@ -175,13 +194,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   }
   log_partitions(k, assign ? "partitions assigned" : "partitions revoked", parts);
   k->rebalanced = true;
-  bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-  if (cooperative) {
-    rd_kafka_error_t *e = assign ? rd_kafka_incremental_assign(rk, parts) : rd_kafka_incremental_unassign(rk, parts);
-    if (e) rd_kafka_error_destroy(e);
-  } else {
-    rd_kafka_assign(rk, assign ? parts : NULL);
-  }
+  acknowledge(k, assign, parts);
   /* a task's partition waits until its state is restored (sq_reader_resume) */
   if (assign && k->base.per_partition) rd_kafka_pause_partitions(rk, parts);
 }
@@ -588,6 +601,7 @@ static void kafka_destroy(sq_reader_t *r) {
   if (k->queue) rd_kafka_queue_destroy(k->queue);
   if (k->topic_handle) rd_kafka_topic_destroy(k->topic_handle);
   if (k->consumer) {
+    k->closing = true;
     rd_kafka_consumer_close(k->consumer);
     rd_kafka_destroy(k->consumer);
   }
@@ -640,6 +654,7 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   if (!k) return snprintf(err, err_size, "out of memory"), NULL;
   k->base.cls = &kafka_class;
   k->quiet = rt->quiet;
+  k->cooperative = true; /* partition.assignment.strategy below */
   if (!open_dlq_producer(k, rel, rt, err, err_size) || !sq_reader_init(&k->base, &kafka_class, rel, k->dlq_producer, err, err_size) ||
       !(k->topic = sq_option_string(rel, "topic", err, err_size))) {
     sq_reader_destroy(&k->base);
