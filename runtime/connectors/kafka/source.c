@@ -95,7 +95,8 @@ typedef struct sq_reader_kafka {
   bool from_group;          /* starts at the group's committed offsets (see the top) */
   int origin_partition_col, origin_offset_col; /* a repartition topic's (base.marked) */
   int origin_index_col;                         /* -1: not pre-aggregated, every index 0 */
-  bool resume_failed;       /* a pre-aggregating stage 1 could not read its notes (resume_from_notes) */
+  rd_kafka_topic_partition_list_t *unnoted; /* assigned, their notes not read yet: paused (resume_from_notes) */
+  int64_t unnoted_asked_ms, unnoted_since_ms;
   uint64_t repeats;         /* its rows dropped as repeats */
   sq_kafka_resumes_t resumes; /* paused partitions waiting for a confirmed seek */
   sq_commit_note_t note;      /* this process's, committed with the offsets */
@@ -133,26 +134,53 @@ static int64_t start_offset(const sq_reader_kafka_t *k, uint32_t p) {
  * largest event time before them and an idle cut to make again. Without
  * a note (never committed) it starts from nothing. Read for every stage-1
  * source (one that does not pre-aggregate finds no such note), since the
- * executor tells a reader it pre-aggregates after opening it. */
-static void resume_from_notes(sq_reader_kafka_t *k, rd_kafka_topic_partition_list_t *parts) {
+ * executor tells a reader it pre-aggregates after opening it.
+ *
+ * Not knowing where the partials were cut, it must not guess: a
+ * partition whose note cannot be read (the coordinator is loading, or
+ * busy with another rebalance) stays paused, is neither read nor
+ * committed (a commit would overwrite the note), and is asked about
+ * again every second (ask_again). Waiting is not idleness: its watermark
+ * holds the stage's back, as a lagging partition's does. */
+#define NOTE_ASK_MS 2000 /* the longest a rebalance callback waits for the notes */
+
+/* Takes the note of `answer` (rd_kafka_committed's, without error):
+ * true when it says where a restart starts. */
+static bool take_note(sq_reader_kafka_t *k, const rd_kafka_topic_partition_t *answer) {
+  uint32_t p = (uint32_t)answer->partition;
+  sq_commit_note_t note;
+  if (p >= k->base.n_parts || answer->offset < 0 || !sq_commit_note_parse(answer->metadata, answer->metadata_size, &note) || !note.resumes)
+    return false;
+  k->base.parts[p].preagg.resume_max_ts = note.from_ts;
+  k->base.parts[p].preagg.resume_cut = note.cut;
+  return true;
+}
+
+static void resume_from_notes(sq_reader_kafka_t *k, rd_kafka_topic_partition_list_t *parts, int64_t now) {
   rd_kafka_topic_partition_list_t *asked = rd_kafka_topic_partition_list_copy(parts);
-  if (rd_kafka_committed(k->consumer, asked, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    /* not knowing where the partials were cut, it must not guess: the
-     * run stops (and its partitions go to the other processes) */
-    k->resume_failed = true;
-  }
+  rd_kafka_resp_err_t e = rd_kafka_committed(k->consumer, asked, NOTE_ASK_MS);
   for (int i = 0; i < asked->cnt; i++) {
-    uint32_t p = (uint32_t)asked->elems[i].partition;
-    sq_commit_note_t note;
-    if (asked->elems[i].err) k->resume_failed = true; /* this partition's answer alone failed: the same */
-    if (p >= k->base.n_parts || asked->elems[i].err || asked->elems[i].offset < 0 ||
-        !sq_commit_note_parse(asked->elems[i].metadata, asked->elems[i].metadata_size, &note) || !note.resumes)
-      continue;
-    k->base.parts[p].preagg.resume_max_ts = note.from_ts;
-    k->base.parts[p].preagg.resume_cut = note.cut;
-    parts->elems[i].offset = asked->elems[i].offset; /* where the note belongs, whatever else committed since */
+    rd_kafka_resp_err_t why = e ? e : asked->elems[i].err;
+    if (why) {
+      if (!k->unnoted->cnt) k->unnoted_since_ms = now;
+      rd_kafka_topic_partition_list_add(k->unnoted, k->topic, asked->elems[i].partition);
+      k->unnoted_asked_ms = now;
+      /* paused at an absolute offset, to be sought once the note is read
+       * (resumes.h): assigned at the committed one, librdkafka would ask
+       * the coordinator itself, and a refusal leaves no seek confirmed */
+      parts->elems[i].offset = sq_kafka_absolute_offset(k->consumer, k->topic, (uint32_t)asked->elems[i].partition, RD_KAFKA_OFFSET_BEGINNING);
+      if (!k->quiet)
+        sq_log_warn("consumer error", "source '%s': the committed offset of partition %" PRId32 " cannot be read (%s): it waits, "
+                    "asked again every second", k->base.rel->name, asked->elems[i].partition, rd_kafka_err2str(why));
+    } else if (take_note(k, &asked->elems[i])) {
+      parts->elems[i].offset = asked->elems[i].offset; /* where the note belongs, whatever else committed since */
+    }
   }
   rd_kafka_topic_partition_list_destroy(asked);
+}
+
+static bool unnoted(const sq_reader_kafka_t *k, uint32_t p) {
+  return k->unnoted && rd_kafka_topic_partition_list_find(k->unnoted, k->topic, (int32_t)p);
 }
 
 /* Takes or gives up `parts` in librdkafka's assignment. While the
@@ -193,10 +221,13 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   for (int i = 0; i < parts->cnt; i++) {
     uint32_t p = (uint32_t)parts->elems[i].partition;
     if (assign) parts->elems[i].offset = start_offset(k, p);
-    else sq_kafka_resume_cancel(&k->resumes, p);
+    else {
+      sq_kafka_resume_cancel(&k->resumes, p);
+      rd_kafka_topic_partition_list_del(k->unnoted, k->topic, (int32_t)p);
+    }
     sq_reader_assign(&k->base, p, assign, now);
   }
-  if (assign && k->from_group) resume_from_notes(k, parts); /* (pre-aggregating or not: it may be told only later) */
+  if (assign && k->from_group) resume_from_notes(k, parts, now); /* (pre-aggregating or not: it may be told only later) */
   for (int i = 0; i < parts->cnt; i++) {
     uint32_t p = (uint32_t)parts->elems[i].partition;
     /* a newly held partition is committed at the next checkpoint whatever
@@ -209,6 +240,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   k->in_rebalance = false;
   /* a task's partition waits until its state is restored (sq_reader_resume) */
   if (assign && k->base.per_partition) rd_kafka_pause_partitions(rk, parts);
+  if (assign && k->unnoted->cnt) rd_kafka_pause_partitions(rk, k->unnoted);
 }
 
 static void kafka_pause(sq_reader_t *r, uint32_t p) {
@@ -248,6 +280,26 @@ static void kafka_resume(sq_reader_t *r, uint32_t p, int64_t offset) {
     return;
   }
   sq_kafka_resumes_serve(&k->resumes, now);
+}
+
+/* Asks again for the notes of the partitions waiting for theirs; each
+ * one answered resumes at its committed offset. */
+static void ask_again(sq_reader_kafka_t *k, int64_t now) {
+  k->unnoted_asked_ms = now;
+  rd_kafka_topic_partition_list_t *asked = rd_kafka_topic_partition_list_copy(k->unnoted);
+  bool answered = rd_kafka_committed(k->consumer, asked, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int i = 0; i < asked->cnt; i++) {
+    uint32_t p = (uint32_t)asked->elems[i].partition;
+    if (p < k->base.n_parts) k->base.parts[p].last_row_ms = now; /* waiting, not idle */
+    if (!answered || asked->elems[i].err) continue;
+    take_note(k, &asked->elems[i]);
+    rd_kafka_topic_partition_list_del(k->unnoted, k->topic, (int32_t)p);
+    if (!k->quiet)
+      sq_log("consumer resumed", "source '%s': partition %u's committed offset read after %.1f s; reading from offset %" PRId64,
+             k->base.rel->name, p, (double)(now - k->unnoted_since_ms) / 1000, asked->elems[i].offset);
+    kafka_resume(&k->base, p, asked->elems[i].offset);
+  }
+  rd_kafka_topic_partition_list_destroy(asked);
 }
 
 /* Returns the previous batch's messages, which it has processed. */
@@ -320,7 +372,7 @@ static void kafka_checkpointed(sq_reader_t *r) {
   rd_kafka_topic_partition_list_t *restoring = rd_kafka_topic_partition_list_new(0);
   for (uint32_t p = 0; p < r->n_parts; p++) {
     sq_reader_partition_t *part = &r->parts[p];
-    if (!part->assigned) continue;
+    if (!part->assigned || unnoted(k, p)) continue; /* its note, unread, must stay */
     if (part->paused && commit_due(part, part->committed_offset, now, every_ms))
       rd_kafka_topic_partition_list_add(restoring, k->topic, (int32_t)p);
     else if (!part->paused && part->saved_offset >= 0 && commit_due(part, commit_offset(r, part), now, every_ms))
@@ -527,12 +579,10 @@ static sq_read_status_t kafka_read(sq_reader_t *r, sq_batch_t *out, sq_exec_t *e
   sq_reader_kafka_t *k = (sq_reader_kafka_t *)r;
   if (k->assign_all && !k->all_assigned && !assign_all(k, exec)) return SQ_READ_ERROR;
   release_held(k);
-  if (k->resume_failed && r->preaggregated)
-    return sq_exec_fail(exec, "source '%s': the committed offsets of newly assigned partitions could not be read, so "
-                              "pre-aggregation cannot cut its partials where the previous holder did", r->rel->name),
-           SQ_READ_ERROR;
+  int64_t started = sq_clock_ms();
+  if (k->unnoted->cnt && started - k->unnoted_asked_ms >= 1000) ask_again(k, started);
   if (k->dlq_producer) rd_kafka_poll(k->dlq_producer, 0);
-  sq_kafka_resumes_serve(&k->resumes, sq_clock_ms());
+  sq_kafka_resumes_serve(&k->resumes, started);
   out->n = 0;
   /* What is queued, at once; if nothing is and the run loop lets it,
    * wait up to 10 ms for one record (a batch call waits its whole timeout
@@ -612,6 +662,7 @@ static void kafka_destroy(sq_reader_t *r) {
            r->rel->name, (unsigned long long)k->repeats);
   release_held(k);
   sq_kafka_resumes_free(&k->resumes);
+  if (k->unnoted) rd_kafka_topic_partition_list_destroy(k->unnoted);
   if (k->queue) rd_kafka_queue_destroy(k->queue);
   if (k->topic_handle) rd_kafka_topic_destroy(k->topic_handle);
   if (k->consumer) {
@@ -669,6 +720,7 @@ sq_reader_t *sq_kafka_reader_open(const sq_relation_t *rel, const bool *read, co
   k->base.cls = &kafka_class;
   k->quiet = rt->quiet;
   k->cooperative = true; /* partition.assignment.strategy below */
+  k->unnoted = rd_kafka_topic_partition_list_new(0);
   k->steady = true;      /* until the statistics say otherwise */
   if (!open_dlq_producer(k, rel, rt, err, err_size) || !sq_reader_init(&k->base, &kafka_class, rel, k->dlq_producer, err, err_size) ||
       !(k->topic = sq_option_string(rel, "topic", err, err_size))) {
