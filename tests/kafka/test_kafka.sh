@@ -23,7 +23,7 @@ ok() { echo "ok   $*"; }
 
 # start_broker TOPIC:PARTITIONS... -> $bootstrap; commands with ctl
 start_broker() {
-  rm -f "$dir/ctl" && mkfifo "$dir/ctl"
+  rm -f "$dir/ctl" "$dir/bootstrap" && mkfifo "$dir/ctl" # a bootstrap file of the last broker would be read before the new one writes
   "$helper" "$@" < "$dir/ctl" > "$dir/bootstrap" 2> "$dir/broker.log" &
   broker_pid=$!
   pids+=("$broker_pid")

@@ -43,7 +43,7 @@ expected=$(sqlite3 oracle.db "SELECT count(*) FROM expected")
 # start_broker GROUP [TOPIC:N...]: a fresh broker with the input topic and the group's
 # changelog topic (pre-created: the mock cluster may refuse to create it).
 start_broker() {
-  rm -f ctl && mkfifo ctl
+  rm -f ctl bootstrap && mkfifo ctl # a bootstrap file of the last broker would be read before the new one writes
   "$helper" events:$partitions "$1.changelog:$partitions" "${@:2}" < ctl > bootstrap 2> broker.log &
   broker_pid=$!
   pids+=("$broker_pid")
