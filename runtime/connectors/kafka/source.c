@@ -97,6 +97,7 @@ typedef struct sq_reader_kafka {
   int origin_index_col;                         /* -1: not pre-aggregated, every index 0 */
   rd_kafka_topic_partition_list_t *unnoted; /* assigned, their notes not read yet: paused (resume_from_notes) */
   int64_t unnoted_asked_ms, unnoted_since_ms;
+  uint32_t unnoted_asks;    /* asked again since the first refusal: each ask waits longer (ask_again) */
   uint64_t repeats;         /* its rows dropped as repeats */
   sq_kafka_resumes_t resumes; /* paused partitions waiting for a confirmed seek */
   sq_commit_note_t note;      /* this process's, committed with the offsets */
@@ -162,7 +163,7 @@ static void resume_from_notes(sq_reader_kafka_t *k, rd_kafka_topic_partition_lis
   for (int i = 0; i < asked->cnt; i++) {
     rd_kafka_resp_err_t why = e ? e : asked->elems[i].err;
     if (why) {
-      if (!k->unnoted->cnt) k->unnoted_since_ms = now;
+      if (!k->unnoted->cnt) k->unnoted_since_ms = now, k->unnoted_asks = 0;
       rd_kafka_topic_partition_list_add(k->unnoted, k->topic, asked->elems[i].partition);
       k->unnoted_asked_ms = now;
       /* paused at an absolute offset, to be sought once the note is read
@@ -221,7 +222,11 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   for (int i = 0; i < parts->cnt; i++) {
     uint32_t p = (uint32_t)parts->elems[i].partition;
     if (assign) parts->elems[i].offset = start_offset(k, p);
-    else {
+    /* a stage-1 partition's position is the group's: one left from an
+     * earlier hold (or a checkpoint) would be committed over the group's
+     * offset and note before a row of it is read */
+    if (assign && k->from_group && p < k->base.n_parts) k->base.parts[p].next_offset = k->base.parts[p].saved_offset = -1;
+    if (!assign) {
       sq_kafka_resume_cancel(&k->resumes, p);
       rd_kafka_topic_partition_list_del(k->unnoted, k->topic, (int32_t)p);
     }
@@ -231,7 +236,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
   for (int i = 0; i < parts->cnt; i++) {
     uint32_t p = (uint32_t)parts->elems[i].partition;
     /* a newly held partition is committed at the next checkpoint whatever
-     * its offset, so that its note names this process */
+     * its offset (a stage-1 one once a row of it is read), so that its
+     * note names this process */
     if (assign && p < k->base.n_parts) k->base.parts[p].committed_ms = 0;
   }
   log_partitions(k, assign ? "partitions assigned" : "partitions revoked", parts);
@@ -285,9 +291,12 @@ static void kafka_resume(sq_reader_t *r, uint32_t p, int64_t offset) {
 /* Asks again for the notes of the partitions waiting for theirs; each
  * one answered resumes at its committed offset. */
 static void ask_again(sq_reader_kafka_t *k, int64_t now) {
-  k->unnoted_asked_ms = now;
   rd_kafka_topic_partition_list_t *asked = rd_kafka_topic_partition_list_copy(k->unnoted);
-  bool answered = rd_kafka_committed(k->consumer, asked, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  /* the run loop waits meanwhile: briefly at first, up to 2 s for a slow coordinator */
+  int wait_ms = 250 << (k->unnoted_asks < 3 ? k->unnoted_asks : 3);
+  k->unnoted_asks++;
+  bool answered = rd_kafka_committed(k->consumer, asked, wait_ms) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  k->unnoted_asked_ms = sq_clock_ms(); /* the next ask a second after this one's answer */
   for (int i = 0; i < asked->cnt; i++) {
     uint32_t p = (uint32_t)asked->elems[i].partition;
     if (p < k->base.n_parts) k->base.parts[p].last_row_ms = now; /* waiting, not idle */
