@@ -175,9 +175,10 @@ static int32_t widest(rd_kafka_t *rk, const char *names, char *why, size_t why_s
 static bool repartition_topic_ready(sq_sink_kafka_t *k, const sq_relation_t *rel, char *err, size_t err_size) {
   const sq_ast_t *count = sq_relation_option(rel, "repartition_partitions"), *origin = sq_relation_option(rel, "repartition_of");
   const sq_ast_t *inputs = sq_relation_option(rel, "repartition_inputs");
+  const char *sized_by = inputs && inputs->text ? inputs->text : origin->text;
   int32_t want = count ? (int32_t)count->ival : 0, found = 0; /* a positive integer (connector.c) */
   char why[1024];
-  if (!want && !(want = widest(k->rk, inputs && inputs->text ? inputs->text : origin->text, why, sizeof why)))
+  if (!want && !(want = widest(k->rk, sized_by, why, sizeof why)))
     return snprintf(err, err_size, "sink '%s': %s", rel->name, why), false;
   if (sq_kafka_topic_ensure(k->rk, k->topic, want, NULL, &found, why, sizeof why)) return k->partitions = want, true;
   if (!found) return snprintf(err, err_size, "repartition topic %s: %s", k->topic, why), false;
@@ -185,7 +186,7 @@ static bool repartition_topic_ready(sq_sink_kafka_t *k, const sq_relation_t *rel
                   "repartition topic %s has %d partitions, but this application wants %d (SET 'scale.partitions', else the "
                   "most partitions of %s): the count is fixed once the application has run, since it decides which task holds which "
                   "key (streamq's embedded broker makes a topic first asked for with 4: start it with --topic %s --partitions %d)",
-                  k->topic, (int)found, (int)want, inputs && inputs->text ? inputs->text : origin->text, k->topic, (int)want), false;
+                  k->topic, (int)found, (int)want, sized_by, k->topic, (int)want), false;
 }
 
 static bool kafka_write(sq_sink_t *s, const sq_relation_t *schema, const sq_value_t *row, char *err, size_t err_size) {

@@ -181,7 +181,7 @@ static void resume_from_notes(sq_reader_kafka_t *k, rd_kafka_topic_partition_lis
 }
 
 static bool unnoted(const sq_reader_kafka_t *k, uint32_t p) {
-  return k->unnoted && rd_kafka_topic_partition_list_find(k->unnoted, k->topic, (int32_t)p);
+  return rd_kafka_topic_partition_list_find(k->unnoted, k->topic, (int32_t)p) != NULL;
 }
 
 /* Takes or gives up `parts` in librdkafka's assignment. While the
@@ -671,7 +671,7 @@ static void kafka_destroy(sq_reader_t *r) {
            r->rel->name, (unsigned long long)k->repeats);
   release_held(k);
   sq_kafka_resumes_free(&k->resumes);
-  if (k->unnoted) rd_kafka_topic_partition_list_destroy(k->unnoted);
+  rd_kafka_topic_partition_list_destroy(k->unnoted);
   if (k->queue) rd_kafka_queue_destroy(k->queue);
   if (k->topic_handle) rd_kafka_topic_destroy(k->topic_handle);
   if (k->consumer) {
